@@ -1,0 +1,1 @@
+"""memberlink: channel intake, membership binding, members, staff referrals and reports."""

@@ -1,0 +1,108 @@
+"""Who is calling: bearer API keys, their roles and their store.
+
+A key looks like ``mlk.<store_id>.<secret>``. The store id in the key tells which partition to
+read; the stored item is found by the SHA-256 of the whole key, so a key for one store can never
+be read as a key for another, and one GetItem authenticates a request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib import tokens
+from chalicelib.errors import Forbidden, Unauthorized
+from chalicelib.models import ApiKeyModel
+
+KEY_PREFIX = "mlk"
+
+
+class Role(str, Enum):
+    ADMIN = "admin"
+    STOREFRONT = "storefront"
+    STAFF = "staff"
+
+
+@dataclass(frozen=True)
+class Principal:
+    store_id: str
+    role: Role
+    key_id: str
+    staff_id: str | None = None
+    branch_id: str | None = None
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    key: str
+    key_id: str
+    item: ApiKeyModel
+
+
+def key_id_of(key_hash: str) -> str:
+    """The public handle of a key (first 12 hex digits of its hash): safe to log and to revoke by."""
+    return key_hash[:12]
+
+
+def build_key(store_id: str, role: Role, now_: object, *, label: str | None = None,
+              staff_id: str | None = None, branch_id: str | None = None) -> IssuedKey:
+    """A new key and the item that stores its hash; the caller saves the item (alone or in a transaction)."""
+    key = f"{KEY_PREFIX}.{store_id}.{tokens.new_secret()}"
+    key_hash = tokens.sha256_hex(key)
+    item = ApiKeyModel(store_id, key_hash, role=role.value, label=label, staff_id=staff_id,
+                       branch_id=branch_id, created_at=now_)
+    return IssuedKey(key=key, key_id=key_id_of(key_hash), item=item)
+
+
+def store_id_from_key(key: str) -> str | None:
+    parts = key.split(".")
+    if len(parts) != 3 or parts[0] != KEY_PREFIX or not parts[1] or not parts[2]:
+        return None
+    return parts[1]
+
+
+def authenticate(authorization: str | None, *allowed: Role) -> Principal:
+    """Resolve an ``Authorization: Bearer`` header into a principal holding one of ``allowed`` roles."""
+    if not authorization:
+        raise Unauthorized("missing Authorization: Bearer <key> header")
+    scheme, _, key = authorization.strip().partition(" ")
+    key = key.strip()
+    if scheme.lower() != "bearer" or not key:
+        raise Unauthorized("the Authorization header must be 'Bearer <key>'")
+    store_id = store_id_from_key(key)
+    if store_id is None or len(key) > 200:
+        raise Unauthorized("unknown API key")
+    key_hash = tokens.sha256_hex(key)
+    try:
+        item = ApiKeyModel.get(store_id, key_hash)
+    except DoesNotExist:
+        raise Unauthorized("unknown API key") from None
+    if item.revoked_at is not None:
+        raise Unauthorized("unknown API key")
+    role = Role(item.role)
+    if role not in allowed:
+        raise Forbidden(f"this endpoint needs a {' or '.join(r.value for r in allowed)} key; "
+                        f"this is a {role.value} key")
+    return Principal(store_id=store_id, role=role, key_id=key_id_of(key_hash),
+                     staff_id=item.staff_id, branch_id=item.branch_id)
+
+
+def revoke(store_id: str, key_id: str, now_: object) -> bool:
+    """Revoke the store's key whose hash starts with ``key_id``; False when there is none."""
+    if len(key_id) < 12:
+        return False
+    for item in ApiKeyModel.query(store_id, ApiKeyModel.key_hash.startswith(key_id)):
+        item.update(actions=[ApiKeyModel.revoked_at.set(now_)])
+        return True
+    return False
+
+
+def list_keys(store_id: str) -> list[dict[str, str | None]]:
+    return [
+        {"key_id": key_id_of(item.key_hash), "role": item.role, "label": item.label,
+         "staff_id": item.staff_id, "created_at": item.created_at.isoformat(),
+         "revoked_at": item.revoked_at.isoformat() if item.revoked_at else None}
+        for item in ApiKeyModel.query(store_id)
+    ]

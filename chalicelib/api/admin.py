@@ -1,0 +1,74 @@
+"""Routes for the merchant's admin: store settings, channels, branches, staff."""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib import clock, stores
+from chalicelib.api.http import ADMIN, Body, Call, endpoint
+from chalicelib.channels import credentials
+from chalicelib.models import BranchModel, StaffModel
+from chalicelib.pagination import page, parse_limit
+from chalicelib.validation import Field, require_non_empty
+
+admin = Blueprint(__name__)
+
+NAME = Field(str, required=True, max_length=120)
+
+
+@endpoint(admin, "/admin/settings", ["GET"], roles=ADMIN)
+def get_settings(call: Call) -> Body:
+    return stores.settings_view(stores.get_store(call.store_id))
+
+
+@endpoint(admin, "/admin/settings", ["PUT"], roles=ADMIN)
+def put_settings(call: Call) -> Body:
+    changes = call.body(stores.SETTINGS_FIELDS)
+    require_non_empty(changes, "setting")
+    return stores.settings_view(stores.update_settings(call.store_id, changes, clock.now()))
+
+
+@endpoint(admin, "/admin/channels", ["GET"], roles=ADMIN)
+def list_channels(call: Call) -> Body:
+    return {"items": credentials.list_channels(call.store_id), "next_cursor": None}
+
+
+@endpoint(admin, "/admin/channels/{channel}", ["GET"], roles=ADMIN)
+def get_channel(call: Call, channel: str) -> Body:
+    return credentials.channel_view(credentials.get_channel_config(call.store_id, channel))
+
+
+@endpoint(admin, "/admin/channels/{channel}", ["PUT"], roles=ADMIN)
+def put_channel(call: Call, channel: str) -> Body:
+    values = call.body(credentials.request_fields(channel))
+    return credentials.channel_view(credentials.configure_channel(call.store_id, channel, values, clock.now()))
+
+
+@endpoint(admin, "/admin/branches", ["POST"], roles=ADMIN, status=201)
+def create_branch(call: Call) -> Body:
+    body = call.body({"name": NAME})
+    return stores.branch_view(stores.create_branch(call.store_id, body["name"], clock.now()))
+
+
+@endpoint(admin, "/admin/branches", ["GET"], roles=ADMIN)
+def list_branches(call: Call) -> Body:
+    return page(BranchModel.query, call.store_id, parse_limit(call.query("limit")), call.query("cursor"),
+                stores.branch_view)
+
+
+@endpoint(admin, "/admin/branches/{branch_id}", ["GET"], roles=ADMIN)
+def get_branch(call: Call, branch_id: str) -> Body:
+    return stores.branch_view(stores.get_branch(call.store_id, branch_id))
+
+
+@endpoint(admin, "/admin/staff", ["POST"], roles=ADMIN, status=201)
+def create_staff(call: Call) -> Body:
+    body = call.body({"name": NAME, "branch_id": Field(str, required=True, max_length=64)})
+    created = stores.create_staff(call.store_id, body["name"], body["branch_id"], clock.now())
+    return {**stores.staff_view(created.staff), "staff_key": created.staff_key}
+
+
+@endpoint(admin, "/admin/staff", ["GET"], roles=ADMIN)
+def list_staff(call: Call) -> Body:
+    return page(StaffModel.query, call.store_id, parse_limit(call.query("limit")), call.query("cursor"),
+                stores.staff_view)

@@ -1,0 +1,107 @@
+"""The one way a route is declared: authentication, body limits, uniform errors, request logs.
+
+    @endpoint(admin, "/admin/branches", ["POST"], roles=ADMIN, status=201)
+    def create_branch(call: Call) -> dict: ...
+
+Chalice turns exceptions raised in a view into its own error shape before any middleware sees
+them, so the contract's ``{"error": {...}}`` body is produced here, around each view.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from chalice import Blueprint, Response
+from chalice.app import Request
+
+from chalicelib import access, clock
+from chalicelib.access import Principal, Role
+from chalicelib.config import settings
+from chalicelib.errors import ApiError
+from chalicelib.logs import logger
+from chalicelib.validation import Field, parse_json, parse_object
+
+ADMIN = (Role.ADMIN,)
+STOREFRONT = (Role.STOREFRONT,)
+STAFF = (Role.STAFF,)
+PUBLIC: tuple[Role, ...] = ()
+
+Body = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Call:
+    """What a handler gets: the request, and who is calling (None on public routes)."""
+
+    request: Request
+    _principal: Principal | None
+
+    @property
+    def principal(self) -> Principal:
+        assert self._principal is not None, "public routes have no principal"
+        return self._principal
+
+    @property
+    def store_id(self) -> str:
+        return self.principal.store_id
+
+    def body(self, fields: Mapping[str, Field]) -> Body:
+        return parse_object(parse_json(self.request.raw_body, settings().max_body_bytes), fields)
+
+    def query(self, name: str) -> str | None:
+        return (self.request.query_params or {}).get(name)
+
+
+def error_response(error: ApiError) -> Response:
+    return Response(body=error.body(), status_code=error.status, headers={"Content-Type": "application/json"})
+
+
+def endpoint(bp: Blueprint, path: str, methods: list[str], *, roles: tuple[Role, ...],
+             status: int = 200, content_types: list[str] | None = None) -> Callable[[Callable[..., Any]], Any]:
+    def decorate(handler: Callable[..., Any]) -> Callable[..., Response]:
+        @functools.wraps(handler)
+        def view(**params: str) -> Response:
+            request = bp.current_request
+            started = time.perf_counter()
+            request_id = (request.context or {}).get("requestId") or str(uuid.uuid4())
+            logger.append_keys(request_id=request_id)
+            principal: Principal | None = None
+            try:
+                if roles:
+                    principal = access.authenticate(request.headers.get("authorization"), *roles)
+                result = handler(Call(request, principal), **params)
+                response = result if isinstance(result, Response) else Response(
+                    body=result, status_code=status, headers={"Content-Type": "application/json"})
+            except ApiError as exc:
+                response = error_response(exc)
+            except Exception:
+                logger.exception("unhandled error", extra={"route": path})
+                response = error_response(ApiError("something went wrong on our side; it has been logged",
+                                                   code="internal_error", status=500))
+            logger.info("request", extra={
+                "method": request.method, "route": path, "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                "store_id": principal.store_id if principal else params.get("store_id"),
+                "role": principal.role.value if principal else None,
+                "key_id": principal.key_id if principal else None,
+            })
+            logger.remove_keys(["request_id"])
+            return response
+
+        bp.route(path, methods=methods, content_types=content_types or ["application/json"])(view)
+        return view
+
+    return decorate
+
+
+def no_content() -> Response:
+    return Response(body="", status_code=204)
+
+
+def now_iso() -> str:
+    return clock.isoformat(clock.now())

@@ -1,0 +1,47 @@
+"""Local-sandbox-only routes: the movable clock, schedules on demand, the channel outbox.
+
+app.py registers this blueprint only when STAGE is ``local``; it never exists in a deployed stage.
+"""
+
+from __future__ import annotations
+
+import json
+
+import urllib3
+from chalice import Blueprint
+
+from chalicelib import clock, schedules
+from chalicelib.api.http import PUBLIC, Body, Call, endpoint
+from chalicelib.config import settings
+from chalicelib.errors import ApiError
+from chalicelib.validation import Field
+
+local = Blueprint(__name__)
+
+
+@endpoint(local, "/_local/clock", ["GET"], roles=PUBLIC)
+def get_clock(call: Call) -> Body:
+    return {"now": clock.isoformat(clock.now())}
+
+
+@endpoint(local, "/_local/clock", ["POST"], roles=PUBLIC)
+def advance_clock(call: Call) -> Body:
+    body = call.body({"advance_seconds": Field(int, required=True, minimum=0, maximum=10 * 365 * 86400)})
+    return {"now": clock.isoformat(clock.advance(body["advance_seconds"]))}
+
+
+@endpoint(local, "/_local/schedules/run", ["POST"], roles=PUBLIC)
+def run_schedules(call: Call) -> Body:
+    return {"ran": schedules.run_all(local.current_app)}
+
+
+@endpoint(local, "/_local/outbox", ["GET"], roles=PUBLIC)
+def outbox(call: Call) -> Body:
+    sandbox = settings().local_sandbox_url
+    if not sandbox:
+        # Outbound calls go to real platforms (GRAPH_API_BASE_URL / LINE_API_BASE_URL set): nothing recorded.
+        return {"items": []}
+    response = urllib3.request("GET", f"{sandbox}/__outbox", timeout=5.0)
+    if response.status != 200:
+        raise ApiError("the channel sandbox did not answer", code="sandbox_unavailable", status=502)
+    return dict(json.loads(response.data))

@@ -1,0 +1,39 @@
+"""The application clock.
+
+Every expiry, window and rate-limit rule asks :func:`now`; the local sandbox can move it forward
+(``POST /_local/clock``) so a person can try "after one hour" without waiting an hour.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+
+_lock = threading.Lock()
+_offset = timedelta(0)
+
+
+def now() -> datetime:
+    """Current time, timezone-aware UTC, plus the local offset (zero outside the sandbox)."""
+    return datetime.now(timezone.utc) + _offset
+
+
+def advance(seconds: float) -> datetime:
+    """Move the clock forward; used by the local sandbox and tests only."""
+    global _offset
+    if seconds < 0:
+        raise ValueError("the clock only moves forward")
+    with _lock:
+        _offset += timedelta(seconds=seconds)
+    return now()
+
+
+def reset() -> None:
+    global _offset
+    with _lock:
+        _offset = timedelta(0)
+
+
+def isoformat(moment: datetime) -> str:
+    """ISO 8601 with offset, second precision: how every time leaves the API."""
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")

@@ -1,0 +1,52 @@
+"""Runtime configuration, read lazily from the environment.
+
+chalice.test.Client only patches a stage's environment variables into ``os.environ`` during a
+request, so nothing here may be read at import time: call :func:`settings` when you need it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+LOCAL_STAGE = "local"
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    table_prefix: str
+    ssm_prefix: str
+    reports_bucket: str
+    graph_api_base_url: str
+    line_api_base_url: str
+    local_sandbox_url: str | None
+    max_body_bytes: int
+
+    @property
+    def is_local(self) -> bool:
+        return self.stage == LOCAL_STAGE
+
+
+def settings() -> Settings:
+    stage = os.environ.get("STAGE", LOCAL_STAGE)
+    return Settings(
+        stage=stage,
+        table_prefix=table_prefix(),
+        ssm_prefix=os.environ.get("SSM_PREFIX", f"/memberlink/{stage}"),
+        reports_bucket=os.environ.get("REPORTS_BUCKET", f"memberlink-{stage}-reports"),
+        graph_api_base_url=os.environ.get("GRAPH_API_BASE_URL", "https://graph.facebook.com"),
+        line_api_base_url=os.environ.get("LINE_API_BASE_URL", "https://api.line.me"),
+        local_sandbox_url=os.environ.get("LOCAL_SANDBOX_URL") or None,
+        max_body_bytes=int(os.environ.get("MAX_BODY_BYTES", str(64 * 1024))),
+    )
+
+
+def table_prefix() -> str:
+    """Prefix of every DynamoDB table name; one set of tables per stage."""
+    return os.environ.get("TABLE_PREFIX", f"memberlink-{os.environ.get('STAGE', LOCAL_STAGE)}")
+
+
+def local_routes_enabled() -> bool:
+    """The /_local routes exist only when the app is imported for the local stage."""
+    return os.environ.get("STAGE", "") == LOCAL_STAGE

@@ -1,0 +1,51 @@
+"""Structured JSON logs (Powertools Logger) with secrets, keys and phone numbers redacted.
+
+Redaction happens in the formatter, on the final record, so a careless ``logger.info(body)`` in
+any module still cannot leak a key, a password or a full phone number.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+
+_SENSITIVE_KEY = re.compile(r"(secret|token|password|authorization|api_key|access_key|code)$", re.I)
+_API_KEY = re.compile(r"\bmlk\.([A-Za-z0-9_]+)\.[A-Za-z0-9_-]+")
+_BEARER = re.compile(r"(Bearer\s+)\S+", re.I)
+# Runs of 7+ digits (optionally with +, spaces or dashes) look like phone numbers: keep the last 2.
+_PHONE = re.compile(r"\+?\d(?:[\s-]?\d){6,}")
+
+
+def _mask_phone(match: re.Match[str]) -> str:
+    digits = re.sub(r"\D", "", match.group(0))
+    return ("+" if match.group(0).startswith("+") else "") + "*" * (len(digits) - 2) + digits[-2:]
+
+
+def redact_text(text: str) -> str:
+    text = _API_KEY.sub(lambda m: f"mlk.{m.group(1)}.****", text)
+    text = _BEARER.sub(r"\1****", text)
+    return _PHONE.sub(_mask_phone, text)
+
+
+def redact(value: Any, key: str = "") -> Any:
+    if key and _SENSITIVE_KEY.search(key) and value not in (None, ""):
+        return "****"
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, dict):
+        return {k: redact(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact(v) for v in value]
+    return value
+
+
+class RedactingFormatter(LambdaPowertoolsFormatter):
+    def serialize(self, log: dict[str, Any]) -> str:  # type: ignore[override]
+        keep = {"timestamp", "level", "location", "service", "xray_trace_id", "request_id", "duration_ms", "status"}
+        return super().serialize({k: (v if k in keep else redact(v, k)) for k, v in log.items()})
+
+
+logger = Logger(service="memberlink", logger_formatter=RedactingFormatter())

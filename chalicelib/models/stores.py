@@ -1,0 +1,54 @@
+"""A store, its settings, branches, staff and channel connections."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.models import Model
+
+from chalicelib.models.base import meta
+
+
+class StoreModel(Model):
+    Meta = meta("stores")
+
+    store_id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    country = UnicodeAttribute()
+    timezone = UnicodeAttribute()
+    storefront_url = UnicodeAttribute(null=True)
+    sms_daily_cap = NumberAttribute()
+    sms_ip_hourly_limit = NumberAttribute()
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+
+
+class BranchModel(Model):
+    Meta = meta("branches")
+
+    store_id = UnicodeAttribute(hash_key=True)
+    branch_id = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+
+
+class StaffModel(Model):
+    Meta = meta("staff")
+
+    store_id = UnicodeAttribute(hash_key=True)
+    staff_id = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute()
+    branch_id = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+
+
+class ChannelModel(Model):
+    """A channel connection. Secrets live in SSM; only their hints and a verify-token hash are here."""
+
+    Meta = meta("channels")
+
+    store_id = UnicodeAttribute(hash_key=True)
+    channel = UnicodeAttribute(range_key=True)
+    account_id = UnicodeAttribute(null=True)
+    verify_token_hash = UnicodeAttribute(null=True)
+    secret_hints = MapAttribute[str, str](default=dict)
+    updated_at = UTCDateTimeAttribute()

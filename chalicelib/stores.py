@@ -1,0 +1,176 @@
+"""Stores and their settings, branches and staff."""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib import access, clock, tokens
+from chalicelib.access import Role
+from chalicelib.errors import InvalidRequest, NotFound
+from chalicelib.models import BranchModel, StaffModel, StoreModel
+from chalicelib.validation import Field
+
+DEFAULT_SMS_DAILY_CAP = 1000
+DEFAULT_SMS_IP_HOURLY_LIMIT = 10
+_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:\d+)?(/[A-Za-z0-9._~%/-]*)?$")
+_LOCAL_URL = re.compile(r"^http://(localhost|127\.0\.0\.1)(:\d+)?(/[A-Za-z0-9._~%/-]*)?$")
+
+
+def check_country(value: str) -> str:
+    country = value.upper()
+    if country not in phonenumbers.SUPPORTED_REGIONS:
+        raise InvalidRequest("'country' must be an ISO 3166-1 alpha-2 code such as TW", field="country")
+    return country
+
+
+def check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidRequest("'timezone' must be an IANA time zone such as Asia/Taipei", field="timezone") from None
+    return value
+
+
+def check_storefront_url(value: str) -> str:
+    # http is accepted only for a storefront running on this machine.
+    if not (_URL.match(value) or _LOCAL_URL.match(value)):
+        raise InvalidRequest("'storefront_url' must be an https:// URL without query or fragment",
+                             field="storefront_url")
+    return value.rstrip("/")
+
+
+def default_timezone(country: str) -> str | None:
+    """The country's time zone when it has only one (TW -> Asia/Taipei), else None (US, BR, ...)."""
+    zones = _zones_by_country().get(country, [])
+    return zones[0] if len(zones) == 1 else None
+
+
+@functools.cache
+def _zones_by_country() -> dict[str, list[str]]:
+    # zone.tab from the tzdata package: "<country>\t<coordinates>\t<zone>" per line.
+    table = importlib.resources.files("tzdata.zoneinfo").joinpath("zone.tab").read_text(encoding="utf-8")
+    zones: dict[str, list[str]] = {}
+    for line in table.splitlines():
+        if line and not line.startswith("#"):
+            parts = line.split("\t")
+            zones.setdefault(parts[0], []).append(parts[2])
+    return zones
+
+
+SETTINGS_FIELDS = {
+    "name": Field(str, max_length=120),
+    "storefront_url": Field(str, max_length=500, nullable=True, check=check_storefront_url),
+    "country": Field(str, max_length=2, check=check_country),
+    "timezone": Field(str, max_length=64, check=check_timezone),
+    "sms_daily_cap": Field(int, minimum=0, maximum=1_000_000),
+    "sms_ip_hourly_limit": Field(int, minimum=1, maximum=10_000),
+}
+
+
+@dataclass(frozen=True)
+class NewStore:
+    store_id: str
+    admin_key: str
+    storefront_key: str
+
+
+def create_store(name: str, country: str, timezone: str | None, now: datetime) -> NewStore:
+    """A store with one admin and one storefront key, written in one transaction."""
+    country = check_country(country)
+    tz = check_timezone(timezone) if timezone else default_timezone(country)
+    if tz is None:
+        raise InvalidRequest(f"{country} has several time zones: give one with --timezone", field="timezone")
+    if not name.strip():
+        raise InvalidRequest("the store needs a name", field="name")
+    store = StoreModel(tokens.new_id("st"), name=name.strip(), country=country, timezone=tz,
+                       storefront_url=None, sms_daily_cap=DEFAULT_SMS_DAILY_CAP,
+                       sms_ip_hourly_limit=DEFAULT_SMS_IP_HOURLY_LIMIT, created_at=now, updated_at=now)
+    admin = access.build_key(store.store_id, Role.ADMIN, now, label="admin")
+    storefront = access.build_key(store.store_id, Role.STOREFRONT, now, label="storefront")
+    with TransactWrite(connection=Connection()) as tx:
+        tx.save(store, condition=StoreModel.store_id.does_not_exist())
+        tx.save(admin.item)
+        tx.save(storefront.item)
+    return NewStore(store.store_id, admin.key, storefront.key)
+
+
+def get_store(store_id: str) -> StoreModel:
+    try:
+        return StoreModel.get(store_id)
+    except DoesNotExist:
+        raise NotFound("store not found") from None
+
+
+def settings_view(store: StoreModel) -> dict[str, Any]:
+    return {
+        "store_id": store.store_id, "name": store.name, "storefront_url": store.storefront_url,
+        "country": store.country, "timezone": store.timezone,
+        "sms_daily_cap": int(store.sms_daily_cap), "sms_ip_hourly_limit": int(store.sms_ip_hourly_limit),
+        "updated_at": clock.isoformat(store.updated_at),
+    }
+
+
+def update_settings(store_id: str, changes: dict[str, Any], now: datetime) -> StoreModel:
+    """Apply a partial settings update in one conditional write and return the stored store."""
+    store = StoreModel(store_id)
+    actions = [getattr(StoreModel, name).set(value) for name, value in changes.items() if value is not None]
+    actions += [getattr(StoreModel, name).remove() for name, value in changes.items() if value is None]
+    actions.append(StoreModel.updated_at.set(now))
+    try:
+        store.update(actions=actions, condition=StoreModel.store_id.exists())
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise NotFound("store not found") from None
+        raise
+    return store
+
+
+def create_branch(store_id: str, name: str, now: datetime) -> BranchModel:
+    branch = BranchModel(store_id, tokens.new_id("br"), name=name, created_at=now)
+    branch.save(condition=BranchModel.branch_id.does_not_exist())
+    return branch
+
+
+def get_branch(store_id: str, branch_id: str) -> BranchModel:
+    try:
+        return BranchModel.get(store_id, branch_id)
+    except DoesNotExist:
+        raise NotFound(f"branch {branch_id} not found") from None
+
+
+def branch_view(branch: BranchModel) -> dict[str, Any]:
+    return {"branch_id": branch.branch_id, "name": branch.name, "created_at": clock.isoformat(branch.created_at)}
+
+
+@dataclass(frozen=True)
+class NewStaff:
+    staff: StaffModel
+    staff_key: str
+
+
+def create_staff(store_id: str, name: str, branch_id: str, now: datetime) -> NewStaff:
+    """A staff member of one of the store's branches, and the key their staff app signs in with."""
+    get_branch(store_id, branch_id)
+    staff = StaffModel(store_id, tokens.new_id("sf"), name=name, branch_id=branch_id, created_at=now)
+    key = access.build_key(store_id, Role.STAFF, now, label=f"staff {staff.staff_id}",
+                           staff_id=staff.staff_id, branch_id=branch_id)
+    with TransactWrite(connection=Connection()) as tx:
+        tx.save(staff, condition=StaffModel.staff_id.does_not_exist())
+        tx.save(key.item)
+    return NewStaff(staff, key.key)
+
+
+def staff_view(staff: StaffModel) -> dict[str, Any]:
+    return {"staff_id": staff.staff_id, "name": staff.name, "branch_id": staff.branch_id,
+            "created_at": clock.isoformat(staff.created_at)}

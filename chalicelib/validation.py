@@ -1,0 +1,87 @@
+"""Checking request bodies: types, required and unknown fields, lengths and ranges.
+
+Every failure is an :class:`InvalidRequest` that names the field, never the value (values may be
+secrets or phone numbers).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.errors import InvalidRequest
+
+Check = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class Field:
+    kind: type
+    required: bool = False
+    max_length: int | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    nullable: bool = False
+    check: Check | None = None  # returns the normalised value or raises InvalidRequest
+
+
+def parse_json(raw: bytes | None, max_bytes: int) -> Any:
+    if raw is not None and len(raw) > max_bytes:
+        raise InvalidRequest(f"the request body is larger than {max_bytes} bytes", field="body",
+                             code="body_too_large")
+    if not raw:
+        raise InvalidRequest("a JSON body is required", field="body")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidRequest(f"the body is not valid JSON ({type(exc).__name__})", field="body",
+                             code="invalid_json") from None
+
+
+def parse_object(body: Any, fields: Mapping[str, Field]) -> dict[str, Any]:
+    """Validate a JSON object against ``fields``; returns only the fields present."""
+    if not isinstance(body, dict):
+        raise InvalidRequest("the body must be a JSON object", field="body")
+    unknown = sorted(set(body) - set(fields))
+    if unknown:
+        raise InvalidRequest(f"unknown field '{unknown[0]}'; allowed: {', '.join(fields)}",
+                             field=str(unknown[0]))
+    out: dict[str, Any] = {}
+    for name, spec in fields.items():
+        if name not in body:
+            if spec.required:
+                raise InvalidRequest(f"'{name}' is required", field=name)
+            continue
+        out[name] = _value(name, body[name], spec)
+    return out
+
+
+_TYPE_NAMES = {str: "a string", int: "an integer", bool: "true or false", list: "a list", dict: "an object"}
+
+
+def _value(name: str, value: Any, spec: Field) -> Any:
+    if value is None:
+        if spec.nullable and not spec.required:
+            return None
+        raise InvalidRequest(f"'{name}' must not be null", field=name)
+    # bool is an int in Python; JSON true is not a number.
+    if not isinstance(value, spec.kind) or (spec.kind is int and isinstance(value, bool)):
+        raise InvalidRequest(f"'{name}' must be {_TYPE_NAMES.get(spec.kind, spec.kind.__name__)}", field=name)
+    if isinstance(value, str):
+        value = value.strip()
+        if spec.required and not value:
+            raise InvalidRequest(f"'{name}' must not be empty", field=name)
+    if spec.max_length is not None and len(value) > spec.max_length:
+        raise InvalidRequest(f"'{name}' is longer than {spec.max_length} characters", field=name)
+    if spec.minimum is not None and value < spec.minimum:
+        raise InvalidRequest(f"'{name}' must be at least {spec.minimum}", field=name)
+    if spec.maximum is not None and value > spec.maximum:
+        raise InvalidRequest(f"'{name}' must be at most {spec.maximum}", field=name)
+    return spec.check(value) if spec.check else value
+
+
+def require_non_empty(body: Mapping[str, Any], what: str) -> None:
+    if not body:
+        raise InvalidRequest(f"the body must set at least one {what}", field="body")

@@ -1,0 +1,1 @@
+"""The local sandbox: embedded AWS (moto), channel API sandbox, scheduler. Not deployed."""
