@@ -1,6 +1,6 @@
 """memberlink: wiring only. Every route lives in a blueprint under chalicelib/api/."""
 
-from chalice import Chalice
+from chalice.app import Chalice
 
 from chalicelib.api.admin import admin
 from chalicelib.config import local_routes_enabled

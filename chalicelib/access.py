@@ -8,7 +8,8 @@ be read as a key for another, and one GetItem authenticates a request.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from datetime import datetime
+from enum import StrEnum
 
 from pynamodb.exceptions import DoesNotExist
 
@@ -19,7 +20,7 @@ from chalicelib.models import ApiKeyModel
 KEY_PREFIX = "mlk"
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     ADMIN = "admin"
     STOREFRONT = "storefront"
     STAFF = "staff"
@@ -46,7 +47,7 @@ def key_id_of(key_hash: str) -> str:
     return key_hash[:12]
 
 
-def build_key(store_id: str, role: Role, now_: object, *, label: str | None = None,
+def build_key(store_id: str, role: Role, now_: datetime, *, label: str | None = None,
               staff_id: str | None = None, branch_id: str | None = None) -> IssuedKey:
     """A new key and the item that stores its hash; the caller saves the item (alone or in a transaction)."""
     key = f"{KEY_PREFIX}.{store_id}.{tokens.new_secret()}"
@@ -89,7 +90,7 @@ def authenticate(authorization: str | None, *allowed: Role) -> Principal:
                      staff_id=item.staff_id, branch_id=item.branch_id)
 
 
-def revoke(store_id: str, key_id: str, now_: object) -> bool:
+def revoke(store_id: str, key_id: str, now_: datetime) -> bool:
     """Revoke the store's key whose hash starts with ``key_id``; False when there is none."""
     if len(key_id) < 12:
         return False

@@ -7,7 +7,7 @@ Every expiry, window and rate-limit rule asks :func:`now`; the local sandbox can
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 _lock = threading.Lock()
 _offset = timedelta(0)
@@ -15,7 +15,7 @@ _offset = timedelta(0)
 
 def now() -> datetime:
     """Current time, timezone-aware UTC, plus the local offset (zero outside the sandbox)."""
-    return datetime.now(timezone.utc) + _offset
+    return datetime.now(UTC) + _offset
 
 
 def advance(seconds: float) -> datetime:
@@ -36,4 +36,4 @@ def reset() -> None:
 
 def isoformat(moment: datetime) -> str:
     """ISO 8601 with offset, second precision: how every time leaves the API."""
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+    return moment.astimezone(UTC).isoformat(timespec="seconds")

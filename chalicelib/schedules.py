@@ -5,8 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from chalice import Chalice
-from chalice.app import CloudWatchEventConfig
+from chalice.app import Chalice, CloudWatchEventConfig
 
 from chalicelib import clock
 
@@ -15,15 +14,19 @@ def scheduled_names(app: Chalice) -> list[str]:
     return [source.name for source in app.event_sources if isinstance(source, CloudWatchEventConfig)]
 
 
+def run_one(app: Chalice, name: str) -> None:
+    """Invoke one schedule with the event EventBridge would send now."""
+    event: dict[str, Any] = {
+        "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event",
+        "source": "aws.events", "account": "000000000000", "time": clock.isoformat(clock.now()),
+        "region": "us-east-1", "resources": [], "detail": {},
+    }
+    app.handler_map[name](event, None)
+
+
 def run_all(app: Chalice) -> list[str]:
-    """Invoke every schedule once with the event EventBridge would send now; returns their names."""
-    ran = []
-    for name in scheduled_names(app):
-        event: dict[str, Any] = {
-            "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event",
-            "source": "aws.events", "account": "000000000000", "time": clock.isoformat(clock.now()),
-            "region": "us-east-1", "resources": [], "detail": {},
-        }
-        app.handler_map[name](event, None)
-        ran.append(name)
-    return ran
+    """Invoke every schedule once, now; returns their names."""
+    names = scheduled_names(app)
+    for name in names:
+        run_one(app, name)
+    return names

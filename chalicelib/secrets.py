@@ -25,7 +25,7 @@ def parameter_name(store_id: str, channel: str) -> str:
 def put_channel_secrets(store_id: str, channel: str, values: dict[str, str]) -> None:
     name = parameter_name(store_id, channel)
     boto3.client("ssm").put_parameter(Name=name, Value=json.dumps(values), Type="SecureString", Overwrite=True)
-    parameters.clear_caches()  # a warm instance must see a rotated secret at once
+    parameters.clear_caches()  # type: ignore[no-untyped-call]  # a warm instance must see a rotated secret at once
 
 
 def get_channel_secrets(store_id: str, channel: str) -> dict[str, Any] | None:

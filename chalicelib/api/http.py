@@ -16,8 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chalice import Blueprint, Response
-from chalice.app import Request
+from chalice.app import Blueprint, Request, Response
 
 from chalicelib import access, clock
 from chalicelib.access import Principal, Role
@@ -32,6 +31,10 @@ STAFF = (Role.STAFF,)
 PUBLIC: tuple[Role, ...] = ()
 
 Body = dict[str, Any]
+
+# Bodies are parsed as JSON whatever their label: `curl -d` labels JSON form-urlencoded, and a caller
+# should learn about a bad key (401) or a bad field (400) rather than get Chalice's bare 415.
+BODY_CONTENT_TYPES = ["application/json", "application/x-www-form-urlencoded", "text/plain"]
 
 
 @dataclass(frozen=True)
@@ -51,10 +54,13 @@ class Call:
         return self.principal.store_id
 
     def body(self, fields: Mapping[str, Field]) -> Body:
-        return parse_object(parse_json(self.request.raw_body, settings().max_body_bytes), fields)
+        raw = self.request.raw_body
+        return parse_object(parse_json(raw.encode() if isinstance(raw, str) else raw, settings().max_body_bytes),
+                            fields)
 
     def query(self, name: str) -> str | None:
-        return (self.request.query_params or {}).get(name)
+        params = self.request.query_params
+        return params.get(name) if params else None
 
 
 def error_response(error: ApiError) -> Response:
@@ -93,7 +99,7 @@ def endpoint(bp: Blueprint, path: str, methods: list[str], *, roles: tuple[Role,
             logger.remove_keys(["request_id"])
             return response
 
-        bp.route(path, methods=methods, content_types=content_types or ["application/json"])(view)
+        bp.route(path, methods=methods, content_types=content_types or BODY_CONTENT_TYPES)(view)
         return view
 
     return decorate

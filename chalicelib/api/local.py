@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 import urllib3
-from chalice import Blueprint
+from chalice.app import Blueprint
 
 from chalicelib import clock, schedules
 from chalicelib.api.http import PUBLIC, Body, Call, endpoint

@@ -84,7 +84,7 @@ def channel_view(item: ChannelModel) -> dict[str, Any]:
                             "updated_at": clock.isoformat(item.updated_at)}
     if spec.account_field:
         view[spec.account_field] = item.account_id
-    view.update(item.secret_hints.as_dict() if item.secret_hints else {})
+    view.update(item.secret_hints.as_dict() if item.secret_hints else {})  # type: ignore[no-untyped-call]
     return view
 
 

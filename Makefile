@@ -1,0 +1,40 @@
+# The README's two commands: `make run` and `make test`. Each creates the virtualenv on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench package clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+## Start the whole system locally: embedded AWS, API, channel sandbox, schedules, demo store.
+run: $(STAMP)
+	$(BIN)/python manage.py run-local
+
+## Run the whole test suite.
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## ruff and mypy on the deployed code.
+lint: $(STAMP)
+	$(BIN)/ruff check app.py chalicelib local manage.py tests bench
+	$(BIN)/mypy app.py chalicelib
+
+## AWS calls per operation and cold-start import ratio (see README "Performance").
+bench: $(STAMP)
+	$(BIN)/python bench/bench.py
+
+## One CloudFormation template (SAM) for a stage: make package STAGE=prod
+STAGE ?= dev
+package: $(STAMP)
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(BIN)/chalice package --stage $(STAGE) \
+		--merge-template infra/resources.json build/$(STAGE)
+	$(BIN)/cfn-lint build/$(STAGE)/sam.json
+
+clean:
+	rm -rf $(VENV) build .local .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,82 @@
+"""The real local stack over HTTP: `manage.py run-local` in its own process, as `make run` starts it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import urllib3
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Stack:
+    info: dict[str, Any]
+    process: subprocess.Popen[str]
+    log_path: Path
+
+    @property
+    def api(self) -> str:
+        return str(self.info["api"])
+
+    def call(self, method: str, path: str, key: str | None = None, body: Any = None,
+             raw: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+        sent = {"Content-Type": "application/json", **(headers or {})}
+        if key:
+            sent["Authorization"] = f"Bearer {key}"
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        response = urllib3.request(method, self.api + path, body=data, headers=sent, timeout=30.0)
+        try:
+            return response.status, json.loads(response.data) if response.data else None
+        except ValueError:
+            return response.status, response.data.decode()
+
+    def manage(self, *args: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "AWS_ENDPOINT_URL": self.info["aws_endpoint"]}
+        return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=60, check=False)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    workdir = tmp_path_factory.mktemp("stack")
+    demo_file, log_path = workdir / "demo.json", workdir / "stack.log"
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("AWS_ENDPOINT_URL", "STAGE", "TABLE_PREFIX", "SSM_PREFIX", "REPORTS_BUCKET",
+                          "GRAPH_API_BASE_URL", "LINE_API_BASE_URL", "LOCAL_SANDBOX_URL")}
+    env.update({"PORT": str(free_port()), "AWS_PORT": str(free_port()), "DEMO_FILE": str(demo_file),
+                "SCHEDULER_TICK_SECONDS": "0.5", "PYTHONUNBUFFERED": "1"})
+    with log_path.open("w") as log:
+        process = subprocess.Popen([sys.executable, "manage.py", "run-local"], cwd=ROOT, env=env,
+                                   stdout=log, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 90
+    while not demo_file.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("local stack did not start:\n" + log_path.read_text())
+        time.sleep(0.2)
+    running = Stack(json.loads(demo_file.read_text()), process, log_path)
+    yield running
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
