@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from chalice.app import Chalice, CloudWatchEventConfig
+from chalice.app import Chalice, ScheduledEventConfig
 
 from chalicelib import clock
 
 
 def scheduled_names(app: Chalice) -> list[str]:
-    return [source.name for source in app.event_sources if isinstance(source, CloudWatchEventConfig)]
+    return [source.name for source in app.event_sources if isinstance(source, ScheduledEventConfig)]
 
 
 def run_one(app: Chalice, name: str) -> None:

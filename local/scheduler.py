@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from datetime import datetime
 
-from chalice.app import Chalice, CloudWatchEventConfig, Cron, Rate
+from chalice.app import Chalice, ScheduledEventConfig, Cron, Rate
 
 from chalicelib import clock, schedules
 from chalicelib.logs import logger
@@ -48,7 +48,7 @@ class Scheduler:
         now = clock.now()
         ran = []
         for source in self.app.event_sources:
-            if not isinstance(source, CloudWatchEventConfig):
+            if not isinstance(source, ScheduledEventConfig):
                 continue
             if is_due(source.schedule_expression, self.last_run.get(source.name), now):
                 try:

@@ -1,0 +1,161 @@
+"""Domain helpers on their own: no HTTP, no AWS."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from chalice.app import Chalice, Cron, Rate
+
+from chalicelib import access, clock, pagination
+from chalicelib.errors import InvalidRequest
+from chalicelib.logs import RedactingFormatter, redact, redact_text
+from chalicelib.stores import check_storefront_url, default_timezone
+from chalicelib.validation import Field, parse_json, parse_object
+from local.scheduler import Scheduler, is_due
+
+T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+# --- clock -------------------------------------------------------------------------------------
+
+def test_clock_advances_and_resets():
+    clock.reset()
+    start = clock.now()
+    moved = clock.advance(3600)
+    assert timedelta(seconds=3600) <= moved - start < timedelta(seconds=3605)
+    with pytest.raises(ValueError):
+        clock.advance(-1)
+    clock.reset()
+    assert clock.now() - start < timedelta(seconds=5)
+
+
+def test_isoformat_has_an_offset():
+    assert clock.isoformat(T0) == "2026-11-23T12:00:00+00:00"
+
+
+# --- validation --------------------------------------------------------------------------------
+
+FIELDS = {"name": Field(str, required=True, max_length=5), "count": Field(int, minimum=1, maximum=3),
+          "url": Field(str, nullable=True)}
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({}, "name"),
+    ({"name": "   "}, "name"),
+    ({"name": "abcdef"}, "name"),
+    ({"name": 5}, "name"),
+    ({"name": "a", "count": True}, "count"),
+    ({"name": "a", "count": 1.5}, "count"),
+    ({"name": "a", "count": 4}, "count"),
+    ({"name": "a", "extra": 1}, "extra"),
+    ({"name": None}, "name"),
+])
+def test_bad_fields_are_named(body, field):
+    with pytest.raises(InvalidRequest) as raised:
+        parse_object(body, FIELDS)
+    assert raised.value.extra["field"] == field
+    assert raised.value.status == 400
+
+
+def test_good_body_is_trimmed_and_nullable_kept():
+    assert parse_object({"name": " ab ", "url": None}, FIELDS) == {"name": "ab", "url": None}
+
+
+def test_json_limits():
+    with pytest.raises(InvalidRequest) as too_big:
+        parse_json(b"{}" + b" " * 100, max_bytes=10)
+    assert too_big.value.code == "body_too_large"
+    with pytest.raises(InvalidRequest) as broken:
+        parse_json(b"\xff\xfe", max_bytes=10)
+    assert broken.value.code == "invalid_json"
+
+
+# --- keys --------------------------------------------------------------------------------------
+
+def test_key_format_names_the_store():
+    issued = access.build_key("st_abc", access.Role.ADMIN, T0)
+    assert access.store_id_from_key(issued.key) == "st_abc"
+    assert issued.item.key_hash != issued.key and len(issued.item.key_hash) == 64
+    assert issued.key_id == issued.item.key_hash[:12]
+    for bad in ("", "mlk..x", "mlk.st_abc.", "abc.st.x", "mlk.a.b.c"):
+        assert access.store_id_from_key(bad) is None
+
+
+def test_storefront_url_rules():
+    assert check_storefront_url("https://shop.example.com/") == "https://shop.example.com"
+    assert check_storefront_url("http://localhost:3000") == "http://localhost:3000"
+    for bad in ("ftp://x", "https://shop.example.com/?a=1", "http://shop.example.com", "https://"):
+        with pytest.raises(InvalidRequest):
+            check_storefront_url(bad)
+
+
+def test_default_timezone_only_for_single_zone_countries():
+    assert default_timezone("TW") == "Asia/Taipei"
+    assert default_timezone("US") is None
+
+
+# --- cursors -----------------------------------------------------------------------------------
+
+def test_cursor_round_trip_and_tenancy():
+    key = {"store_id": {"S": "st_a"}, "branch_id": {"S": "br_1"}}
+    cursor = pagination.encode_cursor(key)
+    assert cursor and "st_a" not in cursor
+    assert pagination.decode_cursor(cursor, "st_a") == key
+    with pytest.raises(InvalidRequest):
+        pagination.decode_cursor(cursor, "st_b")
+    with pytest.raises(InvalidRequest):
+        pagination.decode_cursor("!!not-a-cursor", "st_a")
+    assert pagination.parse_limit(None) == 50
+    with pytest.raises(InvalidRequest):
+        pagination.parse_limit("0")
+
+
+# --- log redaction -----------------------------------------------------------------------------
+
+def test_redaction_hides_keys_phones_and_secret_fields():
+    text = "Bearer mlk.st_1.SECRETSECRET called from +886912345678 or 0912-345-678"
+    clean = redact_text(text)
+    assert "SECRETSECRET" not in clean and "912345678" not in clean and "0912-345" not in clean
+    assert clean.endswith("********78")
+    assert redact({"app_secret": "x", "password": "p", "name": "Amy", "nested": {"verify_token": "t"}}) == {
+        "app_secret": "****", "password": "****", "name": "Amy", "nested": {"verify_token": "****"}}
+
+
+def test_formatter_redacts_the_final_record():
+    record = logging.LogRecord("memberlink", logging.INFO, __file__, 1,
+                               "sent to +886912345678", None, None)
+    line = json.loads(RedactingFormatter().format(record))
+    assert line["message"] == "sent to +" + "*" * 10 + "78"
+
+
+# --- scheduler ---------------------------------------------------------------------------------
+
+def test_rate_and_cron_due_rules():
+    assert is_due(Rate(1, unit=Rate.HOURS), None, T0)
+    assert not is_due(Rate(1, unit=Rate.HOURS), T0, T0 + timedelta(minutes=59))
+    assert is_due(Rate(1, unit=Rate.HOURS), T0, T0 + timedelta(hours=1))
+    daily = Cron(5, 16, "*", "*", "?", "*")
+    assert is_due(daily, None, T0.replace(hour=16, minute=5))
+    assert not is_due(daily, T0.replace(hour=16, minute=5), T0.replace(hour=16, minute=5, second=30))
+    assert not is_due(daily, None, T0.replace(hour=16, minute=6))
+
+
+def test_scheduler_fires_due_schedules_with_a_scheduled_event():
+    app = Chalice(app_name="schedules-under-test")
+    seen: list[dict[str, object]] = []
+
+    @app.schedule(Rate(1, unit=Rate.HOURS))
+    def hourly(event):  # type: ignore[no-untyped-def]
+        seen.append(event.to_dict())
+
+    clock.reset()
+    scheduler = Scheduler(app)
+    assert scheduler.tick() == ["hourly"]
+    assert scheduler.tick() == []
+    clock.advance(3600)
+    assert scheduler.tick() == ["hourly"]
+    clock.reset()
+    assert len(seen) == 2 and seen[0]["detail-type"] == "Scheduled Event"
