@@ -1,14 +1,24 @@
-"""memberlink: wiring only. Every route lives in a blueprint under chalicelib/api/."""
+"""memberlink: wiring only. Every route lives in a blueprint under chalicelib/api/; every schedule is here."""
 
 from chalice.app import Chalice
 
+from chalicelib.api.accounts import accounts
 from chalicelib.api.admin import admin
+from chalicelib.api.binding import binding
+from chalicelib.api.inbox import inbox
+from chalicelib.api.members import members
+from chalicelib.api.reports import reports
+from chalicelib.api.staff import staff
+from chalicelib.api.webhooks import webhooks
 from chalicelib.config import local_routes_enabled
 
 app = Chalice(app_name="memberlink")
-app.register_blueprint(admin)
+for blueprint in (admin, webhooks, inbox, binding, accounts, members, staff, reports):
+    app.register_blueprint(blueprint)
 
 if local_routes_enabled():
     from chalicelib.api.local import local
 
     app.register_blueprint(local)
+
+# --- schedules (issue 7: reports) ---

@@ -71,7 +71,7 @@ def answer(channel: str, method: str, path: str, body: Any) -> dict[str, Any]:
 
 def make_handler(outbox: Outbox) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet; the outbox is the log
+        def log_message(self, format: str, *args: Any) -> None:
             return
 
         def _send(self, status: int, payload: Any) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from datetime import datetime
 
-from chalice.app import Chalice, ScheduledEventConfig, Cron, Rate
+from chalice.app import Chalice, Cron, Rate, ScheduledEventConfig
 
 from chalicelib import clock, schedules
 from chalicelib.logs import logger
