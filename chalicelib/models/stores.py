@@ -50,5 +50,5 @@ class ChannelModel(Model):
     channel = UnicodeAttribute(range_key=True)
     account_id = UnicodeAttribute(null=True)
     verify_token_hash = UnicodeAttribute(null=True)
-    secret_hints = MapAttribute[str, str](default=dict)  # type: ignore[no-untyped-call]
+    secret_hints = MapAttribute[str, str](default=dict)
     updated_at = UTCDateTimeAttribute()
