@@ -37,3 +37,10 @@ def reset() -> None:
 def isoformat(moment: datetime) -> str:
     """ISO 8601 with offset, second precision: how every time leaves the API."""
     return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def local_day(moment: datetime, tz_name: str) -> str:
+    """The calendar date (YYYY-MM-DD) of ``moment`` in the store's time zone: reports are cut by it."""
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo(tz_name)).date().isoformat()

@@ -57,9 +57,8 @@ class Stack:
         return self.log_path.read_text(errors="replace")
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    workdir = tmp_path_factory.mktemp("stack")
+def start_stack(workdir: Path) -> Stack:
+    """`manage.py run-local` on free ports, as `make run` starts it; returns once demo.json is written."""
     demo_file, log_path = workdir / "demo.json", workdir / "stack.log"
     env = {key: value for key, value in os.environ.items()
            if key not in ("AWS_ENDPOINT_URL", "STAGE", "TABLE_PREFIX", "SSM_PREFIX", "REPORTS_BUCKET",
@@ -75,8 +74,18 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             process.kill()
             raise RuntimeError("local stack did not start:\n" + log_path.read_text())
         time.sleep(0.2)
-    running = Stack(json.loads(demo_file.read_text()), process, log_path)
+    return Stack(json.loads(demo_file.read_text()), process, log_path)
+
+
+def stop_stack(running: Stack) -> None:
+    if running.process.poll() is None:
+        running.process.send_signal(signal.SIGINT)
+        running.process.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """One local stack shared by every integration test of the session."""
+    running = start_stack(tmp_path_factory.mktemp("stack"))
     yield running
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=30)
+    stop_stack(running)

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import urllib3
 
-from tests.integration.conftest import Stack
+from tests.integration.conftest import Stack, start_stack
 
 
 def test_demo_file_has_what_the_contract_lists(stack: Stack):
@@ -104,8 +104,10 @@ def test_logs_carry_no_keys_or_channel_secrets(stack: Stack):
                 assert value not in log
 
 
-def test_ctrl_c_stops_everything_cleanly(stack: Stack):
-    # Runs last in this module: the session's stack is stopped here and checked.
+def test_ctrl_c_stops_everything_cleanly(tmp_path):
+    # A stack of its own: the shared one serves the other modules' tests.
+    stack = start_stack(tmp_path)
+    assert stack.call("GET", "/_local/clock")[0] == 200
     stack.process.send_signal(signal.SIGINT)
     assert stack.process.wait(timeout=30) == 0
     try:
