@@ -22,7 +22,7 @@ test: $(STAMP)
 
 ## ruff and mypy on the deployed code.
 lint: $(STAMP)
-	$(BIN)/ruff check app.py chalicelib local manage.py tests bench
+	$(BIN)/ruff check app.py chalicelib local manage.py tests bench infra
 	$(BIN)/mypy app.py chalicelib
 
 ## AWS calls per operation and cold-start import ratio (see README "Performance").
@@ -32,8 +32,11 @@ bench: $(STAMP)
 ## One CloudFormation template (SAM) for a stage: make package STAGE=prod
 STAGE ?= dev
 package: $(STAMP)
+	mkdir -p build
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(BIN)/python -m infra.template resources --stage $(STAGE) \
+		> build/$(STAGE)-resources.json
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(BIN)/chalice package --stage $(STAGE) \
-		--merge-template infra/resources.json build/$(STAGE)
+		--merge-template build/$(STAGE)-resources.json build/$(STAGE)
 	$(BIN)/cfn-lint build/$(STAGE)/sam.json
 
 clean:

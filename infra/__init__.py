@@ -1,0 +1,1 @@
+"""Infrastructure as code: the CloudFormation merged into `chalice package`, generated from the models."""

@@ -1,0 +1,176 @@
+"""The CloudFormation that `make package` merges into Chalice's SAM template, and the IAM policies.
+
+Generated from the PynamoDB models (``chalicelib.models.ALL_MODELS``), so a table, a GSI or a TTL
+attribute declared on a model is in the template with no second place to keep in step:
+
+    python -m infra.template resources --stage dev > build/dev-resources.json
+    python -m infra.template policy --stage dev     # what .chalice/policy-dev.json must hold
+
+``tests/unit/test_infra.py`` fails when a committed policy file differs from what this generates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from pynamodb.attributes import TTLAttribute
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+APP_NAME = "memberlink"
+STAGES = ("dev", "prod")
+
+
+def _stage_env(stage: str) -> dict[str, str]:
+    from local.stage import stage_environment
+
+    return stage_environment(stage)
+
+
+def _models(stage: str) -> tuple[Any, ...]:
+    os.environ.update(_stage_env(stage))  # table names carry the stage's prefix
+    from chalicelib.models import ALL_MODELS
+
+    return ALL_MODELS
+
+
+def _logical_id(name: str) -> str:
+    return "".join(part.capitalize() for part in name.replace("-", "_").split("_")) + "Table"
+
+
+def table_resource(model: Any) -> dict[str, Any]:
+    """One AWS::DynamoDB::Table: on-demand, encrypted, point-in-time recovery, TTL, GSIs."""
+    schema = model._get_schema()  # PynamoDB's own view of keys and indexes, as create_table uses it
+
+    def keys(key_schema: list[dict[str, str]]) -> list[dict[str, str]]:
+        return sorted(key_schema, key=lambda key: key["KeyType"] != "HASH")  # HASH first, as CloudFormation wants
+
+    definitions = {d["AttributeName"]: d["AttributeType"] for d in schema["attribute_definitions"]}
+    indexes = []
+    for index in schema["global_secondary_indexes"]:
+        definitions.update({d["AttributeName"]: d["AttributeType"] for d in index["attribute_definitions"]})
+        indexes.append({"IndexName": index["index_name"], "KeySchema": keys(index["key_schema"]),
+                        "Projection": index["projection"]})
+    key_schema = keys(schema["key_schema"])
+    definitions_list = [{"AttributeName": name, "AttributeType": kind} for name, kind in sorted(definitions.items())]
+    properties: dict[str, Any] = {
+        "TableName": model.Meta.table_name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": definitions_list,
+        "KeySchema": key_schema,
+        "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+        "SSESpecification": {"SSEEnabled": True},
+    }
+    if indexes:
+        properties["GlobalSecondaryIndexes"] = sorted(indexes, key=lambda i: i["IndexName"])
+    ttl = [attr.attr_name for attr in model.get_attributes().values() if isinstance(attr, TTLAttribute)]
+    if ttl:
+        properties["TimeToLiveSpecification"] = {"AttributeName": ttl[0], "Enabled": True}
+    return {"Type": "AWS::DynamoDB::Table", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
+            "Properties": properties}
+
+
+def reports_bucket_name(stage: str) -> dict[str, str]:
+    # Bucket names are global: the account and region make a merchant's name their own.
+    return {"Fn::Sub": f"{APP_NAME}-{stage}-reports-${{AWS::AccountId}}-${{AWS::Region}}"}
+
+
+def function_ids() -> list[str]:
+    """The logical ids Chalice gives the API handler and each scheduled function."""
+    from chalice.app import ScheduledEventConfig
+    from chalice.utils import to_cfn_resource_name
+
+    from app import app
+
+    return ["APIHandler"] + sorted(to_cfn_resource_name(source.name) for source in app.event_sources
+                                   if isinstance(source, ScheduledEventConfig))
+
+
+def resources(stage: str) -> dict[str, Any]:
+    models = _models(stage)
+    template: dict[str, Any] = {"Resources": {}}
+    for model in models:
+        template["Resources"][_logical_id(model.Meta.table_suffix)] = table_resource(model)
+    template["Resources"]["ReportsBucket"] = {
+        "Type": "AWS::S3::Bucket",
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+        "Properties": {
+            "BucketName": reports_bucket_name(stage),
+            "BucketEncryption": {"ServerSideEncryptionConfiguration": [
+                {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
+            "PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "BlockPublicPolicy": True,
+                                               "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
+            "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+            "VersioningConfiguration": {"Status": "Enabled"},
+        },
+    }
+    for function_id in function_ids():
+        template["Resources"][function_id] = {"Properties": {"Environment": {"Variables": {
+            "REPORTS_BUCKET": reports_bucket_name(stage)}}}}
+    template["Outputs"] = {"ReportsBucketName": {"Value": {"Ref": "ReportsBucket"}}}
+    return template
+
+
+def policy(stage: str) -> dict[str, Any]:
+    """Least privilege for the stage: its own tables, parameters and bucket; SMS and email sending."""
+    prefix = _stage_env(stage)["TABLE_PREFIX"]
+    ssm_prefix = _stage_env(stage)["SSM_PREFIX"]
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "Logs", "Effect": "Allow",
+             "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+             "Resource": "arn:*:logs:*:*:*"},
+            {"Sid": "Tables", "Effect": "Allow",
+             "Action": ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query",
+                        "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+                        "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem"],
+             "Resource": [f"arn:*:dynamodb:*:*:table/{prefix}-*", f"arn:*:dynamodb:*:*:table/{prefix}-*/index/*"]},
+            {"Sid": "ChannelSecrets", "Effect": "Allow",
+             "Action": ["ssm:GetParameter", "ssm:PutParameter"],
+             "Resource": f"arn:*:ssm:*:*:parameter{ssm_prefix}/*"},
+            {"Sid": "Reports", "Effect": "Allow",
+             "Action": ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"],
+             "Resource": f"arn:*:s3:::{APP_NAME}-{stage}-reports-*/reports/*"},
+            {"Sid": "ReportsList", "Effect": "Allow", "Action": ["s3:ListBucket"],
+             "Resource": f"arn:*:s3:::{APP_NAME}-{stage}-reports-*"},
+            # SMS to a phone number has no resource ARN to name; only Publish is allowed.
+            {"Sid": "Sms", "Effect": "Allow", "Action": ["sns:Publish"], "Resource": "*"},
+            {"Sid": "Email", "Effect": "Allow", "Action": ["ses:SendEmail"], "Resource": "*"},
+        ],
+    }
+
+
+def policy_path(stage: str) -> Path:
+    return ROOT / ".chalice" / f"policy-{stage}.json"
+
+
+def dumps(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, sort_keys=False) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m infra.template")
+    parser.add_argument("what", choices=["resources", "policy", "write-policies"])
+    parser.add_argument("--stage", default="dev", choices=STAGES)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    if args.what == "resources":
+        sys.stdout.write(dumps(resources(args.stage)))
+    elif args.what == "policy":
+        sys.stdout.write(dumps(policy(args.stage)))
+    else:
+        for stage in STAGES:
+            policy_path(stage).write_text(dumps(policy(stage)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
