@@ -88,8 +88,9 @@ def function_ids() -> list[str]:
 
     from app import app
 
-    return ["APIHandler"] + sorted(to_cfn_resource_name(source.name) for source in app.event_sources
-                                   if isinstance(source, ScheduledEventConfig))
+    schedules = sorted(to_cfn_resource_name(source.name) for source in app.event_sources
+                       if isinstance(source, ScheduledEventConfig))
+    return ["APIHandler", *schedules]
 
 
 def resources(stage: str) -> dict[str, Any]:
