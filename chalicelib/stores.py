@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import functools
-import importlib.resources
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import phonenumbers
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.transactions import TransactWrite
@@ -28,6 +26,8 @@ _LOCAL_URL = re.compile(r"^http://(localhost|127\.0\.0\.1)(:\d+)?(/[A-Za-z0-9._~
 
 
 def check_country(value: str) -> str:
+    import phonenumbers  # its metadata is a noticeable share of a cold start; only settings need it here
+
     country = value.upper()
     if country not in phonenumbers.SUPPORTED_REGIONS:
         raise InvalidRequest("'country' must be an ISO 3166-1 alpha-2 code such as TW", field="country")
@@ -58,6 +58,8 @@ def default_timezone(country: str) -> str | None:
 
 @functools.cache
 def _zones_by_country() -> dict[str, list[str]]:
+    import importlib.resources
+
     # zone.tab from the tzdata package: "<country>\t<coordinates>\t<zone>" per line.
     table = importlib.resources.files("tzdata.zoneinfo").joinpath("zone.tab").read_text(encoding="utf-8")
     zones: dict[str, list[str]] = {}
