@@ -15,6 +15,8 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +35,16 @@ def _stage_env(stage: str) -> dict[str, str]:
     return stage_environment(stage)
 
 
-def _models(stage: str) -> tuple[Any, ...]:
-    os.environ.update(_stage_env(stage))  # table names carry the stage's prefix
-    from chalicelib.models import ALL_MODELS
-
-    return ALL_MODELS
+@contextmanager
+def _stage(stage: str) -> Iterator[None]:
+    """The stage's environment for the duration (table names carry its prefix), then the caller's again."""
+    saved = dict(os.environ)
+    os.environ.update(_stage_env(stage))
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def _logical_id(name: str) -> str:
@@ -94,10 +101,12 @@ def function_ids() -> list[str]:
 
 
 def resources(stage: str) -> dict[str, Any]:
-    models = _models(stage)
+    from chalicelib.models import ALL_MODELS
+
     template: dict[str, Any] = {"Resources": {}}
-    for model in models:
-        template["Resources"][_logical_id(model.Meta.table_suffix)] = table_resource(model)
+    with _stage(stage):
+        for model in ALL_MODELS:
+            template["Resources"][_logical_id(model.Meta.table_suffix)] = table_resource(model)
     template["Resources"]["ReportsBucket"] = {
         "Type": "AWS::S3::Bucket",
         "DeletionPolicy": "Retain",
