@@ -5,6 +5,7 @@ from chalice.app import Chalice
 from chalicelib.api.accounts import accounts
 from chalicelib.api.admin import admin
 from chalicelib.api.binding import binding
+from chalicelib.api.http import contract_errors
 from chalicelib.api.inbox import inbox
 from chalicelib.api.members import members
 from chalicelib.api.reports import reports
@@ -15,6 +16,7 @@ from chalicelib.config import local_routes_enabled
 app = Chalice(app_name="memberlink")
 for blueprint in (admin, webhooks, inbox, binding, accounts, members, staff, reports):
     app.register_blueprint(blueprint)
+app.register_middleware(contract_errors, "http")
 
 if local_routes_enabled():
     from chalicelib.api.local import local

@@ -111,3 +111,16 @@ def no_content() -> Response:
 
 def now_iso() -> str:
     return clock.isoformat(clock.now())
+
+
+_CHALICE_ERROR_CODES = {405: "method_not_allowed", 415: "unsupported_media_type", 400: "invalid_request"}
+
+
+def contract_errors(event: Request, get_response: Callable[[Request], Response]) -> Response:
+    """Chalice answers 405/415 itself, before any view: give those the contract's error body too."""
+    response = get_response(event)
+    body = response.body
+    if response.status_code >= 400 and isinstance(body, dict) and set(body) == {"Code", "Message"}:
+        code = _CHALICE_ERROR_CODES.get(response.status_code, "invalid_request")
+        response.body = {"error": {"code": code, "message": str(body["Message"])}}
+    return response

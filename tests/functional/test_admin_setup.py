@@ -202,3 +202,13 @@ def test_branch_list_pages_with_an_opaque_cursor(client, store, other_store):
     stolen = client.http.get(f"/admin/branches?cursor={first['next_cursor']}", headers=other_store.admin())
     assert stolen.status_code == 400
     assert client.http.get("/admin/branches?limit=500", headers=store.admin()).status_code == 400
+
+
+def test_chalice_level_refusals_use_the_contract_error_body(client, store):
+    wrong_method = client.http.delete("/admin/settings", headers=store.admin())
+    assert wrong_method.status_code == 405
+    assert json.loads(wrong_method.body)["error"]["code"] == "method_not_allowed"
+    xml = client.http.put("/admin/settings", headers={**store.admin(), "Content-Type": "application/xml"},
+                          body=b"<settings/>")
+    assert xml.status_code == 415
+    assert json.loads(xml.body)["error"]["code"] == "unsupported_media_type"
