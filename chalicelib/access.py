@@ -84,10 +84,14 @@ def authenticate(authorization: str | None, *allowed: Role) -> Principal:
         raise Unauthorized("unknown API key")
     role = Role(item.role)
     if role not in allowed:
-        raise Forbidden(f"this endpoint needs a {' or '.join(r.value for r in allowed)} key; "
-                        f"this is a {role.value} key")
+        raise Forbidden(f"this endpoint needs {' or '.join(_article(r) for r in allowed)} key; "
+                        f"this is {_article(role)} key")
     return Principal(store_id=store_id, role=role, key_id=key_id_of(key_hash),
                      staff_id=item.staff_id, branch_id=item.branch_id)
+
+
+def _article(role: Role) -> str:
+    return f"an {role.value}" if role.value[0] in "aeiou" else f"a {role.value}"
 
 
 def revoke(store_id: str, key_id: str, now_: datetime) -> bool:
