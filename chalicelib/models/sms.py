@@ -29,3 +29,15 @@ class SmsLogModel(Model):
     status = UnicodeAttribute()  # queued | sent | failed
     provider_message_id = UnicodeAttribute(null=True)
     failure_reason = UnicodeAttribute(null=True)
+
+
+class SmsTemplatesModel(Model):
+    """A store's SMS texts by message type (``verification``, ``registration_invitation``): one item per store."""
+
+    Meta = meta("sms_templates")
+
+    store_id = UnicodeAttribute(hash_key=True)
+    # Texts with {code}, {link}, {store_name}; None: the default text.
+    verification = UnicodeAttribute(null=True)
+    registration_invitation = UnicodeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute()
