@@ -44,3 +44,12 @@ def call(client: Any, method: str, path: str, headers: dict[str, str], body: Any
     response = getattr(client.http, method.lower())(path, headers=headers, body=data)
     return response.status_code, json.loads(response.body) if response.body else None
 
+
+
+def moto_emails(to: str) -> list[str]:
+    """Bodies of the emails the in-process moto SES sent to ``to``, oldest first."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    backend = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
+    return [m.body for m in backend.sent_messages if to in m.destinations.get("ToAddresses", [])]

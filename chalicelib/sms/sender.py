@@ -125,6 +125,18 @@ def send(store: StoreModel, phone: Phone | str, text: str, message_type: str, cl
     return SmsResult(log.store_day, log.sms_id, message_id, int(log.segments), now)
 
 
+def count_without_sending(store: StoreModel, phone: Phone | str, client_ip: str | None,
+                          now: datetime | None = None) -> None:
+    """Count a send against the same limits as :func:`send`, sending and logging nothing.
+
+    For answers that must not reveal membership: a password reset for a number that is no member's
+    costs the same quota as a real one, so a later send to that number is limited alike.
+    """
+    now = now or clock.now()
+    number = phone if isinstance(phone, Phone) else from_e164(phone)
+    _reserve(store, number, client_ip, clock.local_day(now, store.timezone), now, None, ())
+
+
 def _attributes() -> dict[str, dict[str, str]]:
     attributes = {"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}}
     sender_id = os.environ.get("SMS_SENDER_ID")
@@ -134,12 +146,13 @@ def _attributes() -> dict[str, dict[str, str]]:
 
 
 def _reserve(store: StoreModel, number: Phone, client_ip: str | None, local_day: str, now: datetime,
-             log: SmsLogModel, also_save: Sequence[Model]) -> limits.Reservation:
+             log: SmsLogModel | None, also_save: Sequence[Model]) -> limits.Reservation:
     try:
         with TransactWrite(connection=Connection()) as tx:
             reservation = limits.reserve(tx, store.store_id, number.e164, client_ip, local_day,
                                          int(store.sms_ip_hourly_limit), int(store.sms_daily_cap), now)
-            tx.save(log, condition=SmsLogModel.sms_id.does_not_exist())
+            if log is not None:
+                tx.save(log, condition=SmsLogModel.sms_id.does_not_exist())
             for item in also_save:
                 tx.save(item)
     except TransactWriteError as exc:
