@@ -20,7 +20,8 @@ def _code_for(phone: str) -> str:
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.sns.models import sns_backends
 
-    messages = [m for number, m in sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sms_messages.values() if number == phone]
+    backend = sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
+    messages = [m for number, m in backend.sms_messages.values() if number == phone]
     match = re.search(r"\b(\d{6})\b", messages[-1])
     assert match
     return match.group(1)
