@@ -94,7 +94,7 @@ class Started:
 
 
 def start_phone_verification(store_id: str, phone_input: Any, purpose: str, client_ip: str | None,
-                             now: datetime) -> Started:
+                             now: datetime, recaptcha_token: str | None = None) -> Started:
     """Send a code to a number: one TransactWrite (limits, SMS log, code), SNS, one log update.
 
     Membership is never looked at: a member's number and an unknown one take the same path and
@@ -102,6 +102,10 @@ def start_phone_verification(store_id: str, phone_input: Any, purpose: str, clie
     """
     settings_ = sms.sms_store(store_id)
     phone = sms.parse_phone(phone_input, settings_.store.country)
+    if settings_.recaptcha_enabled:
+        from chalicelib.sms import captcha
+
+        captcha.require_human(store_id, recaptcha_token, client_ip)
     verification_id = tokens.new_id("vf")
     item, code = new_code_item(store_id, verification_id, purpose, phone.e164, now)
     sms.send(settings_.store, phone, settings_.text("verification", code=code), "verification", client_ip, now,

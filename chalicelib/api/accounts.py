@@ -41,9 +41,9 @@ CODE = Field(str, required=True, max_length=6, check=verification.check_code_for
 @endpoint(accounts, "/storefront/verifications", ["POST"], roles=STOREFRONT, status=202)
 def start_verification(call: Call) -> Body:
     body = call.body({"phone": PHONE, "purpose": Field(str, required=True, max_length=20, check=one_of(
-        "purpose", verification.PHONE_PURPOSES))})
+        "purpose", verification.PHONE_PURPOSES)), "recaptcha_token": Field(str, max_length=4000)})
     started = verification.start_phone_verification(call.store_id, body["phone"], body["purpose"],
-                                                    client_ip(call), clock.now())
+                                                    client_ip(call), clock.now(), body.get("recaptcha_token"))
     return {"verification_id": started.verification_id, "resend_after_seconds": started.resend_after_seconds}
 
 
@@ -126,3 +126,14 @@ def change_email(call: Call, member_id: str) -> Any:
                         headers={"Content-Type": "application/json"})
     return members.member_view(account.confirm_email_change(call.store_id, member_id, body["email"], body["code"],
                                                             clock.now()))
+
+
+@endpoint(accounts, "/admin/sms/recaptcha", ["PUT"], roles=ADMIN)
+def put_recaptcha(call: Call) -> Body:
+    """``{"secret": "..."}`` turns reCAPTCHA on for verification sends; ``{"secret": null}`` turns it off."""
+    body = call.body({"secret": Field(str, max_length=200, nullable=True)})
+    if "secret" not in body:
+        raise InvalidRequest("'secret' is required (null turns reCAPTCHA off)", field="secret")
+    from chalicelib.sms import captcha
+
+    return {"enabled": captcha.configure(call.store_id, body.get("secret"), clock.now())}

@@ -6,7 +6,7 @@ partition and never touches another day or another store.
 
 from __future__ import annotations
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.models import Model
 
 from chalicelib.models.base import meta
@@ -40,4 +40,5 @@ class SmsTemplatesModel(Model):
     # Texts with {code}, {link}, {store_name}; None: the default text.
     verification = UnicodeAttribute(null=True)
     registration_invitation = UnicodeAttribute(null=True)
+    recaptcha_enabled = BooleanAttribute(null=True)  # the secret itself is in SSM
     updated_at = UTCDateTimeAttribute()

@@ -43,6 +43,7 @@ class SmsStore:
 
     store: StoreModel
     templates: dict[str, str] = field(default_factory=dict)
+    recaptcha_enabled: bool = False
 
     def text(self, template_type: str, **values: str) -> str:
         """The store's template (or the default) with ``{code}``, ``{link}``, ``{store_name}`` filled in."""
@@ -105,9 +106,10 @@ def sms_store(store_id: str) -> SmsStore:
     try:
         item = templates_future.get()
         templates = {t: text for t in TEMPLATE_TYPES if (text := getattr(item, t))}
+        recaptcha = bool(item.recaptcha_enabled)
     except SmsTemplatesModel.DoesNotExist:
-        templates = {}
-    loaded = SmsStore(store, templates)
+        templates, recaptcha = {}, False
+    loaded = SmsStore(store, templates, recaptcha)
     with _lock:
         _cache[store_id] = (now + cache_seconds(), loaded)
     return loaded
