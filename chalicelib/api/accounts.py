@@ -1,7 +1,139 @@
-"""The storefront's member accounts: phone verification, sign-up, login, password reset, change of number."""
+"""The storefront's member accounts: phone verification, sign-up, login, password reset, change of number.
+
+Also the store's SMS templates (admin key).
+"""
 
 from __future__ import annotations
 
-from chalice.app import Blueprint
+from typing import Any
+
+from chalice.app import Blueprint, Response
+
+from chalicelib import clock, members, verification
+from chalicelib.api.http import ADMIN, STOREFRONT, Body, Call, endpoint
+from chalicelib.errors import InvalidRequest
+from chalicelib.members import account
+from chalicelib.sms import templates
+from chalicelib.validation import Field
 
 accounts = Blueprint(__name__)
+
+
+def one_of(name: str, allowed: tuple[str, ...]) -> Any:
+    def check(value: str) -> str:
+        if value not in allowed:
+            raise InvalidRequest(f"'{name}' must be one of {', '.join(allowed)}", field=name)
+        return value
+
+    return check
+
+
+def client_ip(call: Call) -> str | None:
+    """The caller's IP as API Gateway (and chalice local) report it."""
+    identity = (call.request.context or {}).get("identity") or {}
+    return identity.get("sourceIp") or None
+
+
+PHONE = Field(object, required=True)  # "+886..." or {"calling_code", "number"}: checked by sms.parse_phone
+CODE = Field(str, required=True, max_length=6, check=verification.check_code_format)
+
+
+@endpoint(accounts, "/storefront/verifications", ["POST"], roles=STOREFRONT, status=202)
+def start_verification(call: Call) -> Body:
+    body = call.body({"phone": PHONE, "purpose": Field(str, required=True, max_length=20, check=one_of(
+        "purpose", verification.PHONE_PURPOSES)), "recaptcha_token": Field(str, max_length=4000)})
+    started = verification.start_phone_verification(call.store_id, body["phone"], body["purpose"],
+                                                    client_ip(call), clock.now(), body.get("recaptcha_token"))
+    return {"verification_id": started.verification_id, "resend_after_seconds": started.resend_after_seconds}
+
+
+@endpoint(accounts, "/storefront/verifications/{verification_id}/check", ["POST"], roles=STOREFRONT)
+def check_verification(call: Call, verification_id: str) -> Body:
+    body = call.body({"code": CODE})
+    return {"verification_token": verification.check_code(call.store_id, verification_id, body["code"],
+                                                          clock.now())}
+
+
+@endpoint(accounts, "/admin/templates/sms", ["GET"], roles=ADMIN)
+def list_sms_templates(call: Call) -> Body:
+    return {"items": templates.list_templates(call.store_id), "next_cursor": None}
+
+
+@endpoint(accounts, "/admin/templates/sms/{template_type}", ["PUT"], roles=ADMIN)
+def put_sms_template(call: Call, template_type: str) -> Body:
+    templates.check_template_type(template_type)
+    body = call.body({"text": Field(str, required=True, max_length=templates.MAX_MESSAGE_BYTES)})
+    return templates.put_template(call.store_id, template_type, body["text"], clock.now())
+
+
+NAME = Field(str, required=True, max_length=120)
+PASSWORD = Field(str, required=True, max_length=members.passwords.MAX_LENGTH)
+EMAIL = Field(str, max_length=members.core.MAX_EMAIL_LENGTH, check=members.check_email)
+TOKEN = Field(str, max_length=200)
+IDENTIFIER = Field(str, required=True, max_length=members.core.MAX_EMAIL_LENGTH)
+
+
+@endpoint(accounts, "/storefront/members", ["POST"], roles=STOREFRONT, status=201)
+def sign_up(call: Call) -> Body:
+    body = call.body({"name": NAME, "password": PASSWORD, "phone": Field(object), "email": EMAIL,
+                      "verification_token": TOKEN})
+    member = account.sign_up(call.store_id, body["name"], body["password"], body.get("phone"), body.get("email"),
+                             body.get("verification_token"), clock.now())
+    return {"member_id": member.member_id}
+
+
+@endpoint(accounts, "/storefront/members/{member_id}", ["GET"], roles=STOREFRONT)
+def get_member(call: Call, member_id: str) -> Body:
+    return members.member_view(members.get_member(call.store_id, member_id))
+
+
+@endpoint(accounts, "/storefront/sessions", ["POST"], roles=STOREFRONT)
+def log_in(call: Call) -> Body:
+    body = call.body({"identifier": IDENTIFIER, "password": PASSWORD})
+    return {"member_id": account.log_in(call.store_id, body["identifier"], body["password"])}
+
+
+@endpoint(accounts, "/storefront/password-resets", ["POST"], roles=STOREFRONT, status=202)
+def request_password_reset(call: Call) -> Body:
+    body = call.body({"identifier": IDENTIFIER,
+                      "via": Field(str, required=True, max_length=5, check=one_of("via", ("sms", "email")))})
+    account.request_password_reset(call.store_id, body["identifier"], body["via"], client_ip(call), clock.now())
+    return {"accepted": True}
+
+
+@endpoint(accounts, "/storefront/password-resets/confirm", ["POST"], roles=STOREFRONT)
+def confirm_password_reset(call: Call) -> Body:
+    body = call.body({"identifier": IDENTIFIER, "code": CODE, "new_password": PASSWORD})
+    return {"member_id": account.confirm_password_reset(call.store_id, body["identifier"], body["code"],
+                                                        body["new_password"], clock.now())}
+
+
+@endpoint(accounts, "/storefront/members/{member_id}/phone", ["PUT"], roles=STOREFRONT)
+def change_phone(call: Call, member_id: str) -> Body:
+    body = call.body({"phone": PHONE, "verification_token": Field(str, required=True, max_length=200)})
+    return members.member_view(account.change_phone(call.store_id, member_id, body["phone"],
+                                                    body["verification_token"], clock.now()))
+
+
+@endpoint(accounts, "/storefront/members/{member_id}/email", ["PUT"], roles=STOREFRONT)
+def change_email(call: Call, member_id: str) -> Any:
+    """Without ``code``: email a code to the address (202). With it: the address becomes the member's (200)."""
+    body = call.body({"email": Field(str, required=True, max_length=members.core.MAX_EMAIL_LENGTH),
+                      "code": Field(str, max_length=6, check=verification.check_code_format)})
+    if "code" not in body:
+        verification_id = account.request_email_change(call.store_id, member_id, body["email"], clock.now())
+        return Response(body={"verification_id": verification_id}, status_code=202,
+                        headers={"Content-Type": "application/json"})
+    return members.member_view(account.confirm_email_change(call.store_id, member_id, body["email"], body["code"],
+                                                            clock.now()))
+
+
+@endpoint(accounts, "/admin/sms/recaptcha", ["PUT"], roles=ADMIN)
+def put_recaptcha(call: Call) -> Body:
+    """``{"secret": "..."}`` turns reCAPTCHA on for verification sends; ``{"secret": null}`` turns it off."""
+    body = call.body({"secret": Field(str, max_length=200, nullable=True)})
+    if "secret" not in body:
+        raise InvalidRequest("'secret' is required (null turns reCAPTCHA off)", field="secret")
+    from chalicelib.sms import captcha
+
+    return {"enabled": captcha.configure(call.store_id, body.get("secret"), clock.now())}

@@ -6,7 +6,7 @@ partition and never touches another day or another store.
 
 from __future__ import annotations
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.models import Model
 
 from chalicelib.models.base import meta
@@ -29,3 +29,16 @@ class SmsLogModel(Model):
     status = UnicodeAttribute()  # queued | sent | failed
     provider_message_id = UnicodeAttribute(null=True)
     failure_reason = UnicodeAttribute(null=True)
+
+
+class SmsTemplatesModel(Model):
+    """A store's SMS texts by message type (``verification``, ``registration_invitation``): one item per store."""
+
+    Meta = meta("sms_templates")
+
+    store_id = UnicodeAttribute(hash_key=True)
+    # Texts with {code}, {link}, {store_name}; None: the default text.
+    verification = UnicodeAttribute(null=True)
+    registration_invitation = UnicodeAttribute(null=True)
+    recaptcha_enabled = BooleanAttribute(null=True)  # the secret itself is in SSM
+    updated_at = UTCDateTimeAttribute()

@@ -1,0 +1,31 @@
+"""Members: the core other features build on, and the customer's own account flows.
+
+Core (for the staff app, imports, admin profiles, binding)::
+
+    from chalicelib import members
+
+    member = members.create_member(store_id, "Amy", phone="+886912345678", now=now)   # 409 phone_taken
+    members.get_member(store_id, member_id)                                            # 404 not_found
+    members.find_member_by_identity(store_id, members.phone_identity("+886912345678"))  # or None
+"""
+
+from __future__ import annotations
+
+from chalicelib.members.core import (
+    check_email,
+    create_member,
+    email_identity,
+    email_taken,
+    find_identity,
+    find_member_by_identity,
+    get_member,
+    member_view,
+    phone_identity,
+    phone_taken,
+    phone_verified_label,
+)
+from chalicelib.members.passwords import check_password, hash_password, verify_password
+
+__all__ = ["check_email", "check_password", "create_member", "email_identity", "email_taken", "find_identity",
+           "find_member_by_identity", "get_member", "hash_password", "member_view", "phone_identity",
+           "phone_taken", "phone_verified_label", "verify_password"]

@@ -1,0 +1,152 @@
+"""The members core: one member per phone and per email per store, looked up by identity.
+
+A member and its identity items (``phone#<E.164>``, ``email#<lower-cased>``) are written in one
+``TransactWrite`` with ``attribute_not_exists`` on each identity: two sign-ups racing for one
+number cannot both win.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib import clock, tokens
+from chalicelib.errors import ApiError, Conflict, InvalidRequest, NotFound
+from chalicelib.models.members import MemberIdentityModel, MemberModel
+from chalicelib.verification import TokenUse, invalid_token
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_EMAIL_LENGTH = 254
+PHONE_VERIFIED_LABELS = {True: "Verified", False: "Not Yet Verified"}
+
+
+def phone_identity(e164: str) -> str:
+    return f"phone#{e164}"
+
+
+def email_identity(email: str) -> str:
+    return f"email#{email.strip().lower()}"
+
+
+def check_email(value: str, field: str = "email") -> str:
+    email = value.strip()
+    if len(email) > MAX_EMAIL_LENGTH or not _EMAIL.match(email):
+        raise InvalidRequest(f"'{field}' is not an email address", field=field, code="invalid_email")
+    return email
+
+
+def phone_taken() -> Conflict:
+    return Conflict("this phone number belongs to another member", code="phone_taken")
+
+
+def email_taken() -> Conflict:
+    return Conflict("this email address belongs to another member", code="email_taken")
+
+
+def create_member(store_id: str, name: str, *, phone: str | None = None, phone_verified: bool = False,
+                  email: str | None = None, email_verified: bool = False, password_hash: str | None = None,
+                  signed_up_with: str | None = None, is_member: bool = True, added_from_key: str | None = None,
+                  now: datetime | None = None, token_uses: Sequence[TokenUse] = ()) -> MemberModel:
+    """Create a member and its identity items in one transaction.
+
+    Parameters
+    ----------
+    phone:
+        E.164, already parsed (``chalicelib.sms.parse_phone``).
+    email:
+        As given (kept for display); the identity holds the lower-cased form.
+    token_uses:
+        Verification tokens consumed in the same transaction (sign-up): all or nothing.
+
+    Raises
+    ------
+    Conflict
+        409 ``phone_taken`` / ``email_taken`` when another member of the store holds it.
+    ApiError
+        400 ``invalid_verification_token`` when a token in ``token_uses`` is not usable.
+    """
+    now = now or clock.now()
+    member = MemberModel(store_id, tokens.new_id("mb"), name=name, name_lower=name.lower(), phone=phone,
+                         phone_verified=phone_verified if phone else False, email=email,
+                         email_verified=email_verified if email else False, password_hash=password_hash,
+                         signed_up_with=signed_up_with, is_member=is_member, added_from_key=added_from_key,
+                         created_at=now, updated_at=now)
+    puts: list[tuple[MemberIdentityModel, ApiError]] = []
+    if phone:
+        puts.append((MemberIdentityModel(store_id, phone_identity(phone), member_id=member.member_id,
+                                         verified=phone_verified, created_at=now), phone_taken()))
+    if email:
+        puts.append((MemberIdentityModel(store_id, email_identity(email), member_id=member.member_id,
+                                         verified=email_verified, created_at=now), email_taken()))
+    try:
+        with TransactWrite(connection=Connection()) as tx:
+            tx.save(member, condition=MemberModel.member_id.does_not_exist())
+            for identity, _ in puts:
+                tx.save(identity, condition=MemberIdentityModel.identity.does_not_exist())
+            for use in token_uses:
+                tx.update(use.item, actions=use.actions, condition=use.condition)
+    except TransactWriteError as exc:
+        # Order on the wire: puts (member, identities) then updates (tokens).
+        errors = [ApiError("member id collision", code="conflict", status=409)] + [err for _, err in puts]
+        raise _refusal(exc, errors + [invalid_token() for _ in token_uses],
+                       first=range(len(errors), len(errors) + len(token_uses))) from None
+    return member
+
+
+def _refusal(exc: TransactWriteError, errors: list[ApiError], first: Iterable[int] = ()) -> Exception:
+    """The error of the first failed condition, items in ``first`` (tokens) checked before the others:
+    an unusable token must not learn whether a number is taken."""
+    reasons = exc.cancellation_reasons
+    order = [*first, *(i for i in range(len(errors)) if i not in set(first))]
+    for index in order:
+        reason = reasons[index] if index < len(reasons) else None
+        if reason is not None and reason.code == "ConditionalCheckFailed":
+            return errors[index]
+    return exc
+
+
+def get_member(store_id: str, member_id: str) -> MemberModel:
+    """The store's member; 404 ``not_found`` (also for another store's member)."""
+    try:
+        return MemberModel.get(store_id, member_id)
+    except DoesNotExist:
+        raise NotFound(f"member {member_id} not found") from None
+
+
+def find_identity(store_id: str, identity: str) -> MemberIdentityModel | None:
+    try:
+        return MemberIdentityModel.get(store_id, identity)
+    except DoesNotExist:
+        return None
+
+
+def find_member_by_identity(store_id: str, identity: str) -> MemberModel | None:
+    """The member holding ``phone#<E.164>`` / ``email#<lower>`` / ``social#<key>``, or None."""
+    found = find_identity(store_id, identity)
+    if found is None:
+        return None
+    try:
+        return MemberModel.get(store_id, found.member_id)
+    except DoesNotExist:
+        return None
+
+
+def phone_verified_label(member: MemberModel) -> str:
+    """How the admin sees ``phone_verified``: "Verified" / "Not Yet Verified"."""
+    return PHONE_VERIFIED_LABELS[bool(member.phone and member.phone_verified)]
+
+
+def member_view(member: MemberModel) -> dict[str, Any]:
+    return {
+        "member_id": member.member_id, "name": member.name,
+        "phone": member.phone, "phone_verified": bool(member.phone_verified),
+        "phone_verified_label": phone_verified_label(member),
+        "email": member.email, "email_verified": bool(member.email_verified),
+        "created_at": clock.isoformat(member.created_at),
+    }

@@ -1,0 +1,116 @@
+"""SMS send limits: per number (30 s apart, 3 in any rolling hour), per client IP per hour, per store per day.
+
+Each limit is one conditional update, and all of them go into the same ``TransactWrite`` as the SMS
+log item (and the code being sent): a send is either fully counted or not at all. An SMS that SNS
+refuses is given back with :func:`release`, so a provider failure never costs the customer a send.
+
+The per-number item keeps the last four send times (``s3`` the latest). A send is allowed when the
+latest is at least 30 s old and the third latest is at least an hour old; the update shifts the
+times along (DynamoDB evaluates every right-hand side on the item as it was before the update).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.models.verification import SmsLimitModel
+
+RESEND_AFTER_SECONDS = 30
+SENDS_PER_HOUR = 3
+HOUR = 3600
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """What :func:`reserve` added to a transaction, in order, so a cancellation can be explained."""
+
+    store_id: str
+    phone_key: str
+    ip_key: str | None
+    day_key: str
+
+
+def phone_key(e164: str) -> str:
+    return f"phone#{e164}"
+
+
+def ip_key(client_ip: str, now: datetime) -> str:
+    return f"ip#{client_ip}#{now.strftime('%Y-%m-%dT%H')}"
+
+
+def day_key(local_day: str) -> str:
+    return f"day#{local_day}"
+
+
+def reserve(tx: TransactWrite, store_id: str, e164: str, client_ip: str | None, local_day: str,
+            ip_hourly_limit: int, daily_cap: int, now: datetime) -> Reservation:
+    """Add the three limit updates to ``tx`` (number first, then IP, then the store's day)."""
+    t = now.timestamp()
+    number = SmsLimitModel(store_id, phone_key(e164))
+    tx.update(number, actions=[
+        SmsLimitModel.s0.set(SmsLimitModel.s1 | 0),
+        SmsLimitModel.s1.set(SmsLimitModel.s2 | 0),
+        SmsLimitModel.s2.set(SmsLimitModel.s3 | 0),
+        SmsLimitModel.s3.set(t),
+        SmsLimitModel.expires.set(now + timedelta(seconds=HOUR + 60)),
+    ], condition=((SmsLimitModel.s3.does_not_exist() | (SmsLimitModel.s3 <= t - RESEND_AFTER_SECONDS))
+                  & (SmsLimitModel.s1.does_not_exist() | (SmsLimitModel.s1 <= t - HOUR))),
+        return_values="ALL_OLD")
+    ip = ip_key(client_ip, now) if client_ip else None
+    if ip:
+        tx.update(SmsLimitModel(store_id, ip), actions=[
+            SmsLimitModel.tally.add(1), SmsLimitModel.expires.set(now + timedelta(hours=2))],
+            condition=SmsLimitModel.tally.does_not_exist() | (SmsLimitModel.tally < ip_hourly_limit))
+    day = day_key(local_day)
+    tx.update(SmsLimitModel(store_id, day), actions=[
+        SmsLimitModel.tally.add(1), SmsLimitModel.expires.set(now + timedelta(days=3))],
+        condition=SmsLimitModel.tally.does_not_exist() | (SmsLimitModel.tally < daily_cap))
+    return Reservation(store_id, phone_key(e164), ip, day)
+
+
+def release(tx: TransactWrite, reservation: Reservation) -> None:
+    """Undo a reservation (SNS refused the message). No other send to the number can have slipped in
+    between: it would have been within 30 s of this one."""
+    tx.update(SmsLimitModel(reservation.store_id, reservation.phone_key), actions=[
+        SmsLimitModel.s3.set(SmsLimitModel.s2 | 0),
+        SmsLimitModel.s2.set(SmsLimitModel.s1 | 0),
+        SmsLimitModel.s1.set(SmsLimitModel.s0 | 0),
+    ])
+    for key in (reservation.ip_key, reservation.day_key):
+        if key:
+            tx.update(SmsLimitModel(reservation.store_id, key), actions=[SmsLimitModel.tally.add(-1)])
+
+
+def number_retry_after(s1: float | None, s3: float | None, now: datetime) -> int:
+    """Seconds until the number may be sent to again, from its third latest and latest send times."""
+    t = now.timestamp()
+    waits = [0.0]
+    if s3 is not None:
+        waits.append(s3 + RESEND_AFTER_SECONDS - t)
+    if s1 is not None:
+        waits.append(s1 + HOUR - t)
+    return max(1, math.ceil(max(waits)))
+
+
+def number_retry_after_stored(store_id: str, e164: str, now: datetime) -> int:
+    try:
+        item = SmsLimitModel.get(store_id, phone_key(e164))
+    except SmsLimitModel.DoesNotExist:
+        return 1
+    return number_retry_after(item.s1, item.s3, now)
+
+
+def ip_retry_after(now: datetime) -> int:
+    next_hour = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    return max(1, math.ceil((next_hour - now).total_seconds()))
+
+
+def day_retry_after(now: datetime, tz_name: str) -> int:
+    local = now.astimezone(ZoneInfo(tz_name))
+    midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return max(1, math.ceil((midnight - local).total_seconds()))

@@ -1,0 +1,107 @@
+"""Accounts over the real local stack: codes read from the embedded SNS, limits on the shared clock,
+sign-up, login, change of phone and password reset end to end over HTTP.
+
+Every test uses numbers no other test uses (the clock only moves forward and is shared), and a
+store of its own with a high per-IP limit (every request here comes from 127.0.0.1).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import urllib3
+
+from tests.support_accounts import code_in, fresh_tw_mobile
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="module")
+def shop(stack: Any) -> dict[str, str]:
+    created = stack.manage("create-store", "--name", "Accounts Test Shop", "--country", "TW", "--stage", "local")
+    assert created.returncode == 0, created.stderr
+    keys = json.loads(created.stdout)
+    status, _ = stack.call("PUT", "/admin/settings", keys["admin_key"], {"sms_ip_hourly_limit": 10_000})
+    assert status == 200
+    return dict(keys)
+
+
+def sms_to(stack: Any, phone: str) -> list[str]:
+    """Messages the embedded SNS received for ``phone``, read over HTTP as any tool could."""
+    response = urllib3.request("GET", f"{stack.info['aws_endpoint']}/moto-api/data.json", timeout=10.0)
+    assert response.status == 200
+    sms = json.loads(response.data).get("sns", {}).get("SMS", [])
+    return [entry["message"] for entry in sms if entry.get("phone_number") == phone]
+
+
+def send(stack: Any, shop: dict[str, str], phone: str, purpose: str = "signup") -> tuple[int, Any]:
+    return stack.call("POST", "/storefront/verifications", shop["storefront_key"], {"phone": phone, "purpose": purpose})
+
+
+def advance(stack: Any, seconds: int) -> None:
+    assert stack.call("POST", "/_local/clock", None, {"advance_seconds": seconds})[0] == 200
+
+
+def token_for(stack: Any, shop: dict[str, str], phone: str, purpose: str) -> str:
+    status, started = send(stack, shop, phone, purpose)
+    assert status == 202, started
+    status, checked = stack.call("POST", f"/storefront/verifications/{started['verification_id']}/check",
+                                 shop["storefront_key"], {"code": code_in(sms_to(stack, phone)[-1])})
+    assert status == 200, checked
+    return str(checked["verification_token"])
+
+
+def test_the_code_from_sns_verifies_once(stack: Any, shop: dict[str, str]) -> None:
+    phone = fresh_tw_mobile()
+    status, started = send(stack, shop, phone)
+    assert status == 202
+    [message] = sms_to(stack, phone)
+    path = f"/storefront/verifications/{started['verification_id']}/check"
+    status, checked = stack.call("POST", path, shop["storefront_key"], {"code": code_in(message)})
+    assert status == 200 and checked["verification_token"]
+    status, again = stack.call("POST", path, shop["storefront_key"], {"code": code_in(message)})
+    assert status == 409 and again["error"]["code"] == "code_used"
+
+
+def test_resend_limits_on_the_stack_clock(stack: Any, shop: dict[str, str]) -> None:
+    phone = fresh_tw_mobile()
+    assert send(stack, shop, phone)[0] == 202
+    status, limited = send(stack, shop, phone)
+    assert status == 429 and limited["error"]["code"] == "rate_limited"
+    assert 0 < limited["error"]["retry_after_seconds"] <= 30
+    advance(stack, 31)
+    assert send(stack, shop, phone)[0] == 202
+    advance(stack, 31)
+    assert send(stack, shop, phone)[0] == 202
+    advance(stack, 31)
+    status, fourth = send(stack, shop, phone)
+    assert status == 429 and fourth["error"]["retry_after_seconds"] > 30
+    assert len(sms_to(stack, phone)) == 3
+
+
+def test_sign_up_login_change_phone_and_reset(stack: Any, shop: dict[str, str]) -> None:
+    key = shop["storefront_key"]
+    phone, new_phone = fresh_tw_mobile(), fresh_tw_mobile()
+    status, created = stack.call("POST", "/storefront/members", key, {
+        "name": "Amy Chen", "password": PASSWORD, "phone": phone,
+        "verification_token": token_for(stack, shop, phone, "signup")})
+    assert status == 201
+    member_id = created["member_id"]
+    assert stack.call("POST", "/storefront/sessions", key, {"identifier": phone, "password": PASSWORD}) == (
+        200, {"member_id": member_id})
+
+    status, view = stack.call("PUT", f"/storefront/members/{member_id}/phone", key, {
+        "phone": new_phone, "verification_token": token_for(stack, shop, new_phone, "change_phone")})
+    assert status == 200 and view["phone"] == new_phone
+    assert stack.call("POST", "/storefront/sessions", key, {"identifier": phone, "password": PASSWORD})[0] == 401
+
+    advance(stack, 31)
+    assert stack.call("POST", "/storefront/password-resets", key, {"identifier": new_phone, "via": "sms"})[0] == 202
+    code = code_in(sms_to(stack, new_phone)[-1])
+    status, _ = stack.call("POST", "/storefront/password-resets/confirm", key, {
+        "identifier": new_phone, "code": code, "new_password": "a brand new secret"})
+    assert status == 200
+    assert stack.call("POST", "/storefront/sessions", key,
+                      {"identifier": new_phone, "password": "a brand new secret"}) == (200, {"member_id": member_id})

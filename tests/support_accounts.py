@@ -1,0 +1,55 @@
+"""Helpers for the accounts tests: numbers nobody else uses, and the SMS the embedded SNS received."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+import re
+from typing import Any
+
+_counter = itertools.count()
+_base = random.randrange(10_000_000)
+
+
+def fresh_tw_mobile() -> str:
+    """A valid Taiwanese mobile number (+8869xxxxxxxx) not used by another test of this session."""
+    return f"+8869{(_base + next(_counter) * 7919) % 100_000_000:08d}"
+
+
+def code_in(message: str) -> str:
+    match = re.search(r"\b(\d{6})\b", message)
+    assert match, f"no six-digit code in {message!r}"
+    return match.group(1)
+
+
+def moto_sms(phone: str) -> list[str]:
+    """Messages the in-process moto SNS received for ``phone`` (under mock_aws), oldest first."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.sns.models import sns_backends
+
+    backend = sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
+    return [message for number, message in backend.sms_messages.values() if number == phone]
+
+
+def last_code(phone: str) -> str:
+    messages = moto_sms(phone)
+    assert messages, f"no SMS was sent to {phone}"
+    return code_in(messages[-1])
+
+
+def call(client: Any, method: str, path: str, headers: dict[str, str], body: Any = None) -> tuple[int, Any]:
+    """One request through chalice.test.Client; returns (status, parsed JSON or None)."""
+    data = json.dumps(body).encode() if body is not None else b""
+    response = getattr(client.http, method.lower())(path, headers=headers, body=data)
+    return response.status_code, json.loads(response.body) if response.body else None
+
+
+
+def moto_emails(to: str) -> list[str]:
+    """Bodies of the emails the in-process moto SES sent to ``to``, oldest first."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    backend = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
+    return [m.body for m in backend.sent_messages if to in m.destinations.get("ToAddresses", [])]
