@@ -16,9 +16,11 @@ CONTENT_TYPE = "text/csv; charset=utf-8"
 
 
 def s3_client() -> Any:
+    """SigV4 everywhere: presigned URLs to KMS-encrypted objects need it (boto3 may still default to v2)."""
     import boto3
+    from botocore.config import Config
 
-    return boto3.client("s3")
+    return boto3.client("s3", config=Config(signature_version="s3v4"))
 
 
 class S3StreamWriter:
