@@ -95,7 +95,8 @@ def test_catch_up_is_bounded_and_never_before_the_store_existed():
 
 
 def test_keys_are_the_contract_keys():
-    assert day_keys("st_1", "2024-05-01") == ("reports/st_1/sms/2024-05-01.csv", "reports/st_1/referrals/2024-05-01.csv",
+    assert day_keys("st_1", "2024-05-01") == ("reports/st_1/sms/2024-05-01.csv",
+                                              "reports/st_1/referrals/2024-05-01.csv",
                                               "reports/st_1/referrals/2024-05-01-branches.csv")
 
 
