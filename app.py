@@ -1,6 +1,6 @@
 """memberlink: wiring only. Every route lives in a blueprint under chalicelib/api/; every schedule is here."""
 
-from chalice.app import Chalice
+from chalice.app import Chalice, Rate
 
 from chalicelib.api.accounts import accounts
 from chalicelib.api.admin import admin
@@ -24,3 +24,13 @@ if local_routes_enabled():
     app.register_blueprint(local)
 
 # --- schedules (issue 7: reports) ---
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS), name="compile_reports")
+def compile_reports(event: object) -> dict[str, int]:
+    """Hourly, because stores' midnights fall at different UTC hours: every store's ended, missing days."""
+    from chalicelib import clock
+    from chalicelib.reports.compiler import run_scheduled
+
+    summary = run_scheduled(clock.now())
+    return {"stores": summary.stores, "compiled": len(summary.compiled), "failed": len(summary.failed)}

@@ -17,6 +17,7 @@ from chalicelib import access, clock, tokens
 from chalicelib.access import Role
 from chalicelib.errors import InvalidRequest, NotFound
 from chalicelib.models import BranchModel, StaffModel, StoreModel
+from chalicelib.models.reports import StoreRegistryModel, registry_item
 from chalicelib.validation import Field
 
 DEFAULT_SMS_DAILY_CAP = 1000
@@ -104,6 +105,8 @@ def create_store(name: str, country: str, timezone: str | None, now: datetime) -
         tx.save(store, condition=StoreModel.store_id.does_not_exist())
         tx.save(admin.item)
         tx.save(storefront.item)
+        # The store registry (issue 7): how the nightly report job finds every store without a Scan.
+        tx.save(registry_item(store.store_id, now), condition=StoreRegistryModel.store_id.does_not_exist())
     return NewStore(store.store_id, admin.key, storefront.key)
 
 
