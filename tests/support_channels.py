@@ -20,13 +20,15 @@ PHONE_NUMBER_ID = "106540352242922"
 
 
 def demo_credentials() -> dict[str, dict[str, str]]:
+    def meta(account_field: str, account_id: str, prefix: str) -> dict[str, str]:
+        return {account_field: account_id, "app_secret": secrets.token_hex(16),
+                "verify_token": f"{prefix}-verify-{secrets.token_hex(4)}",
+                "access_token": prefix + secrets.token_hex(8)}
+
     return {
-        "facebook": {"page_id": PAGE_ID, "app_secret": secrets.token_hex(16), "verify_token": "fb-verify-" + secrets.token_hex(4),
-                     "access_token": "EAAtest" + secrets.token_hex(8)},
-        "instagram": {"ig_user_id": IG_ACCOUNT_ID, "app_secret": secrets.token_hex(16),
-                      "verify_token": "ig-verify-" + secrets.token_hex(4), "access_token": "IGQtest" + secrets.token_hex(8)},
-        "whatsapp": {"phone_number_id": PHONE_NUMBER_ID, "app_secret": secrets.token_hex(16),
-                     "verify_token": "wa-verify-" + secrets.token_hex(4), "access_token": "EAAwa" + secrets.token_hex(8)},
+        "facebook": meta("page_id", PAGE_ID, "fb"),
+        "instagram": meta("ig_user_id", IG_ACCOUNT_ID, "ig"),
+        "whatsapp": meta("phone_number_id", PHONE_NUMBER_ID, "wa"),
         "line": {"channel_secret": secrets.token_hex(16), "channel_access_token": secrets.token_urlsafe(24)},
     }
 

@@ -82,20 +82,25 @@ def _transact() -> TransactWrite:
 
 # --- intake ---------------------------------------------------------------------------------------
 
-def record_inbound(store_id: str, event: InboundEvent, user_name: str | None, now: datetime) -> Outcome:
-    """Store one customer event, once; the conversation is created on the customer's first message."""
+def record_inbound(store_id: str, event: InboundEvent, user_name: str | None, now: datetime,
+                   position: int = 0) -> Outcome:
+    """Store one customer event, once; the conversation is created on the customer's first message.
+
+    ``position`` (the event's place in its delivery) keeps a batch's order when timestamps are equal.
+    """
     conversation_id = conversation_id_for(event.social_user_key)
     message = MessageModel(
-        conversation_key(store_id, conversation_id), f"{_sortable(event.at)}#{event.provider_id}",
+        conversation_key(store_id, conversation_id), f"{_sortable(event.at)}#{position:04d}#{event.provider_id}",
         message_id=tokens.new_id("msg"), direction=INBOUND, kind=event.kind, text=event.text,
         attachments=[dict(a) for a in event.attachments], provider_message_id=event.provider_id,
         comment_id=event.comment_id, post_id=event.post_id, at=event.at, received_at=now)
     Conv = ConversationModel
     actions = [
         *identity_actions(store_id, event.channel, event.social_user_key, now),
-        Conv.last_message.set(_last(event.display_text, event.at, INBOUND)),
-        Conv.last_message_at.set(event.at),
-        Conv.last_message_key.set(f"{_sortable(event.at)}#{conversation_id}"),
+        # Conversation order and the 24-hour window run on our clock (receipt time), not the sender's.
+        Conv.last_message.set(_last(event.display_text, now, INBOUND)),
+        Conv.last_message_at.set(now),
+        Conv.last_message_key.set(f"{_sortable(now)}#{conversation_id}"),
         Conv.unread_count.add(1),
         Conv.unread_store.set(store_id),
     ]
@@ -104,7 +109,7 @@ def record_inbound(store_id: str, event: InboundEvent, user_name: str | None, no
     if user_name:
         actions.append(Conv.social_user_name.set(user_name))
     if event.kind != "unfollow":
-        actions.append(Conv.last_inbound_at.set(event.at))
+        actions.append(Conv.last_inbound_at.set(now))
         actions.append(Conv.last_comment_id.set(event.comment_id) if event.comment_id
                        else Conv.last_comment_id.remove())
     try:
@@ -137,9 +142,9 @@ def record_outbound(store_id: str, conversation_id: str, *, channel: str, kind: 
         at=at, received_at=now)
     Conv = ConversationModel
     shown = text or (f"[{attachments[0].get('type')}]" if attachments else None)
-    actions: list[Action] = [Conv.last_message.set(_last(shown, at, OUTBOUND)),
-               Conv.last_message_at.set(at),
-               Conv.last_message_key.set(f"{_sortable(at)}#{conversation_id}")]
+    actions: list[Action] = [Conv.last_message.set(_last(shown, now, OUTBOUND)),
+                             Conv.last_message_at.set(now),
+                             Conv.last_message_key.set(f"{_sortable(now)}#{conversation_id}")]
     if clears_comment:
         actions.append(Conv.last_comment_id.remove())  # a private reply may be sent once per comment
     condition = Conv.conversation_id.exists()

@@ -81,12 +81,12 @@ def receive_delivery(store_id: str, channel: str, raw: bytes, signature: str | N
                        status=401)
     events = parse_delivery(channel, raw)
     result = DeliveryResult(events=len(events))
-    for event in events:
-        _handle(store_id, event, now, result)
+    for position, event in enumerate(events):
+        _handle(store_id, event, now, result, position)
     return result
 
 
-def _handle(store_id: str, event: InboundEvent, now: datetime, result: DeliveryResult) -> None:
+def _handle(store_id: str, event: InboundEvent, now: datetime, result: DeliveryResult, position: int) -> None:
     if event.kind == "status":
         if record_status(store_id, event, now):
             result.stored += 1
@@ -111,7 +111,7 @@ def _handle(store_id: str, event: InboundEvent, now: datetime, result: DeliveryR
         name = conversation.social_user_name if conversation else None
         if name is None:
             name = outbound.fetch_profile_name(store_id, event.channel, event.user_id)
-    outcome = record_inbound(store_id, event, name, now)
+    outcome = record_inbound(store_id, event, name, now, position)
     if outcome is Outcome.DUPLICATE:
         result.duplicates += 1
         return
