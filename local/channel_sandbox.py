@@ -61,8 +61,10 @@ def answer(channel: str, method: str, path: str, body: Any) -> dict[str, Any]:
         return {"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to}],
                 "messages": [{"id": f"wamid.{uuid.uuid4().hex}"}]}
     if method == "GET":
+        # Messenger user profile (name, first_name, last_name) and Instagram user profile (name, username).
         user_id = [p for p in path.split("/") if p][-1]
-        return {"id": user_id, "name": f"Sandbox user {user_id[-4:]}", "username": f"user{user_id[-4:]}"}
+        return {"id": user_id, "name": f"Sandbox user {user_id[-4:]}", "first_name": "Sandbox",
+                "last_name": f"user {user_id[-4:]}", "username": f"user{user_id[-4:]}"}
     if path.rstrip("/").endswith(("/comments", "/replies")):
         return {"id": f"{uuid.uuid4().int % 10**17}"}
     recipient = body.get("recipient", {}) if isinstance(body, dict) else {}

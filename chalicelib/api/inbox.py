@@ -2,6 +2,95 @@
 
 from __future__ import annotations
 
-from chalice.app import Blueprint
+from chalice.app import Blueprint, Response
+
+from chalicelib import clock
+from chalicelib.api.http import ADMIN, Body, Call, endpoint, no_content
+from chalicelib.channels.credentials import CHANNELS
+from chalicelib.errors import InvalidRequest
+from chalicelib.inbox import autoreply, blacklist, conversations
+from chalicelib.pagination import parse_limit
+from chalicelib.validation import Field
 
 inbox = Blueprint(__name__)
+
+TEXT = Field(str, required=True, max_length=2000)
+
+
+def _flag(raw: str | None, name: str) -> bool:
+    if raw in (None, "", "false", "0"):
+        return False
+    if raw in ("true", "1"):
+        return True
+    raise InvalidRequest(f"'{name}' must be true or false", field=name)
+
+
+def _channel(raw: str | None) -> str | None:
+    if raw in (None, ""):
+        return None
+    if raw not in CHANNELS:
+        raise InvalidRequest(f"'channel' must be one of {', '.join(CHANNELS)}", field="channel")
+    return raw
+
+
+@endpoint(inbox, "/admin/conversations", ["GET"], roles=ADMIN)
+def list_conversations(call: Call) -> Body:
+    return conversations.list_conversations(
+        call.store_id, channel=_channel(call.query("channel")),
+        unread_only=_flag(call.query("unread_only"), "unread_only"), limit=parse_limit(call.query("limit")),
+        cursor=call.query("cursor"))
+
+
+@endpoint(inbox, "/admin/conversations/{conversation_id}", ["GET"], roles=ADMIN)
+def get_conversation(call: Call, conversation_id: str) -> Body:
+    return conversations.conversation_view(conversations.get_conversation(call.store_id, conversation_id), clock.now())
+
+
+@endpoint(inbox, "/admin/conversations/{conversation_id}/messages", ["GET"], roles=ADMIN)
+def list_messages(call: Call, conversation_id: str) -> Body:
+    return conversations.list_messages(call.store_id, conversation_id, parse_limit(call.query("limit")),
+                                       call.query("cursor"))
+
+
+@endpoint(inbox, "/admin/conversations/{conversation_id}/messages", ["POST"], roles=ADMIN, status=201)
+def reply(call: Call, conversation_id: str) -> Body:
+    body = call.body({"text": TEXT})
+    return conversations.message_view(conversations.reply(call.store_id, conversation_id, body["text"], clock.now()))
+
+
+@endpoint(inbox, "/admin/conversations/{conversation_id}/read", ["POST"], roles=ADMIN)
+def mark_read(call: Call, conversation_id: str) -> Body:
+    return conversations.conversation_view(conversations.mark_read(call.store_id, conversation_id), clock.now())
+
+
+@endpoint(inbox, "/admin/blacklist", ["GET"], roles=ADMIN)
+def list_blacklist(call: Call) -> Body:
+    return blacklist.list_entries(call.store_id, parse_limit(call.query("limit")), call.query("cursor"))
+
+
+@endpoint(inbox, "/admin/blacklist/{social_user_key}", ["PUT"], roles=ADMIN)
+def add_to_blacklist(call: Call, social_user_key: str) -> Body:
+    key = blacklist.parse_social_user_key(social_user_key)
+    return blacklist.entry_view(blacklist.add(call.store_id, key, clock.now()))
+
+
+@endpoint(inbox, "/admin/blacklist/{social_user_key}", ["DELETE"], roles=ADMIN)
+def remove_from_blacklist(call: Call, social_user_key: str) -> Response:
+    blacklist.remove(call.store_id, blacklist.parse_social_user_key(social_user_key))
+    return no_content()
+
+
+@endpoint(inbox, "/admin/auto-reply-rules", ["POST"], roles=ADMIN, status=201)
+def create_rule(call: Call) -> Body:
+    return autoreply.rule_view(autoreply.create_rule(call.store_id, call.body(autoreply.RULE_FIELDS), clock.now()))
+
+
+@endpoint(inbox, "/admin/auto-reply-rules", ["GET"], roles=ADMIN)
+def list_rules(call: Call) -> Body:
+    return autoreply.list_rules(call.store_id, parse_limit(call.query("limit")), call.query("cursor"))
+
+
+@endpoint(inbox, "/admin/auto-reply-rules/{rule_id}", ["DELETE"], roles=ADMIN)
+def delete_rule(call: Call, rule_id: str) -> Response:
+    autoreply.delete_rule(call.store_id, rule_id)
+    return no_content()

@@ -1,7 +1,31 @@
-"""Channel webhooks: Meta verify handshake and signed deliveries from Messenger, Instagram, WhatsApp and LINE."""
+"""Channel webhooks: Meta verify handshake and signed deliveries from Messenger, Instagram, WhatsApp and LINE.
+
+Public routes (no key): the store comes from the path, trust from the signature over the raw bytes.
+Any Content-Type is accepted: the platforms label their JSON in their own ways.
+"""
 
 from __future__ import annotations
 
-from chalice.app import Blueprint
+from chalice.app import Blueprint, Response
+
+from chalicelib import clock
+from chalicelib.api.http import PUBLIC, Body, Call, endpoint
+from chalicelib.channels.signatures import header_name
+from chalicelib.inbox import intake
 
 webhooks = Blueprint(__name__)
+
+
+@endpoint(webhooks, "/webhooks/{channel}/{store_id}", ["GET"], roles=PUBLIC)
+def verify_subscription(call: Call, channel: str, store_id: str) -> Response:
+    challenge = intake.verify_subscription(store_id, channel, call.query("hub.mode"), call.query("hub.verify_token"),
+                                           call.query("hub.challenge"))
+    return Response(body=challenge, status_code=200, headers={"Content-Type": "text/plain; charset=utf-8"})
+
+
+@endpoint(webhooks, "/webhooks/{channel}/{store_id}", ["POST"], roles=PUBLIC, content_types=["*/*"])
+def receive(call: Call, channel: str, store_id: str) -> Body:
+    raw = call.request.raw_body
+    body = raw.encode("utf-8") if isinstance(raw, str) else (raw or b"")
+    signature = call.request.headers.get(header_name(channel))
+    return intake.receive_delivery(store_id, channel, body, signature, clock.now()).view()

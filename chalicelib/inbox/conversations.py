@@ -1,0 +1,375 @@
+"""Conversations and their messages: what intake writes, what the merchant reads, replies and notes.
+
+Every inbound message is ONE TransactWrite: the delivery item (``attribute_not_exists`` on the
+provider's message id: a redelivery cancels the whole transaction), the message, the conversation
+(counters, last message; condition: not blacklisted) and the store's unread total. Nothing is ever
+half-written, and the same delivery repeated is stored once.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
+
+from chalicelib import clock, tokens
+from chalicelib.channels import outbound
+from chalicelib.channels.events import InboundEvent
+from chalicelib.errors import ApiError, InvalidRequest, NotFound
+from chalicelib.inbox import eligibility
+from chalicelib.models.inbox import (
+    ConversationModel,
+    DeliveryModel,
+    InboxSummaryModel,
+    LastMessage,
+    MessageModel,
+)
+from chalicelib.pagination import decode_cursor, encode_cursor
+
+# How long a provider message id is remembered for deduplication (Meta retries for up to 36 hours).
+DELIVERY_MEMORY = timedelta(days=30)
+
+INBOUND = "inbound"
+OUTBOUND = "outbound"
+NOTE = "note"
+
+
+class Outcome(StrEnum):
+    STORED = "stored"
+    DUPLICATE = "duplicate"
+    BLACKLISTED = "blacklisted"
+
+
+# --- keys -----------------------------------------------------------------------------------------
+
+def conversation_id_for(social_user_key: str) -> str:
+    """Derived from the social user key: intake finds the conversation without a look-up."""
+    return "cv_" + tokens.sha256_hex(social_user_key)[:24]
+
+
+def conversation_key(store_id: str, conversation_id: str) -> str:
+    return f"{store_id}#{conversation_id}"
+
+
+def _sortable(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _not_blacklisted() -> Condition:
+    condition: Condition = ConversationModel.blacklisted.does_not_exist() | (ConversationModel.blacklisted == False)  # noqa: E712
+    return condition
+
+
+def _conversation_ref(store_id: str, conversation_id: str) -> ConversationModel:
+    return ConversationModel(store_id, conversation_id)
+
+
+def _failed_items(error: TransactWriteError) -> list[bool]:
+    return [bool(reason and reason.code == "ConditionalCheckFailed") for reason in error.cancellation_reasons]
+
+
+def _transact() -> TransactWrite:
+    return TransactWrite(connection=Connection())
+
+
+# --- intake ---------------------------------------------------------------------------------------
+
+def record_inbound(store_id: str, event: InboundEvent, user_name: str | None, now: datetime,
+                   position: int = 0) -> Outcome:
+    """Store one customer event, once; the conversation is created on the customer's first message.
+
+    ``position`` (the event's place in its delivery) keeps a batch's order when timestamps are equal.
+    """
+    conversation_id = conversation_id_for(event.social_user_key)
+    message = MessageModel(
+        conversation_key(store_id, conversation_id), f"{_sortable(event.at)}#{position:04d}#{event.provider_id}",
+        message_id=tokens.new_id("msg"), direction=INBOUND, kind=event.kind, text=event.text,
+        attachments=[dict(a) for a in event.attachments], provider_message_id=event.provider_id,
+        comment_id=event.comment_id, post_id=event.post_id, at=event.at, received_at=now)
+    Conv = ConversationModel
+    actions = [
+        *identity_actions(store_id, event.channel, event.social_user_key, now),
+        # Conversation order and the 24-hour window run on our clock (receipt time), not the sender's.
+        Conv.last_message.set(_last(event.display_text, now, INBOUND)),
+        Conv.last_message_at.set(now),
+        Conv.last_message_key.set(f"{_sortable(now)}#{conversation_id}"),
+        Conv.unread_count.add(1),
+        Conv.unread_store.set(store_id),
+    ]
+    if event.account_id:
+        actions.append(Conv.account_id.set(event.account_id))
+    if user_name:
+        actions.append(Conv.social_user_name.set(user_name))
+    if event.kind != "unfollow":
+        actions.append(Conv.last_inbound_at.set(now))
+        actions.append(Conv.last_comment_id.set(event.comment_id) if event.comment_id
+                       else Conv.last_comment_id.remove())
+    try:
+        with _transact() as tx:
+            tx.save(_delivery(store_id, event.channel, event.provider_id, conversation_id, now),
+                    condition=_delivery_is_new(now))
+            tx.save(message)
+            tx.update(_conversation_ref(store_id, conversation_id), actions=actions, condition=_not_blacklisted())
+            tx.update(InboxSummaryModel(store_id), actions=[InboxSummaryModel.total_unread.add(1)])
+    except TransactWriteError as exc:
+        failed = _failed_items(exc)
+        if failed and failed[0]:
+            return Outcome.DUPLICATE
+        if len(failed) > 2 and failed[2]:
+            return Outcome.BLACKLISTED
+        raise
+    return Outcome.STORED
+
+
+def record_outbound(store_id: str, conversation_id: str, *, channel: str, kind: str, text: str | None,
+                    provider_message_id: str | None, at: datetime, now: datetime,
+                    comment_id: str | None = None, auto_reply_rule_id: str | None = None,
+                    attachments: list[dict[str, str]] | None = None, clears_comment: bool = False,
+                    only_if_not_blacklisted: bool = False) -> MessageModel | None:
+    """Store a message the shop sent; None when its echo was already stored (same provider id)."""
+    message = MessageModel(
+        conversation_key(store_id, conversation_id), f"{_sortable(at)}#{provider_message_id or tokens.new_id('out')}",
+        message_id=tokens.new_id("msg"), direction=OUTBOUND, kind=kind, text=text, attachments=attachments or [],
+        provider_message_id=provider_message_id, comment_id=comment_id, auto_reply_rule_id=auto_reply_rule_id,
+        at=at, received_at=now)
+    Conv = ConversationModel
+    shown = text or (f"[{attachments[0].get('type')}]" if attachments else None)
+    actions: list[Action] = [Conv.last_message.set(_last(shown, now, OUTBOUND)),
+                             Conv.last_message_at.set(now),
+                             Conv.last_message_key.set(f"{_sortable(now)}#{conversation_id}")]
+    if clears_comment:
+        actions.append(Conv.last_comment_id.remove())  # a private reply may be sent once per comment
+    condition = Conv.conversation_id.exists()
+    if only_if_not_blacklisted:
+        condition = condition & _not_blacklisted()
+    try:
+        with _transact() as tx:
+            if provider_message_id:
+                tx.save(_delivery(store_id, channel, provider_message_id, conversation_id, now),
+                        condition=_delivery_is_new(now))
+            tx.save(message)
+            tx.update(_conversation_ref(store_id, conversation_id), actions=actions, condition=condition)
+    except TransactWriteError as exc:
+        if any(_failed_items(exc)):
+            return None
+        raise
+    return message
+
+
+def record_echo(store_id: str, event: InboundEvent, now: datetime) -> bool:
+    """The shop's own Messenger/Instagram message (from us or another tool) joins the conversation, once."""
+    stored = record_outbound(store_id, conversation_id_for(event.social_user_key), channel=event.channel,
+                             kind="message", text=event.text, provider_message_id=event.provider_id, at=event.at,
+                             now=now, attachments=[dict(a) for a in event.attachments], only_if_not_blacklisted=True)
+    return stored is not None
+
+
+def record_status(store_id: str, event: InboundEvent, now: datetime) -> bool:
+    """A WhatsApp status update (sent/delivered/read/failed) of one of our messages, on its conversation."""
+    Conv = ConversationModel
+    status = {"message_id": event.provider_id, "status": event.status or "unknown", "at": clock.isoformat(event.at)}
+    try:
+        _conversation_ref(store_id, conversation_id_for(event.social_user_key)).update(
+            actions=[Conv.last_outbound_status.set(status)],
+            condition=Conv.conversation_id.exists() & _not_blacklisted())
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False  # a status for an unknown or blacklisted customer is dropped
+        raise
+    return True
+
+
+def identity_actions(store_id: str, channel: str, social_user_key: str, now: datetime) -> list[Any]:
+    Conv = ConversationModel
+    return [Conv.channel.set(channel), Conv.social_user_key.set(social_user_key),
+            Conv.store_channel.set(f"{store_id}#{channel}"), Conv.created_at.set(Conv.created_at | now)]
+
+
+def _delivery(store_id: str, channel: str, provider_id: str, conversation_id: str, now: datetime) -> DeliveryModel:
+    return DeliveryModel(store_id, f"{channel}:{provider_id}", conversation_id=conversation_id,
+                         received_at=now, expires_at=now + DELIVERY_MEMORY)
+
+
+def _delivery_is_new(now: datetime) -> Condition:
+    # TTL deletes late (or never, on moto): an expired item counts as absent.
+    condition: Condition = DeliveryModel.delivery_key.does_not_exist() | (DeliveryModel.expires_at < now)
+    return condition
+
+
+def _last(text: str | None, at: datetime, direction: str) -> LastMessage:
+    return LastMessage(text=text[:200] if text else None, at=at, direction=direction)  # type: ignore[no-untyped-call]
+
+
+# --- the merchant's side --------------------------------------------------------------------------
+
+def get_conversation(store_id: str, conversation_id: str) -> ConversationModel:
+    if not conversation_id.startswith("cv_") or len(conversation_id) > 64:
+        raise NotFound("conversation not found")
+    try:
+        return ConversationModel.get(store_id, conversation_id)
+    except DoesNotExist:
+        raise NotFound("conversation not found") from None
+
+
+def list_conversations(store_id: str, *, channel: str | None, unread_only: bool, limit: int,
+                       cursor: str | None) -> dict[str, Any]:
+    """Newest last message first; blacklisted customers who never wrote have no ``last_message_key``."""
+    start = decode_cursor(cursor, store_id)
+    if unread_only:
+        results = ConversationModel.by_unread.query(
+            store_id, scan_index_forward=False, limit=limit, last_evaluated_key=start,
+            filter_condition=(ConversationModel.channel == channel) if channel else None)
+    elif channel:
+        results = ConversationModel.by_channel_last_message.query(
+            f"{store_id}#{channel}", scan_index_forward=False, limit=limit, last_evaluated_key=start)
+    else:
+        results = ConversationModel.by_last_message.query(
+            store_id, scan_index_forward=False, limit=limit, last_evaluated_key=start)
+    now = clock.now()
+    items = [conversation_view(item, now) for item in results]
+    return {"items": items, "next_cursor": encode_cursor(results.last_evaluated_key),
+            "total_unread": total_unread(store_id)}
+
+
+def total_unread(store_id: str) -> int:
+    try:
+        return max(int(InboxSummaryModel.get(store_id).total_unread or 0), 0)
+    except DoesNotExist:
+        return 0
+
+
+def list_messages(store_id: str, conversation_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    """Oldest first. Notes are included: this is the merchant's view."""
+    key = conversation_key(store_id, conversation_id)
+    start = _decode_message_cursor(cursor, key)
+    results = MessageModel.query(key, scan_index_forward=True, limit=limit, last_evaluated_key=start)
+    items = [message_view(item) for item in results]
+    if not items and start is None:
+        get_conversation(store_id, conversation_id)  # 404 for an unknown (or another store's) conversation
+    return {"items": items, "next_cursor": encode_cursor(results.last_evaluated_key)}
+
+
+def _decode_message_cursor(raw: str | None, key: str) -> dict[str, Any] | None:
+    if not raw:
+        return None
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+        owner = decoded["conversation_key"]["S"]
+    except (ValueError, KeyError, TypeError):
+        owner = None
+    if owner != key:
+        raise InvalidRequest("'cursor' is not a cursor this API returned", field="cursor")
+    return dict(decoded)
+
+
+def mark_read(store_id: str, conversation_id: str) -> ConversationModel:
+    """unread_count to 0, and the store's total down by what it was; safe against a message arriving meanwhile."""
+    Conv = ConversationModel
+    for _ in range(3):
+        conversation = get_conversation(store_id, conversation_id)
+        unread = int(conversation.unread_count or 0)
+        if unread == 0:
+            return conversation
+        try:
+            with _transact() as tx:
+                tx.update(_conversation_ref(store_id, conversation_id),
+                          actions=[Conv.unread_count.set(0), Conv.unread_store.remove()],
+                          condition=Conv.unread_count == unread)
+                tx.update(InboxSummaryModel(store_id), actions=[InboxSummaryModel.total_unread.add(-unread)])
+        except TransactWriteError as exc:
+            if any(_failed_items(exc)):
+                continue  # a message arrived between the read and the write: count again
+            raise
+        conversation.unread_count = 0
+        conversation.unread_store = None
+        return conversation
+    raise ApiError("the conversation is busy; try again", code="conflict", status=409)
+
+
+def reply(store_id: str, conversation_id: str, text: str, now: datetime) -> MessageModel:
+    """Send ``text`` to the customer through the conversation's channel and keep it in the conversation."""
+    conversation = get_conversation(store_id, conversation_id)
+    if not eligibility.window_open(conversation.last_inbound_at, now):
+        raise ApiError("the customer's last message is more than 24 hours old: the channel no longer "
+                       "accepts a free-form reply", code="outside_messaging_window", status=422)
+    channel = conversation.channel
+    user_id = conversation.social_user_key.split(":", 1)[1]
+    message = outbound.OutboundMessage(text)
+    private_comment = conversation.last_comment_id if channel in ("facebook", "instagram") else None
+    if private_comment:
+        # The customer only commented: Meta opens the DM thread with a private reply to that comment.
+        sent = outbound.send_private_reply(store_id, channel, conversation.account_id, private_comment, message)
+    else:
+        sent = outbound.send_message(store_id, channel, conversation.account_id, user_id, message)
+    stored = record_outbound(store_id, conversation_id, channel=channel, kind="reply", text=text,
+                             provider_message_id=sent.provider_message_id, at=now, now=now,
+                             clears_comment=bool(private_comment))
+    if stored is None:  # the echo got there first: it is the same message
+        stored = MessageModel(conversation_key(store_id, conversation_id), "", message_id=tokens.new_id("msg"),
+                              direction=OUTBOUND, kind="reply", text=text, attachments=[],
+                              provider_message_id=sent.provider_message_id, at=now, received_at=now)
+    return stored
+
+
+def add_note(store_id: str, conversation_id: str, text: str, now: datetime) -> MessageModel:
+    """A note for the merchant only (e.g. "binding invitation sent"); never sent, never counted unread."""
+    note = MessageModel(conversation_key(store_id, conversation_id), f"{_sortable(now)}#{tokens.new_id('note')}",
+                        message_id=tokens.new_id("msg"), direction=NOTE, kind="note", text=text, attachments=[],
+                        at=now, received_at=now)
+    try:
+        with _transact() as tx:
+            tx.condition_check(ConversationModel, store_id, conversation_id,
+                               condition=ConversationModel.conversation_id.exists())
+            tx.save(note)
+    except TransactWriteError as exc:
+        if any(_failed_items(exc)):
+            raise NotFound("conversation not found") from None
+        raise
+    return note
+
+
+# --- views ----------------------------------------------------------------------------------------
+
+def conversation_view(conversation: ConversationModel, now: datetime) -> dict[str, Any]:
+    last = conversation.last_message
+    reason = eligibility.invite_blocked_reason(conversation, now)
+    return {
+        "conversation_id": conversation.conversation_id,
+        "channel": conversation.channel,
+        "social_user": {"key": conversation.social_user_key, "name": conversation.social_user_name},
+        "member_id": conversation.member_id,
+        "last_message": {"text": last.text, "at": clock.isoformat(last.at), "direction": last.direction}
+        if last else None,
+        "last_message_at": clock.isoformat(conversation.last_message_at) if conversation.last_message_at else None,
+        "unread_count": int(conversation.unread_count or 0),
+        "last_inbound_at": clock.isoformat(conversation.last_inbound_at) if conversation.last_inbound_at else None,
+        "blacklisted": bool(conversation.blacklisted),
+        "can_invite_binding": reason is None,
+        "invite_blocked_reason": reason,
+    }
+
+
+def _plain(attachment: Any) -> dict[str, Any]:
+    return dict(attachment.as_dict()) if hasattr(attachment, "as_dict") else dict(attachment)
+
+
+def message_view(message: MessageModel) -> dict[str, Any]:
+    return {
+        "message_id": message.message_id,
+        "direction": message.direction,
+        "kind": message.kind,
+        "text": message.text,
+        "attachments": [_plain(a) for a in (message.attachments or [])],
+        "comment_id": message.comment_id,
+        "post_id": message.post_id,
+        "auto_reply_rule_id": message.auto_reply_rule_id,
+        "at": clock.isoformat(message.at),
+    }

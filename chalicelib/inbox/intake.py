@@ -1,0 +1,143 @@
+"""Webhook intake: the Meta subscription handshake, and signed deliveries turned into conversations.
+
+Order for a delivery: size, store and channel (secrets from SSM, cached per warm Lambda), signature
+over the raw bytes, then parsing. Each event is stored on its own (one TransactWrite, deduplicated by
+the provider's id), so a batch that failed half-way is safe to redeliver.
+
+DynamoDB calls per inbound message: at most 2. One GetItem of the conversation when the payload
+does not name the customer and this instance has not seen them (its name, fetched once from the
+channel's profile API, is kept on the conversation), and the intake TransactWrite.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib import secrets, tokens
+from chalicelib.channels import outbound
+from chalicelib.channels.credentials import get_channel_config, spec_for
+from chalicelib.channels.events import InboundEvent, parse_delivery
+from chalicelib.channels.signatures import signature_is_valid
+from chalicelib.errors import ApiError, Forbidden, NotFound
+from chalicelib.inbox import autoreply
+from chalicelib.inbox.conversations import Outcome, conversation_id_for, record_echo, record_inbound, record_status
+from chalicelib.logs import logger
+from chalicelib.models.inbox import ConversationModel
+
+# Meta batches up to 1000 updates per delivery; a legitimate body stays well under this.
+WEBHOOK_MAX_BODY_BYTES = 1536 * 1024
+META_CHANNELS = ("facebook", "instagram", "whatsapp")
+_STORE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_NAME_CACHE_SIZE = 10_000
+
+
+@dataclass
+class DeliveryResult:
+    events: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    dropped: int = 0
+    auto_replies: int = 0
+
+    def view(self) -> dict[str, int]:
+        return {"events": self.events, "stored": self.stored, "duplicates": self.duplicates,
+                "dropped": self.dropped, "auto_replies": self.auto_replies}
+
+
+def _store_channel(store_id: str, channel: str) -> None:
+    spec_for(channel)  # 404 for an unknown channel
+    if not _STORE_ID.match(store_id):
+        raise NotFound("store not found")
+
+
+def verify_subscription(store_id: str, channel: str, mode: str | None, token: str | None,
+                        challenge: str | None) -> str:
+    """Meta's ``hub.challenge`` when ``hub.verify_token`` is the store's verify token; else 403."""
+    _store_channel(store_id, channel)
+    if channel not in META_CHANNELS:
+        raise NotFound(f"{channel} has no subscription handshake")
+    config = get_channel_config(store_id, channel)  # 404 when not configured
+    if mode != "subscribe" or not token or challenge is None or not config.verify_token_hash \
+            or not tokens.same_digest(tokens.sha256_hex(token), config.verify_token_hash):
+        raise Forbidden("the verify token does not match this store's channel")
+    return challenge
+
+
+def receive_delivery(store_id: str, channel: str, raw: bytes, signature: str | None, now: datetime) -> DeliveryResult:
+    _store_channel(store_id, channel)
+    if len(raw) > WEBHOOK_MAX_BODY_BYTES:
+        raise ApiError(f"the delivery is larger than {WEBHOOK_MAX_BODY_BYTES} bytes", code="body_too_large",
+                       status=413)
+    channel_secrets = secrets.get_channel_secrets(store_id, channel)
+    if channel_secrets is None:
+        raise NotFound(f"no {channel} channel is configured for this store")
+    if not signature_is_valid(channel, channel_secrets, raw, signature):
+        raise ApiError("the signature header is missing or does not match the body", code="invalid_signature",
+                       status=401)
+    events = parse_delivery(channel, raw)
+    result = DeliveryResult(events=len(events))
+    for position, event in enumerate(events):
+        _handle(store_id, event, now, result, position)
+    return result
+
+
+def _handle(store_id: str, event: InboundEvent, now: datetime, result: DeliveryResult, position: int) -> None:
+    if event.kind == "status":
+        if record_status(store_id, event, now):
+            result.stored += 1
+        else:
+            result.dropped += 1
+        return
+    if event.kind == "echo":
+        if record_echo(store_id, event, now):
+            result.stored += 1
+        else:
+            result.duplicates += 1
+        return
+    name = event.user_name or _known_name(store_id, event.social_user_key)
+    if name is None:
+        try:
+            conversation = ConversationModel.get(store_id, conversation_id_for(event.social_user_key))
+        except DoesNotExist:
+            conversation = None
+        if conversation is not None and conversation.blacklisted:
+            result.dropped += 1
+            return
+        name = conversation.social_user_name if conversation else None
+        if name is None:
+            name = outbound.fetch_profile_name(store_id, event.channel, event.user_id)
+    outcome = record_inbound(store_id, event, name, now, position)
+    if outcome is Outcome.DUPLICATE:
+        result.duplicates += 1
+        return
+    if outcome is Outcome.BLACKLISTED:
+        result.dropped += 1
+        return
+    result.stored += 1
+    if name:
+        _remember_name(store_id, event.social_user_key, name)
+    if autoreply.answer(store_id, event, now) is not None:
+        result.auto_replies += 1
+    logger.info("webhook event stored", extra={"channel": event.channel, "kind": event.kind})
+
+
+# Names this warm instance has already stored on a conversation: no read needed for the next message.
+_names: dict[tuple[str, str], str] = {}
+_names_lock = threading.Lock()
+
+
+def _known_name(store_id: str, social_user_key: str) -> str | None:
+    with _names_lock:
+        return _names.get((store_id, social_user_key))
+
+
+def _remember_name(store_id: str, social_user_key: str, name: str) -> None:
+    with _names_lock:
+        if len(_names) >= _NAME_CACHE_SIZE:
+            _names.clear()
+        _names[(store_id, social_user_key)] = name

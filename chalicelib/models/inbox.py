@@ -1,0 +1,150 @@
+"""The inbox: conversations, their messages, delivery deduplication, the blacklist and auto-reply rules.
+
+One conversation per store and social user; its id is derived from the social user key, so the
+webhook finds it without a lookup. Lists are sparse GSIs: only conversations that have a message
+carry ``last_message_key``, only unread ones carry ``unread_store``.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.models.base import meta
+
+
+class RecentIndex(GlobalSecondaryIndex["ConversationModel"]):
+    """A store's conversations, newest message first (``<last_message_at>#<conversation_id>``)."""
+
+    class Meta:
+        index_name = "by_last_message"
+        projection = AllProjection()
+
+    store_id = UnicodeAttribute(hash_key=True)
+    last_message_key = UnicodeAttribute(range_key=True)
+
+
+class ChannelRecentIndex(GlobalSecondaryIndex["ConversationModel"]):
+    """The same order within one channel (``<store_id>#<channel>``)."""
+
+    class Meta:
+        index_name = "by_channel_last_message"
+        projection = AllProjection()
+
+    store_channel = UnicodeAttribute(hash_key=True)
+    last_message_key = UnicodeAttribute(range_key=True)
+
+
+class UnreadIndex(GlobalSecondaryIndex["ConversationModel"]):
+    """Sparse: only conversations with unread messages carry ``unread_store``."""
+
+    class Meta:
+        index_name = "by_unread"
+        projection = AllProjection()
+
+    unread_store = UnicodeAttribute(hash_key=True)
+    last_message_key = UnicodeAttribute(range_key=True)
+
+
+class LastMessage(MapAttribute[str, str]):
+    text = UnicodeAttribute(null=True)
+    at = UTCDateTimeAttribute()
+    direction = UnicodeAttribute()
+
+
+class ConversationModel(Model):
+    Meta = meta("conversations")
+
+    store_id = UnicodeAttribute(hash_key=True)
+    conversation_id = UnicodeAttribute(range_key=True)
+    channel = UnicodeAttribute()
+    social_user_key = UnicodeAttribute()  # "<channel>:<channel user id>"
+    social_user_name = UnicodeAttribute(null=True)  # from the payload or the channel's profile API, once
+    account_id = UnicodeAttribute(null=True)  # the store's page / IG account / WhatsApp number it came to
+    member_id = UnicodeAttribute(null=True)  # set by membership binding
+    blacklisted = BooleanAttribute(null=True)  # set by the blacklist; checked in every intake transaction
+    last_message = LastMessage(null=True)
+    last_message_at = UTCDateTimeAttribute(null=True)
+    last_message_key = UnicodeAttribute(null=True)
+    last_inbound_at = UTCDateTimeAttribute(null=True)
+    last_comment_id = UnicodeAttribute(null=True)  # the customer's latest comment, when that was the last inbound
+    last_outbound_status = MapAttribute[str, str](null=True)  # WhatsApp statuses: {message_id, status, at}
+    unread_count = NumberAttribute(default=0)
+    unread_store = UnicodeAttribute(null=True)
+    store_channel = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+
+    by_last_message = RecentIndex()
+    by_channel_last_message = ChannelRecentIndex()
+    by_unread = UnreadIndex()
+
+
+class MessageModel(Model):
+    """Messages of one conversation, oldest first by ``<at, microseconds>#<message_id>``."""
+
+    Meta = meta("messages")
+
+    conversation_key = UnicodeAttribute(hash_key=True)  # "<store_id>#<conversation_id>"
+    message_key = UnicodeAttribute(range_key=True)
+    message_id = UnicodeAttribute()
+    direction = UnicodeAttribute()  # inbound | outbound | note
+    kind = UnicodeAttribute()  # message | postback | comment | follow | unfollow | reply | auto_reply | note
+    text = UnicodeAttribute(null=True)
+    attachments = ListAttribute[MapAttribute[str, str]](of=MapAttribute, default=list)
+    provider_message_id = UnicodeAttribute(null=True)
+    comment_id = UnicodeAttribute(null=True)
+    post_id = UnicodeAttribute(null=True)
+    auto_reply_rule_id = UnicodeAttribute(null=True)
+    at = UTCDateTimeAttribute()
+    received_at = UTCDateTimeAttribute()
+
+
+class DeliveryModel(Model):
+    """One item per provider message id seen (inbound, and outbound for Meta echoes): the dedup key."""
+
+    Meta = meta("channel_deliveries")
+
+    store_id = UnicodeAttribute(hash_key=True)
+    delivery_key = UnicodeAttribute(range_key=True)  # "<channel>:<provider message id>"
+    conversation_id = UnicodeAttribute()
+    received_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute()
+
+
+class InboxSummaryModel(Model):
+    """Per-store counters kept in the same transactions as the conversations they sum."""
+
+    Meta = meta("inbox_summary")
+
+    store_id = UnicodeAttribute(hash_key=True)
+    total_unread = NumberAttribute(default=0)
+
+
+class BlacklistModel(Model):
+    Meta = meta("blacklist")
+
+    store_id = UnicodeAttribute(hash_key=True)
+    social_user_key = UnicodeAttribute(range_key=True)
+    added_at = UTCDateTimeAttribute()
+
+
+class AutoReplyRuleModel(Model):
+    Meta = meta("auto_reply_rules")
+
+    store_id = UnicodeAttribute(hash_key=True)
+    rule_id = UnicodeAttribute(range_key=True)
+    channel = UnicodeAttribute()  # instagram | facebook
+    scope = UnicodeAttribute()  # comments | messages
+    keywords = ListAttribute[str](of=UnicodeAttribute)  # type: ignore[arg-type]
+    reply_text = UnicodeAttribute()
+    private_reply = BooleanAttribute(default=False)
+    created_at = UTCDateTimeAttribute()
