@@ -17,9 +17,13 @@ _API_KEY = re.compile(r"\bmlk\.([A-Za-z0-9_]+)\.[A-Za-z0-9_-]+")
 _BEARER = re.compile(r"(Bearer\s+)\S+", re.I)
 # Runs of 7+ digits (optionally with +, spaces or dashes) look like phone numbers: keep the last 2.
 _PHONE = re.compile(r"\+?\d(?:[\s-]?\d){6,}")
+# ISO dates and times are matched first and kept: "2026-11-25" is a report's day, not a phone number.
+_DATE_OR_PHONE = re.compile(r"(?P<date>\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?)|" + _PHONE.pattern)
 
 
 def _mask_phone(match: re.Match[str]) -> str:
+    if match.group("date"):
+        return match.group(0)
     digits = re.sub(r"\D", "", match.group(0))
     return ("+" if match.group(0).startswith("+") else "") + "*" * (len(digits) - 2) + digits[-2:]
 
@@ -27,7 +31,7 @@ def _mask_phone(match: re.Match[str]) -> str:
 def redact_text(text: str) -> str:
     text = _API_KEY.sub(lambda m: f"mlk.{m.group(1)}.****", text)
     text = _BEARER.sub(r"\1****", text)
-    return _PHONE.sub(_mask_phone, text)
+    return _DATE_OR_PHONE.sub(_mask_phone, text)
 
 
 def redact(value: Any, key: str = "") -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice.app import Blueprint
 
-from chalicelib import clock, stores
+from chalicelib import clock, sms, stores
 from chalicelib.api.http import ADMIN, Body, Call, endpoint
 from chalicelib.channels import credentials
 from chalicelib.models import BranchModel, StaffModel
@@ -25,7 +25,9 @@ def get_settings(call: Call) -> Body:
 def put_settings(call: Call) -> Body:
     changes = call.body(stores.SETTINGS_FIELDS)
     require_non_empty(changes, "setting")
-    return stores.settings_view(stores.update_settings(call.store_id, changes, clock.now()))
+    updated = stores.update_settings(call.store_id, changes, clock.now())
+    sms.forget(call.store_id)  # this instance's SMS limits see a new cap at once; others within the cache's 30 s
+    return stores.settings_view(updated)
 
 
 @endpoint(admin, "/admin/channels", ["GET"], roles=ADMIN)

@@ -20,10 +20,16 @@ import urllib3
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def free_ports(count: int) -> list[int]:
+    """Distinct free ports: every socket stays bound until all are chosen, so none is handed out twice."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 @dataclass
@@ -63,7 +69,8 @@ def start_stack(workdir: Path) -> Stack:
     env = {key: value for key, value in os.environ.items()
            if key not in ("AWS_ENDPOINT_URL", "STAGE", "TABLE_PREFIX", "SSM_PREFIX", "REPORTS_BUCKET",
                           "GRAPH_API_BASE_URL", "LINE_API_BASE_URL", "LOCAL_SANDBOX_URL")}
-    env.update({"PORT": str(free_port()), "AWS_PORT": str(free_port()), "DEMO_FILE": str(demo_file),
+    api_port, aws_port = free_ports(2)
+    env.update({"PORT": str(api_port), "AWS_PORT": str(aws_port), "DEMO_FILE": str(demo_file),
                 "SCHEDULER_TICK_SECONDS": "0.5", "PYTHONUNBUFFERED": "1"})
     with log_path.open("w") as log:
         process = subprocess.Popen([sys.executable, "manage.py", "run-local"], cwd=ROOT, env=env,

@@ -124,6 +124,13 @@ def test_redaction_hides_keys_phones_and_secret_fields():
         "app_secret": "****", "password": "****", "name": "Amy", "nested": {"verify_token": "****"}}
 
 
+def test_redaction_keeps_dates_and_times_but_not_numbers_next_to_them():
+    assert redact_text("report day 2026-11-25 compiled") == "report day 2026-11-25 compiled"
+    assert redact_text("at 2026-11-25T08:00:00+08:00") == "at 2026-11-25T08:00:00+08:00"
+    clean = redact_text("2026-11-25 sent to 0912 345 678")
+    assert clean.startswith("2026-11-25 sent to ") and "345" not in clean
+
+
 def test_formatter_redacts_the_final_record():
     record = logging.LogRecord("memberlink", logging.INFO, __file__, 1,
                                "sent to +886912345678", None, None)
