@@ -1,7 +1,86 @@
-"""The merchant's customers: search, profiles, tags, notes, visitors registered from the inbox, CSV import."""
+"""The merchant's customers: profiles, tags, notes, visitors registered from the inbox, CSV import.
+
+Member search (``GET /admin/members``) lives in ``chalicelib/api/search.py``.
+"""
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 from chalice.app import Blueprint
 
+from chalicelib import clock, stores
+from chalicelib.api.http import ADMIN, Body, Call, endpoint
+from chalicelib.errors import InvalidRequest
+from chalicelib.members import core, imports, notes, profiles, tags
+from chalicelib.pagination import parse_limit
+from chalicelib.validation import Field
+
 members = Blueprint(__name__)
+
+# How spreadsheets and browsers label a .csv upload (Excel on Windows says application/vnd.ms-excel).
+CSV_CONTENT_TYPES = ["text/csv", "text/plain", "application/csv", "application/vnd.ms-excel",
+                     "application/octet-stream"]
+
+
+@endpoint(members, "/admin/members/{member_id}", ["GET"], roles=ADMIN)
+def get_profile(call: Call, member_id: str) -> Body:
+    return profiles.member_profile(call.store_id, member_id)
+
+
+@endpoint(members, "/admin/members", ["POST"], roles=ADMIN, status=201)
+def register_visitor(call: Call) -> Body:
+    body = call.body({"name": Field(str, required=True, max_length=imports.MAX_NAME_LENGTH),
+                      "phone": Field(object, nullable=True),
+                      "email": Field(str, nullable=True, max_length=core.MAX_EMAIL_LENGTH, check=core.check_email)})
+    phone = None
+    if body.get("phone") is not None:
+        from chalicelib.sms.phones import parse_phone
+
+        phone = parse_phone(body["phone"], stores.get_store(call.store_id).country).e164
+    member = profiles.register_visitor(call.store_id, body["name"], phone, body.get("email"), clock.now())
+    return core.member_view(member)
+
+
+TAGS = Field(list, required=True, check=tags.check_tags)
+
+
+@endpoint(members, "/admin/members/{member_id}/tags", ["POST"], roles=ADMIN)
+def add_tags(call: Call, member_id: str) -> Body:
+    body = call.body({"tags": TAGS})
+    return {"member_id": member_id, "tags": tags.add_tags(call.store_id, member_id, body["tags"], clock.now())}
+
+
+@endpoint(members, "/admin/members/{member_id}/tags/{tag}", ["DELETE"], roles=ADMIN)
+def remove_tag(call: Call, member_id: str, tag: str) -> Body:
+    name = tags.check_tag(unquote(tag), "tag")
+    return {"member_id": member_id, "tags": tags.remove_tag(call.store_id, member_id, name, clock.now())}
+
+
+@endpoint(members, "/admin/tags/{tag}/members", ["GET"], roles=ADMIN)
+def members_tagged(call: Call, tag: str) -> Body:
+    name = tags.check_tag(unquote(tag), "tag")
+    return tags.members_tagged(call.store_id, name, parse_limit(call.query("limit")), call.query("cursor"))
+
+
+@endpoint(members, "/admin/members/{member_id}/notes", ["POST"], roles=ADMIN, status=201)
+def add_note(call: Call, member_id: str) -> Body:
+    body = call.body({"text": Field(str, required=True, max_length=notes.MAX_NOTE_LENGTH)})
+    return notes.add_note(call.store_id, member_id, body["text"], call.principal, clock.now())
+
+
+def _dry_run(value: str | None) -> bool:
+    if value in (None, "", "false"):
+        return False
+    if value == "true":
+        return True
+    raise InvalidRequest("'dry_run' must be true or false", field="dry_run")
+
+
+@endpoint(members, "/admin/customer-imports", ["POST"], roles=ADMIN, content_types=CSV_CONTENT_TYPES)
+def import_customers(call: Call) -> Body:
+    dry_run = _dry_run(call.query("dry_run"))
+    raw = call.request.raw_body
+    data = raw.encode() if isinstance(raw, str) else (raw or b"")
+    return imports.import_customers(call.store_id, data, dry_run=dry_run,
+                                    country=stores.get_store(call.store_id).country, now=clock.now())

@@ -49,6 +49,30 @@ def email_taken() -> Conflict:
     return Conflict("this email address belongs to another member", code="email_taken")
 
 
+def member_item(store_id: str, name: str, *, phone: str | None = None, phone_verified: bool = False,
+                email: str | None = None, email_verified: bool = False, password_hash: str | None = None,
+                signed_up_with: str | None = None, is_member: bool = True, added_from_key: str | None = None,
+                now: datetime) -> MemberModel:
+    """A new member item (not saved): what :func:`create_member` and the CSV import write."""
+    return MemberModel(store_id, tokens.new_id("mb"), name=name, name_lower=name.lower(), phone=phone,
+                       phone_verified=phone_verified if phone else False, email=email,
+                       email_verified=email_verified if email else False, password_hash=password_hash,
+                       signed_up_with=signed_up_with, is_member=is_member, added_from_key=added_from_key,
+                       created_at=now, updated_at=now)
+
+
+def identity_items(member: MemberModel, now: datetime) -> list[tuple[MemberIdentityModel, ApiError]]:
+    """The member's phone and email identity items (not saved), each with the 409 its condition failing means."""
+    items: list[tuple[MemberIdentityModel, ApiError]] = []
+    if member.phone:
+        items.append((MemberIdentityModel(member.store_id, phone_identity(member.phone), member_id=member.member_id,
+                                          verified=bool(member.phone_verified), created_at=now), phone_taken()))
+    if member.email:
+        items.append((MemberIdentityModel(member.store_id, email_identity(member.email), member_id=member.member_id,
+                                          verified=bool(member.email_verified), created_at=now), email_taken()))
+    return items
+
+
 def create_member(store_id: str, name: str, *, phone: str | None = None, phone_verified: bool = False,
                   email: str | None = None, email_verified: bool = False, password_hash: str | None = None,
                   signed_up_with: str | None = None, is_member: bool = True, added_from_key: str | None = None,
@@ -72,18 +96,10 @@ def create_member(store_id: str, name: str, *, phone: str | None = None, phone_v
         400 ``invalid_verification_token`` when a token in ``token_uses`` is not usable.
     """
     now = now or clock.now()
-    member = MemberModel(store_id, tokens.new_id("mb"), name=name, name_lower=name.lower(), phone=phone,
-                         phone_verified=phone_verified if phone else False, email=email,
-                         email_verified=email_verified if email else False, password_hash=password_hash,
-                         signed_up_with=signed_up_with, is_member=is_member, added_from_key=added_from_key,
-                         created_at=now, updated_at=now)
-    puts: list[tuple[MemberIdentityModel, ApiError]] = []
-    if phone:
-        puts.append((MemberIdentityModel(store_id, phone_identity(phone), member_id=member.member_id,
-                                         verified=phone_verified, created_at=now), phone_taken()))
-    if email:
-        puts.append((MemberIdentityModel(store_id, email_identity(email), member_id=member.member_id,
-                                         verified=email_verified, created_at=now), email_taken()))
+    member = member_item(store_id, name, phone=phone, phone_verified=phone_verified, email=email,
+                         email_verified=email_verified, password_hash=password_hash, signed_up_with=signed_up_with,
+                         is_member=is_member, added_from_key=added_from_key, now=now)
+    puts = identity_items(member, now)
     try:
         with TransactWrite(connection=Connection()) as tx:
             tx.save(member, condition=MemberModel.member_id.does_not_exist())

@@ -1,0 +1,47 @@
+"""Notes on members: append-only, each with its author (the admin key) and time. No edit, no delete."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from chalicelib import clock, tokens
+from chalicelib.access import Principal
+from chalicelib.members.core import get_member
+from chalicelib.models.access import ApiKeyModel
+from chalicelib.models.customers import MemberNoteModel
+
+MAX_NOTE_LENGTH = 2000
+PROFILE_NOTES = 50  # the newest notes shown on a profile
+
+
+def _key_label(store_id: str, key_id: str) -> str | None:
+    for item in ApiKeyModel.query(store_id, ApiKeyModel.key_hash.startswith(key_id), limit=1,
+                                  attributes_to_get=["label"]):
+        return item.label
+    return None
+
+
+def add_note(store_id: str, member_id: str, text: str, author: Principal, now: datetime) -> dict[str, Any]:
+    """Append a note to the member's notes (404 for an unknown member)."""
+    get_member(store_id, member_id)
+    note_id = tokens.new_id("nt")
+    moment = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    note = MemberNoteModel(store_id, f"{member_id}#{moment}#{note_id}", note_id=note_id, member_id=member_id,
+                           text=text, author_key_id=author.key_id, author_label=_key_label(store_id, author.key_id),
+                           created_at=now)
+    note.save(condition=MemberNoteModel.note_key.does_not_exist())
+    return note_view(note)
+
+
+def note_view(note: MemberNoteModel) -> dict[str, Any]:
+    return {"note_id": note.note_id, "text": note.text,
+            "author": {"key_id": note.author_key_id, "label": note.author_label},
+            "created_at": clock.isoformat(note.created_at)}
+
+
+def member_notes(store_id: str, member_id: str, limit: int = PROFILE_NOTES) -> list[dict[str, Any]]:
+    """The member's newest ``limit`` notes, newest first (one Query)."""
+    results = MemberNoteModel.query(store_id, MemberNoteModel.note_key.startswith(f"{member_id}#"),
+                                    scan_index_forward=False, limit=limit)
+    return [note_view(note) for note in results]

@@ -1,0 +1,44 @@
+"""What the merchant keeps about customers: tags (one item per member and tag) and append-only notes.
+
+Tags live twice on purpose: ``MemberModel.tags`` (a string set, read with the profile) and one
+:class:`MemberTagModel` item per (tag, member) so that "members tagged VIP" is one Query. Both are
+written in one transaction.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.models import Model
+
+from chalicelib.models.base import meta
+
+# Between the tag and the member id in a tag item's sort key. Tags may not contain control characters,
+# and U+001F sorts before every printable character: ``begins_with("<tag>\x1f")`` is exactly one tag.
+TAG_SEPARATOR = "\x1f"
+
+
+class MemberTagModel(Model):
+    """``<tag>\\x1f<member_id>`` under the store: members by tag, oldest tagging first by member id."""
+
+    Meta = meta("member_tags")
+
+    store_id = UnicodeAttribute(hash_key=True)
+    tag_member = UnicodeAttribute(range_key=True)
+    tag = UnicodeAttribute()
+    member_id = UnicodeAttribute()
+    tagged_at = UTCDateTimeAttribute()
+
+
+class MemberNoteModel(Model):
+    """One note, ``<member_id>#<UTC time, microseconds>#<note_id>``: a member's notes are one Query, in order."""
+
+    Meta = meta("member_notes")
+
+    store_id = UnicodeAttribute(hash_key=True)
+    note_key = UnicodeAttribute(range_key=True)
+    note_id = UnicodeAttribute()
+    member_id = UnicodeAttribute()
+    text = UnicodeAttribute()
+    author_key_id = UnicodeAttribute()  # the admin key's public id (first 12 hex digits of its hash)
+    author_label = UnicodeAttribute(null=True)  # the key's label when it has one
+    created_at = UTCDateTimeAttribute()
