@@ -14,7 +14,7 @@ NOW = datetime(2024, 3, 1, 15, 59, 59, 750_000, tzinfo=UTC)
 
 
 def test_a_registration_link_lasts_two_hours_in_whole_seconds():
-    assert INVITATION_TTL == timedelta(hours=2)
+    assert timedelta(hours=2) == INVITATION_TTL
     assert link_expiry(NOW, INVITATION_TTL) == datetime(2024, 3, 1, 17, 59, 59, tzinfo=UTC)
 
 
