@@ -1,0 +1,194 @@
+"""SMS registration links from the counter, and the store referral they bind for ever.
+
+A staff member texts a shopper ``{storefront_url}/account/register?invite=<token>`` (256 random
+bits; only the SHA-256 is stored), valid :data:`INVITATION_TTL`. When the shopper's account exists
+(new or old), the storefront redeems the token for that member: one ``TransactWrite`` marks the
+token used (``used_at`` absent, ``expires_at > now``) and writes the member's referral (staff,
+branch, binding time, the report's day index and ``added_from_key``) on the condition that the
+member has none. A referral is therefore set once and never changed, and of any number of
+concurrent redemptions of one token exactly one wins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib import clock, sms, tokens
+from chalicelib.errors import ApiError, Conflict, NotFound
+from chalicelib.models.members import MemberModel
+from chalicelib.models.referrals import RegistrationInvitationModel
+from chalicelib.models.stores import StoreModel
+
+INVITATION_TTL = timedelta(hours=2)
+REGISTER_PATH = "/account/register"
+MAX_TOKEN_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class SentInvitation:
+    invitation_id: str
+    expires_at: datetime
+    link: str  # contains the token: returned to the caller's code only, never to the staff app
+
+
+@dataclass(frozen=True)
+class Referral:
+    member_id: str
+    staff_id: str
+    branch_id: str
+    bound_at: datetime
+
+
+def storefront_url(store: StoreModel) -> str:
+    """The store's storefront; 422 ``storefront_url_missing`` when the admin has not set it yet."""
+    if not store.storefront_url:
+        raise ApiError("the store has no storefront_url yet: an admin sets it with PUT /admin/settings",
+                       code="storefront_url_missing", status=422)
+    return str(store.storefront_url).rstrip("/")
+
+
+def link_expiry(now: datetime, ttl: timedelta) -> datetime:
+    # Whole seconds: the TTL attribute stores epoch seconds, and the answer must say what is stored.
+    return (now + ttl).astimezone(UTC).replace(microsecond=0)
+
+
+def send_registration_invitation(store_id: str, staff_id: str, branch_id: str, phone_input: Any,
+                                 client_ip: str | None, now: datetime) -> SentInvitation:
+    """Text a registration link carrying the staff member and branch (``member_notification`` SMS).
+
+    The invitation is written in the same transaction as the SMS limits and log (and removed again
+    if SNS refuses the message). Sending to a corrected number is simply another invitation.
+
+    Raises
+    ------
+    InvalidRequest
+        400 ``invalid_phone`` naming ``phone``.
+    ApiError
+        422 ``storefront_url_missing``; 429 ``rate_limited``; 502 ``sms_failed``.
+    """
+    settings = sms.sms_store(store_id)
+    store = settings.store
+    base = storefront_url(store)
+    phone = sms.parse_phone(phone_input, store.country)
+    token = tokens.new_secret()
+    invitation = RegistrationInvitationModel(
+        store_id, tokens.sha256_hex(token), invitation_id=tokens.new_id("ri"), staff_id=staff_id,
+        branch_id=branch_id, phone=phone.e164, created_at=now, expires_at=link_expiry(now, INVITATION_TTL))
+    link = f"{base}{REGISTER_PATH}?invite={token}"
+    sms.send(store, phone, settings.text("registration_invitation", link=link), "member_notification", client_ip,
+             now, also_save=[invitation])
+    return SentInvitation(invitation.invitation_id, invitation.expires_at, link)
+
+
+def bound_at_key(moment: datetime) -> str:
+    """The ``by_referral_day`` sort key: fixed-width UTC ISO with microseconds, so it sorts as time."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+
+
+def added_from_key(branch_id: str, moment: datetime) -> str:
+    """The ``by_added_from`` sort key: ``<branch_id>#<UTC ISO>``, so a branch's members sort by time."""
+    return f"{branch_id}#{bound_at_key(moment)}"
+
+
+def redeem_registration_invitation(store_id: str, token: str, member_id: str, timezone: str,
+                                   now: datetime) -> Referral:
+    """Bind ``member_id``'s referral to the invitation's staff member and branch: one TransactWrite.
+
+    Raises
+    ------
+    ApiError
+        404 ``invalid_token``, 410 ``token_expired`` (even while the item exists), 409 ``token_used``;
+        404 ``not_found`` for an unknown member; 409 ``referral_already_bound`` when the member
+        already has a referral (it stays as it was, and the token stays unused).
+    """
+    token_hash = tokens.sha256_hex(token)
+    invitation = RegistrationInvitationModel(store_id, token_hash)
+    # An update cannot copy attributes from another item: the staff and branch are read first (and a
+    # bad token is answered from that read); the transaction's conditions still decide every race.
+    stored = _invitation(store_id, token_hash, now)
+    member = MemberModel(store_id, member_id)
+    try:
+        with TransactWrite(connection=Connection()) as tx:
+            tx.update(invitation,
+                      actions=[RegistrationInvitationModel.used_at.set(now),
+                               RegistrationInvitationModel.used_by_member_id.set(member_id)],
+                      condition=(RegistrationInvitationModel.token_hash.exists()
+                                 & RegistrationInvitationModel.used_at.does_not_exist()
+                                 & (RegistrationInvitationModel.expires_at > now)))
+            tx.update(member,
+                      actions=[MemberModel.referral_staff_id.set(stored.staff_id),
+                               MemberModel.referral_branch_id.set(stored.branch_id),
+                               MemberModel.referral_bound_at.set(now),
+                               MemberModel.referral_day.set(f"{store_id}#{clock.local_day(now, timezone)}"),
+                               MemberModel.referral_bound_at_key.set(bound_at_key(now)),
+                               MemberModel.added_from_key.set(
+                                   MemberModel.added_from_key | added_from_key(stored.branch_id, now)),
+                               MemberModel.updated_at.set(now)],
+                      condition=MemberModel.member_id.exists() & MemberModel.referral_staff_id.does_not_exist())
+    except TransactWriteError as exc:
+        raise _refusal(exc, store_id, token_hash, member_id, now) from None
+    return Referral(member_id, stored.staff_id, stored.branch_id, now)
+
+
+def _invitation(store_id: str, token_hash: str, now: datetime) -> RegistrationInvitationModel:
+    try:
+        stored = RegistrationInvitationModel.get(store_id, token_hash)
+    except DoesNotExist:
+        raise invalid_token() from None
+    refusal = _token_refusal(stored.used_at is not None, stored.expires_at, now)
+    if refusal is not None:
+        raise refusal
+    return stored
+
+
+def _token_refusal(used: bool, expires_at: datetime, now: datetime) -> ApiError | None:
+    if used:
+        return token_used()
+    if expires_at <= now:
+        return token_expired()
+    return None
+
+
+def invalid_token() -> ApiError:
+    return NotFound("this invitation link is not valid", code="invalid_token")
+
+
+def token_expired() -> ApiError:
+    return ApiError("this invitation link has expired; ask the store for a new one", code="token_expired",
+                    status=410)
+
+
+def token_used() -> ApiError:
+    return Conflict("this invitation link was already used", code="token_used")
+
+
+def referral_already_bound() -> ApiError:
+    return Conflict("this member already has a store referral; it never changes", code="referral_already_bound")
+
+
+def _refusal(exc: TransactWriteError, store_id: str, token_hash: str, member_id: str, now: datetime) -> Exception:
+    """Why the transaction was cancelled, read again (off the success path); the token is judged first."""
+    reasons = exc.cancellation_reasons or []
+    if not any(r is not None and r.code in ("ConditionalCheckFailed", "TransactionConflict") for r in reasons):
+        return exc
+    try:
+        stored = RegistrationInvitationModel.get(store_id, token_hash, consistent_read=True)
+    except DoesNotExist:
+        return invalid_token()
+    refusal = _token_refusal(stored.used_at is not None, stored.expires_at, now)
+    if refusal is not None:
+        return refusal
+    try:
+        member = MemberModel.get(store_id, member_id, consistent_read=True)
+    except DoesNotExist:
+        return NotFound(f"member {member_id} not found")
+    if member.referral_staff_id:
+        return referral_already_bound()
+    # A concurrent redemption of this token is still in flight: exactly one of them wins.
+    return token_used()

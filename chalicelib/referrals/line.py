@@ -1,0 +1,137 @@
+"""LINE binding at the counter: a link shown as a QR code (or texted: "Can't scan? Try SMS invitation").
+
+The link is ``{storefront_url}/account/line-bind?token=<token>`` (256 random bits, SHA-256 stored,
+valid :data:`LINE_BINDING_TTL`). The storefront page starts LINE Login with ``bot_prompt=aggressive``,
+which asks the customer to add the store's LINE Official Account as a friend while logging in; with
+the LINE userId from the login the storefront calls ``POST /storefront/line-bindings/redeem``, one
+``TransactWrite``: the token used once (unused, ``expires_at > now``), the identity
+``social#line:<userId>`` created (``attribute_not_exists``: one member per LINE account) and the
+social account appended to the member.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib import members, sms, tokens
+from chalicelib.errors import ApiError, Conflict, NotFound
+from chalicelib.models.members import MemberIdentityModel, MemberModel, SocialAccount
+from chalicelib.models.referrals import LineBindingInvitationModel
+from chalicelib.models.stores import ChannelModel
+from chalicelib.referrals.invitations import (
+    invalid_token,
+    link_expiry,
+    storefront_url,
+    token_expired,
+    token_used,
+)
+
+LINE_BINDING_TTL = timedelta(hours=1)
+LINE_BIND_PATH = "/account/line-bind"
+VIA = ("qr", "sms")
+SMS_TEXT = "{store_name}: link your LINE account to your membership: {link}"
+
+
+@dataclass(frozen=True)
+class LineInvitation:
+    invitation_id: str
+    url: str
+    expires_at: datetime
+    via: str
+
+
+def _refuse(message: str, code: str) -> ApiError:
+    return ApiError(message, code=code, status=422)
+
+
+def create_line_binding_invitation(store_id: str, staff_id: str, branch_id: str, member_id: str, via: str,
+                                   client_ip: str | None, now: datetime) -> LineInvitation:
+    """A LINE binding link for ``member_id``; with ``via="sms"`` it is texted to the member's number.
+
+    Raises 404 ``not_found`` (member), 422 ``already_bound`` (the member has a LINE account),
+    ``line_not_connected`` (the store's LINE channel is not set up), ``storefront_url_missing``,
+    ``member_has_no_phone`` (SMS); 429 / 502 as any SMS.
+    """
+    member = members.get_member(store_id, member_id)
+    if any(account.key.startswith("line:") for account in member.social_accounts or []):
+        raise _refuse("this member already has a LINE account bound", "already_bound")
+    try:
+        ChannelModel.get(store_id, "line")
+    except DoesNotExist:
+        raise _refuse("the store has not connected LINE (PUT /admin/channels/line)", "line_not_connected") from None
+    settings = sms.sms_store(store_id)
+    base = storefront_url(settings.store)
+    token = tokens.new_secret()
+    item = LineBindingInvitationModel(store_id, tokens.sha256_hex(token), invitation_id=tokens.new_id("lb"),
+                                      member_id=member_id, staff_id=staff_id, branch_id=branch_id, via=via,
+                                      created_at=now, expires_at=link_expiry(now, LINE_BINDING_TTL))
+    url = f"{base}{LINE_BIND_PATH}?token={token}"
+    if via == "sms":
+        if not member.phone:
+            raise _refuse("this member has no phone number to text", "member_has_no_phone")
+        text = SMS_TEXT.replace("{store_name}", settings.store.name).replace("{link}", url)
+        sms.send(settings.store, member.phone, text, "member_notification", client_ip, now, also_save=[item])
+    else:
+        item.save(condition=LineBindingInvitationModel.token_hash.does_not_exist())
+    return LineInvitation(item.invitation_id, url, item.expires_at, via)
+
+
+def redeem_line_binding(store_id: str, token: str, line_user_id: str, name: str | None,
+                        now: datetime) -> tuple[str, str]:
+    """Bind the LINE account to the invitation's member; returns (member_id, social user key).
+
+    Raises 404 ``invalid_token``, 410 ``token_expired``, 409 ``token_used``, 409
+    ``social_account_bound_to_other_member`` (or ``already_bound`` when it is this member's already).
+    """
+    token_hash = tokens.sha256_hex(token)
+    try:
+        stored = LineBindingInvitationModel.get(store_id, token_hash)
+    except DoesNotExist:
+        raise invalid_token() from None
+    if stored.used_at is not None:
+        raise token_used()
+    if stored.expires_at <= now:
+        raise token_expired()
+    key = f"line:{line_user_id}"
+    identity = MemberIdentityModel(store_id, f"social#{key}", member_id=stored.member_id, verified=True,
+                                   created_at=now)
+    try:
+        with TransactWrite(connection=Connection()) as tx:
+            tx.save(identity, condition=MemberIdentityModel.identity.does_not_exist())
+            tx.update(LineBindingInvitationModel(store_id, token_hash),
+                      actions=[LineBindingInvitationModel.used_at.set(now),
+                               LineBindingInvitationModel.used_by_social_key.set(key)],
+                      condition=(LineBindingInvitationModel.token_hash.exists()
+                                 & LineBindingInvitationModel.used_at.does_not_exist()
+                                 & (LineBindingInvitationModel.expires_at > now)))
+            tx.update(MemberModel(store_id, stored.member_id),
+                      actions=[MemberModel.social_accounts.set(MemberModel.social_accounts.append(
+                                   [SocialAccount(key=key, name=name, bound_at=now)])),
+                               MemberModel.updated_at.set(now)],
+                      condition=MemberModel.member_id.exists())
+    except TransactWriteError as exc:
+        raise _refusal(exc, store_id, token_hash, stored.member_id, key, now) from None
+    return stored.member_id, key
+
+
+def _refusal(exc: TransactWriteError, store_id: str, token_hash: str, member_id: str, key: str,
+             now: datetime) -> Exception:
+    reasons = exc.cancellation_reasons or []
+    if not any(r is not None and r.code in ("ConditionalCheckFailed", "TransactionConflict") for r in reasons):
+        return exc
+    stored = LineBindingInvitationModel.get(store_id, token_hash, consistent_read=True)
+    if stored.used_at is not None:
+        return token_used()
+    if stored.expires_at <= now:
+        return token_expired()
+    holder = members.find_identity(store_id, f"social#{key}")
+    if holder is not None:
+        if holder.member_id == member_id:
+            return _refuse("this LINE account is already bound to this member", "already_bound")
+        return Conflict("this LINE account is bound to another member", code="social_account_bound_to_other_member")
+    return NotFound(f"member {member_id} not found")

@@ -1,0 +1,134 @@
+"""The staff app over the real local stack: registration links read from the embedded SNS, expiry on the
+shared clock, the permanent referral, store isolation and the national-notation search.
+
+No concurrent-redemption test here: moto's TransactWriteItems is not isolated (a cancelled
+transaction restores whole-table snapshots taken when it started, undoing a concurrent winner's
+write), so two of several racing redemptions can both succeed on moto though never on DynamoDB.
+
+Every test uses a store of its own (high per-IP SMS limit: every request here comes from 127.0.0.1)
+and numbers nobody else uses; times are computed from the stack's clock, which only moves forward.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from tests.integration.test_accounts_stack import PASSWORD, advance, sms_to, token_for
+from tests.support_accounts import fresh_tw_mobile
+from tests.support_staff import STOREFRONT_URL, invite_token
+
+
+def new_shop(stack: Any, name: str) -> dict[str, str]:
+    created = stack.manage("create-store", "--name", name, "--country", "TW", "--stage", "local")
+    assert created.returncode == 0, created.stderr
+    keys: dict[str, str] = json.loads(created.stdout)
+    status, _ = stack.call("PUT", "/admin/settings", keys["admin_key"],
+                           {"sms_ip_hourly_limit": 10_000, "storefront_url": STOREFRONT_URL})
+    assert status == 200
+    status, branch = stack.call("POST", "/admin/branches", keys["admin_key"], {"name": f"{name} Xinyi"})
+    assert status == 201
+    status, staff = stack.call("POST", "/admin/staff", keys["admin_key"],
+                               {"name": "Mei", "branch_id": branch["branch_id"]})
+    assert status == 201
+    return {**keys, "branch_id": branch["branch_id"], "staff_id": staff["staff_id"], "staff_key": staff["staff_key"]}
+
+
+@pytest.fixture(scope="module")
+def shop(stack: Any) -> dict[str, str]:
+    return new_shop(stack, "Staff Test Shop")
+
+
+def sign_up(stack: Any, shop: dict[str, str], phone: str, name: str = "Amy") -> str:
+    token = token_for(stack, shop, phone, "signup")
+    status, created = stack.call("POST", "/storefront/members", shop["storefront_key"],
+                                 {"name": name, "password": PASSWORD, "phone": phone, "verification_token": token})
+    assert status == 201, created
+    return str(created["member_id"])
+
+
+def invite_sent(stack: Any, shop: dict[str, str], phone: str) -> tuple[str, datetime]:
+    """Invite ``phone`` from the counter: the token of the link the SMS carries, and when it expires."""
+    status, sent = stack.call("POST", "/staff/registration-invitations", shop["staff_key"], {"phone": phone})
+    assert status == 202, sent
+    return invite_token(sms_to(stack, phone)[-1]), datetime.fromisoformat(sent["expires_at"])
+
+
+def invite(stack: Any, shop: dict[str, str], phone: str) -> str:
+    return invite_sent(stack, shop, phone)[0]
+
+
+def redeem(stack: Any, shop: dict[str, str], token: str, member_id: str) -> tuple[int, Any]:
+    return stack.call("POST", "/storefront/registrations/redeem", shop["storefront_key"],
+                      {"token": token, "member_id": member_id})
+
+
+def now(stack: Any) -> datetime:
+    return datetime.fromisoformat(stack.call("GET", "/_local/clock")[1]["now"])
+
+
+def test_the_sms_link_binds_staff_and_branch_and_a_second_invite_changes_nothing(stack, shop):
+    phone = fresh_tw_mobile()
+    token = invite(stack, shop, phone)
+    assert sms_to(stack, phone)[-1].count(f"{STOREFRONT_URL}/account/register?invite=") == 1
+    advance(stack, 31)  # the sign-up code goes to the same number: 30 s apart
+    member_id = sign_up(stack, shop, phone)  # the shopper signs up from the link ...
+    status, bound = redeem(stack, shop, token, member_id)  # ... and the storefront redeems it
+    assert status == 200, bound
+    assert bound["referral"]["staff_id"] == shop["staff_id"] and bound["referral"]["branch_id"] == shop["branch_id"]
+
+    advance(stack, 31)
+    second = invite(stack, shop, phone)
+    status, refused = redeem(stack, shop, second, member_id)
+    assert status == 409 and refused["error"]["code"] == "referral_already_bound"
+    status, found = stack.call("GET", f"/staff/members?phone={phone.replace('+', '%2B')}", None,
+                               headers={"Authorization": f"Bearer {shop['staff_key']}"})
+    assert status == 200 and found["items"][0]["referral"] == bound["referral"]
+
+
+def test_a_link_redeemed_two_hours_and_one_second_later_is_expired(stack, shop):
+    phone = fresh_tw_mobile()
+    member_id = sign_up(stack, shop, phone)
+    advance(stack, 31)
+    token, expires = invite_sent(stack, shop, phone)
+    advance(stack, max(0, int((expires - now(stack)).total_seconds())) + 1)
+    status, body = redeem(stack, shop, token, member_id)
+    assert status == 410 and body["error"]["code"] == "token_expired"
+
+
+def test_an_existing_member_is_bound_within_two_hours(stack, shop):
+    phone = fresh_tw_mobile()
+    member_id = sign_up(stack, shop, phone, "Existing Customer")
+    advance(stack, 31)
+    token = invite(stack, shop, phone)
+    advance(stack, 2 * 3600 - 60)
+    status, bound = redeem(stack, shop, token, member_id)
+    assert status == 200 and bound["referral"]["branch_id"] == shop["branch_id"]
+    status, listed = stack.call("GET", f"/admin/members?added_from={shop['branch_id']}&limit=200",
+                                shop["admin_key"])
+    assert status == 200 and member_id in [m["member_id"] for m in listed["items"]]
+
+
+def test_staff_of_one_store_never_see_another_stores_members(stack, shop):
+    rival = new_shop(stack, "Rival Staff Shop")
+    phone = fresh_tw_mobile()
+    sign_up(stack, shop, phone, "Zoe Huang")
+    staff = {"Authorization": f"Bearer {rival['staff_key']}"}
+    for query in (f"phone={phone.replace('+', '%2B')}", "name=zoe"):
+        status, body = stack.call("GET", f"/staff/members?{query}", None, headers=staff)
+        assert status == 200 and body["items"] == [], query
+    status, body = stack.call("GET", "/staff/members?name=zoe", None,
+                              headers={"Authorization": f"Bearer {shop['staff_key']}"})
+    assert status == 200 and [m["name"] for m in body["items"]] == ["Zoe Huang"]
+
+
+def test_a_number_written_nationally_is_found_in_e164(stack):
+    taiwan = new_shop(stack, "National Notation Shop")  # +886912345678 is a member of this store only
+    member_id = sign_up(stack, taiwan, "+886912345678", "Wen")
+    status, body = stack.call("GET", "/staff/members?phone=0912%20345%20678", None,
+                              headers={"Authorization": f"Bearer {taiwan['staff_key']}"})
+    assert status == 200 and [m["member_id"] for m in body["items"]] == [member_id]
+    assert body["items"][0]["phone"] == "+886912345678"
