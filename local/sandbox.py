@@ -69,6 +69,30 @@ def seed_demo_store(api: str, storefront_url: str) -> dict[str, Any]:
             "branch_id": branch.branch_id, "staff_id": staff.staff.staff_id, "channels": channels}
 
 
+def serialize_dynamodb() -> None:
+    """One DynamoDB request at a time in the embedded AWS, as DynamoDB itself isolates transactions.
+
+    moto checks a transaction's conditions and applies it without a lock, and rolls a cancelled one back
+    by restoring copies of whole tables: two concurrent requests could both pass a condition, or a
+    rollback could erase another request's write. (Binding: of 20 concurrent redemptions exactly one wins.)
+    """
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    if getattr(DomainDispatcherApplication, "_memberlink_serialized", False):
+        return
+    lock = threading.Lock()
+    dispatch = DomainDispatcherApplication.__call__
+
+    def serialized(self: Any, environ: dict[str, Any], start_response: Any) -> Any:
+        if not str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith("DynamoDB_"):
+            return dispatch(self, environ, start_response)
+        with lock:
+            return list(dispatch(self, environ, start_response))  # the body is produced inside the lock
+
+    DomainDispatcherApplication.__call__ = serialized  # type: ignore[method-assign]
+    DomainDispatcherApplication._memberlink_serialized = True  # type: ignore[attr-defined]
+
+
 def run(port: int, aws_port: int, demo_file: Path = DEMO_FILE) -> None:
     for name, value in (("PORT", port), ("AWS_PORT", aws_port)):
         if not _port_free(value):
@@ -81,6 +105,7 @@ def run(port: int, aws_port: int, demo_file: Path = DEMO_FILE) -> None:
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call drowns the API's log
 
+    serialize_dynamodb()
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=aws_port, verbose=False)
     moto.start()
     sandbox = None

@@ -2,6 +2,72 @@
 
 from __future__ import annotations
 
-from chalice.app import Blueprint
+from chalice.app import Blueprint, Response
+
+from chalicelib import binding as domain
+from chalicelib import clock
+from chalicelib.api.http import ADMIN, STOREFRONT, Body, Call, endpoint, no_content
+from chalicelib.binding import orders, templates
+from chalicelib.inbox.blacklist import parse_social_user_key
+from chalicelib.validation import Field
 
 binding = Blueprint(__name__)
+
+REDEEM_FIELDS = {"token": Field(str, required=True, max_length=1000),
+                 "member_id": Field(str, required=True, max_length=64)}
+CART_LINK_FIELDS = {"cart_id": Field(str, required=True, max_length=100)}
+
+
+@endpoint(binding, "/admin/conversations/{conversation_id}/binding-invitation", ["POST"], roles=ADMIN, status=201)
+def send_invitation(call: Call, conversation_id: str) -> Body:
+    sent = domain.send_invitation(call.store_id, conversation_id, clock.now())
+    return {"invitation_id": sent.link_id, "sent_at": clock.isoformat(sent.sent_at),
+            "expires_at": clock.isoformat(sent.expires_at)}
+
+
+@endpoint(binding, "/admin/conversations/{conversation_id}/cart-link", ["POST"], roles=ADMIN, status=201)
+def send_cart_link(call: Call, conversation_id: str) -> Body:
+    body = call.body(CART_LINK_FIELDS)
+    sent = domain.send_cart_link(call.store_id, conversation_id, body["cart_id"], clock.now())
+    return {"url": sent.url, "cart_link_id": sent.link_id, "sent_at": clock.isoformat(sent.sent_at),
+            "expires_at": clock.isoformat(sent.expires_at)}
+
+
+@endpoint(binding, "/admin/templates/binding-invitation/{channel}", ["GET"], roles=ADMIN)
+def get_template(call: Call, channel: str) -> Body:
+    return domain.template_view(domain.get_template(call.store_id, channel))
+
+
+@endpoint(binding, "/admin/templates/binding-invitation/{channel}", ["PUT"], roles=ADMIN)
+def put_template(call: Call, channel: str) -> Body:
+    templates.check_channel(channel)
+    body = call.body(templates.FIELDS)
+    return domain.template_view(domain.put_template(call.store_id, channel, body, clock.now()))
+
+
+@endpoint(binding, "/admin/members/{member_id}/social-accounts/{social_user_key}", ["DELETE"], roles=ADMIN)
+def unbind(call: Call, member_id: str, social_user_key: str) -> Response:
+    domain.unbind(call.store_id, member_id, parse_social_user_key(social_user_key), clock.now())
+    return no_content()
+
+
+@endpoint(binding, "/storefront/bindings/{token}", ["GET"], roles=STOREFRONT)
+def preview(call: Call, token: str) -> Body:
+    return domain.preview(call.store_id, token, clock.now())
+
+
+@endpoint(binding, "/storefront/bindings/redeem", ["POST"], roles=STOREFRONT)
+def redeem(call: Call) -> Body:
+    body = call.body(REDEEM_FIELDS)
+    bound = domain.redeem(call.store_id, body["token"], body["member_id"], clock.now())
+    return {"member_id": bound.member_id, "social_user_key": bound.social_user_key,
+            "already_bound": bound.already_bound}
+
+
+@endpoint(binding, "/storefront/orders", ["POST"], roles=STOREFRONT, status=201)
+def place_order(call: Call) -> Body | Response:
+    placed = domain.place_order(call.store_id, call.body(orders.FIELDS), clock.now())
+    view = domain.order_view(placed.order)
+    if placed.created:
+        return view
+    return Response(body=view, status_code=200, headers={"Content-Type": "application/json"})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -115,7 +116,7 @@ def record_inbound(store_id: str, event: InboundEvent, user_name: str | None, no
     try:
         with _transact() as tx:
             tx.save(_delivery(store_id, event.channel, event.provider_id, conversation_id, now),
-                    condition=_delivery_is_new(now))
+                    condition=delivery_is_new(now))
             tx.save(message)
             tx.update(_conversation_ref(store_id, conversation_id), actions=actions, condition=_not_blacklisted())
             tx.update(InboxSummaryModel(store_id), actions=[InboxSummaryModel.total_unread.add(1)])
@@ -129,12 +130,29 @@ def record_inbound(store_id: str, event: InboundEvent, user_name: str | None, no
     return Outcome.STORED
 
 
-def record_outbound(store_id: str, conversation_id: str, *, channel: str, kind: str, text: str | None,
-                    provider_message_id: str | None, at: datetime, now: datetime,
-                    comment_id: str | None = None, auto_reply_rule_id: str | None = None,
-                    attachments: list[dict[str, str]] | None = None, clears_comment: bool = False,
-                    only_if_not_blacklisted: bool = False) -> MessageModel | None:
-    """Store a message the shop sent; None when its echo was already stored (same provider id)."""
+@dataclass(frozen=True)
+class OutboundWrite:
+    """The items one outbound message writes, for a caller that adds them to its own transaction."""
+
+    delivery: DeliveryModel | None  # the provider id, so the Meta echo of this message is not stored twice
+    message: MessageModel
+    actions: list[Action]  # on the conversation
+    condition: Condition  # on the conversation
+
+    def add_to(self, tx: TransactWrite, store_id: str, conversation_id: str, *, with_message: bool = True) -> None:
+        if with_message:
+            if self.delivery is not None:
+                tx.save(self.delivery, condition=delivery_is_new(self.message.received_at))
+            tx.save(self.message)
+        tx.update(_conversation_ref(store_id, conversation_id), actions=self.actions, condition=self.condition)
+
+
+def outbound_write(store_id: str, conversation_id: str, *, channel: str, kind: str, text: str | None,
+                   provider_message_id: str | None, at: datetime, now: datetime,
+                   comment_id: str | None = None, auto_reply_rule_id: str | None = None,
+                   attachments: list[dict[str, str]] | None = None, clears_comment: bool = False,
+                   only_if_not_blacklisted: bool = False) -> OutboundWrite:
+    """What storing a message the shop sent writes (see :func:`record_outbound`), not yet written."""
     message = MessageModel(
         conversation_key(store_id, conversation_id), f"{_sortable(at)}#{provider_message_id or tokens.new_id('out')}",
         message_id=tokens.new_id("msg"), direction=OUTBOUND, kind=kind, text=text, attachments=attachments or [],
@@ -150,18 +168,28 @@ def record_outbound(store_id: str, conversation_id: str, *, channel: str, kind: 
     condition = Conv.conversation_id.exists()
     if only_if_not_blacklisted:
         condition = condition & _not_blacklisted()
+    delivery = _delivery(store_id, channel, provider_message_id, conversation_id, now) if provider_message_id else None
+    return OutboundWrite(delivery, message, actions, condition)
+
+
+def record_outbound(store_id: str, conversation_id: str, *, channel: str, kind: str, text: str | None,
+                    provider_message_id: str | None, at: datetime, now: datetime,
+                    comment_id: str | None = None, auto_reply_rule_id: str | None = None,
+                    attachments: list[dict[str, str]] | None = None, clears_comment: bool = False,
+                    only_if_not_blacklisted: bool = False) -> MessageModel | None:
+    """Store a message the shop sent; None when its echo was already stored (same provider id)."""
+    write = outbound_write(store_id, conversation_id, channel=channel, kind=kind, text=text,
+                           provider_message_id=provider_message_id, at=at, now=now, comment_id=comment_id,
+                           auto_reply_rule_id=auto_reply_rule_id, attachments=attachments,
+                           clears_comment=clears_comment, only_if_not_blacklisted=only_if_not_blacklisted)
     try:
         with _transact() as tx:
-            if provider_message_id:
-                tx.save(_delivery(store_id, channel, provider_message_id, conversation_id, now),
-                        condition=_delivery_is_new(now))
-            tx.save(message)
-            tx.update(_conversation_ref(store_id, conversation_id), actions=actions, condition=condition)
+            write.add_to(tx, store_id, conversation_id)
     except TransactWriteError as exc:
         if any(_failed_items(exc)):
             return None
         raise
-    return message
+    return write.message
 
 
 def record_echo(store_id: str, event: InboundEvent, now: datetime) -> bool:
@@ -198,7 +226,7 @@ def _delivery(store_id: str, channel: str, provider_id: str, conversation_id: st
                          received_at=now, expires_at=now + DELIVERY_MEMORY)
 
 
-def _delivery_is_new(now: datetime) -> Condition:
+def delivery_is_new(now: datetime) -> Condition:
     # TTL deletes late (or never, on moto): an expired item counts as absent.
     condition: Condition = DeliveryModel.delivery_key.does_not_exist() | (DeliveryModel.expires_at < now)
     return condition
@@ -319,11 +347,16 @@ def reply(store_id: str, conversation_id: str, text: str, now: datetime) -> Mess
     return stored
 
 
-def add_note(store_id: str, conversation_id: str, text: str, now: datetime) -> MessageModel:
-    """A note for the merchant only (e.g. "binding invitation sent"); never sent, never counted unread."""
-    note = MessageModel(conversation_key(store_id, conversation_id), f"{_sortable(now)}#{tokens.new_id('note')}",
+def note_item(store_id: str, conversation_id: str, text: str, now: datetime) -> MessageModel:
+    """A merchant-only note (not yet written), for a caller that adds it to its own transaction."""
+    return MessageModel(conversation_key(store_id, conversation_id), f"{_sortable(now)}#{tokens.new_id('note')}",
                         message_id=tokens.new_id("msg"), direction=NOTE, kind="note", text=text, attachments=[],
                         at=now, received_at=now)
+
+
+def add_note(store_id: str, conversation_id: str, text: str, now: datetime) -> MessageModel:
+    """A note for the merchant only (e.g. "binding invitation sent"); never sent, never counted unread."""
+    note = note_item(store_id, conversation_id, text, now)
     try:
         with _transact() as tx:
             tx.condition_check(ConversationModel, store_id, conversation_id,

@@ -1,0 +1,170 @@
+"""Orders the storefront reports, and the binding a cart link's order makes.
+
+"When a customer clicks the shopping cart link from their social channel and checks out, the system
+will automatically bind the social account with the member account." The order is always recorded
+(it happened); what it did to the binding is reported beside it (``binding.status``):
+
+- ``bound``: this order bound the chat's social account to the member;
+- ``already_bound``: the account was already this member's;
+- ``bound_to_other_member``: the account belongs to another member and stays so;
+- ``link_already_used``: the cart link already bound an account through an earlier order (a cart
+  link binds once; later orders through it are only recorded);
+- ``invalid_token`` / ``token_expired``: the cart token is unknown or older than 7 days.
+
+One order is one ``TransactWrite`` (order put with ``attribute_not_exists``, token, identity,
+member, conversation), after one read of the cart token. The same ``order_id`` again is stored once
+and answers with the stored order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+
+from chalicelib import clock
+from chalicelib.binding import bindings, links
+from chalicelib.binding.transaction import NamedTransaction, conflicted
+from chalicelib.errors import ApiError, Conflict, InvalidRequest, NotFound
+from chalicelib.members import find_identity
+from chalicelib.models.binding import BindingTokenModel, OrderModel
+from chalicelib.models.members import MemberModel
+from chalicelib.validation import Field
+
+MAX_TOTAL = Decimal("1000000000000")
+
+
+def check_total(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise InvalidRequest("'total' must be a number such as 1280 or \"1280.50\"", field="total")
+    try:
+        total = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise InvalidRequest("'total' must be a number such as 1280 or \"1280.50\"", field="total") from None
+    if not total.is_finite() or total < 0 or total > MAX_TOTAL or -total.as_tuple().exponent > 4:  # type: ignore[operator]
+        raise InvalidRequest("'total' must be between 0 and 10^12 with at most 4 decimals", field="total")
+    return str(total)
+
+
+def check_currency(value: str) -> str:
+    if len(value) != 3 or not value.isalpha() or not value.isascii():
+        raise InvalidRequest("'currency' must be an ISO 4217 code such as TWD", field="currency")
+    return value.upper()
+
+
+def check_order_id(value: str) -> str:
+    if not value or "#" in value:
+        raise InvalidRequest("'order_id' must be the storefront's order id (no '#')", field="order_id")
+    return value
+
+
+FIELDS = {
+    "order_id": Field(str, required=True, max_length=100, check=check_order_id),
+    "member_id": Field(str, required=True, max_length=64),
+    "cart_token": Field(str, nullable=True, max_length=links.MAX_TOKEN_LENGTH),
+    "total": Field(object, required=True, check=check_total),
+    "currency": Field(str, required=True, check=check_currency),
+}
+
+
+@dataclass(frozen=True)
+class PlacedOrder:
+    order: OrderModel
+    created: bool
+
+
+def _sortable(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def place_order(store_id: str, body: dict[str, Any], now: datetime) -> PlacedOrder:
+    member_id, order_id = body["member_id"], body["order_id"]
+    order = OrderModel(store_id, order_id, member_id=member_id, store_member=f"{store_id}#{member_id}",
+                       ordered_key=f"{_sortable(now)}#{order_id}", total=body["total"], currency=body["currency"],
+                       ordered_at=now)
+    token: links.LinkToken | None = None
+    if body.get("cart_token"):
+        token, order.binding = _cart_token(store_id, body["cart_token"], member_id, now)
+        if token is not None:
+            order.social_user_key = token.social_user_key
+    for binds in ((True, False) if order.binding == "bound" else (False,)):
+        if not binds and order.binding == "bound":
+            order.binding = _why_not_bound(store_id, token, member_id)
+        tx = NamedTransaction()
+        try:
+            with tx:
+                _write(tx, store_id, order, token if binds else None, now)
+        except TransactWriteError as exc:
+            if tx.failed(exc, "order"):
+                return PlacedOrder(_existing(store_id, order_id, member_id), created=False)
+            if tx.failed(exc, "member"):
+                raise NotFound(f"member {member_id} not found") from None
+            if binds and not conflicted(exc):
+                continue  # the token or the account changed meanwhile: record the order, say why
+            raise
+        return PlacedOrder(order, created=True)
+    raise AssertionError("unreachable")
+
+
+def _cart_token(store_id: str, value: str, member_id: str,
+                now: datetime) -> tuple[links.LinkToken | None, str]:
+    try:
+        token = links.parse_link_token(value)
+        item = BindingTokenModel.get(store_id, token.token_hash, consistent_read=True)
+    except (ApiError, DoesNotExist):
+        return None, "invalid_token"
+    if item.purpose != links.CART:
+        return None, "invalid_token"
+    if item.expires_at <= now:
+        return token, "token_expired"
+    if item.member_id:
+        return token, "already_bound" if item.member_id == member_id else "link_already_used"
+    return token, "bound"
+
+
+def _why_not_bound(store_id: str, token: links.LinkToken | None, member_id: str) -> str:
+    if token is None:
+        return "invalid_token"
+    holder = find_identity(store_id, bindings.social_identity(token.social_user_key))
+    if holder is not None:
+        return "already_bound" if holder.member_id == member_id else "bound_to_other_member"
+    return "link_already_used"
+
+
+def _write(tx: NamedTransaction, store_id: str, order: OrderModel, token: links.LinkToken | None,
+           now: datetime) -> None:
+    T = BindingTokenModel
+    tx.save("order", order, condition=OrderModel.order_id.does_not_exist())
+    if token is None:
+        tx.check("member", MemberModel, store_id, order.member_id, condition=MemberModel.member_id.exists())
+        return
+    tx.update("token", T(store_id, token.token_hash), actions=[T.member_id.set(order.member_id), T.used_at.set(now)],
+              condition=links.usable(links.CART, now) & T.member_id.does_not_exist())
+    bindings.binding_writes(tx, store_id, order.member_id, token.social_user_key, token.social_user_name, now,
+                            f"bound to member {order.member_id} (order {order.order_id} via cart link)")
+
+
+def _existing(store_id: str, order_id: str, member_id: str) -> OrderModel:
+    try:
+        stored = OrderModel.get(store_id, order_id, consistent_read=True)
+    except DoesNotExist:
+        raise Conflict("the order is being recorded; try again") from None
+    if stored.member_id != member_id:
+        raise Conflict(f"order {order_id} was already recorded for another member", code="order_id_taken")
+    return stored
+
+
+def orders_of_member(store_id: str, member_id: str, limit: int = 50) -> list[OrderModel]:
+    """A member's orders, newest first: one Query on ``by_member`` (for the member profile)."""
+    return list(OrderModel.by_member.query(f"{store_id}#{member_id}", scan_index_forward=False, limit=limit))
+
+
+def order_view(order: OrderModel) -> dict[str, Any]:
+    return {
+        "order_id": order.order_id, "member_id": order.member_id, "total": order.total, "currency": order.currency,
+        "ordered_at": clock.isoformat(order.ordered_at),
+        "binding": {"status": order.binding, "social_user_key": order.social_user_key} if order.binding else None,
+    }

@@ -1,0 +1,103 @@
+"""Binding-invitation texts per channel (``PUT /admin/templates/binding-invitation/{channel}``).
+
+Limits are the platforms' own: a Messenger/Instagram button template's text takes 640 characters,
+a LINE message 5000, the WhatsApp text we send 1024 (the link is appended to it); a button label
+takes 20. ``{customer_name}`` is replaced when sending, shortened if the name would push the text
+over its channel's limit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from chalicelib import clock
+from chalicelib.channels.credentials import CHANNELS
+from chalicelib.errors import InvalidRequest, NotFound
+from chalicelib.models.binding import BindingTemplateModel
+from chalicelib.validation import Field
+
+TEXT_LIMITS = {"facebook": 640, "instagram": 640, "line": 5000, "whatsapp": 1024}
+BUTTON_TEXT_MAX = 20
+PLACEHOLDER = "{customer_name}"
+UNKNOWN_NAME = "there"  # "Hi there!" when the channel never told us the customer's name
+DEFAULT_TEXT = ("Hi {customer_name}! Become a member of our shop: tap the link to connect this chat "
+                "to your member account. The link is valid for 1 hour.")
+DEFAULT_BUTTON_TEXT = "Become a member"
+
+FIELDS = {
+    "text": Field(str, required=True, max_length=max(TEXT_LIMITS.values())),
+    "button_text": Field(str, nullable=True, max_length=BUTTON_TEXT_MAX),
+}
+
+
+@dataclass(frozen=True)
+class Template:
+    channel: str
+    text: str
+    button_text: str | None  # None on whatsapp
+    is_default: bool = True
+    updated_at: datetime | None = None
+
+    def render(self, customer_name: str | None) -> str:
+        """The text with ``{customer_name}`` filled in, never longer than the channel takes."""
+        name = (customer_name or "").strip() or UNKNOWN_NAME
+        count = self.text.count(PLACEHOLDER)
+        if count:
+            room = TEXT_LIMITS[self.channel] - (len(self.text) - count * len(PLACEHOLDER))
+            name = name[:max(room // count, 0)]
+        return self.text.replace(PLACEHOLDER, name)
+
+
+def check_channel(channel: str) -> str:
+    if channel not in CHANNELS:
+        raise NotFound(f"unknown channel '{channel}'; channels are {', '.join(CHANNELS)}")
+    return channel
+
+
+def default_template(channel: str) -> Template:
+    return Template(channel, DEFAULT_TEXT, None if channel == "whatsapp" else DEFAULT_BUTTON_TEXT)
+
+
+def from_item(channel: str, item: BindingTemplateModel | None) -> Template:
+    if item is None:
+        return default_template(channel)
+    button = None if channel == "whatsapp" else (item.button_text or DEFAULT_BUTTON_TEXT)
+    return Template(channel, item.text, button, is_default=False, updated_at=item.updated_at)
+
+
+def check_template(channel: str, body: dict[str, Any]) -> tuple[str, str | None]:
+    check_channel(channel)
+    text = str(body["text"])
+    limit = TEXT_LIMITS[channel]
+    if len(text) > limit:
+        raise InvalidRequest(f"'text' is longer than {limit} characters, the most {channel} shows", field="text")
+    button_text = body.get("button_text")
+    if channel == "whatsapp" and button_text is not None:
+        raise InvalidRequest("whatsapp has no button: the link is appended to the text; leave out 'button_text'",
+                             field="button_text")
+    if button_text is not None and not button_text:
+        raise InvalidRequest("'button_text' must not be empty", field="button_text")
+    return text, button_text
+
+
+def put_template(store_id: str, channel: str, body: dict[str, Any], now: datetime) -> Template:
+    text, button_text = check_template(channel, body)
+    item = BindingTemplateModel(store_id, channel, text=text, button_text=button_text, updated_at=now)
+    item.save()
+    return from_item(channel, item)
+
+
+def get_template(store_id: str, channel: str) -> Template:
+    check_channel(channel)
+    try:
+        return from_item(channel, BindingTemplateModel.get(store_id, channel))
+    except BindingTemplateModel.DoesNotExist:
+        return default_template(channel)
+
+
+def template_view(template: Template) -> dict[str, Any]:
+    return {"channel": template.channel, "text": template.text, "button_text": template.button_text,
+            "is_default": template.is_default,
+            "updated_at": clock.isoformat(template.updated_at) if template.updated_at else None}
