@@ -20,12 +20,10 @@ from chalicelib.models.stores import BranchModel, StaffModel
 
 
 def member_orders(store_id: str, member_id: str) -> list[dict[str, Any]]:
-    """The member's orders, newest first, as posted by the storefront (``POST /storefront/orders``).
+    """The member's newest 50 orders, newest first, as posted by the storefront (``POST /storefront/orders``)."""
+    from chalicelib.binding.orders import order_view, orders_of_member
 
-    # TODO(issue 4 merge): Query issue 4's orders model here (one Query by store_id + member_id).
-    The orders model does not exist on this branch; until it is wired, a profile lists no orders.
-    """
-    return []
+    return [order_view(order) for order in orders_of_member(store_id, member_id)]
 
 
 def _name_of(model: type[StaffModel] | type[BranchModel], store_id: str, key: str | None) -> str | None:

@@ -266,6 +266,10 @@ def test_cart_link_order_binds_once_and_is_idempotent(client, store, creds, sand
     assert [a.key for a in get_member(store.store_id, amy).social_accounts] == [key]
     conversation = call(client, "GET", f"/admin/conversations/{conversation_id}", store.admin())[1]
     assert conversation["member_id"] == amy
+    profile = call(client, "GET", f"/admin/members/{amy}", store.admin())[1]
+    assert [o["order_id"] for o in profile["orders"]] == ["o-2", "o-1"]
+    assert profile["orders"][1]["total"] == "1280.50"
+    assert [a["key"] for a in profile["social_accounts"]] == [key]
 
 
 def test_order_for_an_account_bound_to_another_member_is_still_recorded(client, store, creds, sandbox):
