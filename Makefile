@@ -18,7 +18,7 @@ run: $(STAMP)
 
 ## Run the whole test suite.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 ## ruff and mypy on the deployed code.
 lint: $(STAMP)

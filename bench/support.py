@@ -100,3 +100,11 @@ def prepare_environment() -> None:
     os.environ.update(LOCAL_ENV)
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
         os.environ.pop(name, None)
+
+
+def forget_aws_clients() -> None:
+    """PynamoDB keeps one connection per model; drop them so the next call honours a new AWS_ENDPOINT_URL."""
+    from chalicelib.models import ALL_MODELS
+
+    for model in ALL_MODELS:
+        model._connection = None

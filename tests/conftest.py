@@ -46,7 +46,7 @@ def aws() -> Iterator[None]:
     from local.resources import create_resources
 
     with mock_aws():
-        create_resources()
+        create_resources(empty=True)
         parameters.clear_caches()
         clock.reset()
         yield
