@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
 import urllib3
@@ -96,3 +100,26 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     running = start_stack(tmp_path_factory.mktemp("stack"))
     yield running
     stop_stack(running)
+
+
+def post_concurrently(stack: Stack, count: int, path: str, payload: Any, key: str) -> list[tuple[int, Any]]:
+    """``count`` identical POSTs released at the same instant, each on a connection opened beforehand
+    (the local server's listen backlog is small: 20 simultaneous connects would be reset, not raced)."""
+    url = urlparse(stack.api)
+    connections = [http.client.HTTPConnection(url.hostname, url.port, timeout=60) for _ in range(count)]
+    for connection in connections:
+        connection.connect()
+    start = threading.Barrier(count)
+    data = json.dumps(payload)
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}"}
+
+    def post(connection: http.client.HTTPConnection) -> tuple[int, Any]:
+        start.wait()
+        connection.request("POST", path, body=data, headers=headers)
+        response = connection.getresponse()
+        answer = json.loads(response.read())
+        connection.close()
+        return response.status, answer
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(post, connections))

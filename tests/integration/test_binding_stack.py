@@ -4,15 +4,11 @@ clock (it only moves forward: every test makes its own conversations and tokens)
 
 from __future__ import annotations
 
-import http.client
-import json
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-from urllib.parse import urlparse
 
 import boto3
 
+from tests.integration.conftest import post_concurrently
 from tests.support_binding import incoming, link_in, new_user, token_from_url
 from tests.support_channels import body, signed_headers, uid
 
@@ -68,34 +64,12 @@ def social_accounts(stack: Any, member_id: str) -> list[dict[str, Any]]:
     return [entry["M"] for entry in item.get("social_accounts", {}).get("L", [])]
 
 
-def concurrently(stack: Any, count: int, path: str, payload: Any) -> list[tuple[int, Any]]:
-    """``count`` identical POSTs released at the same instant, each on a connection opened beforehand
-    (the local server's listen backlog is small: 20 simultaneous connects would be reset, not raced)."""
-    url = urlparse(stack.api)
-    connections = [http.client.HTTPConnection(url.hostname, url.port, timeout=60) for _ in range(count)]
-    for connection in connections:
-        connection.connect()
-    start = threading.Barrier(count)
-    data = json.dumps(payload)
-    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {stack.info['storefront_key']}"}
-
-    def post(connection: http.client.HTTPConnection) -> tuple[int, Any]:
-        start.wait()
-        connection.request("POST", path, body=data, headers=headers)
-        response = connection.getresponse()
-        answer = json.loads(response.read())
-        connection.close()
-        return response.status, answer
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(post, connections))
-
-
 def test_twenty_concurrent_redemptions_bind_exactly_once(stack):
     token, conversation_id, user_id = invited(stack, "line")
     member_id = sign_up(stack)
 
-    results = concurrently(stack, 20, "/storefront/bindings/redeem", {"token": token, "member_id": member_id})
+    results = post_concurrently(stack, 20, "/storefront/bindings/redeem", {"token": token, "member_id": member_id},
+                                stack.info["storefront_key"])
 
     statuses = sorted(status for status, _ in results)
     assert statuses == [200] + [409] * 19, results

@@ -1,9 +1,8 @@
 """The staff app over the real local stack: registration links read from the embedded SNS, expiry on the
 shared clock, the permanent referral, store isolation and the national-notation search.
 
-No concurrent-redemption test here: moto's TransactWriteItems is not isolated (a cancelled
-transaction restores whole-table snapshots taken when it started, undoing a concurrent winner's
-write), so two of several racing redemptions can both succeed on moto though never on DynamoDB.
+moto's TransactWriteItems is not isolated on its own; the sandbox serialises DynamoDB requests
+(local/sandbox.py: serialize_dynamodb), which makes the concurrent-redemption test meaningful here.
 
 Every test uses a store of its own (high per-IP SMS limit: every request here comes from 127.0.0.1)
 and numbers nobody else uses; times are computed from the stack's clock, which only moves forward.
@@ -17,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from tests.integration.conftest import post_concurrently
 from tests.integration.test_accounts_stack import PASSWORD, advance, sms_to, token_for
 from tests.support_accounts import fresh_tw_mobile
 from tests.support_staff import STOREFRONT_URL, invite_token
@@ -132,3 +132,18 @@ def test_a_number_written_nationally_is_found_in_e164(stack):
                               headers={"Authorization": f"Bearer {taiwan['staff_key']}"})
     assert status == 200 and [m["member_id"] for m in body["items"]] == [member_id]
     assert body["items"][0]["phone"] == "+886912345678"
+
+
+def test_of_ten_concurrent_redemptions_of_one_link_exactly_one_binds(stack, shop):
+    phone = fresh_tw_mobile()
+    token = invite(stack, shop, phone)
+    advance(stack, 31)
+    member_id = sign_up(stack, shop, phone, name="Racer")
+
+    results = post_concurrently(stack, 10, "/storefront/registrations/redeem",
+                                {"token": token, "member_id": member_id}, shop["storefront_key"])
+
+    assert sorted(status for status, _ in results) == [200] + [409] * 9, results
+    assert {answer["error"]["code"] for status, answer in results if status == 409} == {"token_used"}
+    status, found = stack.call("GET", f"/admin/members?phone={phone.replace('+', '%2B')}", shop["admin_key"])
+    assert status == 200 and found["items"][0]["referral"]["staff_id"] == shop["staff_id"]
