@@ -49,8 +49,8 @@ def import_100(bench: Bench, _: Any) -> None:
 
 
 OPERATIONS = [
-    Operation("GET /admin/members/{id} (no referral; + 2 GetItem with one)", "auth + member + notes + orders", read_profile,
-              seeded_member),
+    Operation("GET /admin/members/{id} (no referral; + 2 GetItem with one)", "auth + member + notes + orders",
+              read_profile, seeded_member),
     Operation("POST /admin/customer-imports (100 new customers)", "<= 20 DynamoDB", import_100),
 ]
 
