@@ -11,7 +11,6 @@ import json
 from typing import Any
 
 import boto3
-from aws_lambda_powertools.utilities import parameters
 
 from chalicelib.config import settings
 
@@ -24,12 +23,16 @@ def parameter_name(store_id: str, channel: str) -> str:
 
 def put_channel_secrets(store_id: str, channel: str, values: dict[str, str]) -> None:
     name = parameter_name(store_id, channel)
+    from aws_lambda_powertools.utilities import parameters  # loaded when first needed: not on every cold start
+
     boto3.client("ssm").put_parameter(Name=name, Value=json.dumps(values), Type="SecureString", Overwrite=True)
     parameters.clear_caches()  # type: ignore[no-untyped-call]  # a warm instance must see a rotated secret at once
 
 
 def get_channel_secrets(store_id: str, channel: str) -> dict[str, Any] | None:
     """The channel's secrets, or None when the channel was never configured."""
+    from aws_lambda_powertools.utilities import parameters
+
     try:
         raw = parameters.get_parameter(parameter_name(store_id, channel), decrypt=True, max_age=CACHE_SECONDS)
     except parameters.exceptions.GetParameterError:

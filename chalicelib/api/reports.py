@@ -6,7 +6,6 @@ from chalice.app import Blueprint
 
 from chalicelib import clock
 from chalicelib.api.http import ADMIN, Body, Call, endpoint
-from chalicelib.reports import compiler
 from chalicelib.validation import Field
 
 reports = Blueprint(__name__)
@@ -17,10 +16,14 @@ RANGE = {"from": Field(str, required=True, max_length=10), "to": Field(str, requ
 @endpoint(reports, "/admin/reports/sms", ["POST"], roles=ADMIN)
 def sms_report(call: Call) -> Body:
     body = call.body(RANGE)
+    from chalicelib.reports import compiler  # the CSV and S3 code loads with the first report, not at cold start
+
     return compiler.on_demand(call.store_id, "sms", body["from"], body["to"], clock.now())
 
 
 @endpoint(reports, "/admin/reports/referrals", ["POST"], roles=ADMIN)
 def referral_report(call: Call) -> Body:
     body = call.body(RANGE)
+    from chalicelib.reports import compiler
+
     return compiler.on_demand(call.store_id, "referrals", body["from"], body["to"], clock.now())
