@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,27 +16,14 @@ from tests.support_binding import (
     start_conversation,
     token_from_url,
 )
-from tests.support_channels import IG_ACCOUNT_ID, PAGE_ID, PHONE_NUMBER_ID, configure_all, demo_credentials, messages
+from tests.support_channels import messages
 
 
 @pytest.fixture
-def sandbox(monkeypatch) -> Iterator[Any]:
-    from local.channel_sandbox import ChannelSandbox
-
-    running = ChannelSandbox(accounts={PAGE_ID: "facebook", IG_ACCOUNT_ID: "instagram",
-                                       PHONE_NUMBER_ID: "whatsapp"}).start()
-    monkeypatch.setenv("GRAPH_API_BASE_URL", f"{running.url}/graph")
-    monkeypatch.setenv("LINE_API_BASE_URL", f"{running.url}/line")
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def creds(client, store, sandbox) -> dict[str, dict[str, str]]:
-    credentials = demo_credentials()
-    configure_all(store.store_id, credentials)
+def creds(creds, client, store) -> dict[str, dict[str, str]]:
+    """The channels, and a storefront URL for the links (tests/functional/conftest.py has the rest)."""
     set_storefront(client, store)
-    return credentials
+    return creds
 
 
 def invite(client, store, conversation_id: str) -> tuple[int, Any]:

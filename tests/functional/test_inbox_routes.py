@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
@@ -11,11 +10,9 @@ from tests.support_channels import (
     IG_ACCOUNT_ID,
     PAGE_ID,
     PHONE_NUMBER_ID,
-    configure_all,
     conversation_for,
     conversations,
     deliver,
-    demo_credentials,
     facebook_comment,
     instagram_comment,
     instagram_message,
@@ -26,25 +23,6 @@ from tests.support_channels import (
     uid,
     whatsapp_text,
 )
-
-
-@pytest.fixture
-def sandbox(monkeypatch) -> Iterator[object]:
-    from local.channel_sandbox import ChannelSandbox
-
-    running = ChannelSandbox(accounts={PAGE_ID: "facebook", IG_ACCOUNT_ID: "instagram",
-                                       PHONE_NUMBER_ID: "whatsapp"}).start()
-    monkeypatch.setenv("GRAPH_API_BASE_URL", f"{running.url}/graph")
-    monkeypatch.setenv("LINE_API_BASE_URL", f"{running.url}/line")
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def creds(client, store, sandbox) -> dict[str, dict[str, str]]:
-    credentials = demo_credentials()
-    configure_all(store.store_id, credentials)
-    return credentials
 
 
 def post(client, path, store, payload=None):
