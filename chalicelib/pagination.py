@@ -29,13 +29,17 @@ def encode_cursor(last_key: dict[str, Any] | None) -> str | None:
     return base64.urlsafe_b64encode(json.dumps(last_key, sort_keys=True).encode()).decode().rstrip("=")
 
 
-def decode_cursor(raw: str | None, store_id: str) -> dict[str, Any] | None:
-    """The start key for the next page; a cursor from another store (or garbage) is a 400."""
+def decode_cursor(raw: str | None, store_id: str, *, partition: str = "store_id") -> dict[str, Any] | None:
+    """The start key for the next page; a cursor of another store's partition (or garbage) is a 400.
+
+    ``partition`` names the key attribute that must equal ``store_id`` (a store-prefixed key such as a
+    conversation's ``<store_id>#<conversation_id>`` when the table is partitioned by it).
+    """
     if not raw:
         return None
     try:
         key = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
-        owner = key["store_id"]["S"]
+        owner = key[partition]["S"]
     except (ValueError, KeyError, TypeError):
         raise InvalidRequest("'cursor' is not a cursor this API returned", field="cursor") from None
     if owner != store_id:

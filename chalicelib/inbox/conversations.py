@@ -8,8 +8,6 @@ half-written, and the same delivery repeated is stored once.
 
 from __future__ import annotations
 
-import base64
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -24,7 +22,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib import clock, tokens
 from chalicelib.channels import outbound
 from chalicelib.channels.events import InboundEvent
-from chalicelib.errors import ApiError, InvalidRequest, NotFound
+from chalicelib.errors import ApiError, NotFound
 from chalicelib.inbox import eligibility
 from chalicelib.models.inbox import (
     ConversationModel,
@@ -277,25 +275,12 @@ def total_unread(store_id: str) -> int:
 def list_messages(store_id: str, conversation_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
     """Oldest first. Notes are included: this is the merchant's view."""
     key = conversation_key(store_id, conversation_id)
-    start = _decode_message_cursor(cursor, key)
+    start = decode_cursor(cursor, key, partition="conversation_key")
     results = MessageModel.query(key, scan_index_forward=True, limit=limit, last_evaluated_key=start)
     items = [message_view(item) for item in results]
     if not items and start is None:
         get_conversation(store_id, conversation_id)  # 404 for an unknown (or another store's) conversation
     return {"items": items, "next_cursor": encode_cursor(results.last_evaluated_key)}
-
-
-def _decode_message_cursor(raw: str | None, key: str) -> dict[str, Any] | None:
-    if not raw:
-        return None
-    try:
-        decoded = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
-        owner = decoded["conversation_key"]["S"]
-    except (ValueError, KeyError, TypeError):
-        owner = None
-    if owner != key:
-        raise InvalidRequest("'cursor' is not a cursor this API returned", field="cursor")
-    return dict(decoded)
 
 
 def mark_read(store_id: str, conversation_id: str) -> ConversationModel:

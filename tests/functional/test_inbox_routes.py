@@ -90,6 +90,25 @@ def test_pagination_and_bad_query_values(client, store, creds):
         assert response.status_code == 400, query
 
 
+def test_a_message_page_cursor_only_continues_its_own_conversation(client, store, creds):
+    first_user, second_user = uid("U"), uid("U")
+    deliver(client, store.store_id, "line", creds,
+            line_delivery(line_event(first_user, text="one"), line_event(first_user, text="two")))
+    deliver(client, store.store_id, "line", creds, line_delivery(line_event(second_user)))
+    first = conversation_for(client, store, f"line:{first_user}")["conversation_id"]
+    second = conversation_for(client, store, f"line:{second_user}")["conversation_id"]
+
+    page = json.loads(client.http.get(f"/admin/conversations/{first}/messages?limit=1", headers=store.admin()).body)
+    assert [m["text"] for m in page["items"]] == ["one"] and page["next_cursor"]
+    rest = json.loads(client.http.get(f"/admin/conversations/{first}/messages?limit=1&cursor={page['next_cursor']}",
+                                      headers=store.admin()).body)
+    assert [m["text"] for m in rest["items"]] == ["two"]
+    foreign = client.http.get(f"/admin/conversations/{second}/messages?cursor={page['next_cursor']}",
+                              headers=store.admin())
+    assert foreign.status_code == 400
+    assert json.loads(foreign.body)["error"]["field"] == "cursor"
+
+
 def test_another_stores_conversation_is_404(client, store, other_store, creds):
     user = uid("U")
     deliver(client, store.store_id, "line", creds, line_delivery(line_event(user)))
