@@ -30,16 +30,12 @@ from chalicelib.binding.transaction import NamedTransaction, conflicted
 from chalicelib.errors import ApiError, Conflict, NotFound
 from chalicelib.inbox import conversations
 from chalicelib.logs import logger
-from chalicelib.members import find_identity, get_member
+from chalicelib.members import add_social_account, find_identity, get_member, social_identity, social_identity_item
 from chalicelib.models.binding import BindingTokenModel
 from chalicelib.models.inbox import ConversationModel
-from chalicelib.models.members import MemberIdentityModel, MemberModel, SocialAccount
+from chalicelib.models.members import MemberIdentityModel, MemberModel
 
 CONFLICT_RETRIES = 3  # DynamoDB cancels a transaction that races another on one item: try again
-
-
-def social_identity(social_user_key: str) -> str:
-    return f"social#{social_user_key}"
 
 
 def bound_to_other_member() -> ApiError:
@@ -56,14 +52,10 @@ class Binding:
 def binding_writes(tx: NamedTransaction, store_id: str, member_id: str, social_user_key: str, name: str | None,
                    now: datetime, note: str) -> None:
     """The binding's items ``identity``, ``member``, ``conversation``, ``note`` (see the module docstring)."""
-    tx.save("identity", MemberIdentityModel(store_id, social_identity(social_user_key), member_id=member_id,
-                                            verified=True, created_at=now),
+    tx.save("identity", social_identity_item(store_id, member_id, social_user_key, now),
             condition=MemberIdentityModel.identity.does_not_exist())
-    tx.update("member", MemberModel(store_id, member_id), actions=[
-        MemberModel.social_accounts.set(MemberModel.social_accounts.append(
-            [SocialAccount(key=social_user_key, name=name, bound_at=now)])),  # type: ignore[no-untyped-call]
-        MemberModel.updated_at.set(now),
-    ], condition=MemberModel.member_id.exists())
+    tx.update("member", MemberModel(store_id, member_id), actions=add_social_account(social_user_key, name, now),
+              condition=MemberModel.member_id.exists())
     conversation_id = conversations.conversation_id_for(social_user_key)
     tx.update("conversation", ConversationModel(store_id, conversation_id),
               actions=[ConversationModel.member_id.set(member_id)],

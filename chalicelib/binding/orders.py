@@ -29,7 +29,7 @@ from chalicelib import clock
 from chalicelib.binding import bindings, links
 from chalicelib.binding.transaction import NamedTransaction, conflicted
 from chalicelib.errors import ApiError, Conflict, InvalidRequest, NotFound
-from chalicelib.members import find_identity
+from chalicelib.members import find_identity, social_identity
 from chalicelib.models.binding import BindingTokenModel, OrderModel
 from chalicelib.models.members import MemberModel
 from chalicelib.validation import Field
@@ -128,7 +128,7 @@ def _cart_token(store_id: str, value: str, member_id: str,
 def _why_not_bound(store_id: str, token: links.LinkToken | None, member_id: str) -> str:
     if token is None:
         return "invalid_token"
-    holder = find_identity(store_id, bindings.social_identity(token.social_user_key))
+    holder = find_identity(store_id, social_identity(token.social_user_key))
     if holder is not None:
         return "already_bound" if holder.member_id == member_id else "bound_to_other_member"
     return "link_already_used"

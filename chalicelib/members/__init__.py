@@ -12,6 +12,7 @@ Core (for the staff app, imports, admin profiles, binding)::
 from __future__ import annotations
 
 from chalicelib.members.core import (
+    add_social_account,
     check_email,
     create_member,
     email_identity,
@@ -23,9 +24,12 @@ from chalicelib.members.core import (
     phone_identity,
     phone_taken,
     phone_verified_label,
+    social_identity,
+    social_identity_item,
 )
 from chalicelib.members.passwords import check_password, hash_password, verify_password
 
-__all__ = ["check_email", "check_password", "create_member", "email_identity", "email_taken", "find_identity",
-           "find_member_by_identity", "get_member", "hash_password", "member_view", "phone_identity",
-           "phone_taken", "phone_verified_label", "verify_password"]
+__all__ = ["add_social_account", "check_email", "check_password", "create_member", "email_identity", "email_taken",
+           "find_identity", "find_member_by_identity", "get_member", "hash_password", "member_view",
+           "phone_identity", "phone_taken", "phone_verified_label", "social_identity", "social_identity_item",
+           "verify_password"]

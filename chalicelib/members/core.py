@@ -14,11 +14,12 @@ from typing import Any
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import clock, tokens
 from chalicelib.errors import ApiError, Conflict, InvalidRequest, NotFound
-from chalicelib.models.members import MemberIdentityModel, MemberModel
+from chalicelib.models.members import MemberIdentityModel, MemberModel, SocialAccount
 from chalicelib.verification import TokenUse, invalid_token
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -32,6 +33,23 @@ def phone_identity(e164: str) -> str:
 
 def email_identity(email: str) -> str:
     return f"email#{email.strip().lower()}"
+
+
+def social_identity(social_user_key: str) -> str:
+    return f"social#{social_user_key}"
+
+
+def social_identity_item(store_id: str, member_id: str, social_user_key: str, now: datetime) -> MemberIdentityModel:
+    """The item that makes a social account this member's; save it with ``attribute_not_exists``."""
+    return MemberIdentityModel(store_id, social_identity(social_user_key), member_id=member_id, verified=True,
+                               created_at=now)
+
+
+def add_social_account(social_user_key: str, name: str | None, now: datetime) -> list[Action]:
+    """Member update actions listing a newly bound account on the profile (in the identity's transaction)."""
+    return [MemberModel.social_accounts.set(MemberModel.social_accounts.append(
+                [SocialAccount(key=social_user_key, name=name, bound_at=now)])),  # type: ignore[no-untyped-call]
+            MemberModel.updated_at.set(now)]
 
 
 def check_email(value: str, field: str = "email") -> str:

@@ -20,7 +20,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib import members, sms, tokens
 from chalicelib.errors import ApiError, Conflict, NotFound
-from chalicelib.models.members import MemberIdentityModel, MemberModel, SocialAccount
+from chalicelib.models.members import MemberIdentityModel, MemberModel
 from chalicelib.models.referrals import LineBindingInvitationModel
 from chalicelib.models.stores import ChannelModel
 from chalicelib.referrals.invitations import (
@@ -98,8 +98,7 @@ def redeem_line_binding(store_id: str, token: str, line_user_id: str, name: str 
     if stored.expires_at <= now:
         raise token_expired()
     key = f"line:{line_user_id}"
-    identity = MemberIdentityModel(store_id, f"social#{key}", member_id=stored.member_id, verified=True,
-                                   created_at=now)
+    identity = members.social_identity_item(store_id, stored.member_id, key, now)
     try:
         with TransactWrite(connection=Connection()) as tx:
             tx.save(identity, condition=MemberIdentityModel.identity.does_not_exist())
@@ -109,10 +108,7 @@ def redeem_line_binding(store_id: str, token: str, line_user_id: str, name: str 
                       condition=(LineBindingInvitationModel.token_hash.exists()
                                  & LineBindingInvitationModel.used_at.does_not_exist()
                                  & (LineBindingInvitationModel.expires_at > now)))
-            tx.update(MemberModel(store_id, stored.member_id),
-                      actions=[MemberModel.social_accounts.set(MemberModel.social_accounts.append(
-                                   [SocialAccount(key=key, name=name, bound_at=now)])),
-                               MemberModel.updated_at.set(now)],
+            tx.update(MemberModel(store_id, stored.member_id), actions=members.add_social_account(key, name, now),
                       condition=MemberModel.member_id.exists())
     except TransactWriteError as exc:
         raise _refusal(exc, store_id, token_hash, stored.member_id, key, now) from None
@@ -129,7 +125,7 @@ def _refusal(exc: TransactWriteError, store_id: str, token_hash: str, member_id:
         return token_used()
     if stored.expires_at <= now:
         return token_expired()
-    holder = members.find_identity(store_id, f"social#{key}")
+    holder = members.find_identity(store_id, members.social_identity(key))
     if holder is not None:
         if holder.member_id == member_id:
             return _refuse("this LINE account is already bound to this member", "already_bound")
