@@ -8,6 +8,7 @@ from chalicelib.api.binding import binding
 from chalicelib.api.http import contract_errors
 from chalicelib.api.inbox import inbox
 from chalicelib.api.members import members
+from chalicelib.api.pages import pages
 from chalicelib.api.reports import reports
 from chalicelib.api.search import search
 from chalicelib.api.staff import staff
@@ -15,7 +16,7 @@ from chalicelib.api.webhooks import webhooks
 from chalicelib.config import local_routes_enabled
 
 app = Chalice(app_name="memberlink")
-for blueprint in (admin, webhooks, inbox, binding, accounts, members, search, staff, reports):
+for blueprint in (admin, webhooks, inbox, binding, accounts, members, search, staff, reports, pages):
     app.register_blueprint(blueprint)
 app.register_middleware(contract_errors, "http")
 

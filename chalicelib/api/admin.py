@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from chalice.app import Blueprint
 
-from chalicelib import clock, sms, stores
+from chalicelib import clock, qr, sms, stores
 from chalicelib.api.http import ADMIN, Body, Call, endpoint
+from chalicelib.api.pages import page_url
 from chalicelib.channels import credentials
 from chalicelib.models import BranchModel, StaffModel
 from chalicelib.pagination import page, parse_limit
@@ -67,7 +68,10 @@ def get_branch(call: Call, branch_id: str) -> Body:
 def create_staff(call: Call) -> Body:
     body = call.body({"name": NAME, "branch_id": Field(str, required=True, max_length=64)})
     created = stores.create_staff(call.store_id, body["name"], body["branch_id"], clock.now())
-    return {**stores.staff_view(created.staff), "staff_key": created.staff_key}
+    # The key travels in the URL's fragment, which browsers never send to a server; the staff app keeps it.
+    sign_in_url = f"{page_url(call, 'staff-app')}#key={created.staff_key}"
+    return {**stores.staff_view(created.staff), "staff_key": created.staff_key, "staff_app_url": sign_in_url,
+            "staff_key_qr_svg": qr.svg(sign_in_url)}
 
 
 @endpoint(admin, "/admin/staff", ["GET"], roles=ADMIN)

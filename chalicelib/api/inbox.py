@@ -5,6 +5,7 @@ from __future__ import annotations
 from chalice.app import Blueprint, Response
 
 from chalicelib import clock
+from chalicelib.api.etag import conditional_json
 from chalicelib.api.http import ADMIN, Body, Call, endpoint, no_content
 from chalicelib.channels.credentials import CHANNELS
 from chalicelib.errors import InvalidRequest
@@ -34,22 +35,23 @@ def _channel(raw: str | None) -> str | None:
 
 
 @endpoint(inbox, "/admin/conversations", ["GET"], roles=ADMIN)
-def list_conversations(call: Call) -> Body:
-    return conversations.list_conversations(
+def list_conversations(call: Call) -> Response:
+    return conditional_json(call, conversations.list_conversations(
         call.store_id, channel=_channel(call.query("channel")),
         unread_only=_flag(call.query("unread_only"), "unread_only"), limit=parse_limit(call.query("limit")),
-        cursor=call.query("cursor"))
+        cursor=call.query("cursor")))
 
 
 @endpoint(inbox, "/admin/conversations/{conversation_id}", ["GET"], roles=ADMIN)
-def get_conversation(call: Call, conversation_id: str) -> Body:
-    return conversations.conversation_view(conversations.get_conversation(call.store_id, conversation_id), clock.now())
+def get_conversation(call: Call, conversation_id: str) -> Response:
+    return conditional_json(call, conversations.conversation_view(
+        conversations.get_conversation(call.store_id, conversation_id), clock.now()))
 
 
 @endpoint(inbox, "/admin/conversations/{conversation_id}/messages", ["GET"], roles=ADMIN)
-def list_messages(call: Call, conversation_id: str) -> Body:
-    return conversations.list_messages(call.store_id, conversation_id, parse_limit(call.query("limit")),
-                                       call.query("cursor"))
+def list_messages(call: Call, conversation_id: str) -> Response:
+    return conditional_json(call, conversations.list_messages(call.store_id, conversation_id,
+                                                              parse_limit(call.query("limit")), call.query("cursor")))
 
 
 @endpoint(inbox, "/admin/conversations/{conversation_id}/messages", ["POST"], roles=ADMIN, status=201)

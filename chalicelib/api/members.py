@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
-from chalice.app import Blueprint
+from chalice.app import Blueprint, Response
 
 from chalicelib import clock, stores
+from chalicelib.api.etag import conditional_json
 from chalicelib.api.http import ADMIN, Body, Call, endpoint
 from chalicelib.errors import InvalidRequest
 from chalicelib.members import core, imports, notes, profiles, tags
@@ -24,8 +25,8 @@ CSV_CONTENT_TYPES = ["text/csv", "text/plain", "application/csv", "application/v
 
 
 @endpoint(members, "/admin/members/{member_id}", ["GET"], roles=ADMIN)
-def get_profile(call: Call, member_id: str) -> Body:
-    return profiles.member_profile(call.store_id, member_id)
+def get_profile(call: Call, member_id: str) -> Response:
+    return conditional_json(call, profiles.member_profile(call.store_id, member_id))
 
 
 @endpoint(members, "/admin/members", ["POST"], roles=ADMIN, status=201)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from chalice.app import Blueprint
 
-from chalicelib import clock, referrals, sms
+from chalicelib import clock, qr, referrals, sms
 from chalicelib.api.accounts import PHONE, client_ip, one_of
 from chalicelib.api.http import STAFF, STOREFRONT, Body, Call, endpoint
 from chalicelib.errors import Forbidden
@@ -55,7 +55,7 @@ def create_line_binding_invitation(call: Call) -> Body:
                                                client_ip(call), clock.now())
     # Texted links are not shown back: only the member's phone should hold them.
     return {"invitation_id": made.invitation_id, "via": made.via, "url": made.url if via == "qr" else None,
-            "expires_at": clock.isoformat(made.expires_at)}
+            "qr_svg": qr.svg(made.url) if via == "qr" else None, "expires_at": clock.isoformat(made.expires_at)}
 
 
 @endpoint(staff, "/storefront/line-bindings/redeem", ["POST"], roles=STOREFRONT)

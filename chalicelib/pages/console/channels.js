@@ -1,0 +1,42 @@
+// How each channel is named and drawn in the console (the icon is a coloured tile with a letter).
+import {h} from './dom.js';
+
+export const CHANNELS = {
+  facebook: {label: 'Messenger', mark: 'f'},
+  instagram: {label: 'Instagram', mark: 'IG'},
+  line: {label: 'LINE', mark: 'L'},
+  whatsapp: {label: 'WhatsApp', mark: 'W'},
+  shop: {label: 'Shop message', mark: '✉'},
+  order: {label: 'Order message', mark: '#'},
+};
+
+export const channelLabel = (channel) => (CHANNELS[channel] || {label: channel}).label;
+
+export function channelIcon(channel) {
+  const spec = CHANNELS[channel] || {label: channel, mark: '?'};
+  return h('span', {class: `ch ch-${channel}`, title: spec.label},
+    h('span', {'aria-hidden': 'true'}, spec.mark), h('span', {class: 'sr-only'}, spec.label));
+}
+
+/** Who the conversation is with: the social profile name, or the shop/order customer. */
+export function whoOf(conversation) {
+  const user = conversation.social_user;
+  if (user) return user.name || user.key;
+  const customer = conversation.customer || {};
+  return customer.name || customer.email || 'Customer';
+}
+
+export const isSocial = (conversation) => Boolean(conversation.social_user);
+
+const REASONS = {
+  outside_24h_window: 'The customer\'s last message is more than 24 hours old: an invitation can only be sent within 24 hours of it.',
+  already_bound: 'This customer is already bound to a member.',
+  blacklisted: 'This customer is blacklisted.',
+};
+export const reasonText = (code) => REASONS[code] || code;
+
+export const WINDOW_MS = 24 * 3600 * 1000;
+export function windowLeftMs(conversation, now = Date.now()) {
+  if (!conversation.last_inbound_at) return 0;
+  return Math.max(0, new Date(conversation.last_inbound_at).getTime() + WINDOW_MS - now);
+}

@@ -1,0 +1,268 @@
+// The Message Center: conversation list | conversation | customer profile, kept fresh by conditional polls.
+import {ApiError, poll, post} from './api.js';
+import {channelIcon, channelLabel, isSocial, whoOf, windowLeftMs} from './channels.js';
+import {announce, clear, field, h, timeEl} from './dom.js';
+import {profilePanel} from './profile.js';
+
+const FILTERS = [['all', 'All'], ['unread', 'Unread'], ['facebook', 'Messenger'], ['instagram', 'Instagram'],
+  ['line', 'LINE'], ['whatsapp', 'WhatsApp'], ['shop', 'Shop'], ['order', 'Order']];
+const EMOJI = ['😀', '😊', '🙏', '👍', '🎉', '❤️', '😉', '🙌', '✨', '📦', '🚚', '🛍️', '💳', '🎁', '☕', '🍵'];
+
+let state = null;
+
+export function show(main, [conversationId]) {
+  const list = h('ul', {class: 'conv-list', 'aria-label': 'Conversations'});
+  const listStatus = h('p', {class: 'muted list-status', role: 'status'});
+  const filterBar = h('div', {class: 'filters', role: 'group', 'aria-label': 'Show'});
+  const search = h('input', {type: 'search', placeholder: 'E-mail or order id', autocomplete: 'off'});
+  const searchForm = h('form', {class: 'conv-search', role: 'search'},
+    h('label', {for: 'conv-search', class: 'sr-only'}, 'Search by e-mail or order id'), search);
+  search.id = 'conv-search';
+  const thread = h('section', {class: 'pane thread', 'aria-label': 'Conversation'});
+  const profile = h('aside', {class: 'pane profile', 'aria-label': 'Customer profile'});
+  const layout = h('div', {class: 'inbox'},
+    h('section', {class: 'pane conversations', 'aria-labelledby': 'inbox-title'},
+      h('div', {class: 'pane-head'}, h('h1', {id: 'inbox-title'}, 'Message Center'), searchForm, filterBar),
+      listStatus, list),
+    thread, profile);
+  main.append(layout);
+  state = {list, listStatus, filterBar, search, thread, profile, filter: 'all', query: '', items: [],
+    selected: null, stopList: () => {}, stopThread: () => {}};
+
+  for (const [value, label] of FILTERS) {
+    filterBar.append(h('button', {type: 'button', class: 'chip', 'aria-pressed': String(value === 'all'),
+      'data-filter': value, onclick: () => setFilter(value)}, label));
+  }
+  searchForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    state.query = search.value.trim();
+    startListPoll();
+  });
+  startListPoll();
+  update([conversationId]);
+  return () => { state.stopList(); state.stopThread(); state = null; };
+}
+
+export function update([conversationId]) {
+  if (!state) return;
+  if (conversationId) openConversation(conversationId);
+  else {
+    state.stopThread();
+    state.selected = null;
+    clear(state.thread, h('div', {class: 'empty'}, h('p', {}, 'Choose a conversation to read and reply.')));
+    clear(state.profile, h('div', {class: 'empty'}, h('p', {class: 'muted'}, 'The customer\'s profile appears here.')));
+    renderList();
+  }
+}
+
+function setFilter(value) {
+  state.filter = value;
+  for (const button of state.filterBar.children) button.setAttribute('aria-pressed', String(button.dataset.filter === value));
+  startListPoll();
+}
+
+function listPath() {
+  const params = new URLSearchParams({limit: '100'});
+  if (state.filter === 'unread') params.set('unread_only', 'true');
+  else if (state.filter !== 'all') params.set('channel', state.filter);
+  if (state.query) params.set(state.query.includes('@') ? 'email' : 'order_id', state.query);
+  return `admin/conversations?${params}`;
+}
+
+function startListPoll() {
+  state.stopList();
+  state.listStatus.textContent = 'Loading…';
+  state.stopList = poll(listPath(), (page) => {
+    state.items = page.items;
+    state.listStatus.textContent = page.items.length ? '' : 'No conversations here yet.';
+    setTotalUnread(page.total_unread);
+    renderList();
+  }, 3, (error) => {
+    state.listStatus.textContent = error instanceof ApiError && error.status === 400
+      ? `This filter is not available on this server: ${error.message}` : `Could not load conversations: ${error.message}`;
+  });
+}
+
+function setTotalUnread(total) {
+  const badge = document.getElementById('total-unread');
+  if (!badge) return;
+  badge.hidden = !total;
+  badge.textContent = total ? String(total) : '';
+  badge.setAttribute('aria-label', `${total} unread`);
+}
+
+function preview(conversation) {
+  const last = conversation.last_message;
+  if (!last) return '';
+  const prefix = last.direction === 'outbound' ? 'You: ' : last.direction === 'note' ? 'Note: ' : '';
+  return prefix + (last.text || '[attachment]');
+}
+
+function renderList() {
+  if (!state) return;
+  const items = state.items.map((conversation) => {
+    const selected = conversation.conversation_id === state.selected;
+    const unread = selected ? 0 : conversation.unread_count;
+    const link = h('a', {href: `#/inbox/${conversation.conversation_id}`, class: `conv${unread ? ' has-unread' : ''}`,
+      'aria-current': selected ? 'true' : null, 'data-conversation': conversation.conversation_id},
+    channelIcon(conversation.channel),
+    h('span', {class: 'conv-main'},
+      h('span', {class: 'conv-top'}, h('span', {class: 'conv-name'}, whoOf(conversation)),
+        timeEl(conversation.last_message ? conversation.last_message.at : conversation.last_message_at)),
+      h('span', {class: 'conv-preview'}, preview(conversation)),
+      conversation.order ? h('span', {class: 'conv-order'}, `Order ${conversation.order.order_id}`) : null),
+    unread ? h('span', {class: 'badge unread', 'aria-label': `${unread} unread`}, String(unread)) : null);
+    return h('li', {}, link);
+  });
+  clear(state.list, items);
+}
+
+// --- one conversation ----------------------------------------------------------------------------
+
+async function openConversation(id) {
+  state.stopThread();
+  state.selected = id;
+  renderList();
+  const view = {id, conversation: null, messagesEl: h('div', {class: 'messages', role: 'log', 'aria-label': 'Messages'}),
+    headEl: h('div', {class: 'thread-head'}), composerEl: h('div', {class: 'composer'}), memberId: undefined,
+    lastMessages: null, profileApi: null};
+  clear(state.thread, view.headEl, view.messagesEl, view.composerEl);
+  clear(state.profile, h('p', {class: 'muted'}, 'Loading…'));
+  const stops = [];
+  state.stopThread = () => { stops.forEach((stop) => stop()); if (view.profileApi) view.profileApi.stop(); };
+  stops.push(poll(`admin/conversations/${id}`, (conversation) => onConversation(view, conversation), 3,
+    (error) => { if (error.status === 404) clear(state.thread, h('p', {class: 'notice bad'}, 'This conversation does not exist.')); }));
+  stops.push(poll(`admin/conversations/${id}/messages?limit=200`, (page) => renderMessages(view, page.items), 3));
+}
+
+async function onConversation(view, conversation) {
+  if (!state || state.selected !== view.id) return;
+  const first = view.conversation === null;
+  view.conversation = conversation;
+  if (conversation.unread_count > 0) {
+    // Opening (or watching) the conversation reads it: the badge goes at once, the server count too.
+    const item = state.items.find((c) => c.conversation_id === view.id);
+    if (item) item.unread_count = 0;
+    renderList();
+    post(`admin/conversations/${view.id}/read`).catch(() => {});
+  }
+  renderHead(view);
+  if (first) renderComposer(view);
+  else updateComposer(view);
+  const memberId = conversation.member_id || (conversation.customer && conversation.customer.member_id) || null;
+  if (memberId !== view.memberId) {
+    const wasVisitor = view.memberId === null;
+    view.memberId = memberId;
+    if (view.profileApi) view.profileApi.stop();
+    view.profileApi = profilePanel(state.profile, {conversation, memberId, onChanged: () => {}});
+    if (wasVisitor && memberId) announce('Member profile bound successfully');
+  } else if (view.profileApi) {
+    view.profileApi.conversationChanged(conversation);
+  }
+}
+
+function renderHead(view) {
+  const c = view.conversation;
+  const left = windowLeftMs(c);
+  let windowState;
+  if (!isSocial(c)) {
+    windowState = h('p', {class: 'window-state info'}, 'Replies are e-mailed to the customer from the shop e-mail.');
+  } else if (left > 0) {
+    const hours = Math.floor(left / 3600000);
+    const minutes = Math.floor((left % 3600000) / 60000);
+    windowState = h('p', {class: 'window-state ok'}, `Reply window open: ${hours} h ${minutes} min left`);
+  } else {
+    windowState = h('p', {class: 'window-state closed', id: 'window-closed'},
+      'Reply window closed: the customer\'s last message is more than 24 hours old, so the channel accepts no free-form reply until they write again.');
+  }
+  const title = h('div', {class: 'thread-title'}, channelIcon(c.channel),
+    h('div', {}, h('h2', {}, whoOf(c)), h('p', {class: 'muted small'}, channelLabel(c.channel),
+      c.social_user ? ` · ${c.social_user.key}` : '', c.order ? ` · Order ${c.order.order_id}` : '')),
+    c.blacklisted ? h('span', {class: 'badge bad'}, 'Blacklisted') : null);
+  clear(view.headEl, title, windowState);
+}
+
+function attachmentEl(attachment) {
+  const url = attachment.url;
+  const type = attachment.type || 'attachment';
+  if (url && type === 'image') {
+    try {
+      // Same-origin images only: the pages never load anything from another origin (CSP default-src 'self').
+      if (new URL(url, location.href).origin === location.origin) return h('img', {src: url, alt: 'Image from the customer', class: 'msg-image'});
+    } catch { /* not a URL */ }
+  }
+  if (url) return h('a', {href: url, target: '_blank', rel: 'noopener noreferrer', class: 'attachment'}, `Open ${type}`);
+  return h('span', {class: 'attachment'}, `[${type}]`);
+}
+
+function renderMessages(view, messages) {
+  if (!state || state.selected !== view.id) return;
+  const atBottom = view.messagesEl.scrollHeight - view.messagesEl.scrollTop - view.messagesEl.clientHeight < 40;
+  const nodes = messages.map((m) => {
+    const images = (m.images || []).map((url) => attachmentEl({type: 'image', url}));
+    const label = m.direction === 'note' ? 'Note · only you see this' : m.kind === 'auto_reply' ? 'Auto-reply' : null;
+    return h('article', {class: `msg ${m.direction}`},
+      label ? h('p', {class: 'msg-label'}, label) : null,
+      m.text ? h('p', {class: 'msg-text'}, m.text) : null,
+      (m.attachments || []).map(attachmentEl), images,
+      h('p', {class: 'msg-meta'}, timeEl(m.at, false)));
+  });
+  clear(view.messagesEl, nodes.length ? nodes : h('p', {class: 'muted'}, 'No messages yet.'));
+  if (atBottom || view.lastMessages === null) view.messagesEl.scrollTop = view.messagesEl.scrollHeight;
+  view.lastMessages = messages;
+}
+
+function renderComposer(view) {
+  const text = h('textarea', {rows: 3, maxlength: 2000, placeholder: 'Write a reply… (Ctrl+Enter sends)'});
+  const send = h('button', {type: 'submit'}, 'Send');
+  const emojiPanel = h('div', {class: 'emoji-panel', role: 'group', 'aria-label': 'Emoji', hidden: true},
+    EMOJI.map((emoji) => h('button', {type: 'button', class: 'emoji', 'aria-label': `Insert ${emoji}`,
+      onclick: () => { insertAtCursor(text, emoji); text.focus(); }}, emoji)));
+  const emojiToggle = h('button', {type: 'button', class: 'secondary', 'aria-expanded': 'false',
+    onclick: () => {
+      emojiPanel.hidden = !emojiPanel.hidden;
+      emojiToggle.setAttribute('aria-expanded', String(!emojiPanel.hidden));
+    }}, h('span', {'aria-hidden': 'true'}, '😊'), 'Emoji');
+  const error = h('p', {class: 'error-text', role: 'alert'});
+  const form = h('form', {class: 'composer-form'}, field('Reply', text), emojiPanel, error,
+    h('div', {class: 'row composer-actions'}, emojiToggle, h('span', {class: 'spacer'}), send));
+  text.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) { event.preventDefault(); form.requestSubmit(); }
+  });
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    error.textContent = '';
+    if (!text.value.trim()) { error.textContent = 'Write something first.'; return; }
+    send.disabled = true;
+    try {
+      await post(`admin/conversations/${view.id}/messages`, {text: text.value});
+      text.value = '';
+      announce('Reply sent');
+    } catch (failure) {
+      error.textContent = failure.message;
+    } finally {
+      updateComposer(view);
+    }
+  });
+  view.composer = {text, send, emojiToggle};
+  clear(view.composerEl, form);
+  updateComposer(view);
+}
+
+function updateComposer(view) {
+  if (!view.composer) return;
+  const closed = isSocial(view.conversation) && windowLeftMs(view.conversation) === 0;
+  const {text, send, emojiToggle} = view.composer;
+  text.disabled = closed;
+  send.disabled = closed;
+  emojiToggle.disabled = closed;
+  if (closed) text.setAttribute('aria-describedby', 'window-closed');
+  else text.removeAttribute('aria-describedby');
+}
+
+function insertAtCursor(textarea, value) {
+  const start = textarea.selectionStart ?? textarea.value.length;
+  const end = textarea.selectionEnd ?? start;
+  textarea.setRangeText(value, start, end, 'end');
+}
+
