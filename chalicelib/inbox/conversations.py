@@ -369,6 +369,10 @@ def conversation_view(conversation: ConversationModel, now: datetime) -> dict[st
         "last_message_at": clock.isoformat(conversation.last_message_at) if conversation.last_message_at else None,
         "unread_count": int(conversation.unread_count or 0),
         "last_inbound_at": clock.isoformat(conversation.last_inbound_at) if conversation.last_inbound_at else None,
+        # The console shows the 24-hour state before the merchant types; the server's clock decides it.
+        "reply_window_open": eligibility.window_open(conversation.last_inbound_at, now),
+        "reply_window_ends_at": clock.isoformat(conversation.last_inbound_at + eligibility.MESSAGING_WINDOW)
+        if conversation.last_inbound_at else None,
         "blacklisted": bool(conversation.blacklisted),
         "can_invite_binding": reason is None,
         "invite_blocked_reason": reason,

@@ -35,8 +35,13 @@ const REASONS = {
 };
 export const reasonText = (code) => REASONS[code] || code;
 
-export const WINDOW_MS = 24 * 3600 * 1000;
-export function windowLeftMs(conversation, now = Date.now()) {
-  if (!conversation.last_inbound_at) return 0;
-  return Math.max(0, new Date(conversation.last_inbound_at).getTime() + WINDOW_MS - now);
+const WINDOW_MS = 24 * 3600 * 1000;
+/** Whether the channel still takes a free-form reply: the server says (its clock decides), else the 24 hours. */
+export function windowOpen(conversation) {
+  if (typeof conversation.reply_window_open === 'boolean') return conversation.reply_window_open;
+  return Boolean(conversation.last_inbound_at) && Date.now() - new Date(conversation.last_inbound_at).getTime() < WINDOW_MS;
+}
+export function windowEndsAt(conversation) {
+  return conversation.reply_window_ends_at
+    || (conversation.last_inbound_at ? new Date(new Date(conversation.last_inbound_at).getTime() + WINDOW_MS).toISOString() : null);
 }

@@ -1,6 +1,6 @@
 // The Message Center: conversation list | conversation | customer profile, kept fresh by conditional polls.
 import {ApiError, poll, post} from './api.js';
-import {channelIcon, channelLabel, isSocial, whoOf, windowLeftMs} from './channels.js';
+import {channelIcon, channelLabel, isSocial, whoOf, windowEndsAt, windowOpen} from './channels.js';
 import {announce, clear, field, h, timeEl} from './dom.js';
 import {profilePanel} from './profile.js';
 
@@ -163,14 +163,11 @@ async function onConversation(view, conversation) {
 
 function renderHead(view) {
   const c = view.conversation;
-  const left = windowLeftMs(c);
   let windowState;
   if (!isSocial(c)) {
     windowState = h('p', {class: 'window-state info'}, 'Replies are e-mailed to the customer from the shop e-mail.');
-  } else if (left > 0) {
-    const hours = Math.floor(left / 3600000);
-    const minutes = Math.floor((left % 3600000) / 60000);
-    windowState = h('p', {class: 'window-state ok'}, `Reply window open: ${hours} h ${minutes} min left`);
+  } else if (windowOpen(c)) {
+    windowState = h('p', {class: 'window-state ok'}, 'Reply window open until ', timeEl(windowEndsAt(c), false));
   } else {
     windowState = h('p', {class: 'window-state closed', id: 'window-closed'},
       'Reply window closed: the customer\'s last message is more than 24 hours old, so the channel accepts no free-form reply until they write again.');
@@ -251,7 +248,7 @@ function renderComposer(view) {
 
 function updateComposer(view) {
   if (!view.composer) return;
-  const closed = isSocial(view.conversation) && windowLeftMs(view.conversation) === 0;
+  const closed = isSocial(view.conversation) && !windowOpen(view.conversation);
   const {text, send, emojiToggle} = view.composer;
   text.disabled = closed;
   send.disabled = closed;

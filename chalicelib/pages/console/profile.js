@@ -1,7 +1,7 @@
 // The profile panel: a member (contact, bound social accounts, tags, notes, orders, consent, lifecycle) or a
 // visitor (register as member), and the conversation's actions, each disabled with the reason when refused.
 import {ApiError, del, poll, post, put, sha256Hex} from './api.js';
-import {channelLabel, isSocial, reasonText, whoOf, windowLeftMs} from './channels.js';
+import {channelLabel, isSocial, reasonText, whoOf, windowOpen} from './channels.js';
 import {announce, clear, field, h, timeEl, uid} from './dom.js';
 
 const STAGES = {need_introduce: 'Need Introduce', silent: 'Silent Customers', loyalists: 'Loyalists',
@@ -199,7 +199,7 @@ function renderActions(container, conversation) {
     }
   });
 
-  const windowClosed = windowLeftMs(conversation) === 0;
+  const windowClosed = !windowOpen(conversation);
   const cartReason = conversation.blacklisted ? reasonText('blacklisted')
     : windowClosed ? 'The 24-hour window is closed: a cart link cannot be sent in the chat.' : null;
   const cartId = h('input', {type: 'text', maxlength: 128, autocomplete: 'off', disabled: Boolean(cartReason)});

@@ -1,0 +1,281 @@
+"""The console and the staff app in a real browser against the local stack: the issue's acceptance 1-5.
+
+The tests run in file order on one stack; the 24-hour test moves the stack's clock a day forward, so it
+comes last. Each test starts from a fresh tab (sessionStorage empty) and signs in by typing the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import urllib3
+from playwright.sync_api import expect
+
+from tests.browser.conftest import screenshot_dir
+from tests.integration.test_accounts_stack import sms_to
+from tests.support_accounts import fresh_tw_mobile
+from tests.support_binding import link_in, token_from_url
+from tests.support_channels import body, line_delivery, line_event, signed_headers, uid, whatsapp_text
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def conversation_id(social_user_key: str) -> str:
+    return "cv_" + hashlib.sha256(social_user_key.encode()).hexdigest()[:24]
+
+
+def line_message(stack: Any, text: str, user_id: str | None = None) -> str:
+    """A signed LINE delivery from a (new) customer; returns the conversation id."""
+    user_id = user_id or "U" + uid()[-32:].rjust(32, "0")
+    raw = body(line_delivery(line_event(user_id, text=text)))
+    status, receipt = stack.call("POST", f"/webhooks/line/{stack.info['store_id']}", raw=raw,
+                                 headers=signed_headers("line", stack.info["channels"]["line"], raw))
+    assert status == 200 and receipt["stored"] == 1, receipt
+    return conversation_id(f"line:{user_id}")
+
+
+def whatsapp_message(stack: Any, name: str, text: str, wa_id: str) -> str:
+    raw = body(whatsapp_text(wa_id, text, name=name))
+    status, receipt = stack.call("POST", f"/webhooks/whatsapp/{stack.info['store_id']}", raw=raw,
+                                 headers=signed_headers("whatsapp", stack.info["channels"]["whatsapp"], raw))
+    assert status == 200, receipt
+    return conversation_id(f"whatsapp:{wa_id}")
+
+
+def open_console(page: Any, stack: Any, fragment: str = "#/inbox") -> None:
+    page.goto(f"{stack.api}/console/{fragment}")
+    page.get_by_label("Admin key").fill(stack.info["admin_key"])
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("link", name=re.compile("Message Center"))).to_be_visible()
+
+
+def conversation_link(page: Any, cid: str) -> Any:
+    return page.locator(f'a[data-conversation="{cid}"]')
+
+
+def outbox_links(stack: Any, user_id: str) -> list[str]:
+    _, answer = stack.call("GET", "/_local/outbox")
+    return [link_in(item) for item in answer["items"] if item["method"] == "POST" and isinstance(item["body"], dict)
+            and item["body"].get("to") == user_id and "/account/bind?token=" in str(item["body"])]
+
+
+def eventually(check: Any, seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.2)
+    return bool(check())
+
+
+def new_member(stack: Any, name: str) -> str:
+    status, created = stack.call("POST", "/storefront/members", stack.info["storefront_key"], {
+        "name": name, "password": "correct horse battery", "email": f"{uid('m')}@example.com"})
+    assert status == 201, created
+    return str(created["member_id"])
+
+
+def shoot(page: Any, name: str) -> None:
+    folder = screenshot_dir()
+    if folder:
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(folder / name))
+
+
+# --- acceptance 1 -----------------------------------------------------------------------------------
+
+def test_1_line_message_shows_unread_then_invitation_is_sent(page, stack):
+    open_console(page, stack)
+    user_id = "U" + hashlib.sha256(uid().encode()).hexdigest()[:32]
+    cid = line_message(stack, "Hi! Do you have the oolong gift box?", user_id)
+
+    badge = conversation_link(page, cid).locator(".badge.unread")
+    expect(badge).to_have_text("1", timeout=15_000)  # arrived by polling: no reload
+    conversation_link(page, cid).click()
+    expect(badge).to_have_count(0)
+    expect(page.get_by_role("log", name="Messages")).to_contain_text("oolong gift box")
+    assert eventually(lambda: stack.call("GET", f"/admin/conversations/{cid}", stack.info["admin_key"])[1]
+                      ["unread_count"] == 0), "the console did not mark the conversation read"
+
+    page.get_by_role("button", name="Send invitation to bind membership").click()
+    expect(page.locator(".sent-notice")).to_contain_text("Sent")
+    links = outbox_links(stack, user_id)
+    assert len(links) == 1, links
+    expect(page.get_by_role("log", name="Messages")).to_contain_text("binding invitation sent")
+
+
+# --- acceptance 2 -----------------------------------------------------------------------------------
+
+def test_2_redeemed_link_shows_the_bound_member_without_reload(page, stack):
+    user_id = "U" + hashlib.sha256(uid().encode()).hexdigest()[:32]
+    cid = line_message(stack, "I'd like to join", user_id)
+    open_console(page, stack, f"#/inbox/{cid}")
+    expect(page.get_by_role("heading", name="Register as member")).to_be_visible()
+    page.get_by_role("button", name="Send invitation to bind membership").click()
+    expect(page.locator(".sent-notice")).to_contain_text("Sent")
+    [link] = outbox_links(stack, user_id)
+    token = token_from_url(link)
+    member_id = new_member(stack, "Amy Lin")
+    navigations = []
+    page.on("framenavigated", lambda frame: navigations.append(frame.url))
+
+    status, redeemed = stack.call("POST", "/storefront/bindings/redeem", stack.info["storefront_key"],
+                                  {"token": token, "member_id": member_id})
+    assert status == 200, redeemed
+
+    profile = page.get_by_role("complementary", name="Customer profile")
+    expect(profile.get_by_role("heading", name="Amy Lin")).to_be_visible(timeout=15_000)
+    expect(profile.get_by_role("region", name="Bound social accounts")).to_contain_text(f"line:{user_id}")
+    expect(profile.get_by_role("link", name=re.compile("^Chat with"))).to_have_attribute("href", f"#/inbox/{cid}")
+    expect(page.get_by_role("status").filter(has_text="Member profile bound successfully")).to_be_visible()
+    expect(profile.get_by_role("button", name="Send invitation to bind membership")).to_be_disabled()
+    assert navigations == [], f"the page reloaded: {navigations}"
+
+
+# --- acceptance 4 -----------------------------------------------------------------------------------
+
+def test_4_customer_html_is_shown_as_text_and_runs_nothing(page, stack):
+    cid = line_message(stack, XSS)
+    open_console(page, stack, f"#/inbox/{cid}")
+    messages = page.get_by_role("log", name="Messages")
+    expect(messages.locator(".msg-text")).to_have_text(XSS)
+    expect(conversation_link(page, cid).locator(".conv-preview")).to_have_text(XSS)
+    assert page.locator("main img").count() == 0
+    page.wait_for_timeout(500)  # give an injected onerror handler every chance to run; `page` asserts no dialog
+
+
+# --- acceptance 5 -----------------------------------------------------------------------------------
+
+def decode_qr(png: bytes) -> str:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "qr.png"
+        path.write_bytes(png)
+        result = subprocess.run(["zbarimg", "--quiet", "--raw", str(path)], capture_output=True, text=True,
+                                timeout=30, check=False)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def open_staff_app(page: Any, stack: Any) -> None:
+    page.set_viewport_size({"width": 420, "height": 860})
+    page.goto(f"{stack.api}/staff-app/")
+    page.get_by_label("Staff key").fill(stack.info["staff_key"])
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Find a member")).to_be_visible()
+
+
+@pytest.mark.skipif(subprocess.run(["which", "zbarimg"], capture_output=True).returncode != 0,
+                    reason="zbarimg not installed (apt-get install -y zbar-tools)")
+def test_5_staff_app_signs_up_by_sms_and_shows_a_line_qr_code(page, stack):
+    open_staff_app(page, stack)
+    newcomer = fresh_tw_mobile()
+    page.get_by_label("Mobile number").fill(newcomer)
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("heading", name="No member found")).to_be_visible()
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_text("Registration SMS sent to")).to_be_visible()
+    [sms] = sms_to(stack, newcomer)
+    assert "/account/register?invite=" in sms
+
+    regular = fresh_tw_mobile()
+    status, member = stack.call("POST", "/admin/members", stack.info["admin_key"], {"name": "Wang Mei", "phone": regular})
+    assert status == 201, member
+    page.get_by_label("Mobile number").fill(regular)
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("heading", name="Wang Mei")).to_be_visible()
+    page.get_by_role("button", name="Bind LINE account").click()
+    qr = page.get_by_role("img", name=re.compile("QR code"))
+    expect(qr).to_be_visible()
+    expect(page.get_by_role("button", name="Can't scan? Try SMS invitation")).to_be_visible()
+    shoot(page, "staff-app.png")
+
+    url = decode_qr(qr.screenshot())
+    _, settings = stack.call("GET", "/admin/settings", stack.info["admin_key"])
+    assert url.startswith(f"{settings['storefront_url']}/account/line-bind?token="), url
+    token = parse_qs(urlparse(url).query)["token"][0]
+    status, bound = stack.call("POST", "/storefront/line-bindings/redeem", stack.info["storefront_key"],
+                               {"token": token, "line_user_id": "U" + "ab" * 16, "name": "Mei"})
+    assert status == 200 and bound["member_id"] == member["member_id"], bound
+
+
+# --- the pages themselves ---------------------------------------------------------------------------
+
+def test_pages_are_small_strict_and_conditional(stack):
+    """Each first load under 150 KB; CSP on every file; an unchanged file or poll answers 304."""
+    for app, files in (("console", ["", "base.css", "console.css", "console.js", "api.js", "dom.js", "signin.js",
+                                     "inbox.js", "channels.js", "profile.js", "favicon.svg"]),
+                       ("staff-app", ["", "base.css", "staff.css", "staff.js", "api.js", "dom.js", "signin.js",
+                                      "favicon.svg"])):
+        total = 0
+        for name in files:
+            response = urllib3.request("GET", f"{stack.api}/{app}/{name}")
+            assert response.status == 200, (app, name)
+            assert response.headers["Content-Security-Policy"].startswith("default-src 'self'")
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+            total += len(response.data)
+            again = urllib3.request("GET", f"{stack.api}/{app}/{name}", headers={"If-None-Match": response.headers["ETag"]})
+            assert again.status == 304 and again.data == b""
+        assert total < 150_000, (app, total)
+    moved = urllib3.request("GET", f"{stack.api}/console", redirect=False)
+    assert moved.status == 301 and moved.headers["Location"] == "console/"
+    assert urllib3.request("GET", f"{stack.api}/console/..%2Fapp.py").status == 404
+
+
+def test_console_screenshots(page, stack):
+    """A Message Center with a few customers, and a member's profile; saved by `make screenshots`."""
+    member_id = new_member(stack, "Chen Yu-ting")
+    wa = "8869" + uid()[-8:].rjust(8, "1")
+    cid = whatsapp_message(stack, "Chen Yu-ting", "Is the Alishan high-mountain tea back in stock? 🍵", wa)
+    stack.call("POST", f"/admin/conversations/{cid}/messages", stack.info["admin_key"],
+               {"text": "Yes! It arrived this morning. Shall I reserve 2 tins for you?"})
+    whatsapp_message(stack, "Chen Yu-ting", "Yes please, I'll pick them up on Saturday.", wa)
+    stack.call("POST", f"/admin/conversations/{cid}/binding-invitation", stack.info["admin_key"])
+    whatsapp_message(stack, "Lin Hsiao-wen", "Do you ship to Tainan?", "8869" + uid()[-8:].rjust(8, "2"))
+    whatsapp_message(stack, "Sheena Nelson", "Can I pay by LINE Pay at the counter?", "4479" + uid()[-8:].rjust(8, "3"))
+    line_message(stack, "こんにちは! Is the matcha set available?")
+    token = _bind_link(stack, wa)
+    assert stack.call("POST", "/storefront/bindings/redeem", stack.info["storefront_key"],
+                      {"token": token, "member_id": member_id})[0] == 200
+    stack.call("POST", f"/admin/members/{member_id}/tags", stack.info["admin_key"], {"tags": ["VIP", "oolong"]})
+    stack.call("POST", f"/admin/members/{member_id}/notes", stack.info["admin_key"],
+               {"text": "Prefers pick-up at the Xinyi branch on weekends."})
+    stack.call("POST", "/storefront/orders", stack.info["storefront_key"],
+               {"order_id": uid("ORD-"), "member_id": member_id, "total": 1280, "currency": "TWD"})
+
+    open_console(page, stack, f"#/inbox/{cid}")
+    profile = page.get_by_role("complementary", name="Customer profile")
+    expect(profile.get_by_role("heading", name="Chen Yu-ting")).to_be_visible()
+    expect(profile.get_by_text("VIP")).to_be_visible()
+    page.wait_for_timeout(300)
+    shoot(page, "message-center.png")
+
+    page.goto(f"{stack.api}/console/#/customers/{member_id}")
+    expect(page.get_by_role("heading", name="Chen Yu-ting", level=1)).to_be_visible()
+    expect(page.get_by_role("region", name="Orders")).to_contain_text("TWD")
+    shoot(page, "member-profile.png")
+
+
+def _bind_link(stack: Any, wa_id: str) -> str:
+    [link] = outbox_links(stack, wa_id)
+    return token_from_url(link)
+
+
+# --- acceptance 3 (moves the stack's clock: last) -------------------------------------------------------
+
+def test_3_past_24_hours_the_invitation_is_disabled_with_the_reason(page, stack):
+    cid = line_message(stack, "Thanks, see you soon")
+    assert stack.call("POST", "/_local/clock", None, {"advance_seconds": 24 * 3600 + 60})[0] == 200
+    open_console(page, stack, f"#/inbox/{cid}")
+    invite = page.get_by_role("button", name="Send invitation to bind membership")
+    expect(invite).to_be_disabled()
+    expect(invite).to_have_accessible_description(re.compile("more than 24 hours old"))
+    expect(page.get_by_text("Reply window closed")).to_be_visible()
+    expect(page.get_by_label("Reply")).to_be_disabled()
