@@ -83,11 +83,11 @@ def new_member(stack: Any, name: str) -> str:
     return str(created["member_id"])
 
 
-def shoot(page: Any, name: str) -> None:
+def shoot(page: Any, name: str, full_page: bool = False) -> None:
     folder = screenshot_dir()
     if folder:
         folder.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(folder / name))
+        page.screenshot(path=str(folder / name), full_page=full_page, animations="disabled")
 
 
 # --- acceptance 1 -----------------------------------------------------------------------------------
@@ -195,7 +195,7 @@ def test_5_staff_app_signs_up_by_sms_and_shows_a_line_qr_code(page, stack):
     qr = page.get_by_role("img", name=re.compile("QR code"))
     expect(qr).to_be_visible()
     expect(page.get_by_role("button", name="Can't scan? Try SMS invitation")).to_be_visible()
-    shoot(page, "staff-app.png")
+    shoot(page, "staff-app.png", full_page=True)
 
     url = decode_qr(qr.screenshot())
     _, settings = stack.call("GET", "/admin/settings", stack.info["admin_key"])
@@ -233,17 +233,18 @@ def test_console_screenshots(page, stack):
     """A Message Center with a few customers, and a member's profile; saved by `make screenshots`."""
     member_id = new_member(stack, "Chen Yu-ting")
     wa = "8869" + uid()[-8:].rjust(8, "1")
-    cid = whatsapp_message(stack, "Chen Yu-ting", "Is the Alishan high-mountain tea back in stock? 🍵", wa)
-    stack.call("POST", f"/admin/conversations/{cid}/messages", stack.info["admin_key"],
-               {"text": "Yes! It arrived this morning. Shall I reserve 2 tins for you?"})
-    whatsapp_message(stack, "Chen Yu-ting", "Yes please, I'll pick them up on Saturday.", wa)
-    stack.call("POST", f"/admin/conversations/{cid}/binding-invitation", stack.info["admin_key"])
-    whatsapp_message(stack, "Lin Hsiao-wen", "Do you ship to Tainan?", "8869" + uid()[-8:].rjust(8, "2"))
+    line_message(stack, "Is the matcha set available?")
     whatsapp_message(stack, "Sheena Nelson", "Can I pay by LINE Pay at the counter?", "4479" + uid()[-8:].rjust(8, "3"))
-    line_message(stack, "こんにちは! Is the matcha set available?")
+    cid = whatsapp_message(stack, "Chen Yu-ting", "Hi, I'd like to collect points for my orders.", wa)
+    stack.call("POST", f"/admin/conversations/{cid}/binding-invitation", stack.info["admin_key"])
     token = _bind_link(stack, wa)
     assert stack.call("POST", "/storefront/bindings/redeem", stack.info["storefront_key"],
                       {"token": token, "member_id": member_id})[0] == 200
+    whatsapp_message(stack, "Chen Yu-ting", "Done! Is the Alishan high-mountain tea back in stock?", wa)
+    stack.call("POST", f"/admin/conversations/{cid}/messages", stack.info["admin_key"],
+               {"text": "Welcome aboard! Yes, it arrived this morning. Shall I reserve 2 tins for you?"})
+    whatsapp_message(stack, "Chen Yu-ting", "Yes please, I'll pick them up on Saturday.", wa)
+    whatsapp_message(stack, "Lin Hsiao-wen", "Do you ship to Tainan? 謝謝!", "8869" + uid()[-8:].rjust(8, "2"))
     stack.call("POST", f"/admin/members/{member_id}/tags", stack.info["admin_key"], {"tags": ["VIP", "oolong"]})
     stack.call("POST", f"/admin/members/{member_id}/notes", stack.info["admin_key"],
                {"text": "Prefers pick-up at the Xinyi branch on weekends."})

@@ -54,10 +54,19 @@ export function relativeTime(iso, now = Date.now()) {
   return TIME.format(Math.round(seconds / 86400), 'day');
 }
 
+const SHORT = new Intl.DateTimeFormat(undefined, {dateStyle: 'medium', timeStyle: 'short'});
+const CLOCK = new Intl.DateTimeFormat(undefined, {timeStyle: 'short'});
+
+/** A date as people read it: "just now" (relative), or "Nov 25, 2026, 10:38 AM" / "10:38 AM" today. */
+export function shortDate(iso) {
+  const date = new Date(iso);
+  return date.toDateString() === new Date().toDateString() ? CLOCK.format(date) : SHORT.format(date);
+}
+
 export function timeEl(iso, relative = true) {
   if (!iso) return null;
   const date = new Date(iso);
-  return h('time', {datetime: iso, title: date.toLocaleString()}, relative ? relativeTime(iso) : date.toLocaleString());
+  return h('time', {datetime: iso, title: date.toLocaleString()}, relative ? relativeTime(iso) : shortDate(iso));
 }
 
 /** A short-lived announcement in the page's live region ("Sent", "Saved"). */

@@ -133,6 +133,7 @@ function renderMember(body, profile, standalone) {
   // Keep what the merchant is typing when a poll redraws the panel.
   const typing = body.querySelector('input:focus, textarea:focus');
   if (typing && typing.value) return;
+  body.classList.toggle('standalone', standalone);
   clear(body, head, contact, social, tags, notes, orders);
 }
 

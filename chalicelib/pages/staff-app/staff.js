@@ -58,6 +58,7 @@ function query(text) {
 
 async function search(text) {
   if (!text) return;
+  document.getElementById('toast').replaceChildren(); // a new customer: yesterday's notices go
   clear(resultArea, h('p', {class: 'muted'}, 'Searching…'));
   try {
     const found = await get(`staff/members?${new URLSearchParams(query(text))}`);
