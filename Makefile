@@ -4,7 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench package clean
+.PHONY: run test lint bench package clean screenshots
+
+# The browser tests drive this Chromium (Debian's package); without one they are skipped with one line saying so.
+CHROMIUM ?= $(shell command -v chromium 2>/dev/null || ls /usr/bin/chromium 2>/dev/null)
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +21,13 @@ run: $(STAMP)
 
 ## Run the whole test suite.
 test: $(STAMP)
+	@if [ -z "$(CHROMIUM)" ]; then echo "browser tests skipped: no Chromium found (apt-get install -y chromium)"; fi
 	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+## Screenshots of the console and the staff app for the README, taken by the browser tests into docs/.
+screenshots: $(STAMP)
+	@if [ -z "$(CHROMIUM)" ]; then echo "make screenshots needs Chromium: apt-get install -y chromium"; exit 1; fi
+	SCREENSHOTS_DIR=docs CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -p no:xdist -q tests/browser -k "screenshots or test_5"
 
 ## ruff and mypy on the deployed code.
 lint: $(STAMP)

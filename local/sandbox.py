@@ -174,6 +174,8 @@ def banner(info: dict[str, Any], demo_file: Path) -> str:
 memberlink is running locally (no AWS account involved).
 
   API                {api}
+  merchant console   {api}/console/     (sign in with the admin_key in {demo_file.name})
+  staff app          {api}/staff-app/   (staff_key; or open {api}/staff-app/#key={info['staff_key']})
   embedded AWS       {info['aws_endpoint']}   (DynamoDB, SSM, SNS, S3 on moto)
   channel sandbox    {info['channel_sandbox'] or 'off (GRAPH_API_BASE_URL and LINE_API_BASE_URL are set)'}
   demo store         {info['store_id']}  (keys and channel secrets in {demo_file})

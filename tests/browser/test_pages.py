@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 import subprocess
 import tempfile
 import time
@@ -172,7 +173,7 @@ def open_staff_app(page: Any, stack: Any) -> None:
     expect(page.get_by_role("heading", name="Find a member")).to_be_visible()
 
 
-@pytest.mark.skipif(subprocess.run(["which", "zbarimg"], capture_output=True).returncode != 0,
+@pytest.mark.skipif(shutil.which("zbarimg") is None,
                     reason="zbarimg not installed (apt-get install -y zbar-tools)")
 def test_5_staff_app_signs_up_by_sms_and_shows_a_line_qr_code(page, stack):
     open_staff_app(page, stack)
@@ -186,7 +187,8 @@ def test_5_staff_app_signs_up_by_sms_and_shows_a_line_qr_code(page, stack):
     assert "/account/register?invite=" in sms
 
     regular = fresh_tw_mobile()
-    status, member = stack.call("POST", "/admin/members", stack.info["admin_key"], {"name": "Wang Mei", "phone": regular})
+    status, member = stack.call("POST", "/admin/members", stack.info["admin_key"],
+                                {"name": "Wang Mei", "phone": regular})
     assert status == 201, member
     page.get_by_label("Mobile number").fill(regular)
     page.get_by_role("button", name="Search").click()
@@ -221,7 +223,8 @@ def test_pages_are_small_strict_and_conditional(stack):
             assert response.headers["Content-Security-Policy"].startswith("default-src 'self'")
             assert response.headers["X-Content-Type-Options"] == "nosniff"
             total += len(response.data)
-            again = urllib3.request("GET", f"{stack.api}/{app}/{name}", headers={"If-None-Match": response.headers["ETag"]})
+            again = urllib3.request("GET", f"{stack.api}/{app}/{name}",
+                                    headers={"If-None-Match": response.headers["ETag"]})
             assert again.status == 304 and again.data == b""
         assert total < 150_000, (app, total)
     moved = urllib3.request("GET", f"{stack.api}/console", redirect=False)

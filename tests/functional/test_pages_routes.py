@@ -77,7 +77,8 @@ def test_a_member_profile_poll_changes_when_the_member_does(client, store):
 
 def test_a_new_staff_member_gets_a_sign_in_qr_code_for_the_staff_app(client, store):
     status, branch = call(client, "POST", "/admin/branches", store.admin(), {"name": "Xinyi"})
-    status, made = call(client, "POST", "/admin/staff", store.admin(), {"name": "Mei", "branch_id": branch["branch_id"]})
+    status, made = call(client, "POST", "/admin/staff", store.admin(),
+                        {"name": "Mei", "branch_id": branch["branch_id"]})
     assert status == 201
     assert made["staff_app_url"].endswith(f"/staff-app/#key={made['staff_key']}")
     assert made["staff_key_qr_svg"].startswith('<svg xmlns="http://www.w3.org/2000/svg"')
