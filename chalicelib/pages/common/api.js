@@ -1,6 +1,7 @@
 // The API, called with relative URLs from the page's own origin; the key lives in sessionStorage only.
 
-const STORAGE = 'memberlink.key';
+// One key per app: the console's admin key and the staff app's key never stand in for each other.
+const STORAGE = `memberlink.key.${location.pathname.split('/').filter(Boolean).pop() || 'app'}`;
 // Pages are served at <api>/console/ and <api>/staff-app/: the API is one level up (keeps any /api stage).
 export const API_BASE = new URL('../', location.href);
 
