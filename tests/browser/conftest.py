@@ -67,8 +67,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 @pytest.fixture(scope="module")
 def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=20_000)  # a shared 2-core machine under load: waiting is not a failure
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM, headless=True,
@@ -95,7 +96,7 @@ def page(browser_context: Any, watch: Watch) -> Iterator[Any]:
 
     tab.on("dialog", on_dialog)
     tab.on("console", lambda message: watch.console_errors.append(message.text) if message.type == "error" else None)
-    tab.set_default_timeout(15_000)
+    tab.set_default_timeout(20_000)
     yield tab
     tab.close()
     assert watch.requests, "the page requested nothing at all"

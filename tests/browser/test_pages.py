@@ -242,9 +242,11 @@ def test_console_screenshots(page, stack):
     token = _bind_link(stack, wa)
     assert stack.call("POST", "/storefront/bindings/redeem", stack.info["storefront_key"],
                       {"token": token, "member_id": member_id})[0] == 200
+    time.sleep(1.1)
     whatsapp_message(stack, "Chen Yu-ting", "Done! Is the Alishan high-mountain tea back in stock?", wa)
     stack.call("POST", f"/admin/conversations/{cid}/messages", stack.info["admin_key"],
                {"text": "Welcome aboard! Yes, it arrived this morning. Shall I reserve 2 tins for you?"})
+    time.sleep(1.1)  # WhatsApp timestamps are whole seconds: keep the customer's answer after the reply
     whatsapp_message(stack, "Chen Yu-ting", "Yes please, I'll pick them up on Saturday.", wa)
     whatsapp_message(stack, "Lin Hsiao-wen", "Do you ship to Tainan? 謝謝!", "8869" + uid()[-8:].rjust(8, "2"))
     stack.call("POST", f"/admin/members/{member_id}/tags", stack.info["admin_key"], {"tags": ["VIP", "oolong"]})
@@ -257,7 +259,7 @@ def test_console_screenshots(page, stack):
     profile = page.get_by_role("complementary", name="Customer profile")
     expect(profile.get_by_role("heading", name="Chen Yu-ting")).to_be_visible()
     expect(profile.get_by_text("VIP")).to_be_visible()
-    page.wait_for_timeout(300)
+    expect(page.locator("#total-unread")).to_have_text("3")  # the open conversation is read
     shoot(page, "message-center.png")
 
     page.goto(f"{stack.api}/console/#/customers/{member_id}")

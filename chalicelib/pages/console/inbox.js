@@ -26,7 +26,7 @@ export function show(main, [conversationId]) {
       listStatus, list),
     thread, profile);
   main.append(layout);
-  state = {list, listStatus, filterBar, search, thread, profile, filter: 'all', query: '', items: [],
+  state = {list, listStatus, filterBar, search, thread, profile, filter: 'all', query: '', items: [], total: 0,
     selected: null, stopList: () => {}, stopThread: () => {}};
 
   for (const [value, label] of FILTERS) {
@@ -84,6 +84,7 @@ function startListPoll() {
 }
 
 function setTotalUnread(total) {
+  state.total = total;
   const badge = document.getElementById('total-unread');
   if (!badge) return;
   badge.hidden = !total;
@@ -143,6 +144,7 @@ async function onConversation(view, conversation) {
     // Opening (or watching) the conversation reads it: the badge goes at once, the server count too.
     const item = state.items.find((c) => c.conversation_id === view.id);
     if (item) item.unread_count = 0;
+    setTotalUnread(Math.max(0, state.total - conversation.unread_count));
     renderList();
     post(`admin/conversations/${view.id}/read`).catch(() => {});
   }
