@@ -43,12 +43,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @dataclass
 class Watch:
-    """What the browser did that a test must check: every URL requested, dialogs, CSP reports."""
+    """What the browser did that a test must check: every URL requested, dialogs, CSP reports, script errors."""
 
     origin: str
     requests: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
 
     def foreign(self) -> list[str]:
         return [url for url in self.requests if not url.startswith(self.origin + "/")]
@@ -95,6 +96,7 @@ def page(browser_context: Any, watch: Watch) -> Iterator[Any]:
         dialog.dismiss()
 
     tab.on("dialog", on_dialog)
+    tab.on("pageerror", lambda error: watch.page_errors.append(str(error)))
     tab.on("console", lambda message: watch.console_errors.append(message.text) if message.type == "error" else None)
     tab.set_default_timeout(20_000)
     yield tab
@@ -103,6 +105,7 @@ def page(browser_context: Any, watch: Watch) -> Iterator[Any]:
     assert watch.foreign() == [], f"requests to another origin: {watch.foreign()}"
     assert watch.csp_violations() == [], watch.csp_violations()
     assert watch.dialogs == [], f"a dialog opened: {watch.dialogs}"
+    assert watch.page_errors == [], f"uncaught errors in the page: {watch.page_errors}"
 
 
 def screenshot_dir() -> Path | None:
