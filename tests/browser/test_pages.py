@@ -214,7 +214,7 @@ def test_pages_are_small_strict_and_conditional(stack):
     """Every file of each app (more than its first load) under 150 KB; CSP on each; unchanged files answer 304."""
     pages = Path(__file__).resolve().parents[2] / "chalicelib" / "pages"
     for app in ("console", "staff-app"):
-        names = [""] + sorted(path.name for folder in (pages / app, pages / "common") for path in folder.iterdir())
+        names = ["", *sorted(path.name for folder in (pages / app, pages / "common") for path in folder.iterdir())]
         total = 0
         for name in names:
             response = urllib3.request("GET", f"{stack.api}/{app}/{name}")
