@@ -50,6 +50,7 @@ class Watch:
     dialogs: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
+    responses: list[tuple[str, int]] = field(default_factory=list)
 
     def foreign(self) -> list[str]:
         return [url for url in self.requests if not url.startswith(self.origin + "/")]
@@ -96,6 +97,7 @@ def page(browser_context: Any, watch: Watch) -> Iterator[Any]:
         dialog.dismiss()
 
     tab.on("dialog", on_dialog)
+    tab.on("response", lambda response: watch.responses.append((response.url, response.status)))
     tab.on("pageerror", lambda error: watch.page_errors.append(str(error)))
     tab.on("console", lambda message: watch.console_errors.append(message.text) if message.type == "error" else None)
     tab.set_default_timeout(20_000)

@@ -93,8 +93,15 @@ def shoot(page: Any, name: str, full_page: bool = False) -> None:
 
 # --- acceptance 1 -----------------------------------------------------------------------------------
 
-def test_1_line_message_shows_unread_then_invitation_is_sent(page, stack):
+def test_1_line_message_shows_unread_then_invitation_is_sent(page, stack, watch):
     open_console(page, stack)
+    # an idle console's poll is a 304 with no body (waiting in the page lets Playwright deliver its events)
+    for _ in range(50):
+        if any("/admin/conversations?" in url and status == 304 for url, status in watch.responses):
+            break
+        page.wait_for_timeout(200)
+    else:
+        pytest.fail("no poll of the conversation list was answered 304")
     user_id = "U" + hashlib.sha256(uid().encode()).hexdigest()[:32]
     cid = line_message(stack, "Hi! Do you have the oolong gift box?", user_id)
 
