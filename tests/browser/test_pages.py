@@ -325,6 +325,56 @@ def test_keyboard_only_at_200_percent_zoom_with_every_control_labelled(page, sta
     assert page.evaluate(UNLABELLED) == []
 
 
+def test_fields_of_later_issues_show_when_the_api_returns_them(page, stack):
+    """Shop and order conversations, lifecycle and consent badges: drawn when present (here added to the real
+    answers in the browser, as the API will send them once those issues land), hidden when absent."""
+    member_id = new_member(stack, "Lee Mei-ling")
+    visitor = {"conversation_id": "cv_" + "a" * 24, "channel": "shop", "social_user": None, "member_id": None,
+               "customer": {"member_id": None, "email": "guest@example.com", "name": "Guest Lee", "visitor": True},
+               "last_message": {"text": "Can I change my address?", "at": "2026-11-25T09:00:00+00:00",
+                                "direction": "inbound"}, "unread_count": 2, "last_inbound_at": None,
+               "can_invite_binding": False, "invite_blocked_reason": None}
+    order = {**visitor, "conversation_id": "cv_" + "b" * 24, "channel": "order", "unread_count": 0,
+             "customer": {"member_id": member_id, "email": None, "name": "Lee Mei-ling", "visitor": False},
+             "order": {"order_id": "ORD-7731", "total": 880, "currency": "TWD", "status": "paid",
+                       "ordered_at": "2026-11-24T09:00:00+00:00"}}
+
+    def add(extra: dict[str, Any]) -> Any:
+        def handler(route: Any) -> None:
+            response = route.fetch()
+            data = response.json()
+            if "items" in data:
+                data["items"] = [visitor, order, *data["items"]]
+            else:
+                data.update(extra)
+            route.fulfill(response=response, json=data)
+        return handler
+
+    page.route(re.compile(r".*/admin/conversations\?.*"), add({}))
+    page.route(re.compile(rf".*/admin/members/{member_id}$"), add({
+        "lifecycle": {"stage": "loyalists", "since": "2026-11-01T00:00:00+00:00", "reason": "R=3<=r1=40; n365=4"},
+        "consents": {"email_marketing": {"state": "subscribed", "suppressed": None},
+                     "sms_marketing": {"state": "unsubscribed", "suppressed": "sms_opt_out"}}}))
+    open_console(page, stack)
+    shop = conversation_link(page, visitor["conversation_id"])
+    expect(shop).to_contain_text("Guest Lee")
+    expect(shop.get_by_text("Shop message")).to_be_attached()
+    expect(shop.locator(".badge.unread")).to_have_text("2")
+    expect(conversation_link(page, order["conversation_id"])).to_contain_text("Order ORD-7731")
+
+    page.goto(f"{stack.api}/console/#/customers/{member_id}")
+    expect(page.get_by_role("heading", name="Lee Mei-ling", level=1)).to_be_visible()
+    expect(page.get_by_text("Loyalists")).to_be_visible()
+    expect(page.get_by_text("E-mail marketing: subscribed")).to_be_visible()
+    expect(page.get_by_text("SMS marketing: suppressed (sms_opt_out)")).to_be_visible()
+    page.unroute_all()
+
+    plain = new_member(stack, "No Badges Yet")
+    page.goto(f"{stack.api}/console/#/customers/{plain}")
+    expect(page.get_by_role("heading", name="No Badges Yet", level=1)).to_be_visible()
+    expect(page.locator(".badge.stage, .badge.consent")).to_have_count(0)
+
+
 # --- acceptance 3 (moves the stack's clock: last) -------------------------------------------------------
 
 def test_3_past_24_hours_the_invitation_is_disabled_with_the_reason(page, stack):

@@ -223,8 +223,10 @@ function renderComposer(view) {
       emojiToggle.setAttribute('aria-expanded', String(!emojiPanel.hidden));
     }}, h('span', {'aria-hidden': 'true'}, '😊'), 'Emoji');
   const error = h('p', {class: 'error-text', role: 'alert'});
+  const note = h('input', {type: 'checkbox', id: 'note-mode', onchange: () => updateComposer(view)});
+  const noteLabel = h('label', {for: 'note-mode', class: 'note-toggle'}, note, ' Note (only you see it)');
   const form = h('form', {class: 'composer-form'}, field('Reply', text), emojiPanel, error,
-    h('div', {class: 'row composer-actions'}, emojiToggle, h('span', {class: 'spacer'}), send));
+    h('div', {class: 'row composer-actions'}, emojiToggle, noteLabel, h('span', {class: 'spacer'}), send));
   text.addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) { event.preventDefault(); form.requestSubmit(); }
   });
@@ -234,24 +236,26 @@ function renderComposer(view) {
     if (!text.value.trim()) { error.textContent = 'Write something first.'; return; }
     send.disabled = true;
     try {
-      await post(`admin/conversations/${view.id}/messages`, {text: text.value});
+      // A note stays with the merchant (never sent, any time); a reply goes to the customer.
+      await post(`admin/conversations/${view.id}/${note.checked ? 'notes' : 'messages'}`, {text: text.value});
       text.value = '';
-      announce('Reply sent');
+      announce(note.checked ? 'Note added' : 'Reply sent');
     } catch (failure) {
       error.textContent = failure.message;
     } finally {
       updateComposer(view);
     }
   });
-  view.composer = {text, send, emojiToggle};
+  view.composer = {text, send, emojiToggle, note};
   clear(view.composerEl, form);
   updateComposer(view);
 }
 
 function updateComposer(view) {
   if (!view.composer) return;
-  const closed = isSocial(view.conversation) && !windowOpen(view.conversation);
-  const {text, send, emojiToggle} = view.composer;
+  const {text, send, emojiToggle, note} = view.composer;
+  const closed = isSocial(view.conversation) && !windowOpen(view.conversation) && !note.checked;
+  send.textContent = note.checked ? 'Add note' : 'Send';
   text.disabled = closed;
   send.disabled = closed;
   emojiToggle.disabled = closed;
