@@ -375,6 +375,27 @@ def test_fields_of_later_issues_show_when_the_api_returns_them(page, stack):
     expect(page.locator(".badge.stage, .badge.consent")).to_have_count(0)
 
 
+@pytest.mark.skipif(shutil.which("zbarimg") is None, reason="zbarimg not installed (apt-get install -y zbar-tools)")
+def test_a_new_staff_member_signs_in_by_scanning_the_admins_qr_code(page, stack, browser_context, watch):
+    open_console(page, stack, "#/settings")
+    staff_form = page.get_by_role("region", name="Branches and staff")
+    staff_form.get_by_label("Staff name").fill("Chang Wei")
+    staff_form.get_by_role("button", name="Add staff member").click()
+    qr = staff_form.get_by_role("img", name=re.compile("sign Chang Wei in"))
+    expect(qr).to_be_visible()
+    url = decode_qr(qr.screenshot())
+    assert url.startswith(f"{stack.api}/staff-app/#key=mlk."), url
+
+    phone = browser_context.new_page()  # the staff member's phone: another tab, its own sessionStorage
+    phone.on("request", lambda request: watch.requests.append(request.url))  # checked like the first tab's
+    try:
+        phone.goto(url)
+        expect(phone.get_by_role("heading", name="Find a member")).to_be_visible()
+        assert "#key" not in phone.url and "key=" not in phone.url  # the key left the address bar at once
+    finally:
+        phone.close()
+
+
 # --- acceptance 3 (moves the stack's clock: last) -------------------------------------------------------
 
 def test_3_past_24_hours_the_invitation_is_disabled_with_the_reason(page, stack):
