@@ -156,7 +156,7 @@ async function onConversation(view, conversation) {
     const wasVisitor = view.memberId === null;
     view.memberId = memberId;
     if (view.profileApi) view.profileApi.stop();
-    view.profileApi = profilePanel(state.profile, {conversation, memberId, onChanged: () => {}});
+    view.profileApi = profilePanel(state.profile, {conversation, memberId});
     if (wasVisitor && memberId) announce('Member profile bound successfully');
   } else if (view.profileApi) {
     view.profileApi.conversationChanged(conversation);

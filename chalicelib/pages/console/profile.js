@@ -230,5 +230,6 @@ function renderActions(container, conversation) {
     actionRow(invite, blocked ? reasonText(blocked) : null),
     actionRow(cartForm, cartReason),
     actionRow(blacklist, conversation.blacklisted ? reasonText('blacklisted') + ' Their messages are dropped.' : null));
-  cartButton.setAttribute('aria-describedby', cartForm.getAttribute('aria-describedby') || '');
+  const why = cartForm.getAttribute('aria-describedby');
+  if (why) cartButton.setAttribute('aria-describedby', why); // the reason belongs to the button, too
 }

@@ -62,17 +62,17 @@ async function search(text) {
   clear(resultArea, h('p', {class: 'muted'}, 'Searching…'));
   try {
     const found = await get(`staff/members?${new URLSearchParams(query(text))}`);
-    if (found.items.length === 1) showMember(found.items[0], text);
-    else if (found.items.length > 1) showResults(found.items, text);
+    if (found.items.length === 1) showMember(found.items[0]);
+    else if (found.items.length > 1) showResults(found.items);
     else notFound(text);
   } catch (error) {
     clear(resultArea, h('p', {class: 'notice bad', role: 'alert'}, error.message));
   }
 }
 
-function showResults(items, text) {
+function showResults(items) {
   clear(resultArea, h('h2', {}, `${items.length} members`), h('ul', {class: 'results'}, items.map((member) => h('li', {},
-    h('button', {type: 'button', onclick: () => showMember(member, text)}, member.name,
+    h('button', {type: 'button', onclick: () => showMember(member)}, member.name,
       h('span', {class: 'muted'}, member.phone || member.email || ''))))));
 }
 
@@ -84,7 +84,7 @@ function notFound(text) {
     phone ? h('button', {type: 'button', onclick: () => signUp(phone)}, 'Sign up') : null));
 }
 
-function showMember(member, text) {
+function showMember(member) {
   const initial = (member.name || '?').charAt(0).toUpperCase();
   const bindArea = h('div', {class: 'stack'});
   const actions = h('div', {class: 'actions'},
@@ -100,7 +100,6 @@ function showMember(member, text) {
       h('dt', {}, 'Member since'), h('dd', {}, timeEl(member.created_at, false)),
       h('dt', {}, 'Store referral'), h('dd', {}, member.referral ? ['Bound ', timeEl(member.referral.bound_at, false)] : 'None yet')),
     actions, bindArea));
-  void text;
 }
 
 async function signUp(phone) {
