@@ -75,7 +75,9 @@ function startListPoll() {
   state.stopList = poll(listPath(), (page) => {
     state.items = page.items;
     state.listStatus.textContent = page.items.length ? '' : 'No conversations here yet.';
-    setTotalUnread(page.total_unread);
+    // The open conversation is being read: its messages no longer count, whatever this answer says.
+    const open = page.items.find((c) => c.conversation_id === state.selected);
+    setTotalUnread(Math.max(0, page.total_unread - (open ? open.unread_count : 0)));
     renderList();
   }, 3, (error) => {
     state.listStatus.textContent = error instanceof ApiError && error.status === 400
