@@ -26,7 +26,7 @@ def parsed(raw: str) -> dict[str, Any]:
         "to": str(message["To"] or ""), "from": str(message["From"] or ""),
         "reply_to": str(message["Reply-To"]) if message["Reply-To"] else None,
         "subject": str(message["Subject"] or ""), "text": _part(message, "plain"), "html": _part(message, "html"),
-        "headers": {name: str(value) for name, value in message.items()},
+        "headers": {name: " ".join(str(value).split()) for name, value in message.items()},
         "at": parsedate_to_datetime(str(date)).isoformat() if date else None,
     }
 
