@@ -126,7 +126,8 @@ def inbound_email_resources(stage: str) -> dict[str, Any]:
         },
         "ReportsBucketPolicy": {
             "Type": "AWS::S3::BucketPolicy",
-            "Properties": {"Bucket": {"Ref": "ReportsBucket"}, "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+            "Properties": {"Bucket": {"Ref": "ReportsBucket"}, "PolicyDocument": {
+                "Version": "2012-10-17", "Statement": [
                 {"Sid": "SesWritesInboundMail", "Effect": "Allow", "Principal": {"Service": "ses.amazonaws.com"},
                  "Action": "s3:PutObject",
                  "Resource": {"Fn::Sub": f"${{ReportsBucket.Arn}}/{INBOUND_MAIL_PREFIX}*"},

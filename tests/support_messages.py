@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
-from datetime import UTC, datetime
 from typing import Any
 
 # The smallest valid PNG (1x1, transparent).

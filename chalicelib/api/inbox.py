@@ -6,9 +6,9 @@ from chalice.app import Blueprint, Response
 
 from chalicelib import clock
 from chalicelib.api.http import ADMIN, Body, Call, endpoint, no_content
+from chalicelib.api.messages import answer
 from chalicelib.channels.credentials import CHANNELS
 from chalicelib.errors import InvalidRequest
-from chalicelib.api.messages import answer
 from chalicelib.inbox import autoreply, blacklist, conversations
 from chalicelib.members.core import check_email
 from chalicelib.messages import threads

@@ -379,7 +379,8 @@ def add_note(store_id: str, conversation_id: str, text: str, now: datetime) -> M
 
 # --- views ----------------------------------------------------------------------------------------
 
-def conversation_view(conversation: ConversationModel, now: datetime, *, with_shop_fields: bool = True) -> dict[str, Any]:
+def conversation_view(conversation: ConversationModel, now: datetime, *,
+                      with_shop_fields: bool = True) -> dict[str, Any]:
     last = conversation.last_message
     reason = eligibility.invite_blocked_reason(conversation, now)
     view = {

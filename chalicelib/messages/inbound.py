@@ -132,7 +132,7 @@ def html_to_text(markup: str) -> str:
 
 
 # Where a mail client starts the quoted history: attribution lines, Outlook's separator, signatures.
-_ATTRIBUTION = re.compile(r"(wrote|寫道|写道|a écrit|schrieb)\s*[:：]\s*$", re.IGNORECASE)
+_ATTRIBUTION = re.compile(r"(wrote|寫道|写道|a écrit|schrieb)\s*[:\uff1a]\s*$", re.IGNORECASE)
 _SEPARATORS = (re.compile(r"^-{2,}\s*(Original Message|原始郵件|原始邮件)\s*-{2,}", re.IGNORECASE),
                re.compile(r"^_{10,}\s*$"), re.compile(r"^-- ?$"))
 
@@ -142,7 +142,7 @@ def cut_quoted(text: str) -> str:
     two lines), an "Original Message" separator or a signature delimiter; drop ``>`` quoted lines."""
     lines = text.replace("\r\n", "\n").split("\n")
     kept: list[str] = []
-    for index, line in enumerate(lines):
+    for line in lines:
         stripped = line.strip()
         if _ATTRIBUTION.search(stripped) or any(p.match(stripped) for p in _SEPARATORS):
             if _ATTRIBUTION.search(stripped) and not stripped.startswith("On ") and kept and \

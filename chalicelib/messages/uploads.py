@@ -109,7 +109,8 @@ def checked_images(store_id: str, image_ids: list[str]) -> list[Image]:
             head = s3.head_object(Bucket=bucket, Key=key)
             first = s3.get_object(Bucket=bucket, Key=key, Range="bytes=0-15")["Body"].read()
         except ClientError:
-            raise InvalidRequest(f"image {image_id} was not uploaded (or its upload expired)", field="image_ids") from None
+            raise InvalidRequest(f"image {image_id} was not uploaded (or its upload expired)",
+                                 field="image_ids") from None
         content_type = str(head.get("ContentType", "")).lower()
         size = int(head.get("ContentLength", 0))
         if not looks_like(content_type, first):

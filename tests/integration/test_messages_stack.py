@@ -96,8 +96,8 @@ def test_order_message_remark_and_member_isolation(stack: Any, shop: dict[str, s
     admin, storefront = shop["admin_key"], shop["storefront_key"]
     members = []
     for name in ("Ann", "Bob"):
-        status, member = stack.call("POST", "/storefront/members", storefront,
-                                    {"name": name, "password": "correct horse battery", "email": f"{name}@stack.example"})
+        status, member = stack.call("POST", "/storefront/members", storefront, {
+            "name": name, "password": "correct horse battery", "email": f"{name}@stack.example"})
         assert status == 201, member
         members.append(member["member_id"])
     ann, bob = members
@@ -148,8 +148,8 @@ def test_uploads_refused_or_shown_in_the_thread(stack: Any, shop: dict[str, str]
     status, member = stack.call("POST", "/storefront/members", storefront,
                                 {"name": "Pic", "password": "correct horse battery", "email": "pic@stack.example"})
     image_id = _upload(stack, storefront, "/storefront/uploads")
-    status, _ = stack.call("POST", "/storefront/shop-messages", storefront,
-                           {"member_id": member["member_id"], "text": "the box arrived damaged", "image_ids": [image_id]})
+    status, _ = stack.call("POST", "/storefront/shop-messages", storefront, {
+        "member_id": member["member_id"], "text": "the box arrived damaged", "image_ids": [image_id]})
     assert status == 201
     _, thread = stack.call("GET", f"/storefront/shop-messages?member_id={member['member_id']}", storefront)
     [url] = thread["items"][0]["images"]
