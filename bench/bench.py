@@ -89,8 +89,8 @@ def operations_table(modules: list[object]) -> str:
                 finally:
                     sandbox.stop()
             rows.append(f"| {op.name} | {counter.by_service('dynamodb')} | {counter.by_service('sns')} | "
-                        f"{counter.by_service('ses')} | {counter.by_service('s3')} | {counter.by_service('ssm')} | {outbound} | "
-                        f"{counter.scans()} | {op.budget} |")
+                        f"{counter.by_service('ses')} | {counter.by_service('s3')} | {counter.by_service('ssm')} | "
+                        f"{outbound} | {counter.scans()} | {op.budget} |")
     return "\n".join(rows) + "\n"
 
 
