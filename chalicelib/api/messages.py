@@ -15,7 +15,7 @@ from chalicelib.api.http import ADMIN, STOREFRONT, Body, Call, endpoint
 from chalicelib.errors import ApiError, InvalidRequest
 from chalicelib.inbox import conversations
 from chalicelib.members.core import MAX_EMAIL_LENGTH, check_email
-from chalicelib.messages import replies, threads, uploads
+from chalicelib.messages import threads, uploads
 from chalicelib.models.inbox import ConversationModel
 from chalicelib.pagination import parse_limit
 from chalicelib.validation import Field
@@ -121,6 +121,8 @@ REPLY_FIELDS = {"text": TEXT, "image_ids": uploads.IMAGE_IDS}
 
 
 def answer(call: Call, conversation: ConversationModel) -> dict[str, Any]:
+    from chalicelib.messages import replies  # the MIME machinery is loaded by the requests that send mail
+
     text, image_ids = _text_or_images(call.body(REPLY_FIELDS))
     try:
         sent = replies.reply(call.store_id, conversation, text, image_ids, clock.now())

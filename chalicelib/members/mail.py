@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import os
 
-from chalicelib.email import EmailNotSent, OutboundEmail, send
-
 
 def from_address() -> str:
     return os.environ.get("SES_FROM_ADDRESS", "no-reply@memberlink.local")
@@ -17,6 +15,8 @@ def from_address() -> str:
 
 def send_email(to: str, subject: str, text: str) -> bool:
     """Send a plain-text email; False (logged by the sender) when SES refuses or cannot be reached."""
+    from chalicelib.email import EmailNotSent, OutboundEmail, send  # MIME is loaded only when mail is sent
+
     try:
         send(OutboundEmail(to=to, sender=from_address(), subject=subject, text=text))
     except (EmailNotSent, ValueError):
