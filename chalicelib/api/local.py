@@ -8,11 +8,10 @@ from __future__ import annotations
 import json
 import uuid
 
-import boto3
 import urllib3
 from chalice.app import Blueprint
 
-from chalicelib import clock, schedules
+from chalicelib import aws, clock, schedules
 from chalicelib.api.http import PUBLIC, Body, Call, endpoint
 from chalicelib.config import settings
 from chalicelib.errors import ApiError, InvalidRequest
@@ -71,7 +70,7 @@ def inbound_email(call: Call) -> Body:
     from chalicelib.messages.inbound import MAIL_PREFIX
 
     bucket, key = settings().reports_bucket, f"{MAIL_PREFIX}{uuid.uuid4().hex}"
-    boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=data)
+    aws.client("s3").put_object(Bucket=bucket, Key=key, Body=data)
     event = {"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
                           "s3": {"bucket": {"name": bucket}, "object": {"key": key, "size": len(data)}}}]}
     function = next(f for f in local.current_app.pure_lambda_functions if f.name == "inbound_email")

@@ -18,10 +18,9 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, formataddr, make_msgid
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib import clock
+from chalicelib import aws, clock
 from chalicelib.config import settings
 from chalicelib.logs import logger
 
@@ -98,7 +97,7 @@ def send(email: OutboundEmail, now: datetime | None = None) -> SentEmail:
     """Send ``email`` through SES; raises :class:`EmailNotSent` when SES refuses it."""
     message = build_message(email, now)
     raw = message.as_bytes(policy=SMTP)  # CRLF line ends, as SMTP and SES expect
-    ses = boto3.client("ses")
+    ses = aws.client("ses")
     for attempt in range(2):
         try:
             answer = ses.send_raw_email(Source=email.sender, Destinations=[email.to], RawMessage={"Data": raw})

@@ -30,9 +30,7 @@ from enum import StrEnum
 from html.parser import HTMLParser
 from typing import Any, cast
 
-import boto3
-
-from chalicelib import tokens
+from chalicelib import aws, tokens
 from chalicelib.logs import logger
 from chalicelib.messages import replytoken, uploads
 from chalicelib.messages.threads import TEXT_LIMIT, record_customer_message
@@ -172,7 +170,7 @@ def _images(message: EmailMessage) -> list[tuple[str, bytes]]:
 def handle_object(bucket: str, key: str, now: datetime) -> Result:
     if not key.startswith(MAIL_PREFIX):
         return Result(Outcome.IGNORED, key=key)  # our own quarantine copies, or anything else in the bucket
-    s3 = boto3.client("s3")
+    s3 = aws.client("s3")
     stored = s3.get_object(Bucket=bucket, Key=key)
     if int(stored.get("ContentLength", 0)) > MAX_RAW_BYTES:
         return quarantine(s3, bucket, key, "too_large")

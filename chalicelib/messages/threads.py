@@ -21,13 +21,13 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
 
 from chalicelib import clock, tokens
-from chalicelib.binding.transaction import NamedTransaction
 from chalicelib.errors import InvalidRequest, NotFound
 from chalicelib.inbox import conversations
 from chalicelib.messages import uploads
 from chalicelib.models.binding import OrderModel
 from chalicelib.models.inbox import ConversationModel, DeliveryModel, InboxSummaryModel, MessageModel
 from chalicelib.models.members import MemberModel
+from chalicelib.models.transactions import NamedTransaction
 from chalicelib.pagination import decode_cursor, encode_cursor
 
 SHOP = "shop"

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-import boto3
 from botocore.exceptions import ClientError
 
-from chalicelib import tokens
+from chalicelib import aws, tokens
 from chalicelib.config import settings
 from chalicelib.errors import InvalidRequest
 from chalicelib.validation import Field
@@ -79,7 +78,7 @@ def object_key(store_id: str, image_id: str) -> str:
 def new_upload(store_id: str, content_type: str, size: int) -> dict[str, Any]:
     """A presigned POST for one image of exactly this type and at most ``size`` bytes."""
     image_id = tokens.new_id("img")
-    post = boto3.client("s3").generate_presigned_post(
+    post = aws.client("s3").generate_presigned_post(
         Bucket=settings().reports_bucket, Key=object_key(store_id, image_id),
         Fields={"Content-Type": content_type},
         Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, size]],
@@ -100,7 +99,7 @@ class Image:
 
 def checked_images(store_id: str, image_ids: list[str]) -> list[Image]:
     """Each uploaded image, checked again (exists, allowed type, size, magic number); else 400 naming ``image_ids``."""
-    s3 = boto3.client("s3")
+    s3 = aws.client("s3")
     bucket = settings().reports_bucket
     images = []
     for image_id in image_ids:
@@ -123,11 +122,11 @@ def checked_images(store_id: str, image_ids: list[str]) -> list[Image]:
 
 def image_url(store_id: str, image_id: str) -> str:
     """A short-lived GET URL for one stored image."""
-    return str(boto3.client("s3").generate_presigned_url(
+    return str(aws.client("s3").generate_presigned_url(
         "get_object", Params={"Bucket": settings().reports_bucket, "Key": object_key(store_id, image_id)},
         ExpiresIn=int(VIEW_TTL.total_seconds())))
 
 
 def image_bytes(store_id: str, image_id: str) -> bytes:
-    body = boto3.client("s3").get_object(Bucket=settings().reports_bucket, Key=object_key(store_id, image_id))["Body"]
+    body = aws.client("s3").get_object(Bucket=settings().reports_bucket, Key=object_key(store_id, image_id))["Body"]
     return bytes(body.read())

@@ -17,9 +17,8 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
-from pynamodb.models import Model
 
-from chalicelib.models.base import meta
+from chalicelib.models.base import StageModel, meta
 
 
 class RecentIndex(GlobalSecondaryIndex["ConversationModel"]):
@@ -83,7 +82,7 @@ class LastMessage(MapAttribute[str, str]):
     direction = UnicodeAttribute()
 
 
-class ConversationModel(Model):
+class ConversationModel(StageModel):
     Meta = meta("conversations")
 
     store_id = UnicodeAttribute(hash_key=True)
@@ -119,7 +118,7 @@ class ConversationModel(Model):
     by_order = OrderIndex()
 
 
-class MessageModel(Model):
+class MessageModel(StageModel):
     """Messages of one conversation, oldest first by ``<at, microseconds>#<message_id>``."""
 
     Meta = meta("messages")
@@ -141,7 +140,7 @@ class MessageModel(Model):
     rfc_message_id = UnicodeAttribute(null=True)  # the Message-ID header: ours outbound, the sender's inbound
 
 
-class DeliveryModel(Model):
+class DeliveryModel(StageModel):
     """One item per provider message id seen (inbound, and outbound for Meta echoes): the dedup key."""
 
     Meta = meta("channel_deliveries")
@@ -153,7 +152,7 @@ class DeliveryModel(Model):
     expires_at = TTLAttribute()
 
 
-class InboxSummaryModel(Model):
+class InboxSummaryModel(StageModel):
     """Per-store counters kept in the same transactions as the conversations they sum."""
 
     Meta = meta("inbox_summary")
@@ -162,7 +161,7 @@ class InboxSummaryModel(Model):
     total_unread = NumberAttribute(default=0)
 
 
-class BlacklistModel(Model):
+class BlacklistModel(StageModel):
     Meta = meta("blacklist")
 
     store_id = UnicodeAttribute(hash_key=True)
@@ -170,7 +169,7 @@ class BlacklistModel(Model):
     added_at = UTCDateTimeAttribute()
 
 
-class AutoReplyRuleModel(Model):
+class AutoReplyRuleModel(StageModel):
     Meta = meta("auto_reply_rules")
 
     store_id = UnicodeAttribute(hash_key=True)
