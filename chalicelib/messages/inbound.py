@@ -3,7 +3,8 @@
 Each object is appended to its conversation only when all of these hold, else it is moved to
 ``inbound/quarantine/<reason>/`` and nothing is appended:
 
-1. SES's verdicts: no ``X-SES-Spam-Verdict`` / ``X-SES-Virus-Verdict`` says ``FAIL`` (``spam``, ``virus``);
+1. not an automatic answer (``Auto-Submitted`` other than ``no``: ``auto_submitted``), and SES's verdicts:
+   no ``X-SES-Spam-Verdict`` / ``X-SES-Virus-Verdict`` says ``FAIL`` (``spam``, ``virus``);
 2. a ``To``/``Cc`` address is ``reply+<token>@<inbound domain>`` whose MAC checks (``bad_token``): the
    token names store and conversation, an unsigned or altered one names nothing;
 3. the conversation exists (``unknown_conversation``) and the ``From`` address is its customer's
@@ -73,6 +74,8 @@ class Examined:
 
 def examine(raw: bytes) -> Examined:
     message = BytesParser(policy=default).parsebytes(raw)
+    if str(message.get("Auto-Submitted", "no")).strip().lower() != "no":
+        return Examined(reason="auto_submitted")  # out-of-office and bounces (RFC 3834): no mail loops
     for header, reason in VERDICT_HEADERS.items():
         # SES prepends its own; a sender's forged "PASS" below it changes nothing: any FAIL refuses.
         if any(str(value).strip().upper() == "FAIL" for value in message.get_all(header, [])):

@@ -56,7 +56,7 @@ def compose(store: StoreModel, conversation: ConversationModel, text: str,
     assert store.shop_email and conversation.customer_email
     link = reply_link(store, conversation)
     about = f"your order {conversation.order_id}" if conversation.channel == ORDER else "your message"
-    subject = f"{store.name}: a reply about {about}"
+    subject = " ".join(f"{store.name}: a reply about {about}".split())  # one header line, whatever the order id holds
     footer = "Reply to this e-mail to answer" + (f", or open {link}" if link else "") + "."
     body_html = "<br>".join(html.escape(line) for line in text.splitlines())
     button = (f'<p><a href="{html.escape(link)}" style="display:inline-block;padding:10px 18px;background:#1a73e8;'

@@ -108,6 +108,12 @@ def test_examine__forged_pass_below_ses_fail__spam() -> None:
     assert inbound.examine(raw).reason == "spam"
 
 
+def test_examine__out_of_office_answer__auto_submitted() -> None:
+    address = replytoken.reply_address(STORE, CONVERSATION)
+    raw = customer_reply(sender="amy@example.com", reply_to=address, headers={"Auto-Submitted": "auto-replied"})
+    assert inbound.examine(raw).reason == "auto_submitted"
+
+
 def test_examine__good_reply__target_sender_and_text() -> None:
     address = replytoken.reply_address(STORE, CONVERSATION)
     examined = inbound.examine(customer_reply(sender="Amy@Example.com", reply_to=address, text="See you then"))
@@ -134,3 +140,19 @@ def test_inbound_prefix_is_the_one_the_template_declares() -> None:
     notification = resources["ReportsBucket"]["Properties"]["NotificationConfiguration"]["LambdaConfigurations"][0]
     assert notification["Function"] == {"Fn::GetAtt": [template.INBOUND_FUNCTION, "Arn"]}
     assert template.INBOUND_FUNCTION in template.function_ids()
+
+
+def test_compose__order_id_with_a_line_break__one_subject_line_and_escaped_html() -> None:
+    from chalicelib.messages.replies import compose
+    from chalicelib.models.inbox import ConversationModel
+    from chalicelib.models.stores import StoreModel
+
+    store = StoreModel(STORE, name="Tea <House>", shop_email="shop@example.com", storefront_url="https://shop.example")
+    conversation = ConversationModel(STORE, CONVERSATION, channel="order", order_id="A1\r\nBcc: x@evil.example",
+                                     customer_email="amy@example.com")
+    email = compose(store, conversation, "<script>alert(1)</script>", [])
+    message = build_message(email, NOW)
+    assert "\n" not in email.subject and message["Bcc"] is None
+    assert "<script>" not in (email.html or "") and "&lt;script&gt;" in (email.html or "")
+    assert "https://shop.example/account/orders/A1%0D%0ABcc%3A%20x%40evil.example" in (email.html or "")
+    assert email.reply_to == replytoken.reply_address(STORE, CONVERSATION)
