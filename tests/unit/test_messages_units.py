@@ -156,3 +156,14 @@ def test_compose__order_id_with_a_line_break__one_subject_line_and_escaped_html(
     assert "<script>" not in (email.html or "") and "&lt;script&gt;" in (email.html or "")
     assert "https://shop.example/account/orders/A1%0D%0ABcc%3A%20x%40evil.example" in (email.html or "")
     assert email.reply_to == replytoken.reply_address(STORE, CONVERSATION)
+
+
+def test_image_ids__more_than_ten__refused_naming_the_field_never_dropped() -> None:
+    from chalicelib.errors import InvalidRequest
+    from chalicelib.messages.uploads import check_image_ids
+
+    ids = [f"img_{n:016x}" for n in range(11)]
+    with pytest.raises(InvalidRequest) as refused:
+        check_image_ids(ids)
+    assert refused.value.extra == {"field": "image_ids"}
+    assert check_image_ids(ids[:10]) == ids[:10]
