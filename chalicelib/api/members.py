@@ -40,7 +40,8 @@ def register_visitor(call: Call) -> Body:
         from chalicelib.messages import threads
 
         # The visitor's address comes with the conversation when the merchant does not type one.
-        email = email or threads.visitor_email(call.store_id, conversation_id)
+        conversation_email = threads.visitor_email(call.store_id, conversation_id)  # 404 / 400 before creating
+        email = email or conversation_email
     phone = None
     if body.get("phone") is not None:
         from chalicelib.sms.phones import parse_phone

@@ -283,3 +283,28 @@ def test_message_image__never_uploaded__400(client: Any, shop: Any) -> None:
     status, answer = json_call(client, "POST", "/storefront/shop-messages", shop.storefront(),
                                {"email": "guest@example.com", "text": "look", "image_ids": ["img_00000000000000aa"]})
     assert status == 400 and answer["error"]["field"] == "image_ids"
+
+
+def test_register_visitor_with_another_address__both_visitor_conversations_attached(client: Any, shop: Any) -> None:
+    # GIVEN a visitor who wrote from two addresses
+    _, home = _guest_message(client, shop, "lee@example.com")
+    _, work = _guest_message(client, shop, "Lee.Work@example.com")
+    # WHEN the merchant registers them from the first conversation with the second address
+    status, member = json_call(client, "POST", "/admin/members", shop.admin(),
+                               {"name": "Lee", "email": "lee.work@example.com",
+                                "conversation_id": home["conversation_id"]})
+    assert status == 201
+    # THEN both conversations show the member
+    by_id = {i["conversation_id"]: i["customer"] for i in _list(client, shop, "?channel=shop")["items"]}
+    assert by_id[home["conversation_id"]]["member_id"] == member["member_id"]
+    assert by_id[work["conversation_id"]]["member_id"] == member["member_id"]
+    assert sorted(member["conversation_ids"]) == sorted([home["conversation_id"], work["conversation_id"]])
+
+
+def test_register_from_a_social_conversation__400_naming_conversation_id(client: Any, shop: Any, creds: Any) -> None:
+    from tests.support_binding import start_conversation
+
+    conversation_id = start_conversation(client, shop, creds, "line")[0]
+    status, answer = json_call(client, "POST", "/admin/members", shop.admin(),
+                               {"name": "Lee", "email": "lee@example.com", "conversation_id": conversation_id})
+    assert status == 400 and answer["error"]["field"] == "conversation_id"
