@@ -71,8 +71,7 @@ def read_shop_messages(call: Call) -> Body:
 def write_order_message(call: Call, order_id: str) -> Body:
     body = call.body({"member_id": MEMBER_ID, "text": TEXT, "image_ids": uploads.IMAGE_IDS})
     text, image_ids = _text_or_images(body)
-    threads.members_order(call.store_id, order_id, body["member_id"])
-    customer = threads.member_customer(call.store_id, body["member_id"])
+    customer = threads.order_customer(call.store_id, order_id, body["member_id"])
     images = uploads.checked_images(call.store_id, image_ids)
     conversation_id = threads.order_conversation_id(order_id)
     message = threads.record_customer_message(call.store_id, conversation_id, channel=threads.ORDER, text=text,

@@ -27,7 +27,7 @@ from chalicelib.messages import uploads
 from chalicelib.models.binding import OrderModel
 from chalicelib.models.inbox import ConversationModel, DeliveryModel, InboxSummaryModel, MessageModel
 from chalicelib.models.members import MemberModel
-from chalicelib.models.transactions import NamedTransaction
+from chalicelib.models.transactions import NamedGet, NamedTransaction
 from chalicelib.pagination import decode_cursor, encode_cursor
 
 SHOP = "shop"
@@ -81,6 +81,19 @@ def members_order(store_id: str, order_id: str, member_id: str) -> OrderModel:
     if order is None or order.member_id != member_id:
         raise NotFound(f"order {order_id} not found for member {member_id}")
     return order
+
+
+def order_customer(store_id: str, order_id: str, member_id: str) -> Customer:
+    """The member as the customer of their order's conversation: order and member in one read; 404 unless
+    the order is this member's (the same answer whether the order exists or not)."""
+    read = NamedGet()
+    with read:
+        read.get("order", OrderModel, store_id, order_id)
+        read.get("member", MemberModel, store_id, member_id)
+    order, member = read.found("order", OrderModel), read.found("member", MemberModel)
+    if order is None or member is None or order.member_id != member_id:
+        raise NotFound(f"order {order_id} not found for member {member_id}")
+    return Customer(member.member_id, member.email.lower() if member.email else None, member.name)
 
 
 # --- writing ---------------------------------------------------------------------------------------
