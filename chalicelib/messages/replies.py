@@ -86,7 +86,7 @@ def reply(store_id: str, conversation: ConversationModel, text: str, image_ids: 
     try:
         sent = send(compose(store, conversation, text,
                             [(image, uploads.image_bytes(store_id, image.image_id)) for image in images]), now)
-    except EmailNotSent:
+    except (EmailNotSent, ValueError):  # ValueError: an address the builder refuses (never a half-built mail)
         logger.warning("reply not e-mailed", extra={"conversation_id": conversation.conversation_id})
         return Reply(stored, emailed=False)
     stored.update(actions=[MessageModel.email_message_id.set(sent.ses_message_id),
