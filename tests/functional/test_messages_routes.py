@@ -308,3 +308,17 @@ def test_register_from_a_social_conversation__400_naming_conversation_id(client:
     status, answer = json_call(client, "POST", "/admin/members", shop.admin(),
                                {"name": "Lee", "email": "lee@example.com", "conversation_id": conversation_id})
     assert status == 400 and answer["error"]["field"] == "conversation_id"
+
+
+def test_reply_to_member_without_email__stored_not_emailed(client: Any, shop: Any) -> None:
+    from chalicelib.members.core import create_member
+
+    member_id = create_member(shop.store_id, "Phone Only", phone="+886912000777").member_id
+    _, created = json_call(client, "POST", "/storefront/shop-messages", shop.storefront(),
+                           {"member_id": member_id, "text": "hello"})
+    status, answer = json_call(client, "POST", f"/admin/conversations/{created['conversation_id']}/messages",
+                               shop.admin(), {"text": "Hi! See your member area."})
+    assert status == 201 and answer["emailed"] is False
+    assert _emails() == []
+    _, thread = json_call(client, "GET", f"/storefront/shop-messages?member_id={member_id}", shop.storefront())
+    assert [m["direction"] for m in thread["items"]] == ["inbound", "outbound"]
