@@ -4,7 +4,8 @@ Each object is appended to its conversation only when all of these hold, else it
 ``inbound/quarantine/<reason>/`` and nothing is appended:
 
 1. not an automatic answer (``Auto-Submitted`` other than ``no``: ``auto_submitted``), and SES's verdicts:
-   no ``X-SES-Spam-Verdict`` / ``X-SES-Virus-Verdict`` says ``FAIL`` (``spam``, ``virus``);
+   no ``X-SES-Spam-Verdict`` / ``X-SES-Virus-Verdict`` says ``FAIL`` (``spam``, ``virus``), and SES's
+   ``Authentication-Results`` does not say ``dmarc=fail`` (``dmarc_fail``: a forged ``From``);
 2. a ``To``/``Cc`` address is ``reply+<token>@<inbound domain>`` whose MAC checks (``bad_token``): the
    token names store and conversation, an unsigned or altered one names nothing;
 3. the conversation exists (``unknown_conversation``) and the ``From`` address is its customer's
@@ -41,6 +42,7 @@ MAIL_PREFIX = "inbound/mail/"
 QUARANTINE_PREFIX = "inbound/quarantine/"
 MAX_RAW_BYTES = 40 * 1024 * 1024  # SES's own limit for received mail
 VERDICT_HEADERS = {"X-SES-Spam-Verdict": "spam", "X-SES-Virus-Verdict": "virus"}
+_DMARC_FAIL = re.compile(r"\bdmarc=fail\b", re.IGNORECASE)
 
 
 class Outcome(StrEnum):
@@ -80,6 +82,9 @@ def examine(raw: bytes) -> Examined:
         # SES prepends its own; a sender's forged "PASS" below it changes nothing: any FAIL refuses.
         if any(str(value).strip().upper() == "FAIL" for value in message.get_all(header, [])):
             return Examined(reason=reason)
+    if any(_DMARC_FAIL.search(str(value)) for value in message.get_all("Authentication-Results", [])
+           if str(value).strip().lower().startswith("amazonses.com")):
+        return Examined(reason="dmarc_fail")  # SES says the From domain did not authenticate it: spoofed
     recipients = [address for _, address in getaddresses([str(v) for v in message.get_all("To", []) +
                                                           message.get_all("Cc", [])])]
     target = next((t for t in map(replytoken.parse_reply_address, recipients) if t is not None), None)

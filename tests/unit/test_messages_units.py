@@ -108,6 +108,14 @@ def test_examine__forged_pass_below_ses_fail__spam() -> None:
     assert inbound.examine(raw).reason == "spam"
 
 
+def test_examine__ses_says_dmarc_failed__refused_as_spoofed() -> None:
+    address = replytoken.reply_address(STORE, CONVERSATION)
+    raw = customer_reply(sender="amy@example.com", reply_to=address, headers={
+        "Authentication-Results": "amazonses.com; spf=fail (spfCheck: domain of example.com does not designate "
+                                  "203.0.113.9 as permitted sender); dkim=none; dmarc=fail header.from=example.com"})
+    assert inbound.examine(raw).reason == "dmarc_fail"
+
+
 def test_examine__out_of_office_answer__auto_submitted() -> None:
     address = replytoken.reply_address(STORE, CONVERSATION)
     raw = customer_reply(sender="amy@example.com", reply_to=address, headers={"Auto-Submitted": "auto-replied"})
