@@ -179,7 +179,11 @@ def handle_object(bucket: str, key: str, now: datetime) -> Result:
     if not key.startswith(MAIL_PREFIX):
         return Result(Outcome.IGNORED, key=key)  # our own quarantine copies, or anything else in the bucket
     s3 = aws.client("s3")
-    stored = s3.get_object(Bucket=bucket, Key=key)
+    try:
+        stored = s3.get_object(Bucket=bucket, Key=key)
+    except s3.exceptions.NoSuchKey:
+        # S3 delivers events at least once: a repeat for a mail already quarantined (moved) is done.
+        return Result(Outcome.IGNORED, key=key)
     if int(stored.get("ContentLength", 0)) > MAX_RAW_BYTES:
         return quarantine(s3, bucket, key, "too_large")
     examined = examine(stored["Body"].read())

@@ -322,3 +322,15 @@ def test_reply_to_member_without_email__stored_not_emailed(client: Any, shop: An
     assert _emails() == []
     _, thread = json_call(client, "GET", f"/storefront/shop-messages?member_id={member_id}", shop.storefront())
     assert [m["direction"] for m in thread["items"]] == ["inbound", "outbound"]
+
+
+def test_inbound_event_repeated_after_quarantine__ignored_not_an_error(client: Any, shop: Any) -> None:
+    from app import app
+
+    _, reply_to = _replied(client, shop)
+    _, answer = post_inbound(client, customer_reply(sender="attacker@example.net", reply_to=reply_to))
+    assert answer["outcome"] == "quarantined"
+    # S3 delivers the same ObjectCreated event again (at-least-once)
+    event = {"Records": [{"s3": {"bucket": {"name": "memberlink-local-reports"}, "object": {"key": answer["key"]}}}]}
+    function = next(f for f in app.pure_lambda_functions if f.name == "inbound_email")
+    assert function.func(event, {}) == {"outcomes": ["ignored"]}
