@@ -12,7 +12,7 @@ from chalice.app import Blueprint
 
 from chalicelib import clock
 from chalicelib.api.http import ADMIN, STOREFRONT, Body, Call, endpoint
-from chalicelib.errors import ApiError, InvalidRequest
+from chalicelib.errors import InvalidRequest
 from chalicelib.inbox import conversations
 from chalicelib.members.core import MAX_EMAIL_LENGTH, check_email
 from chalicelib.messages import threads, uploads
@@ -123,9 +123,5 @@ def answer(call: Call, conversation: ConversationModel) -> dict[str, Any]:
     from chalicelib.messages import replies  # the MIME machinery is loaded by the requests that send mail
 
     text, image_ids = _text_or_images(call.body(REPLY_FIELDS))
-    try:
-        sent = replies.reply(call.store_id, conversation, text, image_ids, clock.now())
-    except replies.ShopEmailNotSet:
-        raise ApiError("the store has no shop_email to answer from: set it with PUT /admin/settings",
-                       code="shop_email_not_set", status=422) from None
+    sent = replies.reply(call.store_id, conversation, text, image_ids, clock.now())
     return {**conversations.message_view(sent.message), "emailed": sent.emailed}

@@ -74,7 +74,7 @@ def _load(store_id: str, conversation_id: str) -> _Context:
         raise NotFound("conversation not found") from None
     if conversation.social_user_key is None:
         reason = eligibility.NOT_A_SOCIAL_CONVERSATION
-        raise ApiError(REFUSALS[reason], code=reason, status=422)
+        raise InvitationRefused(REFUSALS[reason], code=reason)
     try:
         store = store_future.get()
     except StoreModel.DoesNotExist:

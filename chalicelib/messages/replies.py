@@ -20,6 +20,7 @@ from urllib.parse import quote
 from chalicelib import stores
 from chalicelib.email import Attachment, EmailNotSent, OutboundEmail, send
 from chalicelib.email.sender import message_domain
+from chalicelib.errors import ApiError
 from chalicelib.inbox import conversations
 from chalicelib.logs import logger
 from chalicelib.messages import replytoken, uploads
@@ -28,8 +29,10 @@ from chalicelib.models.inbox import ConversationModel, MessageModel
 from chalicelib.models.stores import StoreModel
 
 
-class ShopEmailNotSet(Exception):
-    """The store has no ``shop_email`` to send the answer from."""
+class ShopEmailNotSet(ApiError):
+    """The store has no ``shop_email`` to send the answer from (422 in api/http.py's STATUS)."""
+
+    code = "shop_email_not_set"
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,7 @@ def compose(store: StoreModel, conversation: ConversationModel, text: str,
 def reply(store_id: str, conversation: ConversationModel, text: str, image_ids: list[str], now: datetime) -> Reply:
     store = stores.get_store(store_id)
     if not store.shop_email:
-        raise ShopEmailNotSet()
+        raise ShopEmailNotSet("the store has no shop_email to answer from: set it with PUT /admin/settings")
     images = uploads.checked_images(store_id, image_ids)
     stored = conversations.record_outbound(
         store_id, conversation.conversation_id, channel=conversation.channel, kind="reply", text=text,
