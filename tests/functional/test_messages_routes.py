@@ -334,3 +334,10 @@ def test_inbound_event_repeated_after_quarantine__ignored_not_an_error(client: A
     event = {"Records": [{"s3": {"bucket": {"name": "memberlink-local-reports"}, "object": {"key": answer["key"]}}}]}
     function = next(f for f in app.pure_lambda_functions if f.name == "inbound_email")
     assert function.func(event, {}) == {"outcomes": ["ignored"]}
+
+
+def test_binding_invitation_on_a_shop_conversation__422_not_a_social_conversation(client: Any, shop: Any) -> None:
+    _, created = _guest_message(client, shop)
+    status, answer = json_call(client, "POST", f"/admin/conversations/{created['conversation_id']}/binding-invitation",
+                               shop.admin())
+    assert status == 422 and answer["error"]["code"] == "not_a_social_conversation"
