@@ -396,6 +396,29 @@ def test_a_new_staff_member_signs_in_by_scanning_the_admins_qr_code(page, stack,
         phone.close()
 
 
+def test_a_guests_shop_message_is_answered_with_a_merchant_only_note(page, stack):
+    status, sent = stack.call("POST", "/storefront/shop-messages", stack.info["storefront_key"], {
+        "email": f"{uid('guest')}@example.com", "name": "Guest Huang", "text": "Is gift wrapping free?"})
+    assert status == 201, sent
+    cid = sent["conversation_id"]
+    open_console(page, stack)
+    link = conversation_link(page, cid)
+    expect(link).to_contain_text("Guest Huang")
+    expect(link.get_by_text("Shop message")).to_be_attached()
+    link.click()
+    expect(page.get_by_text("Replies are e-mailed to the customer")).to_be_visible()
+    profile = page.get_by_role("complementary", name="Customer profile")
+    expect(profile.get_by_role("heading", name="Register as member")).to_be_visible()
+    expect(profile.get_by_role("button", name="Send invitation to bind membership")).to_have_count(0)
+    page.get_by_label("Note (only you see it)").check()
+    page.get_by_label("Reply").fill("Offered free wrapping; follow up on Friday.")
+    page.get_by_role("button", name="Add note").click()
+    note = page.get_by_role("log", name="Messages").locator(".msg.note")
+    expect(note).to_contain_text("follow up on Friday")
+    _, stored = stack.call("GET", f"/admin/conversations/{cid}/messages", stack.info["admin_key"])
+    assert [m["direction"] for m in stored["items"] if "Friday" in (m["text"] or "")] == ["note"]
+
+
 # --- acceptance 3 (moves the stack's clock: last) -------------------------------------------------------
 
 def test_3_past_24_hours_the_invitation_is_disabled_with_the_reason(page, stack):
