@@ -26,7 +26,7 @@ def overview(store_id: str, now: datetime) -> dict[str, Any]:
     """``GET /admin/lifecycle``: counts as of the last daily run (counted live before the first one)."""
     run = last_run(store_id)
     if run is not None:
-        stored = run.counts.as_dict() if run.counts else {}
+        stored = run.counts.as_dict() if run.counts else {}  # type: ignore[no-untyped-call]
         counts = {stage: int(stored.get(stage, 0)) for stage in STAGES}
         as_of, day = run.as_of or run.started_at, run.day
     else:
