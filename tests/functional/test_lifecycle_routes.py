@@ -102,7 +102,7 @@ def test_a_paid_order_moves_the_member_with_one_extra_write_and_history_once(cli
     with aws_calls() as seen:
         assert call(client, "POST", "/storefront/orders", store.storefront(), body)[0] == 200
         order(client, store, amy, "o-2")
-    assert writes(seen) == 1  # only o-2's own transaction: the stage did not change
+    assert writes(seen) == 2  # the repeat's refused transaction and o-2's own: no lifecycle write
     # THEN the history has the one change, with its reason and parameters version
     status, page = call(client, "GET", f"/admin/members/{amy}/lifecycle-history", store.admin())
     assert status == 200 and page["next_cursor"] is None
