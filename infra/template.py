@@ -97,7 +97,12 @@ def function_ids() -> list[str]:
 
     schedules = sorted(to_cfn_resource_name(source.name) for source in app.event_sources
                        if isinstance(source, ScheduledEventConfig))
-    return ["APIHandler", *schedules]
+    invoked = sorted(to_cfn_resource_name(function.name) for function in app.pure_lambda_functions)
+    return ["APIHandler", *schedules, *invoked]
+
+
+# The lifecycle run hands what does not fit one invocation to this function (chalicelib/lifecycle/handoff.py).
+LIFECYCLE_CONTINUE = "lifecycle_continue"
 
 
 def resources(stage: str) -> dict[str, Any]:
@@ -123,7 +128,9 @@ def resources(stage: str) -> dict[str, Any]:
     }
     for function_id in function_ids():
         template["Resources"][function_id] = {"Properties": {"Environment": {"Variables": {
-            "REPORTS_BUCKET": reports_bucket_name(stage)}}}}
+            "REPORTS_BUCKET": reports_bucket_name(stage),
+            # Chalice's own name for the function (a Ref would make that function depend on itself).
+            "LIFECYCLE_CONTINUE_FUNCTION": f"{APP_NAME}-{stage}-{LIFECYCLE_CONTINUE}"}}}}
     template["Outputs"] = {"ReportsBucketName": {"Value": {"Ref": "ReportsBucket"}}}
     return template
 
@@ -154,6 +161,8 @@ def policy(stage: str) -> dict[str, Any]:
             # SMS to a phone number has no resource ARN to name; only Publish is allowed.
             {"Sid": "Sms", "Effect": "Allow", "Action": ["sns:Publish"], "Resource": "*"},
             {"Sid": "Email", "Effect": "Allow", "Action": ["ses:SendEmail"], "Resource": "*"},
+            {"Sid": "LifecycleHandOff", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
+             "Resource": f"arn:*:lambda:*:*:function:{APP_NAME}-{stage}-{LIFECYCLE_CONTINUE}"},
         ],
     }
 
