@@ -56,7 +56,11 @@ from chalicelib.reports import csvfile
 HEADER = ("Stage", "Members", "Entered", "Left")
 BUDGET_SECONDS = 12 * 60  # of a Lambda's 15 minutes: time left to write the CSV and hand over
 STALE_CLAIM = timedelta(hours=1)  # a run claimed this long ago and not done has died: claim it again
-WRITERS = 8  # concurrent stage writes (TransactWrite round trips dominate when many members change)
+WRITERS = 8  # concurrent stage writes on AWS (TransactWrite round trips dominate when many members change)
+
+
+def writer_count() -> int:
+    return 1 if settings().is_local else WRITERS  # moto's transactions are not thread-safe
 MAX_KEY = "\uffff"
 
 
@@ -157,7 +161,7 @@ def run_members(state: RunState, tallies: dict[str, Tally], now: datetime, deadl
     tz, today, params = ZoneInfo(state.timezone), state.as_of_date, state.params
     counts = Counter(state.counts)
     finished = True
-    with ThreadPoolExecutor(max_workers=WRITERS) as writers:
+    with ThreadPoolExecutor(max_workers=writer_count()) as writers:
         pending = []
         for member in _members(state.store_id, state.after_member):
             if time.monotonic() > deadline:
