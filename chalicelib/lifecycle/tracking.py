@@ -14,10 +14,10 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib import clock
-from chalicelib.binding.transaction import NamedTransaction
 from chalicelib.lifecycle.stages import Verdict
 from chalicelib.models.lifecycle import LifecycleHistoryModel
 from chalicelib.models.members import MemberModel
+from chalicelib.models.transactions import NamedTransaction
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
-from pynamodb.models import Model
 
-from chalicelib.models.base import meta
+from chalicelib.models.base import StageModel, meta
 
 
-class LifecycleParametersModel(Model):
+class LifecycleParametersModel(StageModel):
     """One version of a store's parameters; a new item for every change, never updated in place."""
 
     Meta = meta("lifecycle_parameters")
@@ -41,7 +40,7 @@ class HistoryDayIndex(GlobalSecondaryIndex["LifecycleHistoryModel"]):
     at_key = UnicodeAttribute(range_key=True)
 
 
-class LifecycleHistoryModel(Model):
+class LifecycleHistoryModel(StageModel):
     """One change of one member's stage, written only when the stage changes."""
 
     Meta = meta("lifecycle_history")
@@ -61,7 +60,7 @@ class LifecycleHistoryModel(Model):
     by_day = HistoryDayIndex()
 
 
-class LifecycleRunModel(Model):
+class LifecycleRunModel(StageModel):
     """The daily run of one store for one ended local day: claimed, then done with its counts."""
 
     Meta = meta("lifecycle_runs")

@@ -16,9 +16,8 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
-from pynamodb.models import Model
 
-from chalicelib.models.base import meta
+from chalicelib.models.base import StageModel, meta
 
 
 class NameIndex(GlobalSecondaryIndex["MemberModel"]):
@@ -71,7 +70,7 @@ class SocialAccount(MapAttribute[str, str]):
     bound_at = UTCDateTimeAttribute()
 
 
-class MemberModel(Model):
+class MemberModel(StageModel):
     Meta = meta("members")
 
     store_id = UnicodeAttribute(hash_key=True)
@@ -109,7 +108,7 @@ class MemberModel(Model):
     by_stage = StageIndex()
 
 
-class MemberIdentityModel(Model):
+class MemberIdentityModel(StageModel):
     """``phone#+886912345678``, ``email#amy@example.com`` or ``social#line:U4af...`` -> one member."""
 
     Meta = meta("member_identities")
