@@ -18,7 +18,7 @@ def hand_off(event: dict[str, Any]) -> None:
 
         continue_run(event, clock.now(), hand_off)  # the sandbox has no Lambda service: the same function, now
         return
-    import boto3
+    from chalicelib import aws
 
-    boto3.client("lambda").invoke(FunctionName=os.environ[CONTINUE_FUNCTION_ENV], InvocationType="Event",
+    aws.client("lambda").invoke(FunctionName=os.environ[CONTINUE_FUNCTION_ENV], InvocationType="Event",
                                   Payload=json.dumps(event).encode())
