@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import clock
 from chalicelib.binding.orders import counts
 from chalicelib.lifecycle import parameters
-from chalicelib.lifecycle.stages import CountedOrder, Verdict, classify
+from chalicelib.lifecycle.stages import CountedOrder, classify
 from chalicelib.lifecycle.tracking import Change, move
 from chalicelib.logs import logger
 from chalicelib.models.binding import OrderModel
@@ -34,13 +35,17 @@ def member_orders(store_id: str, member_id: str) -> list[OrderModel]:
     return list(OrderModel.by_member.query(f"{store_id}#{member_id}"))
 
 
-def verdict_now(store_id: str, member: MemberModel, now: datetime) -> tuple[Verdict, int]:
-    """The member's stage at ``now`` from their orders and the store's current parameters (no write)."""
+def live_view(store_id: str, member: MemberModel, now: datetime) -> dict[str, Any]:
+    """The profile's ``lifecycle`` for a member no order change or daily run has staged yet (nothing written).
+
+    Such a member has no counted order that was processed, so the stage has held since they were created.
+    """
     store = StoreModel.get(store_id, attributes_to_get=["timezone"])
     params = parameters.current(store_id).effective()
     verdict = classify(counted_orders(member_orders(store_id, member.member_id)), member.created_at, params, now,
                        store.timezone)
-    return verdict, params.version
+    return {"stage": verdict.stage, "since": clock.isoformat(member.created_at), "reason": verdict.reason,
+            "parameters_version": params.version}
 
 
 def recompute_member(store_id: str, member_id: str, now: datetime) -> Change | None:

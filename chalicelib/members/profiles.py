@@ -13,6 +13,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import clock
 from chalicelib.errors import InvalidRequest
+from chalicelib.lifecycle.incremental import live_view
 from chalicelib.lifecycle.tracking import lifecycle_view
 from chalicelib.members.core import PHONE_VERIFIED_LABELS, create_member, get_member, member_view
 from chalicelib.members.notes import member_notes
@@ -61,7 +62,7 @@ def member_profile(store_id: str, member_id: str) -> dict[str, Any]:
         "tags": sorted(member.tags or []),
         "notes": member_notes(store_id, member_id),
         "orders": member_orders(store_id, member_id),
-        "lifecycle": lifecycle_view(member),
+        "lifecycle": lifecycle_view(member) or live_view(store_id, member, clock.now()),
         "updated_at": clock.isoformat(member.updated_at),
     }
 

@@ -23,6 +23,10 @@ from tests.support_lifecycle import (
 DAY = 86400
 
 
+def profile_created(client, store, member_id: str) -> str:
+    return str(call(client, "GET", f"/admin/members/{member_id}", store.admin())[1]["created_at"])
+
+
 def run_daily():
     from chalicelib.lifecycle.daily import run_scheduled
     from chalicelib.lifecycle.handoff import hand_off
@@ -125,7 +129,12 @@ def test_pending_orders_do_not_count_until_paid(client, store):
     amy = new_member(store.store_id)
     with aws_calls() as seen:
         order(client, store, amy, "o-1", status="pending")
-    assert writes(seen) == 1 and profile_stage(client, store, amy) is None
+    assert writes(seen) == 1
+    # the profile shows the stage the member has had since sign-up, computed on the spot (nothing stored yet)
+    created = profile_created(client, store, amy)
+    assert profile_stage(client, store, amy) == {"stage": "need_introduce", "since": created,
+                                                 "reason": "n=0; age=0<=30", "parameters_version": 0}
+    assert history(client, store, amy) == []
     set_status(client, store, "o-1", "paid")
     assert profile_stage(client, store, amy)["stage"] == "high_potential"
 
