@@ -32,7 +32,7 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -295,9 +295,3 @@ def continue_run(event: dict[str, Any], now: datetime, hand_off: Any) -> RunResu
     if not result.done:
         hand_off(result.state.to_event())
     return result
-
-
-def as_of_moment(day: str, timezone: str) -> datetime:
-    """Local midnight at the end of ``day``: the moment a run of that day speaks for."""
-    following = date.fromisoformat(day) + timedelta(days=1)
-    return datetime(following.year, following.month, following.day, tzinfo=ZoneInfo(timezone)).astimezone(UTC)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import statistics
 from array import array
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -57,6 +56,8 @@ class ParameterStats:
     def cycle_days(self) -> int:
         if self.repeat_members < MIN_REPEAT_MEMBERS or not self.gaps:
             return DEFAULT_CYCLE_DAYS
+        import statistics  # imports random and fractions: only the daily run needs it
+
         median = Decimal(str(statistics.median(self.gaps)))
         return min(MAX_CYCLE_DAYS, max(MIN_CYCLE_DAYS, round_half_up(median)))
 
