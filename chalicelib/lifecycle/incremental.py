@@ -35,15 +35,15 @@ def member_orders(store_id: str, member_id: str) -> list[OrderModel]:
     return list(OrderModel.by_member.query(f"{store_id}#{member_id}"))
 
 
-def live_view(store_id: str, member: MemberModel, now: datetime) -> dict[str, Any]:
+def live_view(store_id: str, member: MemberModel, orders: Iterable[OrderModel], now: datetime) -> dict[str, Any]:
     """The profile's ``lifecycle`` for a member no order change or daily run has staged yet (nothing written).
 
-    Such a member has no counted order that was processed, so the stage has held since they were created.
+    Such a member has no paid order that was processed, so the stage has held since they were created;
+    ``orders`` are the ones the profile already read.
     """
     store = StoreModel.get(store_id, attributes_to_get=["timezone"])
     params = parameters.current(store_id).effective()
-    verdict = classify(counted_orders(member_orders(store_id, member.member_id)), member.created_at, params, now,
-                       store.timezone)
+    verdict = classify(counted_orders(orders), member.created_at, params, now, store.timezone)
     return {"stage": verdict.stage, "since": clock.isoformat(member.created_at), "reason": verdict.reason,
             "parameters_version": params.version}
 
