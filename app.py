@@ -35,3 +35,14 @@ def compile_reports(event: object) -> dict[str, int]:
 
     summary = run_scheduled(clock.now())
     return {"stores": summary.stores, "compiled": len(summary.compiled), "failed": len(summary.failed)}
+
+
+# --- work off the request path (issue 11: password-reset delivery) ---
+
+
+@app.lambda_function(name="deferred")
+def deferred(event: dict[str, object], context: object) -> None:
+    """Invoked asynchronously by chalicelib.deferred.defer (InvocationType=Event)."""
+    from chalicelib import deferred as tasks
+
+    tasks.run(event)

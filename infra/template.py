@@ -97,7 +97,17 @@ def function_ids() -> list[str]:
 
     schedules = sorted(to_cfn_resource_name(source.name) for source in app.event_sources
                        if isinstance(source, ScheduledEventConfig))
-    return ["APIHandler", *schedules]
+    functions = sorted(to_cfn_resource_name(function.name) for function in app.pure_lambda_functions)
+    return ["APIHandler", *schedules, *functions]
+
+
+DEFERRED_FUNCTION = "deferred"  # app.py's @app.lambda_function run by chalicelib.deferred
+
+
+def _deferred_id() -> str:
+    from chalice.utils import to_cfn_resource_name
+
+    return str(to_cfn_resource_name(DEFERRED_FUNCTION))
 
 
 def resources(stage: str) -> dict[str, Any]:
@@ -124,6 +134,9 @@ def resources(stage: str) -> dict[str, Any]:
     for function_id in function_ids():
         template["Resources"][function_id] = {"Properties": {"Environment": {"Variables": {
             "REPORTS_BUCKET": reports_bucket_name(stage)}}}}
+    # The API hands password-reset deliveries to the deferred function (InvocationType=Event).
+    template["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]["DEFERRED_FUNCTION_NAME"] = {
+        "Ref": _deferred_id()}
     template["Outputs"] = {"ReportsBucketName": {"Value": {"Ref": "ReportsBucket"}}}
     return template
 
@@ -154,6 +167,8 @@ def policy(stage: str) -> dict[str, Any]:
             # SMS to a phone number has no resource ARN to name; only Publish is allowed.
             {"Sid": "Sms", "Effect": "Allow", "Action": ["sns:Publish"], "Resource": "*"},
             {"Sid": "Email", "Effect": "Allow", "Action": ["ses:SendEmail"], "Resource": "*"},
+            {"Sid": "Deferred", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
+             "Resource": f"arn:*:lambda:*:*:function:{APP_NAME}-{stage}-{DEFERRED_FUNCTION}"},
         ],
     }
 

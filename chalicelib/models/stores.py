@@ -39,6 +39,7 @@ class StaffModel(Model):
     name = UnicodeAttribute()
     branch_id = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
+    removed_at = UTCDateTimeAttribute(null=True)  # DELETE /admin/staff/{id}: keys revoked, referrals kept
 
 
 class ChannelModel(Model):
