@@ -27,7 +27,7 @@ from pynamodb.expressions.update import Action
 
 from chalicelib.errors import ApiError
 from chalicelib.models.limits import ROLLING_SLOTS, AttemptCounterModel
-from chalicelib.transactions import NamedTransaction
+from chalicelib.models.transactions import NamedTransaction
 
 C = AttemptCounterModel
 _SLOTS = [C.t0, C.t1, C.t2, C.t3, C.t4, C.t5, C.t6, C.t7, C.t8, C.t9]

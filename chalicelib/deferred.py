@@ -35,9 +35,9 @@ def defer(task: str, payload: dict[str, Any]) -> None:
     event = {"task": task, "payload": payload}
     function = os.environ.get("DEFERRED_FUNCTION_NAME")
     if function:
-        import boto3
+        from chalicelib import aws
 
-        boto3.client("lambda").invoke(FunctionName=function, InvocationType="Event",
+        aws.client("lambda").invoke(FunctionName=function, InvocationType="Event",
                                       Payload=json.dumps(event).encode())
         return
     global _executor

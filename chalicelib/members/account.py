@@ -14,9 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError, UpdateError
-from pynamodb.transactions import TransactWrite
 
 from chalicelib import abuse, clock, deferred, sms, verification
 from chalicelib.errors import ApiError, Conflict, InvalidRequest
@@ -35,9 +33,9 @@ from chalicelib.members.core import (
 )
 from chalicelib.members.passwords import check_password, hash_password, verify_password
 from chalicelib.models.members import MemberIdentityModel, MemberModel
+from chalicelib.models.transactions import NamedTransaction, conflicted
 from chalicelib.models.verification import VerificationModel
 from chalicelib.sms import captcha
-from chalicelib.transactions import NamedTransaction, conflicted
 
 
 def sign_up(store_id: str, name: str, password: str, phone_input: Any | None, email: str | None,
@@ -239,34 +237,31 @@ def change_phone(store_id: str, member_id: str, phone_input: Any, verification_t
     old = member.phone
     new_identity = MemberIdentityModel(store_id, phone_identity(phone), member_id=member_id, verified=True,
                                        created_at=now)
+    tx = NamedTransaction()
     try:
-        with TransactWrite(connection=Connection()) as tx:
+        with tx:
             if old != phone:
-                tx.save(new_identity, condition=MemberIdentityModel.identity.does_not_exist())
+                tx.save("new_identity", new_identity, condition=MemberIdentityModel.identity.does_not_exist())
             if old and old != phone:
-                tx.delete(MemberIdentityModel(store_id, phone_identity(old)),
+                tx.delete("old_identity", MemberIdentityModel(store_id, phone_identity(old)),
                           condition=MemberIdentityModel.member_id == member_id)
             if old == phone:
-                tx.update(new_identity, actions=[MemberIdentityModel.verified.set(True)],
+                tx.update("same_identity", new_identity, actions=[MemberIdentityModel.verified.set(True)],
                           condition=MemberIdentityModel.member_id == member_id)
-            tx.update(member, actions=[MemberModel.phone.set(phone), MemberModel.phone_verified.set(True),
-                                       MemberModel.updated_at.set(now)],
+            tx.update("member", member, actions=[MemberModel.phone.set(phone), MemberModel.phone_verified.set(True),
+                                                 MemberModel.updated_at.set(now)],
                       condition=(MemberModel.phone == old) if old else MemberModel.phone.does_not_exist())
-            tx.update(use.item, actions=use.actions, condition=use.condition)
+            tx.update("token", use.item, actions=use.actions, condition=use.condition)
     except TransactWriteError as exc:
         if exc.cause_response_code != "TransactionCanceledException":
             raise
-        # Wire order: deletes, puts, updates.
-        errors: list[ApiError] = []
-        if old and old != phone:
-            errors.append(ApiError("the member's number changed meanwhile; try again", code="conflict", status=409))
-        if old != phone:
-            errors.append(phone_taken())
-        if old == phone:
-            errors.append(ApiError("the member's number changed meanwhile", code="conflict", status=409))
-        errors += [ApiError("the member's number changed meanwhile; try again", code="conflict", status=409),
-                   verification.invalid_token()]
-        raise _refusal(exc, errors, first=[len(errors) - 1]) from None
+        changed = ApiError("the member's number changed meanwhile; try again", code="conflict", status=409)
+        # The token is judged first.
+        raise _refusal(tx, exc, [("token", verification.invalid_token()), ("old_identity", changed),
+                                 ("new_identity", phone_taken()),
+                                 ("same_identity", ApiError("the member's number changed meanwhile",
+                                                            code="conflict", status=409)),
+                                 ("member", changed)]) from None
     member.phone, member.phone_verified, member.updated_at = phone, True, now
     return member
 

@@ -8,14 +8,13 @@ One item per limit and subject: ``<limit>#<subject>``. A rolling limit keeps the
 from __future__ import annotations
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
-from pynamodb.models import Model
 
-from chalicelib.models.base import meta
+from chalicelib.models.base import StageModel, meta
 
 ROLLING_SLOTS = 10
 
 
-class AttemptCounterModel(Model):
+class AttemptCounterModel(StageModel):
     Meta = meta("attempt_counters")
 
     store_id = UnicodeAttribute(hash_key=True)

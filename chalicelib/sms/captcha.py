@@ -34,12 +34,12 @@ def parameter_name(store_id: str) -> str:
 def configure(store_id: str, secret: str | None, now: datetime, *, min_score: float | None = None,
               actions: list[str] | None = None, hostnames: list[str] | None = None) -> dict[str, Any]:
     """Turn reCAPTCHA on with ``secret`` (kept in SSM) and its rules, or off with None; returns its view."""
-    import boto3
     from aws_lambda_powertools.utilities import parameters
 
+    from chalicelib import aws
     from chalicelib.sms.templates import forget
 
-    ssm = boto3.client("ssm")
+    ssm = aws.client("ssm")
     if secret:
         ssm.put_parameter(Name=parameter_name(store_id), Value=secret, Type="SecureString", Overwrite=True)
     score = DEFAULT_MIN_SCORE if min_score is None else float(min_score)
@@ -62,13 +62,13 @@ def guard(store: SmsStore, token: str | None, client_ip: str | None) -> None:
 
 def require_human(store: SmsStore, token: str | None, client_ip: str | None) -> None:
     """400 ``captcha_failed`` unless ``token`` is a reCAPTCHA v3 verdict the store's rules accept."""
-    from aws_lambda_powertools.utilities import parameters
+    from chalicelib import aws
 
     store_id = store.store.store_id
     if not token:
         raise InvalidRequest("this store needs a 'recaptcha_token' to send codes", field="recaptcha_token",
                              code="captcha_failed")
-    secret = str(parameters.get_parameter(parameter_name(store_id), decrypt=True, max_age=CACHE_SECONDS))
+    secret = aws.get_parameter(parameter_name(store_id), max_age=CACHE_SECONDS)
     fields = {"secret": secret, "response": token, **({"remoteip": client_ip} if client_ip else {})}
     try:
         response = urllib3.request("POST", os.environ.get("RECAPTCHA_VERIFY_URL", DEFAULT_VERIFY_URL),

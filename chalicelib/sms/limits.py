@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 
 from pynamodb.exceptions import TransactWriteError
 
+from chalicelib.models.transactions import NamedTransaction
 from chalicelib.models.verification import SmsLimitModel
-from chalicelib.transactions import NamedTransaction
 
 RESEND_AFTER_SECONDS = 30
 SENDS_PER_HOUR = 3

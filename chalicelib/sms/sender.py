@@ -14,23 +14,22 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.models import Model
 
-from chalicelib import clock
+from chalicelib import aws, clock
 from chalicelib.errors import ApiError
 from chalicelib.logs import logger
 from chalicelib.models.sms import SmsLogModel
 from chalicelib.models.stores import StoreModel
+from chalicelib.models.transactions import NamedTransaction
 from chalicelib.sms import limits
 from chalicelib.sms.phones import Phone, from_e164
 from chalicelib.sms.segments import count_segments
 from chalicelib.sms.templates import check_message
-from chalicelib.transactions import NamedTransaction
 
 AGENT = "Amazon SNS"
 MESSAGE_TYPES = ("verification", "password_reset", "member_notification")
@@ -63,11 +62,10 @@ class SmsFailed(ApiError):
         super().__init__("the SMS could not be sent; please try again", code="sms_failed", status=502)
 
 
-def sns_client() -> object:
+def sns_client() -> Any:
     """The SNS client; ``SNS_ENDPOINT_URL`` (read at each send) overrides the endpoint."""
     endpoint = os.environ.get("SNS_ENDPOINT_URL") or None
-    return boto3.client("sns", endpoint_url=endpoint,
-                        config=Config(connect_timeout=3, read_timeout=10, retries={"max_attempts": 2}))
+    return aws.client("sns", endpoint)
 
 
 def send(store: StoreModel, phone: Phone | str, text: str, message_type: str, client_ip: str | None,
@@ -117,7 +115,7 @@ def send(store: StoreModel, phone: Phone | str, text: str, message_type: str, cl
     address = None if counted else limits.address_key(kind, number.e164)
     reservation = _reserve(store, address, None if counted else client_ip, local_day, now, log, also_save)
     try:
-        response = sns_client().publish(  # type: ignore[attr-defined]
+        response = sns_client().publish(
             PhoneNumber=number.e164, Message=text, MessageAttributes=_attributes())
     except (ClientError, BotoCoreError) as exc:
         reason = exc.response.get("Error", {}).get("Code", "ClientError") if isinstance(exc, ClientError) \

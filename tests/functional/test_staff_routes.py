@@ -142,7 +142,7 @@ def test_a_removed_staff_members_key_is_refused_and_referrals_stay(client, shop)
     assert call(client, "GET", "/staff/members?name=am", staff)[0] == 401
     assert invite(client, shop, fresh_tw_mobile())[0] == 401
     assert MemberModel.get(shop["store"].store_id, member.member_id).referral_staff_id == shop["staff"]["staff_id"]
-    status, listed = call(client, "GET", "/admin/staff", shop["store"].admin())
+    _, listed = call(client, "GET", "/admin/staff", shop["store"].admin())
     assert [s["removed_at"] is not None for s in listed["items"]] == [True]
     assert client.http.delete(path, headers=shop["store"].admin()).status_code == 204
     assert client.http.delete("/admin/staff/sf_nobody", headers=shop["store"].admin()).status_code == 404
