@@ -88,6 +88,16 @@ def new_code_item(store_id: str, verification_id: str, purpose: str, target: str
     return item, code
 
 
+def placeholder_code_item(store_id: str, verification_id: str, purpose: str, target: str, now: datetime,
+                          member_id: str | None = None) -> VerificationModel:
+    """A code item whose HMAC no code has (256 random bits): counted and refused like any other until a
+    deferred delivery gives it a real code (a stranger's never gets one)."""
+    return VerificationModel(
+        store_id, verification_id, purpose=purpose, target=target, member_id=member_id,
+        code_hmac=secrets.token_hex(32), attempts=0, code_expires_at=now + CODE_TTL, created_at=now,
+        expires=now + timedelta(days=1))
+
+
 @dataclass(frozen=True)
 class Started:
     verification_id: str

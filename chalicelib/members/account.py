@@ -150,9 +150,9 @@ def request_password_reset(store_id: str, identifier: str, via: str, client_ip: 
     captcha.guard(settings_, recaptcha_token, client_ip)
     identity = find_identity(store_id, identity_key)
     target = identity_key.split("#", 1)[1]
-    # The code in this item is never sent: the delivery replaces it (strangers keep an unusable one).
-    item, _ = verification.new_code_item(store_id, reset_id(identity_key), "reset_password", target, now,
-                                         member_id=identity.member_id if identity else None)
+    # No code yet: the delivery makes the member's (strangers keep one nobody can know).
+    item = verification.placeholder_code_item(store_id, reset_id(identity_key), "reset_password", target, now,
+                                              member_id=identity.member_id if identity else None)
     sms.count_send(settings_.store, identity_key, client_ip, now, also_save=[item])
     deferred.defer("deliver_reset_code", {"store_id": store_id, "verification_id": item.verification_id,
                                           "created_at": item.created_at.isoformat(), "via": via})
