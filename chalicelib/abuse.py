@@ -4,9 +4,10 @@ Every limit is counted *before* the thing it protects is compared (a code, a pas
 conditional write: the write adds the attempt only while the limit holds, so any number of
 concurrent attempts cannot get past it. Two shapes:
 
-- :class:`RollingLimit` (per identifier): the item keeps the times of the last ``count`` attempts;
-  an attempt is allowed when the oldest of them left the window, and the update shifts the times
-  along (every right-hand side is read from the item as it was), so the window truly rolls.
+- :class:`RollingLimit` (per identifier): the item keeps the times of the last ``count`` attempts
+  (and one more, so an attempt can be given back); an attempt is allowed when the ``count``-th
+  latest left the window, and the update shifts the times along (every right-hand side is read
+  from the item as it was), so the window truly rolls.
 - :class:`WindowLimit` (per client IP): a tally in an item whose key names the fixed window.
 
 The SMS and email *send* limits (30 s apart, 3 per hour per address, per client IP per hour, per
@@ -30,7 +31,7 @@ from chalicelib.models.limits import ROLLING_SLOTS, AttemptCounterModel
 from chalicelib.models.transactions import NamedTransaction
 
 C = AttemptCounterModel
-_SLOTS = [C.t0, C.t1, C.t2, C.t3, C.t4, C.t5, C.t6, C.t7, C.t8, C.t9]
+_SLOTS = [C.t0, C.t1, C.t2, C.t3, C.t4, C.t5, C.t6, C.t7, C.t8, C.t9, C.t10]
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ LOGINS_PER_CLIENT_IP = WindowLimit("logins_ip", 50, timedelta(minutes=15))
 STAFF_NAME_MIN_CHARS = 2
 STAFF_SEARCH_MAX_RESULTS = 20
 
-assert max(CODE_GUESSES.count, LOGINS_PER_IDENTIFIER.count) <= ROLLING_SLOTS
+assert max(CODE_GUESSES.count, LOGINS_PER_IDENTIFIER.count) + 1 <= ROLLING_SLOTS
 
 
 class TooManyAttempts(ApiError):
@@ -82,12 +83,17 @@ class TooManyAttempts(ApiError):
 
 
 def _slots(limit: RollingLimit) -> list[NumberAttribute]:
-    return _SLOTS[ROLLING_SLOTS - limit.count:]
+    """The ``count + 1`` slots the limit uses, oldest first (the first only keeps a given-back time)."""
+    return _SLOTS[ROLLING_SLOTS - limit.count - 1:]
+
+
+def _nth_latest(limit: RollingLimit) -> NumberAttribute:
+    return _slots(limit)[1]
 
 
 def rolling_open(limit: RollingLimit, now: datetime) -> Condition:
-    """True while fewer than ``count`` attempts fall in the window (the oldest kept one is outside it)."""
-    oldest = _slots(limit)[0]
+    """True while fewer than ``count`` attempts fall in the window (the ``count``-th latest is outside it)."""
+    oldest = _nth_latest(limit)
     condition: Condition = oldest.does_not_exist() | (oldest <= now.timestamp() - limit.window.total_seconds())
     return condition
 
@@ -95,7 +101,7 @@ def rolling_open(limit: RollingLimit, now: datetime) -> Condition:
 def _rolling_actions(limit: RollingLimit, now: datetime) -> list[Action]:
     slots = _slots(limit)
     actions: list[Action] = [slot.set(newer | 0) for slot, newer in itertools.pairwise(slots)]
-    actions += [C.t9.set(now.timestamp()), C.expires.set(now + limit.window + timedelta(minutes=1))]
+    actions += [slots[-1].set(now.timestamp()), C.expires.set(now + limit.window + timedelta(minutes=1))]
     return actions
 
 
@@ -125,9 +131,11 @@ def count_rolling_now(limit: RollingLimit, store_id: str, subject: str, now: dat
 
 def give_back_rolling(tx: NamedTransaction, name: str, limit: RollingLimit, store_id: str, subject: str,
                       counted_at: datetime) -> None:
-    """Free the slot of an attempt counted at ``counted_at``, if no later attempt has been counted since."""
-    tx.update(name, C(store_id, limit.key(subject)), actions=[C.t9.set(0)],
-              condition=C.t9 == counted_at.timestamp())
+    """Undo the attempt counted at ``counted_at`` (shift the times back), if none was counted since."""
+    slots = _slots(limit)
+    tx.update(name, C(store_id, limit.key(subject)),
+              actions=[newer.set(older | 0) for older, newer in itertools.pairwise(slots)],
+              condition=slots[-1] == counted_at.timestamp())
 
 
 def rolling_retry_after(limit: RollingLimit, oldest: float | None, now: datetime) -> int:
@@ -138,7 +146,7 @@ def rolling_retry_after(limit: RollingLimit, oldest: float | None, now: datetime
 
 def rolling_retry_after_raw(limit: RollingLimit, raw_item: dict[str, dict[str, str]] | None, now: datetime) -> int:
     """From the item a cancelled transaction returned (``return_old_on_failure``)."""
-    attr = _slots(limit)[0].attr_name
+    attr = _nth_latest(limit).attr_name
     value = (raw_item or {}).get(attr, {}).get("N")
     return rolling_retry_after(limit, float(value) if value is not None else None, now)
 
@@ -148,7 +156,7 @@ def rolling_retry_after_stored(limit: RollingLimit, store_id: str, subject: str,
         item = C.get(store_id, limit.key(subject), consistent_read=True)
     except C.DoesNotExist:
         return 1
-    return rolling_retry_after(limit, getattr(item, _slots(limit)[0].attr_name), now)
+    return rolling_retry_after(limit, getattr(item, _nth_latest(limit).attr_name), now)
 
 
 def count_window(tx: NamedTransaction, name: str, limit: WindowLimit, store_id: str, subject: str,
