@@ -211,7 +211,7 @@ OPERATIONS += [
               reset_request(MEMBER_EMAIL), email_member),
     Operation("POST /storefront/password-resets (stranger, by email)", "same as a member",
               reset_request(STRANGER_EMAIL)),
-    Operation("deferred reset delivery (member: new code, SES), off the request path", "", run_delivery,
+    Operation("deferred reset delivery (member: new code, SES; cold: pepper), off the request path", "", run_delivery,
               recorded_delivery),
     Operation("POST /storefront/password-resets/confirm (member, wrong code)", "same as a stranger",
               confirm(MEMBER_EMAIL, False), reset_code(MEMBER_EMAIL)),
