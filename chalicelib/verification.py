@@ -29,7 +29,7 @@ from pynamodb.expressions.update import Action
 from chalicelib import abuse, sms, tokens
 from chalicelib.config import settings
 from chalicelib.errors import ApiError, InvalidRequest, NotFound
-from chalicelib.models.transactions import NamedTransaction
+from chalicelib.models.transactions import NamedTransaction, conflicted
 from chalicelib.models.verification import VerificationModel
 
 CODE_TTL = timedelta(minutes=10)
@@ -138,10 +138,16 @@ def count_guess(store_id: str, verification_id: str, now: datetime) -> Verificat
                                & VerificationModel.code_used_at.does_not_exist()
                                & (VerificationModel.code_expires_at > now)))
     except UpdateError as exc:
+        if exc.cause_response_code == "TransactionConflictException":  # the right code is being used right now
+            raise being_checked() from None
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise
         raise CodeRefused(_why_refused(store_id, verification_id, now)) from None
     return item
+
+
+def being_checked() -> ApiError:
+    return ApiError("this code is being checked; try again", code="conflict", status=409)
 
 
 class CodeRefused(Exception):
@@ -219,6 +225,8 @@ def code_use_refusal(tx: NamedTransaction, exc: TransactWriteError, item: Verifi
             abuse.CODE_GUESSES, str(item.store_id), guess_subject(item.purpose, item.target), now))
     if tx.failed(exc, "code"):
         return refusal(_why_refused(str(item.store_id), str(item.verification_id), now), reveal=reveal)
+    if conflicted(exc):
+        return being_checked()
     return None
 
 
