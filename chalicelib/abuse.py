@@ -20,6 +20,7 @@ import itertools
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from pynamodb.attributes import NumberAttribute
 from pynamodb.exceptions import UpdateError
@@ -76,10 +77,13 @@ assert max(CODE_GUESSES.count, LOGINS_PER_IDENTIFIER.count) + 1 <= ROLLING_SLOTS
 
 
 class TooManyAttempts(ApiError):
-    """429 ``too_many_attempts`` with ``retry_after_seconds``."""
+    """``too_many_attempts``: a limit on guesses or logins holds (with ``retry_after_seconds`` when it ends)."""
 
-    def __init__(self, message: str, retry_after_seconds: int) -> None:
-        super().__init__(message, code="too_many_attempts", status=429, retry_after_seconds=retry_after_seconds)
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, retry_after_seconds: int | None = None) -> None:
+        extra: dict[str, Any] = {"retry_after_seconds": retry_after_seconds} if retry_after_seconds is not None else {}
+        super().__init__(message, **extra)
 
 
 def _slots(limit: RollingLimit) -> list[NumberAttribute]:

@@ -28,7 +28,7 @@ from pynamodb.expressions.update import Action
 
 from chalicelib import abuse, sms, tokens
 from chalicelib.config import settings
-from chalicelib.errors import ApiError, InvalidRequest, NotFound
+from chalicelib.errors import ApiError, Conflict, InvalidRequest, NotFound
 from chalicelib.models.transactions import NamedTransaction, conflicted
 from chalicelib.models.verification import VerificationModel
 
@@ -86,6 +86,14 @@ def new_code_item(store_id: str, verification_id: str, purpose: str, target: str
         code_hmac=code_hmac(store_id, verification_id, code), attempts=0,
         code_expires_at=now + CODE_TTL, created_at=now, expires=now + timedelta(days=1))
     return item, code
+
+
+class TooManyAttempts(abuse.TooManyAttempts):
+    """The code was guessed wrong too often: it is locked, ask for a new one."""
+
+
+class CodeExpired(ApiError):
+    code = "code_expired"
 
 
 def placeholder_code_item(store_id: str, verification_id: str, purpose: str, target: str, now: datetime,
@@ -147,7 +155,7 @@ def count_guess(store_id: str, verification_id: str, now: datetime) -> Verificat
 
 
 def being_checked() -> ApiError:
-    return ApiError("this code is being checked; try again", code="conflict", status=409)
+    return Conflict("this code is being checked; try again")
 
 
 class CodeRefused(Exception):
@@ -173,14 +181,14 @@ def _why_refused(store_id: str, verification_id: str, now: datetime) -> str:
 def refusal(reason: str, *, reveal: bool) -> ApiError:
     """The answer to a guess that was not compared; without ``reveal`` only a lock shows (enumeration-safe)."""
     if reason == "locked":
-        return ApiError("too many wrong codes; ask for a new one", code="too_many_attempts", status=429)
+        return TooManyAttempts("too many wrong codes; ask for a new one")
     if not reveal:
         return _invalid_code(None)
     if reason == "missing":
         return NotFound("verification not found")
     if reason == "used":
-        return ApiError("this code was already used", code="code_used", status=409)
-    return ApiError("this code has expired; ask for a new one", code="code_expired", status=410)
+        return Conflict("this code was already used", code="code_used")
+    return CodeExpired("this code has expired; ask for a new one")
 
 
 def guessed_right(item: VerificationModel, code: str) -> bool:
@@ -262,7 +270,7 @@ def check_code(store_id: str, verification_id: str, code: str, now: datetime) ->
 
 def _invalid_code(attempts_left: int | None) -> ApiError:
     extra = {"attempts_left": attempts_left} if attempts_left is not None else {}
-    return ApiError("the code is wrong", code="invalid_code", status=400, **extra)
+    return ApiError("the code is wrong", code="invalid_code", **extra)
 
 
 @dataclass(frozen=True)
@@ -289,5 +297,5 @@ def consume_token(store_id: str, token: str, purpose: str, target: str, now: dat
 
 
 def invalid_token(field: str = "verification_token") -> ApiError:
-    return ApiError(f"'{field}' is not a valid, unused verification token for this number and purpose "
-                    "(tokens last 15 minutes)", code="invalid_verification_token", status=400, field=field)
+    return InvalidRequest(f"'{field}' is not a valid, unused verification token for this number and purpose "
+                          "(tokens last 15 minutes)", code="invalid_verification_token", field=field)

@@ -23,6 +23,13 @@ from chalicelib.errors import ApiError, InvalidRequest
 from chalicelib.models.sms import SmsTemplatesModel
 from chalicelib.sms.templates import DEFAULT_MIN_SCORE, SmsStore
 
+
+class CaptchaUnavailable(ApiError):
+    """Google's reCAPTCHA check could not be made (down, slow or not JSON)."""
+
+    code = "captcha_unavailable"
+
+
 DEFAULT_VERIFY_URL = "https://www.google.com/recaptcha/api/siteverify"
 CACHE_SECONDS = 300
 
@@ -77,8 +84,7 @@ def require_human(store: SmsStore, token: str | None, client_ip: str | None) -> 
                                    timeout=5.0, retries=False)
         verdict = json.loads(response.data) if response.status == 200 else {}
     except (urllib3.exceptions.HTTPError, ValueError):
-        raise ApiError("the reCAPTCHA check could not be made; try again", code="captcha_unavailable",
-                       status=502) from None
+        raise CaptchaUnavailable("the reCAPTCHA check could not be made; try again") from None
     problem = refusal(verdict, store)
     if problem:
         raise InvalidRequest(f"the reCAPTCHA token was not accepted: {problem}", field="recaptcha_token",
