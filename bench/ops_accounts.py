@@ -192,12 +192,9 @@ def reset_code(email: str) -> Any:
 
 
 def _email_code(to: str) -> str:
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.ses.models import ses_backends
+    from local.emails import sent_emails
 
-    backend = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
-    bodies = [m.body for m in backend.sent_messages if to in m.destinations.get("ToAddresses", [])]
-    match = re.search(r"\b(\d{6})\b", bodies[-1])
+    match = re.search(r"\b(\d{6})\b", [m["text"] for m in sent_emails() if m["to"] == to][-1])
     assert match
     return match.group(1)
 
