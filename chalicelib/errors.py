@@ -26,9 +26,10 @@ class ApiError(Exception):
 class InvalidRequest(ApiError):
     """Bad input: names the field so the caller can fix it."""
 
-    def __init__(self, message: str, *, field: str | None = None, code: str = "invalid_request") -> None:
+    def __init__(self, message: str, *, field: str | None = None, code: str = "invalid_request",
+                 **details: Any) -> None:
         extra = {"field": field} if field else {}
-        super().__init__(message, code=code, status=400, **extra)
+        super().__init__(message, code=code, status=400, **extra, **details)
 
 
 class Unauthorized(ApiError):

@@ -125,12 +125,13 @@ def run(port: int, aws_port: int, demo_file: Path = DEMO_FILE) -> None:
             os.environ.setdefault("LINE_API_BASE_URL", f"{sandbox.url}/line")
 
         from chalice.cli.factory import CLIFactory
-        from chalice.local import create_local_server
+
+        from local.api_server import create_api_server
 
         factory = CLIFactory(str(PROJECT_DIR), environ=os.environ)
         config = factory.create_config_obj(chalice_stage_name="local")
         app = config.chalice_app
-        server = create_local_server(app, config, "127.0.0.1", port)
+        server = create_api_server(app, config, "127.0.0.1", port)
         threading.Thread(target=server.serve_forever, name="api", daemon=True).start()
 
         from local.scheduler import Scheduler
