@@ -138,8 +138,9 @@ def contract_errors(event: Request, get_response: Callable[[Request], Response])
             message = f"{event.method} is not allowed on this path; allowed: {', '.join(allowed)}"
             response.headers["Allow"] = ", ".join(allowed)
         elif response.status_code == 415 and event.method in route:
-            sent = (event.headers or {}).get("content-type") or "none"
+            sent = event.headers.get("content-type") if event.headers else None
             accepted = route[event.method]
+            sent = sent or "none"
             message = (f"Content-Type {sent} is not accepted here; send {accepted[0]}"
                        + (f" (also accepted: {', '.join(accepted[1:])})" if len(accepted) > 1 else ""))
         body = {"error": {"code": code, "message": message}}
