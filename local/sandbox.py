@@ -180,8 +180,10 @@ def run(port: int, aws_port: int, demo_file: Path = DEMO_FILE, fresh: bool = Fal
                 "reports_bucket": os.environ["REPORTS_BUCKET"],
                 "channel_sandbox": sandbox.url if sandbox else None, **demo}
         demo_file.parent.mkdir(parents=True, exist_ok=True)
-        demo_file.write_text(json.dumps(info, indent=2) + "\n")
-        demo_file.chmod(0o600)
+        partial = demo_file.with_suffix(".tmp")
+        partial.write_text(json.dumps(info, indent=2) + "\n")
+        partial.chmod(0o600)
+        partial.replace(demo_file)  # whole or not at all: tests and manage.py read it as soon as it appears
         print(banner(info, demo_file, kept), flush=True)
 
         stop = threading.Event()
