@@ -21,7 +21,7 @@ FENCE = re.compile(r"^(`{3,}|~{3,})\s*([\w+-]*)")
 RUN_LANGUAGE = "sh"
 # Shell fences that would leave a reader guessing whether they run: use sh (runs) or console (shown only).
 AMBIGUOUS_LANGUAGES = ("bash", "shell", "zsh")
-EXPECTED_STATUS = re.compile(r"\s#\s*([1-5]\d\d)\b[^'\"]*$")
+EXPECTED_STATUS = re.compile(r"\s#\s*([1-5]\d\d)\b")
 
 PRELUDE = r"""
 set -Eeuo pipefail
@@ -81,6 +81,15 @@ def _complete(command: str) -> bool:
     return True
 
 
+def expected_status(command_lines: list[str]) -> str | None:
+    """The status a command's trailing comment announces (`# 404 ...`), if its `#` is outside quotes."""
+    before = "\n".join(command_lines[:-1])
+    for match in EXPECTED_STATUS.finditer(command_lines[-1]):
+        if _complete(before + "\n" + command_lines[-1][:match.start()]):
+            return match.group(1)
+    return None
+
+
 def annotate(block: Block, root: Path) -> str:
     """The block with, before each command, where it is and the status its curl should answer."""
     out: list[str] = []
@@ -96,10 +105,9 @@ def annotate(block: Block, root: Path) -> str:
         command = "\n".join(pending)
         if not _complete(command):
             continue
-        expected = EXPECTED_STATUS.search(pending[-1])
+        expected = expected_status(pending)
         where = block.page.relative_to(root) if block.page.is_relative_to(root) else block.page
-        out.append(f"ML_WHERE={shlex.quote(f'{where}:{first}')}; "
-                   f"ML_EXPECT={expected.group(1) if expected else ''}")
+        out.append(f"ML_WHERE={shlex.quote(f'{where}:{first}')}; ML_EXPECT={expected or ''}")
         out.extend(pending)
         pending = []
     out.extend(pending)
