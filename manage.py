@@ -76,7 +76,8 @@ def new_customer() -> dict[str, str]:
 
 def env_lines() -> list[str]:
     info = demo()
-    values = {"API": info["api"], "AWS_ENDPOINT": info["aws_endpoint"], "STORE_ID": info["store_id"],
+    values = {"API": info["api"], "AWS_ENDPOINT": info["aws_endpoint"], "DEMO_FILE": str(demo_file().resolve()),
+              "STORE_ID": info["store_id"],
               "ADMIN_KEY": info["admin_key"], "STOREFRONT_KEY": info["storefront_key"],
               "STAFF_KEY": info["staff_key"], "STAFF_ID": info["staff_id"], "BRANCH_ID": info["branch_id"],
               **new_customer()}
@@ -347,7 +348,8 @@ def parser() -> argparse.ArgumentParser:
                            ("sms", "the newest SMS the embedded SNS received for a number"),
                            ("email", "the newest e-mail the embedded SES received for an address")):
         reader = sub.add_parser(name, help=helptext)
-        reader.add_argument("--to", required=True)
+        reader.add_argument("--to", required=True, help="phone, address, or (outbox) the customer's id or any "
+                                                        "text of the message")
         reader.add_argument("--code", action="store_true", help="print only the six-digit code")
         reader.add_argument("--param", help="print only this query parameter of the link (token, invite, ...)")
 

@@ -21,6 +21,7 @@ FENCE = re.compile(r"^(`{3,}|~{3,})\s*([\w+-]*)")
 RUN_LANGUAGE = "sh"
 # Shell fences that would leave a reader guessing whether they run: use sh (runs) or console (shown only).
 AMBIGUOUS_LANGUAGES = ("bash", "shell", "zsh")
+HEREDOC = re.compile(r"<<-?\s*['\"]?(\w+)['\"]?")
 EXPECTED_STATUS = re.compile(r"\s#\s*([1-5]\d\d)\b")
 
 PRELUDE = r"""
@@ -95,7 +96,13 @@ def annotate(block: Block, root: Path) -> str:
     out: list[str] = []
     pending: list[str] = []
     first = 0
+    heredoc: str | None = None  # the word that ends the here-document being copied
     for offset, line in enumerate(block.text.splitlines()):
+        if heredoc is not None:
+            out.append(line)
+            if line.strip() == heredoc:
+                heredoc = None
+            continue
         if not pending:
             first = block.line + offset
             if not line.strip() or line.lstrip().startswith("#"):
@@ -109,6 +116,8 @@ def annotate(block: Block, root: Path) -> str:
         where = block.page.relative_to(root) if block.page.is_relative_to(root) else block.page
         out.append(f"ML_WHERE={shlex.quote(f'{where}:{first}')}; ML_EXPECT={expected or ''}")
         out.extend(pending)
+        opened = HEREDOC.search(pending[-1])
+        heredoc = opened.group(1) if opened else None
         pending = []
     out.extend(pending)
     out.append("ML_EXPECT=")
