@@ -68,8 +68,10 @@ def new_customer() -> dict[str, str]:
     from local.deliveries import new_user_id
 
     digits = "".join(secrets.choice("0123456789") for _ in range(6))
+    other = "".join(secrets.choice("0123456789") for _ in range(6))
     tag = secrets.token_hex(3)
-    return {"PHONE": f"0912{digits}", "PHONE_E164": f"+886912{digits}", "EMAIL": f"amy.{tag}@example.com",
+    return {"PHONE": f"0912{digits}", "PHONE_E164": f"+886912{digits}", "OTHER_PHONE_E164": f"+886922{other}",
+            "EMAIL": f"amy.{tag}@example.com",
             "LINE_USER": new_user_id("line"), "FB_USER": new_user_id("facebook"),
             "IG_USER": new_user_id("instagram"), "WA_USER": new_user_id("whatsapp")}
 
