@@ -111,7 +111,7 @@ def test_a_binding_template_with_an_unknown_placeholder_is_refused_naming_the_al
 
 
 def test_a_binding_template_with_the_known_placeholder_and_braces_in_prose_is_saved(client, store):
-    text = "嗨 {customer_name}，點下方按鈕加入會員 {:)}"
+    text = "嗨 {customer_name} 點下方按鈕加入會員 {:)}"
     response = client.http.put("/admin/templates/binding-invitation/line", headers=store.admin(),
                                body=json.dumps({"text": text, "button_text": "加入會員"}))
     assert response.status_code == 200, response.body
@@ -120,7 +120,7 @@ def test_a_binding_template_with_the_known_placeholder_and_braces_in_prose_is_sa
 # --- UTF-8 answers --------------------------------------------------------------------------------
 
 def test_cjk_text_comes_back_as_utf8_not_escaped(client, store):
-    text = "嗨 {customer_name}，問運費請按這裡"
+    text = "嗨 {customer_name} 問運費請按這裡"
     response = client.http.put("/admin/templates/binding-invitation/line", headers=store.admin(),
                                body=json.dumps({"text": text, "button_text": "運費"}))
 

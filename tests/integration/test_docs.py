@@ -44,8 +44,8 @@ def test_every_shell_block_of_the_page_runs(docs_stack: Stack, page: Path) -> No
     if not shell_blocks(page):
         pytest.skip(f"{page.name} has no ```sh block")
     done = run_page(page, ROOT, page_env(docs_stack))
-    assert done.returncode == 0, (
-        f"{page.relative_to(ROOT)} failed\n--- stderr ---\n{done.stderr[-4000:]}\n--- stdout ---\n{done.stdout[-4000:]}")
+    assert done.returncode == 0, (f"{page.relative_to(ROOT)} failed\n--- stderr ---\n{done.stderr[-4000:]}"
+                                  f"\n--- stdout ---\n{done.stdout[-4000:]}")
 
 
 def test_shell_blocks_say_whether_they_run() -> None:

@@ -79,7 +79,7 @@ def send_webhook(stack: Stack, *args: str) -> dict:
 def test_a_restart_keeps_the_store_keys_conversations_outbox_and_clock_and_fresh_starts_clean(tmp_path):
     first = start_stack(tmp_path)
     try:
-        sent = send_webhook(first, "line", "--text", "還有貨嗎？")
+        sent = send_webhook(first, "line", "--text", "還有貨嗎")
         key = first.info["admin_key"]
         status, _ = first.call("POST", "/_local/clock", body={"advance_seconds": 7200})
         assert status == 200
