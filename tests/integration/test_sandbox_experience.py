@@ -4,6 +4,7 @@ sandbox that keeps its data across restarts."""
 from __future__ import annotations
 
 import json
+import secrets
 import subprocess
 import sys
 
@@ -56,14 +57,19 @@ def test_any_method_on_an_unknown_path_is_404_json_not_an_html_501(stack):
 def test_cjk_comes_back_as_utf8_text_over_http(stack):
     key = stack.info["admin_key"]
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-    rule = {"channel": "instagram", "scope": "comments", "keywords": ["運費"], "reply_text": "運費 60 元",
+    # A keyword no other test's comment contains: the session's stack is shared, and rules answer comments.
+    keyword = f"運費查詢{secrets.token_hex(4)}"
+    rule = {"channel": "instagram", "scope": "comments", "keywords": [keyword], "reply_text": "運費 60 元",
             "private_reply": False}
     created = raw_call(stack, "POST", "/admin/auto-reply-rules", headers, json.dumps(rule).encode())
     listed = raw_call(stack, "GET", "/admin/auto-reply-rules", headers)
+    rule_id = json.loads(created.data)["rule_id"]
+    assert raw_call(stack, "DELETE", f"/admin/auto-reply-rules/{rule_id}", headers).status == 204
 
     assert created.status == 201, created.data
     for response in (created, listed):
-        assert "運費 60 元".encode() in response.data and b"\\u" not in response.data
+        assert keyword.encode() in response.data and "運費 60 元".encode() in response.data
+        assert b"\\u" not in response.data
 
 
 # --- the sandbox keeps its data across restarts ----------------------------------------------------
