@@ -137,6 +137,15 @@ def line_reply(store_id: str, reply_token: str, message: OutboundMessage) -> Sen
     return Sent(_line_message_id(body))
 
 
+def line_bot_user_id(channel_access_token: str) -> str:
+    """The LINE bot's own user id (``destination`` of its webhooks), from ``GET /v2/bot/info``."""
+    body = _call("", "line", "GET", "/v2/bot/info", None, token=channel_access_token)
+    user_id = body.get("userId") if isinstance(body, dict) else None
+    if not isinstance(user_id, str) or not user_id:
+        raise ChannelError("LINE did not name the bot's user id", channel="line")
+    return user_id
+
+
 def fetch_profile_name(store_id: str, channel: str, user_id: str) -> str | None:
     """The customer's display name from the channel, or None when the platform will not say."""
     try:
@@ -191,9 +200,9 @@ def _token(store_id: str, channel: str) -> str:
 
 
 def _call(store_id: str, channel: str, method: str, path: str, payload: dict[str, Any] | None,
-          retry_key: str | None = None) -> Any:
+          retry_key: str | None = None, token: str | None = None) -> Any:
     base = settings().line_api_base_url if channel == "line" else f"{settings().graph_api_base_url}/{GRAPH_VERSION}"
-    headers = {"Authorization": f"Bearer {_token(store_id, channel)}"}
+    headers = {"Authorization": f"Bearer {token or _token(store_id, channel)}"}
     data = None
     if payload is not None:
         headers["Content-Type"] = "application/json"
