@@ -15,7 +15,6 @@ from typing import Any
 
 from chalicelib import clock
 
-
 # The sandbox's LINE bot: GET /v2/bot/info names it, and deliveries to it carry it as `destination`.
 LINE_BOT_USER_ID = "U" + "0" * 32
 

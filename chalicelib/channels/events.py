@@ -297,13 +297,12 @@ def _whatsapp_entry(entry: dict[str, Any], i: int, now: datetime) -> Iterator[Pa
             continue  # account, template and call updates: acknowledged only
         value = change.get("value")
         metadata = value.get("metadata") if isinstance(value, dict) else None
-        phone_number_id = metadata.get("phone_number_id") if isinstance(metadata, dict) else None
-        if not isinstance(value, dict) or not isinstance(phone_number_id, (str, int)) or isinstance(phone_number_id, bool):
+        phone_number_id = _whatsapp_user(metadata, "phone_number_id")
+        if not isinstance(value, dict) or phone_number_id is None:
             yield Skipped(f"'{where}.value.metadata.phone_number_id' is missing")
             continue
-        phone_number_id = str(phone_number_id)
         names: dict[str, str] = {}
-        contacts = value.get("contacts") if isinstance(value.get("contacts"), list) else []
+        contacts: list[Any] = value["contacts"] if isinstance(value.get("contacts"), list) else []
         for contact in contacts:
             if not isinstance(contact, dict):
                 continue

@@ -30,7 +30,14 @@ from chalicelib.channels.events import InboundEvent, read_delivery
 from chalicelib.channels.signatures import signature_is_valid
 from chalicelib.errors import ApiError, Forbidden, NotFound
 from chalicelib.inbox import autoreply
-from chalicelib.inbox.conversations import DELIVERY_MEMORY, Outcome, conversation_id_for, record_echo, record_inbound, record_status
+from chalicelib.inbox.conversations import (
+    DELIVERY_MEMORY,
+    Outcome,
+    conversation_id_for,
+    record_echo,
+    record_inbound,
+    record_status,
+)
 from chalicelib.logs import logger
 from chalicelib.models.inbox import ConversationModel
 
@@ -102,11 +109,11 @@ def receive_delivery(store_id: str, channel: str, raw: bytes, signature: str | N
 
 def drop_reason(event: InboundEvent, account_id: str | None, now: datetime) -> str | None:
     """Why an event is acknowledged but not kept: addressed to another account, or a replay."""
-    if account_id is not None:
-        # LINE names the bot in `destination`; Meta names the page / IG account / number in
-        # entry[].id and in recipient (sender, for echoes) or metadata.phone_number_id.
-        if event.account_id != account_id or (event.entry_id is not None and event.entry_id != account_id):
-            return "another_account"
+    # LINE names the bot in `destination`; Meta names the page / IG account / number in
+    # entry[].id and in recipient (sender, for echoes) or metadata.phone_number_id.
+    if account_id is not None and (event.account_id != account_id
+                                   or (event.entry_id is not None and event.entry_id != account_id)):
+        return "another_account"
     if event.timestamp_known and event.at < now - DELIVERY_MEMORY:
         return "older_than_dedup_window"  # its dedup record may have expired: it could be stored twice
     return None

@@ -18,9 +18,9 @@ from tests.support_channels import (
     instagram_message,
     line_delivery,
     line_event,
-    now_ms,
     messages,
     messenger_message,
+    now_ms,
     uid,
     whatsapp_text,
 )
