@@ -24,6 +24,7 @@ class Outbox:
         self._lock = threading.Lock()
         self._items: list[dict[str, Any]] = []
         self.accounts = accounts or {}  # platform account id -> channel, to tell Messenger from Instagram
+        self.line_bot_user_id = LINE_BOT_USER_ID  # what GET /v2/bot/info answers
 
     def record(self, item: dict[str, Any]) -> None:
         with self._lock:
@@ -52,11 +53,11 @@ def classify(path: str, body: Any, accounts: dict[str, str]) -> str:
     return "facebook"
 
 
-def answer(channel: str, method: str, path: str, body: Any) -> dict[str, Any]:
+def answer(channel: str, method: str, path: str, body: Any, line_bot_user_id: str = LINE_BOT_USER_ID) -> dict[str, Any]:
     """A success body shaped like the platform's."""
     if channel == "line":
         if method == "GET" and path.endswith("/v2/bot/info"):
-            return {"userId": LINE_BOT_USER_ID, "basicId": "@000sandbox", "displayName": "Sandbox shop",
+            return {"userId": line_bot_user_id, "basicId": "@000sandbox", "displayName": "Sandbox shop",
                     "chatMode": "chat", "markAsReadMode": "auto"}
         if method == "GET" and "/profile/" in path:
             user_id = path.rsplit("/", 1)[-1]
@@ -109,7 +110,7 @@ def make_handler(outbox: Outbox) -> type[BaseHTTPRequestHandler]:
             if not path.endswith("/v2/bot/info"):  # a settings look-up, not something a customer receives
                 outbox.record({"channel": channel, "method": method, "path": path, "body": body,
                                "at": clock.isoformat(clock.now())})
-            self._send(200, answer(channel, method, path, body))
+            self._send(200, answer(channel, method, path, body, outbox.line_bot_user_id))
 
         def do_GET(self) -> None:
             self._handle("GET")

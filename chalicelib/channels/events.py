@@ -268,6 +268,8 @@ def _comment_change(channel: str, account_id: str | None, entry_time: Any, chang
         if value.get("item") != "comment" or value.get("verb", "add") != "add":
             return None  # posts, reactions, edits and removals are acknowledged only
         author = value.get("from")
+        if author is None and value.get("sender_id") is not None:  # Graph API before v2.7 named the author so
+            author = {"id": value["sender_id"], "name": value.get("sender_name")}
         if not isinstance(author, dict) or author.get("id") is None:
             return Skipped(f"'{where}.value.from' is missing: a comment without an author cannot be answered")
         user_id = _id(author.get("id"), f"{where}.value.from.id")
