@@ -22,8 +22,9 @@ from tests.support_channels import demo_credentials, signed_headers
 FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "peer-webhooks"
 if not (FIXTURES / "manifest.json").exists():
     FIXTURES = Path.cwd().parent / "shared" / "fixtures" / "peer-webhooks"
-pytestmark = pytest.mark.skipif(not (FIXTURES / "manifest.json").exists(),
-                                reason="peer webhook fixtures (../shared/fixtures/peer-webhooks) are not on this machine")
+pytestmark = pytest.mark.skipif(
+    not (FIXTURES / "manifest.json").exists(),
+    reason="peer webhook fixtures (../shared/fixtures/peer-webhooks) are not on this machine")
 
 CHANNEL_OF_FOLDER = {"line": "line", "messenger": "facebook", "facebook_page": "facebook",
                      "facebook_page/other_objects": "facebook", "instagram": "instagram",
@@ -138,8 +139,9 @@ def test_every_peer_delivery_is_acknowledged_or_a_clear_400_and_a_second_posting
     acknowledged = [answer for status, answer in first.values() if status == 200]
     assert len(acknowledged) >= 300
     assert sum(answer["stored"] for answer in acknowledged) >= 60  # the deliveries were kept, not dropped
-    for folder in ("line/", "messenger/", "instagram/", "whatsapp/"):  # (the Page feed comments are all the page's own)
-        assert sum(answer.get("stored", 0) for name, (_, answer) in first.items() if name.startswith(folder)) > 0, folder
+    for folder in ("line/", "messenger/", "instagram/", "whatsapp/"):  # the Page feed comments are all the page's own
+        kept = sum(answer.get("stored", 0) for name, (_, answer) in first.items() if name.startswith(folder))
+        assert kept > 0, folder
     # The cases that were refused before: LINE events without webhookEventId, business-scoped WhatsApp
     # users, comments without an author (skipped, acknowledged).
     assert first["line/line-bot-sdk-java__callback_text-user.json"][1]["stored"] == 1
@@ -148,7 +150,8 @@ def test_every_peer_delivery_is_acknowledged_or_a_clear_400_and_a_second_posting
 
     before = stored_items()
     second = {name: post(name, channel) for name, channel in files}
-    assert {name: status for name, (status, _) in second.items()} == {name: status for name, (status, _) in first.items()}
+    assert {name: status for name, (status, _) in second.items()} == \
+        {name: status for name, (status, _) in first.items()}
     assert stored_items() == before
     assert all(answer.get("stored", 0) == 0 or (answer["events"] and _only_statuses(name))
                for name, (_, answer) in second.items())
@@ -163,7 +166,8 @@ def test_published_signature_vectors_pass_and_their_negatives_fail():
     vectors = json.loads((FIXTURES / "signatures" / "VECTORS.json").read_text())
     assert len(vectors) >= 17
     for vector in vectors:
-        raw = vector["body_inline"].encode() if "body_inline" in vector else (FIXTURES / vector["body_file"]).read_bytes()
+        raw = (vector["body_inline"].encode() if "body_inline" in vector
+               else (FIXTURES / vector["body_file"]).read_bytes())
         channel = "line" if vector["platform"] == "line" else "facebook"
         secrets = {"channel_secret": vector["secret"], "app_secret": vector["secret"]}
         assert signature_is_valid(channel, secrets, raw, vector["expected"]), vector
