@@ -47,19 +47,19 @@ def pepper() -> bytes:
         return from_env.encode("utf-8")
     from aws_lambda_powertools.utilities import parameters
 
+    from chalicelib import aws
+
     name = f"{settings().ssm_prefix}/{PEPPER_PARAMETER}"
     try:
-        return str(parameters.get_parameter(name, decrypt=True, max_age=3600)).encode("utf-8")
+        return aws.get_parameter(name, max_age=3600).encode("utf-8")
     except parameters.exceptions.GetParameterError:
         if not settings().is_local:
             raise
     # Local sandbox only: create the pepper once (a concurrent creator wins; everyone reads its value).
-    import boto3
-
-    ssm = boto3.client("ssm")
+    ssm = aws.client("ssm")
     with contextlib.suppress(ssm.exceptions.ParameterAlreadyExists):
         ssm.put_parameter(Name=name, Value=secrets.token_urlsafe(32), Type="SecureString", Overwrite=False)
-    return str(parameters.get_parameter(name, decrypt=True, max_age=3600, force_fetch=True)).encode("utf-8")
+    return aws.get_parameter(name, max_age=3600, force_fetch=True).encode("utf-8")
 
 
 def new_code() -> str:

@@ -13,13 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactGet
 
 from chalicelib import tokens
 from chalicelib.binding import links, templates
-from chalicelib.binding.transaction import NamedTransaction
 from chalicelib.channels import outbound
 from chalicelib.errors import ApiError, NotFound
 from chalicelib.inbox import conversations, eligibility
@@ -27,6 +24,7 @@ from chalicelib.logs import logger
 from chalicelib.models.binding import BindingTemplateModel, BindingTokenModel
 from chalicelib.models.inbox import ConversationModel
 from chalicelib.models.stores import StoreModel
+from chalicelib.models.transactions import NamedGet, NamedTransaction
 
 INVITATION_NOTE = "binding invitation sent, valid for 1 hour"
 CART_TEXT = "Your cart is ready: tap the button to check out. The link is valid for 7 days."
@@ -59,10 +57,10 @@ def _load(store_id: str, conversation_id: str) -> _Context:
     if not conversation_id.startswith("cv_") or len(conversation_id) > 64:
         raise NotFound("conversation not found")
     # The channel is only known once the conversation is read: all four template rows come in the same call.
-    with TransactGet(connection=Connection()) as tg:
-        conversation_future = tg.get(ConversationModel, store_id, conversation_id)
-        store_future = tg.get(StoreModel, store_id)
-        template_futures = {channel: tg.get(BindingTemplateModel, store_id, channel)
+    with NamedGet() as tg:
+        conversation_future = tg.get("conversation", ConversationModel, store_id, conversation_id)
+        store_future = tg.get("store", StoreModel, store_id)
+        template_futures = {channel: tg.get(f"template_{channel}", BindingTemplateModel, store_id, channel)
                             for channel in templates.TEXT_LIMITS}
     try:
         conversation = conversation_future.get()

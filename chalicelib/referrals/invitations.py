@@ -15,15 +15,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from chalicelib import clock, sms, tokens
 from chalicelib.errors import ApiError, Conflict, NotFound
 from chalicelib.models.members import MemberModel
 from chalicelib.models.referrals import RegistrationInvitationModel
 from chalicelib.models.stores import StoreModel
+from chalicelib.models.transactions import NamedTransaction, condition_failed, conflicted
 
 INVITATION_TTL = timedelta(hours=2)
 REGISTER_PATH = "/account/register"
@@ -114,14 +113,14 @@ def redeem_registration_invitation(store_id: str, token: str, member_id: str, ti
     stored = _invitation(store_id, token_hash, now)
     member = MemberModel(store_id, member_id)
     try:
-        with TransactWrite(connection=Connection()) as tx:
-            tx.update(invitation,
+        with NamedTransaction() as tx:
+            tx.update("token", invitation,
                       actions=[RegistrationInvitationModel.used_at.set(now),
                                RegistrationInvitationModel.used_by_member_id.set(member_id)],
                       condition=(RegistrationInvitationModel.token_hash.exists()
                                  & RegistrationInvitationModel.used_at.does_not_exist()
                                  & (RegistrationInvitationModel.expires_at > now)))
-            tx.update(member,
+            tx.update("member", member,
                       actions=[MemberModel.referral_staff_id.set(stored.staff_id),
                                MemberModel.referral_branch_id.set(stored.branch_id),
                                MemberModel.referral_bound_at.set(now),
@@ -174,8 +173,7 @@ def referral_already_bound() -> ApiError:
 
 def _refusal(exc: TransactWriteError, store_id: str, token_hash: str, member_id: str, now: datetime) -> Exception:
     """Why the transaction was cancelled, read again (off the success path); the token is judged first."""
-    reasons = exc.cancellation_reasons or []
-    if not any(r is not None and r.code in ("ConditionalCheckFailed", "TransactionConflict") for r in reasons):
+    if not (condition_failed(exc) or conflicted(exc)):
         return exc
     try:
         stored = RegistrationInvitationModel.get(store_id, token_hash, consistent_read=True)

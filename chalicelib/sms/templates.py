@@ -15,12 +15,10 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from pynamodb.connection import Connection
-from pynamodb.transactions import TransactGet
-
 from chalicelib.errors import ApiError, InvalidRequest, NotFound
 from chalicelib.models.sms import SmsTemplatesModel
 from chalicelib.models.stores import StoreModel
+from chalicelib.models.transactions import NamedGet
 
 MAX_MESSAGE_BYTES = 1600  # SNS refuses longer SMS messages
 PLACEHOLDERS = ("code", "link", "store_name")
@@ -96,9 +94,9 @@ def sms_store(store_id: str) -> SmsStore:
         hit = _cache.get(store_id)
     if hit and hit[0] > now:
         return hit[1]
-    with TransactGet(connection=Connection()) as tg:
-        store_future = tg.get(StoreModel, store_id)
-        templates_future = tg.get(SmsTemplatesModel, store_id)
+    with NamedGet() as tg:
+        store_future = tg.get("store", StoreModel, store_id)
+        templates_future = tg.get("templates", SmsTemplatesModel, store_id)
     try:
         store = store_future.get()
     except StoreModel.DoesNotExist:
