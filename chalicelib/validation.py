@@ -38,6 +38,8 @@ def parse_json(raw: bytes | None, max_bytes: int) -> Any:
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidRequest(f"the body is not valid JSON ({type(exc).__name__})", field="body",
                              code="invalid_json") from None
+    except RecursionError:  # e.g. 30,000 '[': deeper than any real request
+        raise InvalidRequest("the body is nested too deeply", field="body", code="invalid_json") from None
 
 
 def parse_object(body: Any, fields: Mapping[str, Field]) -> dict[str, Any]:

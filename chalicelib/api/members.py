@@ -18,9 +18,9 @@ from chalicelib.validation import Field
 
 members = Blueprint(__name__)
 
-# How spreadsheets and browsers label a .csv upload (Excel on Windows says application/vnd.ms-excel).
-CSV_CONTENT_TYPES = ["text/csv", "text/plain", "application/csv", "application/vnd.ms-excel",
-                     "application/octet-stream"]
+# Spreadsheets and browsers label a .csv upload in many ways (Excel on Windows says
+# application/vnd.ms-excel): any label is read as CSV, and what is not CSV is a 400 invalid_csv.
+CSV_CONTENT_TYPES = ["*/*"]
 
 
 @endpoint(members, "/admin/members/{member_id}", ["GET"], roles=ADMIN)
