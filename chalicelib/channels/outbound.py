@@ -57,6 +57,7 @@ class OutboundMessage:
 @dataclass(frozen=True)
 class Sent:
     provider_message_id: str | None
+    private_reply_to: str | None = None  # the comment answered, when it went as a private reply
 
 
 class ChannelError(ApiError):
@@ -113,6 +114,28 @@ def send_message(store_id: str, channel: str, account_id: str | None, user_id: s
     body = _call(store_id, channel, "POST", f"/{_segment(_account(account_id))}/messages",
                  {"recipient": {"id": user_id}, "messaging_type": "RESPONSE", "message": meta_message(message)})
     return Sent(_meta_message_id(body))
+
+
+def private_reply_comment(channel: str, last_comment_id: str | None) -> str | None:
+    """The comment a message to this customer must answer privately, if any.
+
+    Meta refuses a plain DM to someone whose last contact was a comment (no open thread): on
+    Messenger/Facebook and Instagram the first message goes as a private reply to that comment,
+    once per comment. The one rule for every outbound message (replies, invitations, cart links).
+    """
+    return last_comment_id if channel in ("facebook", "instagram") and last_comment_id else None
+
+
+def send_to_customer(store_id: str, channel: str, account_id: str | None, user_id: str,
+                     last_comment_id: str | None, message: OutboundMessage) -> Sent:
+    """A message to a conversation's customer: a private reply when :func:`private_reply_comment` says so."""
+    comment_id = private_reply_comment(channel, last_comment_id)
+    if comment_id is None:
+        return send_message(store_id, channel, account_id, user_id, message)
+    if message.button is not None:  # a private reply carries text only: the link goes in the text
+        message = OutboundMessage(f"{message.text}\n{message.button.url}")
+    sent = send_private_reply(store_id, channel, account_id, comment_id, message)
+    return Sent(sent.provider_message_id, private_reply_to=comment_id)
 
 
 def send_private_reply(store_id: str, channel: str, account_id: str | None, comment_id: str,
