@@ -37,6 +37,10 @@ REFUSALS = {
 }
 
 
+class InvitationRefused(ApiError):
+    """The link may not be sent into this conversation; ``code`` says why (see :data:`REFUSALS`)."""
+
+
 @dataclass(frozen=True)
 class SentLink:
     link_id: str
@@ -75,8 +79,8 @@ def _load(store_id: str, conversation_id: str) -> _Context:
     except BindingTemplateModel.DoesNotExist:
         item = None
     if not store.storefront_url:
-        raise ApiError("the store has no storefront_url: set it with PUT /admin/settings before sending links",
-                       code="storefront_url_not_set", status=422)
+        raise InvitationRefused("the store has no storefront_url: set it with PUT /admin/settings before sending "
+                                "links", code="storefront_url_not_set")
     return _Context(conversation, store.storefront_url.rstrip("/"), templates.from_item(conversation.channel, item))
 
 
@@ -86,7 +90,7 @@ def send_invitation(store_id: str, conversation_id: str, now: datetime) -> SentL
     conversation = context.conversation
     reason = eligibility.invite_blocked_reason(conversation, now)
     if reason is not None:
-        raise ApiError(REFUSALS[reason], code=reason, status=422)
+        raise InvitationRefused(REFUSALS[reason], code=reason)
     token = links.new_link_token(conversation.social_user_key, conversation.social_user_name)
     url = f"{context.storefront_url}/account/bind?token={token.value}"
     template = context.template
@@ -101,10 +105,10 @@ def send_cart_link(store_id: str, conversation_id: str, cart_id: str, now: datet
     context = _load(store_id, conversation_id)
     conversation = context.conversation
     if conversation.blacklisted:
-        raise ApiError(REFUSALS[eligibility.BLACKLISTED], code=eligibility.BLACKLISTED, status=422)
+        raise InvitationRefused(REFUSALS[eligibility.BLACKLISTED], code=eligibility.BLACKLISTED)
     if not eligibility.window_open(conversation.last_inbound_at, now):
-        raise ApiError("the customer's last message is more than 24 hours old: the channel no longer accepts "
-                       "a message", code="outside_messaging_window", status=422)
+        raise eligibility.OutsideMessagingWindow("the customer's last message is more than 24 hours old: the "
+                                                 "channel no longer accepts a message")
     token = links.new_link_token(conversation.social_user_key, conversation.social_user_name)
     url = f"{context.storefront_url}/cart?cart_id={quote(cart_id, safe='')}&cart_token={token.value}"
     message = outbound.OutboundMessage(CART_TEXT, outbound.LinkButton(CART_BUTTON, url))

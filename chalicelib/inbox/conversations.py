@@ -20,7 +20,7 @@ from pynamodb.expressions.update import Action
 from chalicelib import clock, tokens
 from chalicelib.channels import outbound
 from chalicelib.channels.events import InboundEvent
-from chalicelib.errors import ApiError, NotFound
+from chalicelib.errors import Conflict, NotFound
 from chalicelib.inbox import eligibility
 from chalicelib.models.inbox import (
     ConversationModel,
@@ -301,15 +301,15 @@ def mark_read(store_id: str, conversation_id: str) -> ConversationModel:
         conversation.unread_count = 0
         conversation.unread_store = None
         return conversation
-    raise ApiError("the conversation is busy; try again", code="conflict", status=409)
+    raise Conflict("the conversation is busy; try again")
 
 
 def reply(store_id: str, conversation_id: str, text: str, now: datetime) -> MessageModel:
     """Send ``text`` to the customer through the conversation's channel and keep it in the conversation."""
     conversation = get_conversation(store_id, conversation_id)
     if not eligibility.window_open(conversation.last_inbound_at, now):
-        raise ApiError("the customer's last message is more than 24 hours old: the channel no longer "
-                       "accepts a free-form reply", code="outside_messaging_window", status=422)
+        raise eligibility.OutsideMessagingWindow("the customer's last message is more than 24 hours old: the "
+                                                 "channel no longer accepts a free-form reply")
     channel = conversation.channel
     user_id = conversation.social_user_key.split(":", 1)[1]
     message = outbound.OutboundMessage(text)

@@ -28,7 +28,7 @@ from chalicelib.channels import outbound
 from chalicelib.channels.credentials import cached_channel_config, get_channel_config, spec_for
 from chalicelib.channels.events import InboundEvent, read_delivery
 from chalicelib.channels.signatures import signature_is_valid
-from chalicelib.errors import ApiError, Forbidden, NotFound
+from chalicelib.errors import Forbidden, NotFound, PayloadTooLarge, Unauthorized
 from chalicelib.inbox import autoreply
 from chalicelib.inbox.conversations import (
     DELIVERY_MEMORY,
@@ -84,15 +84,13 @@ def verify_subscription(store_id: str, channel: str, mode: str | None, token: st
 def receive_delivery(store_id: str, channel: str, raw: bytes, signature: str | None, now: datetime) -> DeliveryResult:
     _store_channel(store_id, channel)
     if len(raw) > WEBHOOK_MAX_BODY_BYTES:
-        raise ApiError(f"the delivery is larger than {WEBHOOK_MAX_BODY_BYTES} bytes", code="body_too_large",
-                       status=413)
+        raise PayloadTooLarge(f"the delivery is larger than {WEBHOOK_MAX_BODY_BYTES} bytes", code="body_too_large")
     config = cached_channel_config(store_id, channel)
     channel_secrets = secrets.get_channel_secrets(store_id, channel) if config is not None else None
     if config is None or channel_secrets is None:
         raise NotFound(f"no {channel} channel is configured for this store")
     if not signature_is_valid(channel, channel_secrets, raw, signature):
-        raise ApiError("the signature header is missing or does not match the body", code="invalid_signature",
-                       status=401)
+        raise Unauthorized("the signature header is missing or does not match the body", code="invalid_signature")
     delivery = read_delivery(channel, raw, now)
     result = DeliveryResult(events=len(delivery.events), skipped=delivery.skipped)
     for position, event in enumerate(delivery.events):

@@ -15,7 +15,7 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib import sms, verification
-from chalicelib.errors import ApiError, InvalidRequest
+from chalicelib.errors import ApiError, Conflict, InvalidRequest, Unauthorized
 from chalicelib.logs import logger
 from chalicelib.members import mail
 from chalicelib.members.core import (
@@ -33,6 +33,12 @@ from chalicelib.members.passwords import check_password, hash_password, verify_p
 from chalicelib.models.members import MemberIdentityModel, MemberModel
 from chalicelib.models.transactions import NamedTransaction
 from chalicelib.models.verification import VerificationModel
+
+
+class EmailFailed(ApiError):
+    """SES did not accept the e-mail carrying a code."""
+
+    code = "email_failed"
 
 
 def sign_up(store_id: str, name: str, password: str, phone_input: Any | None, email: str | None,
@@ -78,7 +84,7 @@ def log_in(store_id: str, identifier: str, password: str) -> str:
     # Always one argon2 verification, so an unknown identifier takes as long as a wrong password.
     matches = verify_password(member.password_hash if member else None, password)
     if not (matches and member and identity and _may_log_in(member, identity)):
-        raise ApiError("the identifier or the password is wrong", code="invalid_credentials", status=401)
+        raise Unauthorized("the identifier or the password is wrong", code="invalid_credentials")
     return member.member_id
 
 
@@ -169,12 +175,11 @@ def change_phone(store_id: str, member_id: str, phone_input: Any, verification_t
     except TransactWriteError as exc:
         if exc.cause_response_code != "TransactionCanceledException":
             raise
-        changed = ApiError("the member's number changed meanwhile; try again", code="conflict", status=409)
+        changed = Conflict("the member's number changed meanwhile; try again")
         # The token is judged first.
         raise _refusal(tx, exc, [("token", verification.invalid_token()), ("old_identity", changed),
                                  ("new_identity", phone_taken()),
-                                 ("same_identity", ApiError("the member's number changed meanwhile",
-                                                            code="conflict", status=409)),
+                                 ("same_identity", Conflict("the member's number changed meanwhile")),
                                  ("member", changed)]) from None
     member.phone, member.phone_verified, member.updated_at = phone, True, now
     return member
@@ -194,7 +199,7 @@ def request_email_change(store_id: str, member_id: str, email: str, now: datetim
     store = sms.sms_store(store_id).store
     if not mail.send_email(email, f"{store.name}: confirm your email",
                            f"Your code is {code}. It expires in 10 minutes."):
-        raise ApiError("the email could not be sent; please try again", code="email_failed", status=502)
+        raise EmailFailed("the email could not be sent; please try again")
     return verification_id
 
 

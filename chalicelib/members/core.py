@@ -128,7 +128,7 @@ def create_member(store_id: str, name: str, *, phone: str | None = None, phone_v
     except TransactWriteError as exc:
         # Tokens are judged first: an unusable token must not learn whether a number is taken.
         errors = [*((f"token_{index}", invalid_token()) for index in range(len(token_uses))),
-                  ("member", ApiError("member id collision", code="conflict", status=409)),
+                  ("member", Conflict("member id collision")),
                   *((f"identity_{index}", error) for index, (_, error) in enumerate(puts))]
         raise _refusal(tx, exc, errors) from None
     return member

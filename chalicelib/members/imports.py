@@ -37,7 +37,7 @@ from typing import Any
 
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 
-from chalicelib.errors import ApiError, InvalidRequest
+from chalicelib.errors import ApiError, InvalidRequest, PayloadTooLarge
 from chalicelib.members.core import (
     MAX_EMAIL_LENGTH,
     check_email,
@@ -99,9 +99,9 @@ class Row:
 
 
 def too_large(what: str, limit: str) -> ApiError:
-    return ApiError(f"the file has more than {limit}; a customer import takes up to {MAX_ROWS:,} rows "
-                    f"and {MAX_BYTES // (1024 * 1024)} MB per request: split the file",
-                    code="payload_too_large", status=413, limit=what, max_rows=MAX_ROWS, max_bytes=MAX_BYTES)
+    return PayloadTooLarge(f"the file has more than {limit}; a customer import takes up to {MAX_ROWS:,} rows "
+                           f"and {MAX_BYTES // (1024 * 1024)} MB per request: split the file",
+                           limit=what, max_rows=MAX_ROWS, max_bytes=MAX_BYTES)
 
 
 # ---------------------------------------------------------------- parsing

@@ -18,7 +18,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from chalicelib import clock, sms, tokens
-from chalicelib.errors import ApiError, Conflict, NotFound
+from chalicelib.errors import ApiError, Conflict, LinkExpired, NotFound
 from chalicelib.models.members import MemberModel
 from chalicelib.models.referrals import RegistrationInvitationModel
 from chalicelib.models.stores import StoreModel
@@ -27,6 +27,12 @@ from chalicelib.models.transactions import NamedTransaction, condition_failed, c
 INVITATION_TTL = timedelta(hours=2)
 REGISTER_PATH = "/account/register"
 MAX_TOKEN_LENGTH = 200
+
+
+class StorefrontUrlMissing(ApiError):
+    """A registration link needs the store's storefront URL, which an admin has not set yet."""
+
+    code = "storefront_url_missing"
 
 
 @dataclass(frozen=True)
@@ -47,8 +53,7 @@ class Referral:
 def storefront_url(store: StoreModel) -> str:
     """The store's storefront; 422 ``storefront_url_missing`` when the admin has not set it yet."""
     if not store.storefront_url:
-        raise ApiError("the store has no storefront_url yet: an admin sets it with PUT /admin/settings",
-                       code="storefront_url_missing", status=422)
+        raise StorefrontUrlMissing("the store has no storefront_url yet: an admin sets it with PUT /admin/settings")
     return str(store.storefront_url).rstrip("/")
 
 
@@ -159,8 +164,7 @@ def invalid_token() -> ApiError:
 
 
 def token_expired() -> ApiError:
-    return ApiError("this invitation link has expired; ask the store for a new one", code="token_expired",
-                    status=410)
+    return LinkExpired("this invitation link has expired; ask the store for a new one")
 
 
 def token_used() -> ApiError:

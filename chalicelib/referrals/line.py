@@ -44,8 +44,12 @@ class LineInvitation:
     via: str
 
 
+class LineBindingRefused(ApiError):
+    """The LINE binding cannot be made (no LINE channel, the account already bound, ...): ``code`` says why."""
+
+
 def _refuse(message: str, code: str) -> ApiError:
-    return ApiError(message, code=code, status=422)
+    return LineBindingRefused(message, code=code)
 
 
 def create_line_binding_invitation(store_id: str, staff_id: str, branch_id: str, member_id: str, via: str,

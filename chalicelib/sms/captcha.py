@@ -18,6 +18,13 @@ from chalicelib.config import settings
 from chalicelib.errors import ApiError, InvalidRequest
 from chalicelib.models.sms import SmsTemplatesModel
 
+
+class CaptchaUnavailable(ApiError):
+    """Google's reCAPTCHA check could not be made (down, slow or not JSON)."""
+
+    code = "captcha_unavailable"
+
+
 DEFAULT_VERIFY_URL = "https://www.google.com/recaptcha/api/siteverify"
 CACHE_SECONDS = 300
 
@@ -59,7 +66,6 @@ def require_human(store_id: str, token: str | None, client_ip: str | None) -> No
                                    timeout=5.0, retries=False)
         verdict = json.loads(response.data) if response.status == 200 else {}
     except (urllib3.exceptions.HTTPError, ValueError):
-        raise ApiError("the reCAPTCHA check could not be made; try again", code="captcha_unavailable",
-                       status=502) from None
+        raise CaptchaUnavailable("the reCAPTCHA check could not be made; try again") from None
     if verdict.get("success") is not True:
         raise InvalidRequest("the reCAPTCHA token was not accepted", field="recaptcha_token", code="captcha_failed")

@@ -46,19 +46,18 @@ class SmsResult:
 
 
 class RateLimited(ApiError):
-    """429 ``rate_limited`` with ``retry_after_seconds`` (and which ``limit``: number, client_ip, daily_cap)."""
+    """``rate_limited`` with ``retry_after_seconds`` (and which ``limit``: number, client_ip, daily_cap)."""
 
     def __init__(self, message: str, retry_after_seconds: int, limit: str) -> None:
-        super().__init__(message, code="rate_limited", status=429, retry_after_seconds=retry_after_seconds,
-                         limit=limit)
+        super().__init__(message, code="rate_limited", retry_after_seconds=retry_after_seconds, limit=limit)
         self.retry_after_seconds = retry_after_seconds
 
 
 class SmsFailed(ApiError):
-    """502 ``sms_failed``: SNS did not accept the message (nothing was counted against the number)."""
+    """``sms_failed``: SNS did not accept the message (nothing was counted against the number)."""
 
     def __init__(self) -> None:
-        super().__init__("the SMS could not be sent; please try again", code="sms_failed", status=502)
+        super().__init__("the SMS could not be sent; please try again", code="sms_failed")
 
 
 def sns_client() -> object:

@@ -35,6 +35,12 @@ _lock = threading.Lock()
 _cache: dict[str, tuple[float, SmsStore]] = {}
 
 
+class MessageTooLong(ApiError):
+    """The SMS, filled in, would be longer than SNS accepts."""
+
+    code = "message_too_long"
+
+
 @dataclass(frozen=True)
 class SmsStore:
     """The store and its SMS templates, as a send needs them."""
@@ -59,7 +65,7 @@ def render(template: str, **values: str) -> str:
 
 def check_message(text: str) -> str:
     if len(text.encode("utf-8")) > MAX_MESSAGE_BYTES:
-        raise ApiError(f"the SMS would be longer than {MAX_MESSAGE_BYTES} bytes", code="message_too_long", status=422)
+        raise MessageTooLong(f"the SMS would be longer than {MAX_MESSAGE_BYTES} bytes")
     return text
 
 
