@@ -1,8 +1,9 @@
 """Sending through the channels: Messenger and Instagram Send API, comment replies (public and private),
 WhatsApp Cloud API messages, LINE push and reply; and the profile look-ups that name a customer.
 
-Everything goes over urllib3 to ``GRAPH_API_BASE_URL`` / ``LINE_API_BASE_URL`` with timeouts and one
-retry on 5xx/429. A refusal becomes 502 ``channel_error`` carrying the platform's own message.
+Everything goes over urllib3 to ``GRAPH_API_BASE_URL`` / ``LINE_API_BASE_URL`` with timeouts; 5xx, 429
+and network errors are tried up to three times with backoff, all inside one time budget. A refusal
+becomes 502 ``channel_error`` carrying the platform's own message.
 The access token travels in an ``Authorization: Bearer`` header (Graph and LINE both accept it), so it
 never appears in a URL or a log line.
 """
@@ -24,8 +25,11 @@ from chalicelib.errors import ApiError
 from chalicelib.logs import logger
 
 GRAPH_VERSION = "v21.0"
-TIMEOUT = urllib3.Timeout(connect=3.0, read=10.0)
-RETRY_PAUSE_SECONDS = 0.3
+CONNECT_SECONDS = 3.0
+READ_SECONDS = 10.0
+RETRY_PAUSE_SECONDS = 0.3  # then 0.6 s: exponential backoff between attempts
+MAX_ATTEMPTS = 3
+CALL_BUDGET_SECONDS = 20.0  # every attempt and pause of one call: well inside the API Lambda's 30 s
 LINE_TEMPLATE_TEXT_MAX = 160  # LINE buttons template text limit; longer texts go as a flex bubble
 
 _pool: urllib3.PoolManager | None = None
@@ -34,7 +38,7 @@ _pool: urllib3.PoolManager | None = None
 def _http() -> urllib3.PoolManager:
     global _pool
     if _pool is None:
-        _pool = urllib3.PoolManager(timeout=TIMEOUT, retries=False)
+        _pool = urllib3.PoolManager(timeout=urllib3.Timeout(connect=CONNECT_SECONDS, read=READ_SECONDS), retries=False)
     return _pool
 
 
@@ -235,18 +239,28 @@ def _call(store_id: str, channel: str, method: str, path: str, payload: dict[str
         headers["X-Line-Retry-Key"] = retry_key  # LINE does not send twice for the same key
     url = base.rstrip("/") + path
     response = None
-    for attempt in (1, 2):
+    deadline = time.monotonic() + CALL_BUDGET_SECONDS
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        remaining = deadline - time.monotonic()
+        timeout = urllib3.Timeout(connect=min(CONNECT_SECONDS, remaining), read=min(READ_SECONDS, remaining))
         try:
-            response = _http().request(method, url, body=data, headers=headers)
+            response = _http().request(method, url, body=data, headers=headers, timeout=timeout)
         except urllib3.exceptions.HTTPError as exc:
-            if attempt == 2:
+            # A send that timed out reading may have been delivered: only LINE (retry key) and reads repeat it.
+            repeatable = not isinstance(exc, urllib3.exceptions.ReadTimeoutError) or method == "GET" or retry_key
+            pause = _backoff(attempt)
+            if not repeatable or attempt == MAX_ATTEMPTS or deadline - time.monotonic() < pause + 1.0:
+                logger.warning("channel unreachable", extra={"channel": channel, "attempts": attempt,
+                                                             "error": type(exc).__name__})
                 raise ChannelError(f"{channel} could not be reached ({type(exc).__name__})",
                                    channel=channel) from None
-            time.sleep(RETRY_PAUSE_SECONDS)
+            time.sleep(pause)
             continue
-        if (response.status >= 500 or response.status == 429) and attempt == 1:
-            time.sleep(_retry_after(response))
-            continue
+        if response.status >= 500 or response.status == 429:
+            pause = _retry_after(response, attempt)
+            if attempt < MAX_ATTEMPTS and deadline - time.monotonic() > pause + 1.0:
+                time.sleep(pause)
+                continue
         break
     assert response is not None
     body = _json(response.data)
@@ -260,11 +274,16 @@ def _call(store_id: str, channel: str, method: str, path: str, payload: dict[str
     return body
 
 
-def _retry_after(response: urllib3.BaseHTTPResponse) -> float:
+def _backoff(attempt: int) -> float:
+    return float(RETRY_PAUSE_SECONDS * 2 ** (attempt - 1))
+
+
+def _retry_after(response: urllib3.BaseHTTPResponse, attempt: int) -> float:
+    """The platform's Retry-After (at most 2 s), else exponential backoff."""
     try:
-        return min(float(response.headers.get("Retry-After", RETRY_PAUSE_SECONDS)), 2.0)
+        return min(float(response.headers.get("Retry-After", _backoff(attempt))), 2.0)
     except ValueError:
-        return RETRY_PAUSE_SECONDS
+        return _backoff(attempt)
 
 
 def _json(data: bytes) -> Any:
