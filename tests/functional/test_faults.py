@@ -120,7 +120,11 @@ class WireFaults:
         from botocore.awsrequest import AWSResponse
 
         target = request.headers.get("X-Amz-Target", b"")
-        operation = (target.decode() if isinstance(target, bytes) else target).rsplit(".", 1)[-1]
+        if target:  # DynamoDB (JSON protocol)
+            operation = (target.decode() if isinstance(target, bytes) else target).rsplit(".", 1)[-1]
+        else:  # SNS (query protocol): Action=Publish&...
+            body_text = request.body.decode() if isinstance(request.body, bytes) else str(request.body or "")
+            operation = next((part[7:] for part in body_text.split("&") if part.startswith("Action=")), "")
         self.seen.append(operation)
         queue = self.plan.get(operation)
         if not queue:
@@ -128,7 +132,11 @@ class WireFaults:
         status, code, reason = queue.pop(0)
         from moto.core.models import botocore_stubber
 
-        botocore_stubber.enabled = False  # the service "fails": moto must not also perform the write
+        botocore_stubber.enabled = False  # the service "fails": moto must not also perform the call
+        if not target:
+            xml = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>Rate exceeded</Message>"
+                   "</Error><RequestId>fault</RequestId></ErrorResponse>")
+            return AWSResponse(request.url, status, {"Content-Type": "text/xml"}, _Raw(xml.encode()))
         body = {"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": code}
         if reason:
             body["CancellationReasons"] = [{"Code": reason, "Message": reason}]
@@ -197,3 +205,44 @@ def test_a_delivery_that_cannot_be_written_is_not_acknowledged_and_its_redeliver
     conversation = conversation_for(client, store, f"facebook:{user}")
     assert [m["text"] for m in messages(client, store, conversation["conversation_id"])] == ["order 42?"]
     assert conversation["unread_count"] == 1
+
+
+# --- SNS throttling on a code send ---------------------------------------------------------------------
+
+@pytest.fixture
+def sns_faults():
+    from chalicelib import aws as aws_clients
+
+    faults = WireFaults()
+    client = aws_clients.client("sns")
+    client.meta.events.register_first("before-send.sns", faults)
+    client.meta.events.register_first("needs-retry.sns", faults.restore)
+    yield faults
+    client.meta.events.unregister("before-send.sns", faults)
+    client.meta.events.unregister("needs-retry.sns", faults.restore)
+    faults.restore()
+
+
+def test_sns_throttling_on_a_code_send_is_502_logged_failed_and_costs_no_quota(client, store, sns_faults):
+    from chalicelib import clock
+    from chalicelib.models import SmsLogModel
+    from tests.support_accounts import call, fresh_tw_mobile, moto_sms
+
+    phone = fresh_tw_mobile()
+    sns_faults.fail("Publish", 5, "Throttling")
+
+    def send():
+        return call(client, "POST", "/storefront/verifications", store.storefront(),
+                    {"phone": phone, "purpose": "signup"})
+
+    status, failed = send()
+    assert status == 502 and failed["error"]["code"] == "sms_failed"
+    assert sns_faults.seen.count("Publish") >= 2  # the SDK retried the throttled publish
+    day = clock.local_day(clock.now(), "Asia/Taipei")
+    logged = [item for item in SmsLogModel.query(f"{store.store_id}#{day}") if item.phone == phone]
+    assert [(item.status, item.failure_reason) for item in logged] == [("failed", "Throttling")]
+    assert moto_sms(phone) == []
+    sns_faults.plan.clear()
+    status, _ = send()  # the failed send gave its quota back: no 429 for the 30 s per-number limit
+    assert status == 202
+    assert len(moto_sms(phone)) == 1
