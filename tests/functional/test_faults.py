@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import timedelta
 
 import pytest
 from werkzeug import Response
@@ -246,3 +247,61 @@ def test_sns_throttling_on_a_code_send_is_502_logged_failed_and_costs_no_quota(c
     status, _ = send()  # the failed send gave its quota back: no 429 for the 30 s per-number limit
     assert status == 202
     assert len(moto_sms(phone)) == 1
+
+
+# --- S3 failing in the middle of a report ------------------------------------------------------------
+
+class S3Faults:
+    """Fails S3 writes (PutObject / UploadPart) after ``after`` successful ones, the way S3 answers a 500."""
+
+    def __init__(self, after: int, times: int) -> None:
+        self.after, self.times, self.writes = after, times, 0
+
+    def __call__(self, request, **_: object):
+        from botocore.awsrequest import AWSResponse
+        from moto.core.models import botocore_stubber
+
+        if request.method != "PUT" or ("uploadId=" in request.url and "partNumber=" not in request.url):
+            return None
+        self.writes += 1
+        if self.writes <= self.after or self.times <= 0:
+            return None
+        self.times -= 1
+        botocore_stubber.enabled = False
+        xml = b"<Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>"
+        return AWSResponse(request.url, 500, {"Content-Type": "application/xml"}, _Raw(xml))
+
+
+def test_s3_failing_in_the_middle_of_a_report_leaves_no_partial_object_and_the_next_run_writes_it(store):
+    import boto3
+
+    from chalicelib import aws as aws_clients
+    from chalicelib import clock
+    from chalicelib.reports.compiler import day_keys, run_scheduled
+    from tests.functional.test_reports_compile import BUCKET, TW, local_midnight_after, seed_day
+
+    day_start = local_midnight_after(clock.now(), TW)
+    day = clock.local_day(day_start, TW)
+    seed_day(store.store_id, day_start)
+    client = aws_clients.client("s3")
+    faults = S3Faults(after=1, times=100)  # the first file is written, every later write fails
+    client.meta.events.register_first("before-send.s3", faults)
+    client.meta.events.register_first("needs-retry.s3", WireFaults.restore)
+    try:
+        failed = run_scheduled(day_start + timedelta(days=1, minutes=1))
+    finally:
+        client.meta.events.unregister("before-send.s3", faults)
+        client.meta.events.unregister("needs-retry.s3", WireFaults.restore)
+        WireFaults.restore()
+
+    assert store.store_id in failed.failed and f"{store.store_id}/{day}" not in failed.compiled
+    s3 = boto3.client("s3")
+    keys = set(day_keys(store.store_id, day))
+    present = {o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="reports/").get("Contents", [])} & keys
+    assert len(present) <= 1  # only files written whole before the failure; none half-written
+    assert not s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads")
+
+    rerun = run_scheduled(day_start + timedelta(days=1, minutes=2))
+    assert f"{store.store_id}/{day}" in rerun.compiled
+    for key in keys:
+        assert s3.get_object(Bucket=BUCKET, Key=key)["Body"].read().startswith(b"\xef\xbb\xbf")
