@@ -305,3 +305,36 @@ def test_s3_failing_in_the_middle_of_a_report_leaves_no_partial_object_and_the_n
     assert f"{store.store_id}/{day}" in rerun.compiled
     for key in keys:
         assert s3.get_object(Bucket=BUCKET, Key=key)["Body"].read().startswith(b"\xef\xbb\xbf")
+
+
+# --- redemption under DynamoDB throttling and transaction conflicts ------------------------------------
+
+def test_redemption_rides_out_throttling_and_a_conflict_writes_nothing_and_keeps_the_token(
+        client, store, creds, sandbox, wire_faults):
+    from tests.support_binding import call, link_in, new_member, set_storefront, start_conversation, token_from_url
+
+    set_storefront(client, store)
+    conversation_id, key = start_conversation(client, store, creds, "line")
+    sandbox.outbox.clear()
+    status, _ = call(client, "POST", f"/admin/conversations/{conversation_id}/binding-invitation", store.admin())
+    assert status == 201
+    token = token_from_url(link_in([i for i in sandbox.outbox.items() if i["method"] == "POST"][-1]))
+    member_id = new_member(store.store_id)
+
+    def redeem():
+        return call(client, "POST", "/storefront/bindings/redeem", store.storefront(),
+                    {"token": token, "member_id": member_id})
+
+    wire_faults.fail("TransactWriteItems", 10, "TransactionCanceledException", reason="TransactionConflict")
+    status, _ = redeem()
+    assert status >= 409  # not bound, and said so: never a 200 for a binding that was not written
+    conversation = call(client, "GET", f"/admin/conversations/{conversation_id}", store.admin())[1]
+    assert conversation["member_id"] is None
+
+    wire_faults.plan.clear()
+    wire_faults.fail("TransactWriteItems", 2, "ThrottlingException")
+    status, answer = redeem()
+    assert (status, answer["member_id"], answer["social_user_key"]) == (200, member_id, key)
+    conversation = call(client, "GET", f"/admin/conversations/{conversation_id}", store.admin())[1]
+    assert conversation["member_id"] == member_id
+    assert redeem()[0] == 409  # used once
