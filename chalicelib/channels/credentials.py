@@ -76,7 +76,7 @@ def configure_channel(store_id: str, channel: str, values: dict[str, str], now: 
         updated_at=now,
     )
     item.save()
-    forget_channel_config(store_id, channel)
+    remember_channel_config(item)  # this instance knows the new configuration at once
     return item
 
 
@@ -105,6 +105,11 @@ def cached_channel_config(store_id: str, channel: str) -> ChannelModel | None:
             _config_cache.clear()
         _config_cache[key] = (time.monotonic() + CONFIG_CACHE_SECONDS, item)
     return item
+
+
+def remember_channel_config(item: ChannelModel) -> None:
+    with _config_lock:
+        _config_cache[(item.store_id, item.channel)] = (time.monotonic() + CONFIG_CACHE_SECONDS, item)
 
 
 def forget_channel_config(store_id: str | None = None, channel: str | None = None) -> None:
