@@ -334,3 +334,44 @@ def test_the_shops_own_comments_are_not_stored_or_answered(client, store, creds,
     assert sandbox.outbox.items() == []
     own_fb = facebook_comment(PAGE_ID, "shipping")
     assert json.loads(deliver(client, store.store_id, "facebook", creds, own_fb).body)["stored"] == 0
+
+
+# --- deliveries to another account, and replays -------------------------------------------------------
+
+def test_deliveries_addressed_to_another_account_are_acknowledged_and_dropped(client, store, creds, sandbox):
+    from local.channel_sandbox import LINE_BOT_USER_ID
+
+    channel = json.loads(client.http.get("/admin/channels/line", headers=store.admin()).body)
+    assert channel["bot_user_id"] == LINE_BOT_USER_ID  # read from GET /v2/bot/info when saved
+    user = uid("U")
+    to_other_bot = {"destination": "U" + "f" * 32, "events": [line_event(user)]}
+    response = deliver(client, store.store_id, "line", creds, to_other_bot)
+    assert response.status_code == 200 and json.loads(response.body)["dropped"] == 1
+    psid = uid("psid")
+    other_page = messenger_message(psid)
+    other_page["entry"][0]["id"] = other_page["entry"][0]["messaging"][0]["recipient"]["id"] = "999999"
+    response = deliver(client, store.store_id, "facebook", creds, other_page)
+    assert response.status_code == 200 and json.loads(response.body)["dropped"] == 1
+    assert conversation_for(client, store, f"line:{user}") is None
+    assert conversation_for(client, store, f"facebook:{psid}") is None
+    assert [i for i in sandbox.outbox.items() if i["method"] == "POST"] == []  # nothing sent either
+
+
+def test_a_replay_older_than_the_dedup_window_is_acknowledged_and_dropped(client, store, creds):
+    user = uid("U")
+    old = line_event(user)
+    old["timestamp"] = now_ms() - 31 * 24 * 3600 * 1000
+    response = deliver(client, store.store_id, "line", creds, line_delivery(old))
+    assert response.status_code == 200 and json.loads(response.body)["dropped"] == 1
+    assert conversation_for(client, store, f"line:{user}") is None
+
+
+def test_saving_line_with_a_token_line_refuses_is_502_and_saves_nothing(client, store, httpserver, monkeypatch):
+    monkeypatch.setenv("LINE_API_BASE_URL", httpserver.url_for("/line"))
+    httpserver.expect_request("/line/v2/bot/info").respond_with_json({"message": "Authentication failed"},
+                                                                       status=401)
+    response = client.http.put("/admin/channels/line", headers=store.admin(), body=json.dumps(
+        {"channel_secret": "s" * 32, "channel_access_token": "t" * 40}))
+    assert response.status_code == 502
+    assert "Authentication failed" in json.loads(response.body)["error"]["message"]
+    assert client.http.get("/admin/channels/line", headers=store.admin()).status_code == 404
