@@ -70,6 +70,15 @@ def _zones_by_country() -> dict[str, list[str]]:
     return zones
 
 
+def check_shop_email(value: str) -> str:
+    from chalicelib.members.core import check_email
+
+    email = check_email(value, "shop_email")
+    if any(ch in email for ch in '<>",;\r\n'):  # one bare address: it becomes a From header
+        raise InvalidRequest("'shop_email' must be one bare address such as shop@example.com", field="shop_email")
+    return email
+
+
 SETTINGS_FIELDS = {
     "name": Field(str, max_length=120),
     "storefront_url": Field(str, max_length=500, nullable=True, check=check_storefront_url),
@@ -77,6 +86,8 @@ SETTINGS_FIELDS = {
     "timezone": Field(str, max_length=64, check=check_timezone),
     "sms_daily_cap": Field(int, minimum=0, maximum=1_000_000),
     "sms_ip_hourly_limit": Field(int, minimum=1, maximum=10_000),
+    "shop_email": Field(str, max_length=254, nullable=True, check=check_shop_email),
+    "postal_address": Field(str, max_length=500, nullable=True),
 }
 
 
@@ -121,6 +132,7 @@ def settings_view(store: StoreModel) -> dict[str, Any]:
         "store_id": store.store_id, "name": store.name, "storefront_url": store.storefront_url,
         "country": store.country, "timezone": store.timezone,
         "sms_daily_cap": int(store.sms_daily_cap), "sms_ip_hourly_limit": int(store.sms_ip_hourly_limit),
+        "shop_email": store.shop_email, "postal_address": store.postal_address,
         "updated_at": clock.isoformat(store.updated_at),
     }
 

@@ -106,7 +106,7 @@ def reports_bucket_name(stage: str) -> dict[str, str]:
 
 
 def function_ids() -> list[str]:
-    """The logical ids Chalice gives the API handler and each scheduled function."""
+    """The logical ids Chalice gives the API handler, each scheduled function and each plain function."""
     from chalice.app import ScheduledEventConfig
     from chalice.utils import to_cfn_resource_name
 
@@ -114,7 +114,66 @@ def function_ids() -> list[str]:
 
     schedules = sorted(to_cfn_resource_name(source.name) for source in app.event_sources
                        if isinstance(source, ScheduledEventConfig))
-    return ["APIHandler", *schedules]
+    functions = sorted(to_cfn_resource_name(function.name) for function in app.pure_lambda_functions)
+    return ["APIHandler", *schedules, *functions]
+
+
+INBOUND_FUNCTION = "InboundEmail"  # app.py's @app.lambda_function(name="inbound_email")
+INBOUND_MAIL_PREFIX = "inbound/mail/"  # chalicelib.messages.inbound.MAIL_PREFIX (checked by a unit test)
+
+
+def inbound_email_resources(stage: str) -> dict[str, Any]:
+    """SES receives mail for the inbound domain and writes it raw to the bucket; S3 then runs the function.
+
+    ``chalice package`` cannot emit ``@app.on_s3_event`` (CloudFormation does not edit another stack's
+    bucket), so the notification is declared here on our own bucket. The bucket's name is a string
+    (``Fn::Sub``), not a ``Ref``, in the permission: no dependency cycle bucket -> function -> bucket.
+    Activating the rule set and the MX record are the operator's steps (docs/messages.md).
+    """
+    domain = _stage_env(stage).get("INBOUND_EMAIL_DOMAIN", f"reply.{stage}.example.com")
+    bucket_arn = {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{APP_NAME}-{stage}-reports-${{AWS::AccountId}}-"
+                             f"${{AWS::Region}}"}
+    rule_set = f"{APP_NAME}-{stage}-inbound"
+    return {
+        "InboundEmailS3Permission": {
+            "Type": "AWS::Lambda::Permission",
+            "Properties": {"FunctionName": {"Fn::GetAtt": [INBOUND_FUNCTION, "Arn"]}, "Action": "lambda:InvokeFunction",
+                           "Principal": "s3.amazonaws.com", "SourceAccount": {"Ref": "AWS::AccountId"},
+                           "SourceArn": bucket_arn},
+        },
+        "ReportsBucketPolicy": {
+            "Type": "AWS::S3::BucketPolicy",
+            "Properties": {"Bucket": {"Ref": "ReportsBucket"}, "PolicyDocument": {
+                "Version": "2012-10-17", "Statement": [
+                {"Sid": "SesWritesInboundMail", "Effect": "Allow", "Principal": {"Service": "ses.amazonaws.com"},
+                 "Action": "s3:PutObject",
+                 "Resource": {"Fn::Sub": f"${{ReportsBucket.Arn}}/{INBOUND_MAIL_PREFIX}*"},
+                 "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+                               "ArnLike": {"aws:SourceArn": {"Fn::Sub": f"arn:${{AWS::Partition}}:ses:${{AWS::Region}}:"
+                                                                       f"${{AWS::AccountId}}:receipt-rule-set/"
+                                                                       f"{rule_set}:receipt-rule/*"}}}},
+                {"Sid": "TlsOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                 "Resource": [{"Fn::GetAtt": ["ReportsBucket", "Arn"]}, {"Fn::Sub": "${ReportsBucket.Arn}/*"}],
+                 "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+            ]}},
+        },
+        "InboundEmailRuleSet": {"Type": "AWS::SES::ReceiptRuleSet", "Properties": {"RuleSetName": rule_set}},
+        "InboundEmailRule": {
+            "Type": "AWS::SES::ReceiptRule",
+            "DependsOn": "ReportsBucketPolicy",  # SES checks it may write to the bucket when the rule is created
+            "Properties": {"RuleSetName": {"Ref": "InboundEmailRuleSet"}, "Rule": {
+                "Name": f"{APP_NAME}-{stage}-replies", "Enabled": True, "ScanEnabled": True, "TlsPolicy": "Require",
+                "Recipients": [domain],
+                "Actions": [{"S3Action": {"BucketName": {"Ref": "ReportsBucket"},
+                                          "ObjectKeyPrefix": INBOUND_MAIL_PREFIX}}]}},
+        },
+    }
+
+
+
+
+# The lifecycle run hands what does not fit one invocation to this function (chalicelib/lifecycle/handoff.py).
+LIFECYCLE_CONTINUE = "lifecycle_continue"
 
 
 def resources(stage: str) -> dict[str, Any]:
@@ -136,26 +195,34 @@ def resources(stage: str) -> dict[str, Any]:
                                                "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
             "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
             "VersioningConfiguration": {"Status": "Enabled"},
+            # Received mail is kept for a month once handled, quarantined mail for three (someone looks at it).
+            "LifecycleConfiguration": {"Rules": [
+                {"Id": "InboundMail", "Status": "Enabled", "Prefix": INBOUND_MAIL_PREFIX, "ExpirationInDays": 30,
+                 "NoncurrentVersionExpiration": {"NoncurrentDays": 1}},
+                {"Id": "QuarantinedMail", "Status": "Enabled", "Prefix": "inbound/quarantine/", "ExpirationInDays": 90,
+                 "NoncurrentVersionExpiration": {"NoncurrentDays": 1}},
+            ]},
+            "NotificationConfiguration": {"LambdaConfigurations": [{
+                "Event": "s3:ObjectCreated:*", "Function": {"Fn::GetAtt": [INBOUND_FUNCTION, "Arn"]},
+                "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": INBOUND_MAIL_PREFIX}]}}}]},
         },
+        "DependsOn": "InboundEmailS3Permission",  # S3 checks it may invoke the function when the bucket is saved
     }
+    template["Resources"].update(inbound_email_resources(stage))
     settings = stage_settings(stage)
     resources_ = template["Resources"]
-    resources_["ReportsBucket"]["Properties"]["LifecycleConfiguration"] = {"Rules": [{
+    resources_["ReportsBucket"]["Properties"]["LifecycleConfiguration"]["Rules"].append({
         "Id": "ExpireReports", "Status": "Enabled", "Prefix": "reports/",
         "ExpirationInDays": settings["report_retention_days"],
         "NoncurrentVersionExpiration": {"NoncurrentDays": 30},
-        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}}]}
-    resources_["ReportsBucketPolicy"] = {
-        "Type": "AWS::S3::BucketPolicy",
-        "Properties": {"Bucket": {"Ref": "ReportsBucket"}, "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
-            "Sid": "TlsOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-            "Resource": [{"Fn::GetAtt": ["ReportsBucket", "Arn"]}, {"Fn::Sub": "${ReportsBucket.Arn}/*"}],
-            "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}},
-    }
+        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}})
+    # TLS only: the bucket policy (inbound_email_resources) denies every request without aws:SecureTransport.
     functions = function_ids()
     for function_id in functions:
         resources_[function_id] = {"Properties": {"Environment": {"Variables": {
-            "REPORTS_BUCKET": reports_bucket_name(stage)}}}}
+            "REPORTS_BUCKET": reports_bucket_name(stage),
+            # Chalice's own name for the function (a Ref would make that function depend on itself).
+            "LIFECYCLE_CONTINUE_FUNCTION": f"{APP_NAME}-{stage}-{LIFECYCLE_CONTINUE}"}}}}
         # Lambda creates /aws/lambda/<name> on first log line, kept forever: declare it with a retention.
         resources_[f"{function_id}LogGroup"] = {
             "Type": "AWS::Logs::LogGroup", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
@@ -164,7 +231,7 @@ def resources(stage: str) -> dict[str, Any]:
     if REPORT_COMPILER_ID in functions:
         resources_[REPORT_COMPILER_ID]["Properties"]["ReservedConcurrentExecutions"] = \
             settings["report_compiler_concurrency"]
-    # The reports bucket granted by its exact name (the policy file cannot name the account).
+    # The bucket granted by its exact ARN (the policy file cannot name the account).
     resources_["ReportsAccess"] = {
         "Type": "AWS::IAM::Policy",
         "Properties": {"PolicyName": "reports-bucket", "Roles": [{"Ref": role} for role in function_roles()],
@@ -172,6 +239,12 @@ def resources(stage: str) -> dict[str, Any]:
                            {"Sid": "Reports", "Effect": "Allow",
                             "Action": ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"],
                             "Resource": {"Fn::Sub": "${ReportsBucket.Arn}/reports/*"}},
+                           # Images of shop and order messages; received mail (read, moved to quarantine).
+                           {"Sid": "MessageObjects", "Effect": "Allow", "Action": ["s3:PutObject", "s3:GetObject"],
+                            "Resource": [{"Fn::Sub": "${ReportsBucket.Arn}/uploads/*"},
+                                         {"Fn::Sub": "${ReportsBucket.Arn}/inbound/*"}]},
+                           {"Sid": "InboundMailMove", "Effect": "Allow", "Action": ["s3:DeleteObject"],
+                            "Resource": {"Fn::Sub": "${ReportsBucket.Arn}/inbound/mail/*"}},
                            {"Sid": "ReportsList", "Effect": "Allow", "Action": ["s3:ListBucket"],
                             "Resource": {"Fn::GetAtt": ["ReportsBucket", "Arn"]}}]}}}
     resources_["RestAPI"] = {"Properties": {"MethodSettings": [{
@@ -213,10 +286,12 @@ def policy(stage: str) -> dict[str, Any]:
             # Only the stores' channel secrets are written by the app: the code pepper is not.
             {"Sid": "ChannelSecrets", "Effect": "Allow", "Action": ["ssm:PutParameter"],
              "Resource": f"arn:*:ssm:*:*:parameter{ssm_prefix}/stores/*"},
-            # The reports bucket is granted in the template (ReportsAccess), by its exact ARN.
+            # The bucket is granted in the template (ReportsAccess), by its exact ARN.
             # SMS to a phone number has no resource ARN to name; only Publish is allowed.
             {"Sid": "Sms", "Effect": "Allow", "Action": ["sns:Publish"], "Resource": "*"},
-            {"Sid": "Email", "Effect": "Allow", "Action": ["ses:SendEmail"], "Resource": "*"},
+            {"Sid": "Email", "Effect": "Allow", "Action": ["ses:SendEmail", "ses:SendRawEmail"], "Resource": "*"},
+            {"Sid": "LifecycleHandOff", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
+             "Resource": f"arn:*:lambda:*:*:function:{APP_NAME}-{stage}-{LIFECYCLE_CONTINUE}"},
         ],
     }
 

@@ -18,6 +18,7 @@ MESSAGING_WINDOW = timedelta(hours=24)
 OUTSIDE_24H_WINDOW = "outside_24h_window"
 ALREADY_BOUND = "already_bound"
 BLACKLISTED = "blacklisted"
+NOT_A_SOCIAL_CONVERSATION = "not_a_social_conversation"  # shop and order messages: register the visitor instead
 
 
 class OutsideMessagingWindow(ApiError):
@@ -33,6 +34,8 @@ def window_open(last_inbound_at: datetime | None, now: datetime) -> bool:
 
 def invite_blocked_reason(conversation: ConversationModel, now: datetime) -> str | None:
     """Why a binding invitation may not be sent to this conversation, or None when it may."""
+    if conversation.social_user_key is None:
+        return NOT_A_SOCIAL_CONVERSATION
     if conversation.blacklisted:
         return BLACKLISTED
     if conversation.member_id:

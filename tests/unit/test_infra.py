@@ -95,7 +95,7 @@ def _statements(resources: dict) -> list[dict]:
 def test_packaged_template_grants_the_reports_bucket_by_its_exact_name_only(packaged):
     statements = _statements(packaged["Resources"])
     s3 = [s for s in statements if any(str(a).startswith("s3:") for a in s["Action"])]
-    assert {s["Sid"] for s in s3} == {"Reports", "ReportsList"}
+    assert {s["Sid"] for s in s3} == {"Reports", "MessageObjects", "InboundMailMove", "ReportsList"}
     assert all("ReportsBucket" in json.dumps(s["Resource"]) and "*:s3:::" not in json.dumps(s["Resource"])
                for s in s3)
     roles = packaged["Resources"]["ReportsAccess"]["Properties"]["Roles"]
@@ -106,9 +106,13 @@ def test_packaged_template_grants_the_reports_bucket_by_its_exact_name_only(pack
 
 def test_packaged_template_bucket_is_tls_only_with_a_report_lifecycle(packaged):
     resources = packaged["Resources"]
-    (deny,) = resources["ReportsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
-    assert (deny["Effect"], deny["Condition"]) == ("Deny", {"Bool": {"aws:SecureTransport": "false"}})
-    (rule,) = resources["ReportsBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    statements = resources["ReportsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    (deny,) = [s for s in statements if s["Effect"] == "Deny"]
+    assert (deny["Principal"], deny["Action"], deny["Condition"]) == (
+        "*", "s3:*", {"Bool": {"aws:SecureTransport": "false"}})
+    assert len(deny["Resource"]) == 2  # the bucket and every object in it
+    (rule,) = [r for r in resources["ReportsBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+               if r["Id"] == "ExpireReports"]
     assert rule["ExpirationInDays"] == template.stage_settings("prod")["report_retention_days"] == 400
     assert rule["Prefix"] == "reports/"
 
