@@ -28,7 +28,10 @@ SEED = 20261125
 EXAMPLES = 6
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance, content_type_conformance]
 # The local clock only moves forward and schedules send real messages: fuzzing them tests nothing of the contract.
-SKIPPED = {("POST", "/_local/clock"), ("POST", "/_local/schedules/run")}
+SKIPPED = {("POST", "/_local/clock"): "moves the shared local clock",
+           ("POST", "/_local/schedules/run"): "runs the schedules",
+           # Schemathesis has no serializer for message/rfc822 bodies (a local-only test door for SES mail).
+           ("POST", "/_local/emails/inbound"): "message/rfc822 bodies cannot be generated"}
 
 # Unknown methods answering the contract's 405 locally is another change's (the local server's 501):
 # the coverage phase's unexpected-method probes are off here until it lands.
@@ -56,8 +59,9 @@ def key_for(stack: Stack, path: str) -> str | None:
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
 def test_every_operation_keeps_the_contract(case, fuzzed_stack: Stack) -> None:
-    if (case.method.upper(), case.path) in SKIPPED:
-        pytest.skip("moves the shared local clock / runs schedules")
+    reason = SKIPPED.get((case.method.upper(), case.path))
+    if reason:
+        pytest.skip(reason)
     key = key_for(fuzzed_stack, case.path)
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     case.call_and_validate(base_url=fuzzed_stack.api, headers=headers, checks=CHECKS, timeout=30)
