@@ -42,7 +42,9 @@ def _deliver(bench: Bench, channels: dict[str, dict[str, str]], channel: str, pa
 
 
 def _line(user: str, text: str = "Hello", event_id: str | None = None) -> dict[str, Any]:
-    return {"destination": "U0", "events": [{
+    from local.channel_sandbox import LINE_BOT_USER_ID  # the bot the sandbox's /v2/bot/info names
+
+    return {"destination": LINE_BOT_USER_ID, "events": [{
         "type": "message", "mode": "active", "timestamp": int(time.time() * 1000),
         "source": {"type": "user", "userId": user}, "webhookEventId": event_id or secrets.token_hex(13),
         "deliveryContext": {"isRedelivery": False}, "replyToken": secrets.token_hex(16),

@@ -18,7 +18,7 @@ T = TypeVar("T")
 def parse_limit(raw: str | None) -> int:
     if raw is None or raw == "":
         return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_LIMIT:  # "²".isdigit() is True
         raise InvalidRequest(f"'limit' must be a whole number from 1 to {MAX_LIMIT}", field="limit")
     return int(raw)
 

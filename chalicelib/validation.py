@@ -42,6 +42,8 @@ def parse_json(raw: bytes | None, max_bytes: int) -> Any:
     except UnicodeDecodeError as exc:
         raise InvalidRequest(f"the body is not UTF-8 text: byte {exc.start + 1} cannot be decoded",
                              code="invalid_json", field="body") from None
+    except RecursionError:  # e.g. 30,000 '[': deeper than any real request
+        raise InvalidRequest("the body is nested too deeply", field="body", code="invalid_json") from None
 
 
 def parse_object(body: Any, fields: Mapping[str, Field]) -> dict[str, Any]:

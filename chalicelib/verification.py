@@ -29,6 +29,7 @@ from pynamodb.expressions.update import Action
 from chalicelib import abuse, sms, tokens
 from chalicelib.config import settings
 from chalicelib.errors import ApiError, Conflict, InvalidRequest, NotFound
+from chalicelib.logs import logger
 from chalicelib.models.transactions import NamedTransaction, conflicted
 from chalicelib.models.verification import VerificationModel
 
@@ -52,8 +53,15 @@ def pepper() -> bytes:
 
     name = f"{settings().ssm_prefix}/{PEPPER_PARAMETER}"
     try:
-        return aws.get_parameter(name, max_age=3600).encode("utf-8")
+        value = aws.get_parameter(name, max_age=3600).encode("utf-8")
+        _pepper_cache[name] = value
+        return value
     except parameters.exceptions.GetParameterError:
+        # A failed hourly refresh (SSM throttled or down) keeps the last good value: the pepper does
+        # not change under a running instance, and every code send and check would fail otherwise.
+        if name in _pepper_cache:
+            logger.warning("code pepper refresh failed; keeping the last good value")
+            return _pepper_cache[name]
         if not settings().is_local:
             raise
     # Local sandbox only: create the pepper once (a concurrent creator wins; everyone reads its value).

@@ -28,6 +28,23 @@ sys.path.insert(0, str(ROOT))
 APP_NAME = "memberlink"
 STAGES = ("dev", "prod")
 
+# Operational settings per stage (README "Security and operations"): edit here, then `make package`.
+DEFAULT_SETTINGS: dict[str, int] = {
+    "report_retention_days": 400,  # compiled reports (and their old versions) expire after this
+    "log_retention_days": 90,  # CloudWatch log groups of every function
+    "api_rate_limit": 50,  # API Gateway stage throttling: steady requests per second...
+    "api_burst_limit": 100,  # ...and the burst above it
+    "report_compiler_concurrency": 2,  # reserved concurrency: the compiler never starves the API
+}
+STAGE_SETTINGS: dict[str, dict[str, int]] = {
+    "dev": {"log_retention_days": 14, "api_rate_limit": 20, "api_burst_limit": 40},
+    "prod": {},
+}
+
+
+def stage_settings(stage: str) -> dict[str, int]:
+    return {**DEFAULT_SETTINGS, **STAGE_SETTINGS.get(stage, {})}
+
 
 def _stage_env(stage: str) -> dict[str, str]:
     from local.stage import stage_environment
@@ -230,11 +247,47 @@ def resources(stage: str) -> dict[str, Any]:
     template["Resources"]["RestAPI"] = {"Properties": {"DefinitionBody": {
         "x-amazon-apigateway-gateway-responses": gateway_responses()}}}
     template["Resources"].update(inbound_email_resources(stage))
-    for function_id in function_ids():
-        template["Resources"][function_id] = {"Properties": {"Environment": {"Variables": {
+    settings = stage_settings(stage)
+    resources_ = template["Resources"]
+    resources_["ReportsBucket"]["Properties"]["LifecycleConfiguration"]["Rules"].append({
+        "Id": "ExpireReports", "Status": "Enabled", "Prefix": "reports/",
+        "ExpirationInDays": settings["report_retention_days"],
+        "NoncurrentVersionExpiration": {"NoncurrentDays": 30},
+        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}})
+    # TLS only: the bucket policy (inbound_email_resources) denies every request without aws:SecureTransport.
+    functions = function_ids()
+    for function_id in functions:
+        resources_[function_id] = {"Properties": {"Environment": {"Variables": {
             "REPORTS_BUCKET": reports_bucket_name(stage),
             # Chalice's own name for the function (a Ref would make that function depend on itself).
             "LIFECYCLE_CONTINUE_FUNCTION": f"{APP_NAME}-{stage}-{LIFECYCLE_CONTINUE}"}}}}
+        # Lambda creates /aws/lambda/<name> on first log line, kept forever: declare it with a retention.
+        resources_[f"{function_id}LogGroup"] = {
+            "Type": "AWS::Logs::LogGroup", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
+            "Properties": {"LogGroupName": {"Fn::Sub": f"/aws/lambda/${{{function_id}}}"},
+                           "RetentionInDays": settings["log_retention_days"]}}
+    if REPORT_COMPILER_ID in functions:
+        resources_[REPORT_COMPILER_ID]["Properties"]["ReservedConcurrentExecutions"] = \
+            settings["report_compiler_concurrency"]
+    # The bucket granted by its exact ARN (the policy file cannot name the account).
+    resources_["ReportsAccess"] = {
+        "Type": "AWS::IAM::Policy",
+        "Properties": {"PolicyName": "reports-bucket", "Roles": [{"Ref": role} for role in function_roles()],
+                       "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                           {"Sid": "Reports", "Effect": "Allow",
+                            "Action": ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"],
+                            "Resource": {"Fn::Sub": "${ReportsBucket.Arn}/reports/*"}},
+                           # Images of shop and order messages; received mail (read, moved to quarantine).
+                           {"Sid": "MessageObjects", "Effect": "Allow", "Action": ["s3:PutObject", "s3:GetObject"],
+                            "Resource": [{"Fn::Sub": "${ReportsBucket.Arn}/uploads/*"},
+                                         {"Fn::Sub": "${ReportsBucket.Arn}/inbound/*"}]},
+                           {"Sid": "InboundMailMove", "Effect": "Allow", "Action": ["s3:DeleteObject"],
+                            "Resource": {"Fn::Sub": "${ReportsBucket.Arn}/inbound/mail/*"}},
+                           {"Sid": "ReportsList", "Effect": "Allow", "Action": ["s3:ListBucket"],
+                            "Resource": {"Fn::GetAtt": ["ReportsBucket", "Arn"]}}]}}}
+    resources_.setdefault("RestAPI", {}).setdefault("Properties", {})["MethodSettings"] = [{
+        "ResourcePath": "/*", "HttpMethod": "*", "ThrottlingRateLimit": settings["api_rate_limit"],
+        "ThrottlingBurstLimit": settings["api_burst_limit"]}]
     # The API hands password-reset deliveries to the deferred function (InvocationType=Event).
     template["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]["DEFERRED_FUNCTION_NAME"] = \
         f"{APP_NAME}-{stage}-{DEFERRED_FUNCTION}"
@@ -242,8 +295,20 @@ def resources(stage: str) -> dict[str, Any]:
     return template
 
 
+REPORT_COMPILER_ID = "CompileReports"
+
+
+def function_roles() -> list[str]:
+    """The IAM role Chalice gives each function (a per-function setting gives it its own role)."""
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    own_role = {name for stage in config["stages"].values() for name in stage.get("lambda_functions", {})}
+    from chalice.utils import to_cfn_resource_name
+
+    return ["ApiHandlerRole", *sorted(f"{to_cfn_resource_name(name)}Role" for name in own_role)]
+
+
 def policy(stage: str) -> dict[str, Any]:
-    """Least privilege for the stage: its own tables, parameters and bucket; SMS and email sending."""
+    """Least privilege for the stage: its own tables and parameters; SMS and email sending."""
     prefix = _stage_env(stage)["TABLE_PREFIX"]
     ssm_prefix = _stage_env(stage)["SSM_PREFIX"]
     return {
@@ -257,20 +322,12 @@ def policy(stage: str) -> dict[str, Any]:
                         "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
                         "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem"],
              "Resource": [f"arn:*:dynamodb:*:*:table/{prefix}-*", f"arn:*:dynamodb:*:*:table/{prefix}-*/index/*"]},
-            {"Sid": "ChannelSecrets", "Effect": "Allow",
-             "Action": ["ssm:GetParameter", "ssm:PutParameter"],
+            {"Sid": "Parameters", "Effect": "Allow", "Action": ["ssm:GetParameter"],
              "Resource": f"arn:*:ssm:*:*:parameter{ssm_prefix}/*"},
-            {"Sid": "Reports", "Effect": "Allow",
-             "Action": ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"],
-             "Resource": f"arn:*:s3:::{APP_NAME}-{stage}-reports-*/reports/*"},
-            # Images of shop and order messages; received mail (read, moved to quarantine).
-            {"Sid": "MessageObjects", "Effect": "Allow", "Action": ["s3:PutObject", "s3:GetObject"],
-             "Resource": [f"arn:*:s3:::{APP_NAME}-{stage}-reports-*/uploads/*",
-                          f"arn:*:s3:::{APP_NAME}-{stage}-reports-*/inbound/*"]},
-            {"Sid": "InboundMailMove", "Effect": "Allow", "Action": ["s3:DeleteObject"],
-             "Resource": f"arn:*:s3:::{APP_NAME}-{stage}-reports-*/inbound/mail/*"},
-            {"Sid": "ReportsList", "Effect": "Allow", "Action": ["s3:ListBucket"],
-             "Resource": f"arn:*:s3:::{APP_NAME}-{stage}-reports-*"},
+            # Only the stores' channel secrets are written by the app: the code pepper is not.
+            {"Sid": "ChannelSecrets", "Effect": "Allow", "Action": ["ssm:PutParameter"],
+             "Resource": f"arn:*:ssm:*:*:parameter{ssm_prefix}/stores/*"},
+            # The bucket is granted in the template (ReportsAccess), by its exact ARN.
             # SMS to a phone number has no resource ARN to name; only Publish is allowed.
             {"Sid": "Sms", "Effect": "Allow", "Action": ["sns:Publish"], "Resource": "*"},
             {"Sid": "Email", "Effect": "Allow", "Action": ["ses:SendEmail", "ses:SendRawEmail"], "Resource": "*"},

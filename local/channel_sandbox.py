@@ -15,12 +15,16 @@ from typing import Any
 
 from chalicelib import clock
 
+# The sandbox's LINE bot: GET /v2/bot/info names it, and deliveries to it carry it as `destination`.
+LINE_BOT_USER_ID = "U" + "0" * 32
+
 
 class Outbox:
     def __init__(self, accounts: dict[str, str] | None = None) -> None:
         self._lock = threading.Lock()
         self._items: list[dict[str, Any]] = []
         self.accounts = accounts or {}  # platform account id -> channel, to tell Messenger from Instagram
+        self.line_bot_user_id = LINE_BOT_USER_ID  # what GET /v2/bot/info answers
 
     def record(self, item: dict[str, Any]) -> None:
         with self._lock:
@@ -54,9 +58,12 @@ def classify(path: str, body: Any, accounts: dict[str, str]) -> str:
     return "facebook"
 
 
-def answer(channel: str, method: str, path: str, body: Any) -> dict[str, Any]:
+def answer(channel: str, method: str, path: str, body: Any, line_bot_user_id: str = LINE_BOT_USER_ID) -> dict[str, Any]:
     """A success body shaped like the platform's."""
     if channel == "line":
+        if method == "GET" and path.endswith("/v2/bot/info"):
+            return {"userId": line_bot_user_id, "basicId": "@000sandbox", "displayName": "Sandbox shop",
+                    "chatMode": "chat", "markAsReadMode": "auto"}
         if method == "GET" and "/profile/" in path:
             user_id = path.rsplit("/", 1)[-1]
             return {"userId": user_id, "displayName": f"LINE user {user_id[-4:]}", "language": "zh-TW"}
@@ -105,9 +112,10 @@ def make_handler(outbox: Outbox) -> type[BaseHTTPRequestHandler]:
             except ValueError:
                 body = raw.decode("utf-8", "replace")
             channel = classify(path, body, outbox.accounts)
-            outbox.record({"channel": channel, "method": method, "path": path, "body": body,
-                           "at": clock.isoformat(clock.now())})
-            self._send(200, answer(channel, method, path, body))
+            if not path.endswith("/v2/bot/info"):  # a settings look-up, not something a customer receives
+                outbox.record({"channel": channel, "method": method, "path": path, "body": body,
+                               "at": clock.isoformat(clock.now())})
+            self._send(200, answer(channel, method, path, body, outbox.line_bot_user_id))
 
         def do_GET(self) -> None:
             self._handle("GET")

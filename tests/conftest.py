@@ -43,11 +43,13 @@ def aws() -> Iterator[None]:
     from moto import mock_aws
 
     from chalicelib import clock
+    from chalicelib.channels.credentials import forget_channel_config
     from local.resources import create_resources
 
     with mock_aws():
         create_resources(empty=True)
         parameters.clear_caches()
+        forget_channel_config()
         clock.reset()
         yield
         clock.reset()

@@ -10,7 +10,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib import clock
 from chalicelib.api.http import PUBLIC, Body, Call, endpoint
-from chalicelib.channels.signatures import header_name
+from chalicelib.channels.signatures import signature_header
 from chalicelib.inbox import intake
 
 webhooks = Blueprint(__name__)
@@ -27,5 +27,5 @@ def verify_subscription(call: Call, channel: str, store_id: str) -> Response:
 def receive(call: Call, channel: str, store_id: str) -> Body:
     raw = call.request.raw_body
     body = raw.encode("utf-8") if isinstance(raw, str) else (raw or b"")
-    signature = call.request.headers.get(header_name(channel))
+    signature = signature_header(channel, call.request.headers)
     return intake.receive_delivery(store_id, channel, body, signature, clock.now()).view()

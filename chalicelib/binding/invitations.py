@@ -127,7 +127,8 @@ def _send(store_id: str, conversation: ConversationModel, token: links.LinkToken
           now: datetime, link_id: str, cart_id: str | None = None) -> SentLink:
     conversation_id = conversation.conversation_id
     user_id = conversation.social_user_key.split(":", 1)[1]
-    sent = outbound.send_message(store_id, conversation.channel, conversation.account_id, user_id, message)
+    sent = outbound.send_to_customer(store_id, conversation.channel, conversation.account_id, user_id,
+                                     conversation.last_comment_id, message)
     expires_at = now + ttl
     item = BindingTokenModel(store_id, token.token_hash, purpose=purpose, invitation_id=link_id,
                              channel=conversation.channel, social_user_key=conversation.social_user_key,
@@ -136,7 +137,8 @@ def _send(store_id: str, conversation: ConversationModel, token: links.LinkToken
     # WhatsApp carries the link in the text; what is stored keeps it with the token masked (no live token at rest).
     shown = message.text if conversation.channel != "whatsapp" else f"{message.text}\n{links.masked_url(url)}"
     write = conversations.outbound_write(store_id, conversation_id, channel=conversation.channel, kind=purpose,
-                                         text=shown, provider_message_id=sent.provider_message_id, at=now, now=now)
+                                         text=shown, provider_message_id=sent.provider_message_id, at=now, now=now,
+                                         clears_comment=sent.private_reply_to is not None)
     # One microsecond later: the note sorts after the message it is about.
     note_item = conversations.note_item(store_id, conversation_id, note, now + timedelta(microseconds=1))
     for with_message in (True, False):

@@ -1,8 +1,9 @@
 """Sending through the channels: Messenger and Instagram Send API, comment replies (public and private),
 WhatsApp Cloud API messages, LINE push and reply; and the profile look-ups that name a customer.
 
-Everything goes over urllib3 to ``GRAPH_API_BASE_URL`` / ``LINE_API_BASE_URL`` with timeouts and one
-retry on 5xx/429. A refusal becomes 502 ``channel_error`` carrying the platform's own message.
+Everything goes over urllib3 to ``GRAPH_API_BASE_URL`` / ``LINE_API_BASE_URL`` with timeouts; 5xx, 429
+and network errors are tried up to three times with backoff, all inside one time budget. A refusal
+becomes 502 ``channel_error`` carrying the platform's own message.
 The access token travels in an ``Authorization: Bearer`` header (Graph and LINE both accept it), so it
 never appears in a URL or a log line.
 """
@@ -24,8 +25,11 @@ from chalicelib.errors import ApiError
 from chalicelib.logs import logger
 
 GRAPH_VERSION = "v21.0"
-TIMEOUT = urllib3.Timeout(connect=3.0, read=10.0)
-RETRY_PAUSE_SECONDS = 0.3
+CONNECT_SECONDS = 3.0
+READ_SECONDS = 10.0
+RETRY_PAUSE_SECONDS = 0.3  # then 0.6 s: exponential backoff between attempts
+MAX_ATTEMPTS = 3
+CALL_BUDGET_SECONDS = 20.0  # every attempt and pause of one call: well inside the API Lambda's 30 s
 LINE_TEMPLATE_TEXT_MAX = 160  # LINE buttons template text limit; longer texts go as a flex bubble
 
 _pool: urllib3.PoolManager | None = None
@@ -34,7 +38,7 @@ _pool: urllib3.PoolManager | None = None
 def _http() -> urllib3.PoolManager:
     global _pool
     if _pool is None:
-        _pool = urllib3.PoolManager(timeout=TIMEOUT, retries=False)
+        _pool = urllib3.PoolManager(timeout=urllib3.Timeout(connect=CONNECT_SECONDS, read=READ_SECONDS), retries=False)
     return _pool
 
 
@@ -57,6 +61,7 @@ class OutboundMessage:
 @dataclass(frozen=True)
 class Sent:
     provider_message_id: str | None
+    private_reply_to: str | None = None  # the comment answered, when it went as a private reply
 
 
 class ChannelError(ApiError):
@@ -116,6 +121,28 @@ def send_message(store_id: str, channel: str, account_id: str | None, user_id: s
     return Sent(_meta_message_id(body))
 
 
+def private_reply_comment(channel: str, last_comment_id: str | None) -> str | None:
+    """The comment a message to this customer must answer privately, if any.
+
+    Meta refuses a plain DM to someone whose last contact was a comment (no open thread): on
+    Messenger/Facebook and Instagram the first message goes as a private reply to that comment,
+    once per comment. The one rule for every outbound message (replies, invitations, cart links).
+    """
+    return last_comment_id if channel in ("facebook", "instagram") and last_comment_id else None
+
+
+def send_to_customer(store_id: str, channel: str, account_id: str | None, user_id: str,
+                     last_comment_id: str | None, message: OutboundMessage) -> Sent:
+    """A message to a conversation's customer: a private reply when :func:`private_reply_comment` says so."""
+    comment_id = private_reply_comment(channel, last_comment_id)
+    if comment_id is None:
+        return send_message(store_id, channel, account_id, user_id, message)
+    if message.button is not None:  # a private reply carries text only: the link goes in the text
+        message = OutboundMessage(f"{message.text}\n{message.button.url}")
+    sent = send_private_reply(store_id, channel, account_id, comment_id, message)
+    return Sent(sent.provider_message_id, private_reply_to=comment_id)
+
+
 def send_private_reply(store_id: str, channel: str, account_id: str | None, comment_id: str,
                        message: OutboundMessage) -> Sent:
     """Instagram / Facebook private reply: a direct message answering one comment (once, within 7 days)."""
@@ -136,6 +163,15 @@ def line_reply(store_id: str, reply_token: str, message: OutboundMessage) -> Sen
     body = _call(store_id, "line", "POST", "/v2/bot/message/reply",
                  {"replyToken": reply_token, "messages": line_messages(message)})
     return Sent(_line_message_id(body))
+
+
+def line_bot_user_id(channel_access_token: str) -> str:
+    """The LINE bot's own user id (``destination`` of its webhooks), from ``GET /v2/bot/info``."""
+    body = _call("", "line", "GET", "/v2/bot/info", None, token=channel_access_token)
+    user_id = body.get("userId") if isinstance(body, dict) else None
+    if not isinstance(user_id, str) or not user_id:
+        raise ChannelError("LINE did not name the bot's user id", channel="line")
+    return user_id
 
 
 def fetch_profile_name(store_id: str, channel: str, user_id: str) -> str | None:
@@ -192,9 +228,9 @@ def _token(store_id: str, channel: str) -> str:
 
 
 def _call(store_id: str, channel: str, method: str, path: str, payload: dict[str, Any] | None,
-          retry_key: str | None = None) -> Any:
+          retry_key: str | None = None, token: str | None = None) -> Any:
     base = settings().line_api_base_url if channel == "line" else f"{settings().graph_api_base_url}/{GRAPH_VERSION}"
-    headers = {"Authorization": f"Bearer {_token(store_id, channel)}"}
+    headers = {"Authorization": f"Bearer {token or _token(store_id, channel)}"}
     data = None
     if payload is not None:
         headers["Content-Type"] = "application/json"
@@ -203,18 +239,28 @@ def _call(store_id: str, channel: str, method: str, path: str, payload: dict[str
         headers["X-Line-Retry-Key"] = retry_key  # LINE does not send twice for the same key
     url = base.rstrip("/") + path
     response = None
-    for attempt in (1, 2):
+    deadline = time.monotonic() + CALL_BUDGET_SECONDS
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        remaining = deadline - time.monotonic()
+        timeout = urllib3.Timeout(connect=min(CONNECT_SECONDS, remaining), read=min(READ_SECONDS, remaining))
         try:
-            response = _http().request(method, url, body=data, headers=headers)
+            response = _http().request(method, url, body=data, headers=headers, timeout=timeout)
         except urllib3.exceptions.HTTPError as exc:
-            if attempt == 2:
+            # A send that timed out reading may have been delivered: only LINE (retry key) and reads repeat it.
+            repeatable = not isinstance(exc, urllib3.exceptions.ReadTimeoutError) or method == "GET" or retry_key
+            pause = _backoff(attempt)
+            if not repeatable or attempt == MAX_ATTEMPTS or deadline - time.monotonic() < pause + 1.0:
+                logger.warning("channel unreachable", extra={"channel": channel, "attempts": attempt,
+                                                             "error": type(exc).__name__})
                 raise ChannelError(f"{channel} could not be reached ({type(exc).__name__})",
                                    channel=channel) from None
-            time.sleep(RETRY_PAUSE_SECONDS)
+            time.sleep(pause)
             continue
-        if (response.status >= 500 or response.status == 429) and attempt == 1:
-            time.sleep(_retry_after(response))
-            continue
+        if response.status >= 500 or response.status == 429:
+            pause = _retry_after(response, attempt)
+            if attempt < MAX_ATTEMPTS and deadline - time.monotonic() > pause + 1.0:
+                time.sleep(pause)
+                continue
         break
     assert response is not None
     body = _json(response.data)
@@ -228,11 +274,16 @@ def _call(store_id: str, channel: str, method: str, path: str, payload: dict[str
     return body
 
 
-def _retry_after(response: urllib3.BaseHTTPResponse) -> float:
+def _backoff(attempt: int) -> float:
+    return float(RETRY_PAUSE_SECONDS * 2 ** (attempt - 1))
+
+
+def _retry_after(response: urllib3.BaseHTTPResponse, attempt: int) -> float:
+    """The platform's Retry-After (at most 2 s), else exponential backoff."""
     try:
-        return min(float(response.headers.get("Retry-After", RETRY_PAUSE_SECONDS)), 2.0)
+        return min(float(response.headers.get("Retry-After", _backoff(attempt))), 2.0)
     except ValueError:
-        return RETRY_PAUSE_SECONDS
+        return _backoff(attempt)
 
 
 def _json(data: bytes) -> Any:

@@ -336,15 +336,11 @@ def reply(store_id: str, conversation_id: str, text: str, now: datetime,
     assert conversation.social_user_key, "shop and order conversations are answered by messages.replies"
     user_id = conversation.social_user_key.split(":", 1)[1]
     message = outbound.OutboundMessage(text)
-    private_comment = conversation.last_comment_id if channel in ("facebook", "instagram") else None
-    if private_comment:
-        # The customer only commented: Meta opens the DM thread with a private reply to that comment.
-        sent = outbound.send_private_reply(store_id, channel, conversation.account_id, private_comment, message)
-    else:
-        sent = outbound.send_message(store_id, channel, conversation.account_id, user_id, message)
+    sent = outbound.send_to_customer(store_id, channel, conversation.account_id, user_id,
+                                     conversation.last_comment_id, message)
     stored = record_outbound(store_id, conversation_id, channel=channel, kind="reply", text=text,
                              provider_message_id=sent.provider_message_id, at=now, now=now,
-                             clears_comment=bool(private_comment))
+                             clears_comment=sent.private_reply_to is not None)
     if stored is None:  # the echo got there first: it is the same message
         stored = MessageModel(conversation_key(store_id, conversation_id), "", message_id=tokens.new_id("msg"),
                               direction=OUTBOUND, kind="reply", text=text, attachments=[],

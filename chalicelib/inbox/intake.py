@@ -1,8 +1,13 @@
 """Webhook intake: the Meta subscription handshake, and signed deliveries turned into conversations.
 
-Order for a delivery: size, store and channel (secrets from SSM, cached per warm Lambda), signature
-over the raw bytes, then parsing. Each event is stored on its own (one TransactWrite, deduplicated by
-the provider's id), so a batch that failed half-way is safe to redeliver.
+Order for a delivery: size, store and channel (the channel item from DynamoDB, kept a minute per warm
+Lambda, yes or no: an unknown store or channel is a 404 without any SSM read), secrets from SSM
+(cached), signature over the raw bytes, then parsing. Only a body outside the channel's envelope is
+a 400; inside it every item is acknowledged (see channels/events.py). An event addressed to another
+account than the configured one, or older than the dedup window (a replay), is dropped: nothing
+stored, nothing sent. Each event is stored on its own (one TransactWrite, deduplicated by the
+provider's id), so a batch that failed half-way is safe to redeliver: a failure answers non-200 and
+the platform retries.
 
 DynamoDB calls per inbound message: at most 2. One GetItem of the conversation when the payload
 does not name the customer and this instance has not seen them (its name, fetched once from the
@@ -20,12 +25,19 @@ from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import secrets, tokens
 from chalicelib.channels import outbound
-from chalicelib.channels.credentials import get_channel_config, spec_for
-from chalicelib.channels.events import InboundEvent, parse_delivery
+from chalicelib.channels.credentials import cached_channel_config, get_channel_config, spec_for
+from chalicelib.channels.events import InboundEvent, read_delivery
 from chalicelib.channels.signatures import signature_is_valid
 from chalicelib.errors import Forbidden, NotFound, PayloadTooLarge, Unauthorized
 from chalicelib.inbox import autoreply
-from chalicelib.inbox.conversations import Outcome, conversation_id_for, record_echo, record_inbound, record_status
+from chalicelib.inbox.conversations import (
+    DELIVERY_MEMORY,
+    Outcome,
+    conversation_id_for,
+    record_echo,
+    record_inbound,
+    record_status,
+)
 from chalicelib.logs import logger
 from chalicelib.models.inbox import ConversationModel
 
@@ -43,10 +55,11 @@ class DeliveryResult:
     duplicates: int = 0
     dropped: int = 0
     auto_replies: int = 0
+    skipped: int = 0  # items inside the envelope we cannot use (no sender, unknown type...)
 
     def view(self) -> dict[str, int]:
         return {"events": self.events, "stored": self.stored, "duplicates": self.duplicates,
-                "dropped": self.dropped, "auto_replies": self.auto_replies}
+                "dropped": self.dropped, "auto_replies": self.auto_replies, "skipped": self.skipped}
 
 
 def _store_channel(store_id: str, channel: str) -> None:
@@ -99,17 +112,37 @@ def receive_delivery(store_id: str, channel: str, raw: bytes, signature: str | N
     _store_channel(store_id, channel)
     if len(raw) > WEBHOOK_MAX_BODY_BYTES:
         raise PayloadTooLarge(f"the delivery is larger than {WEBHOOK_MAX_BODY_BYTES} bytes", code="body_too_large")
-    channel_secrets = secrets.get_channel_secrets(store_id, channel)
-    if channel_secrets is None:
+    config = cached_channel_config(store_id, channel)
+    channel_secrets = secrets.get_channel_secrets(store_id, channel) if config is not None else None
+    if config is None or channel_secrets is None:
         raise NotFound(f"no {channel} channel is configured for this store")
     if not signature_is_valid(channel, channel_secrets, raw, signature):
         raise Unauthorized(signature_problem(channel, signature), code="invalid_signature",
                            header=_SIGNATURE_FORMS[channel == "line"][0])
-    events = parse_delivery(channel, raw)
-    result = DeliveryResult(events=len(events))
-    for position, event in enumerate(events):
+    delivery = read_delivery(channel, raw, now)
+    result = DeliveryResult(events=len(delivery.events), skipped=delivery.skipped)
+    for position, event in enumerate(delivery.events):
+        reason = drop_reason(event, config.account_id, now)
+        if reason:
+            result.dropped += 1
+            logger.info("webhook event dropped", extra={"channel": channel, "kind": event.kind, "reason": reason})
+            continue
         _handle(store_id, event, now, result, position)
+    if result.skipped or result.dropped:
+        logger.info("webhook delivery acknowledged", extra={"channel": channel, **result.view()})
     return result
+
+
+def drop_reason(event: InboundEvent, account_id: str | None, now: datetime) -> str | None:
+    """Why an event is acknowledged but not kept: addressed to another account, or a replay."""
+    # LINE names the bot in `destination`; Meta names the page / IG account / number in
+    # entry[].id and in recipient (sender, for echoes) or metadata.phone_number_id.
+    if account_id is not None and (event.account_id != account_id
+                                   or (event.entry_id is not None and event.entry_id != account_id)):
+        return "another_account"
+    if event.timestamp_known and event.at < now - DELIVERY_MEMORY:
+        return "older_than_dedup_window"  # its dedup record may have expired: it could be stored twice
+    return None
 
 
 def _handle(store_id: str, event: InboundEvent, now: datetime, result: DeliveryResult, position: int) -> None:

@@ -72,8 +72,11 @@ def _write(store_id: str, member_id: str, tags: Iterable[str], now: datetime, *,
         if tx.failed(exc, "member"):
             raise NotFound(f"member {member_id} not found") from None
         raise
-    return sorted(MemberModel.get(store_id, member_id, consistent_read=True,
-                                  attributes_to_get=["tags"]).tags or [])
+    try:
+        return sorted(MemberModel.get(store_id, member_id, consistent_read=True,
+                                      attributes_to_get=["tags"]).tags or [])
+    except MemberModel.DoesNotExist:
+        return []  # a projection of an attribute the member no longer has comes back as no item at all
 
 
 def add_tags(store_id: str, member_id: str, tags: list[str], now: datetime) -> list[str]:

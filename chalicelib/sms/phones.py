@@ -62,7 +62,7 @@ def parse_phone(value: Any, default_region: str | None, *, field: str = "phone")
         if not isinstance(code, str | int) or isinstance(code, bool) or not isinstance(number, str):
             raise _invalid(field, "needs 'calling_code' and 'number' as strings")
         code = str(code).strip().lstrip("+")
-        if not code.isdigit() or len(code) > 4:
+        if not (code.isascii() and code.isdigit()) or len(code) > 4:
             raise _invalid(field, "has an invalid calling code")
         region = phonenumbers.region_code_for_country_code(int(code))
         if region in (None, "ZZ"):

@@ -339,3 +339,26 @@ def test_templates_limits_and_use(client, store, creds, sandbox):
     payload = sent_messages(sandbox)[-1]["body"]["message"]["attachment"]["payload"]
     assert payload["text"].startswith("Hello Sandbox user") and payload["text"].endswith(", join us!")
     assert payload["buttons"][0]["title"] == "Join now"
+
+
+def test_invitation_and_cart_link_to_a_comment_only_instagram_customer_go_as_a_private_reply_first(
+        client, store, creds, sandbox):
+    from chalicelib.inbox.conversations import conversation_id_for
+    from tests.support_channels import deliver, instagram_comment, uid
+
+    user, comment_id = uid("ig"), uid("1789")
+    deliver(client, store.store_id, "instagram", creds, instagram_comment(user, "how to join?", comment_id=comment_id))
+    conversation_id = conversation_id_for(f"instagram:{user}")
+    sandbox.outbox.clear()
+    status, answer = invite(client, store, conversation_id)
+    assert status == 201, answer
+    status, cart = call(client, "POST", f"/admin/conversations/{conversation_id}/cart-link", store.admin(),
+                        {"cart_id": "cart-7"})
+    assert status == 201, cart
+    first, second = sent_messages(sandbox)
+    # Meta refuses a DM to someone who only commented: the first message answers the comment privately,
+    # its link in the text (a private reply carries text only); the thread is open after that.
+    assert first["body"]["recipient"] == {"comment_id": comment_id}
+    assert f"{STOREFRONT_URL}/account/bind?token=" in first["body"]["message"]["text"]
+    assert second["body"]["recipient"] == {"id": user}
+    assert link_in(second) == cart["url"]

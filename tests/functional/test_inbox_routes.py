@@ -228,7 +228,7 @@ def test_a_5xx_then_success_is_retried_once(client, store, creds, httpserver, mo
     assert len(keys) == 2 and keys[0] == keys[1]  # LINE deduplicates the retry
 
 
-def test_two_429s_are_a_502_not_a_500(client, store, creds, httpserver, monkeypatch):
+def test_three_429s_are_a_502_not_a_500(client, store, creds, httpserver, monkeypatch):
     wa = uid("8869")
     deliver(client, store.store_id, "whatsapp", creds, whatsapp_text(wa, "hi"))
     conversation_id = conversation_for(client, store, f"whatsapp:{wa}")["conversation_id"]
@@ -237,7 +237,8 @@ def test_two_429s_are_a_502_not_a_500(client, store, creds, httpserver, monkeypa
         {"error": {"message": "Rate limit hit", "code": 130429}}, status=429, headers={"Retry-After": "0"})
     response = post(client, f"/admin/conversations/{conversation_id}/messages", store, {"text": "hi"})
     assert response.status_code == 502 and "Rate limit hit" in json.loads(response.body)["error"]["message"]
-    assert len(httpserver.log) == 2
+    assert len(httpserver.log) == 3  # tried three times, with backoff
+    assert [m["direction"] for m in messages(client, store, conversation_id)] == ["inbound"]  # nothing sent
 
 
 def test_reply_body_is_validated(client, store, creds):

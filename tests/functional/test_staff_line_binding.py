@@ -14,7 +14,7 @@ from tests.support_staff import STOREFRONT_URL, bearer, link_in, staff_key
 
 
 @pytest.fixture
-def shop(client: Any, store: Any) -> dict[str, Any]:
+def shop(client: Any, store: Any, sandbox: Any) -> dict[str, Any]:  # sandbox: LINE answers /v2/bot/info
     assert call(client, "PUT", "/admin/settings", store.admin(), {"storefront_url": STOREFRONT_URL})[0] == 200
     status, _ = call(client, "PUT", "/admin/channels/line", store.admin(),
                      {"channel_secret": "s" * 32, "channel_access_token": "t" * 40})

@@ -20,6 +20,7 @@ from tests.support_channels import (
     line_event,
     messages,
     messenger_message,
+    now_ms,
     uid,
     whatsapp_text,
 )
@@ -132,11 +133,7 @@ def test_verify_handshake_with_a_wrong_token_is_403(client, store, creds):
     json.dumps({"object": "instagram", "entry": []}).encode(),  # wrong object for facebook
     json.dumps({"object": "page"}).encode(),  # no entry
     json.dumps({"object": "page", "entry": "x"}).encode(),
-    json.dumps({"object": "page", "entry": [{"id": PAGE_ID, "messaging": [  # no sender
-        {"message": {"mid": "m_1", "text": "x"}}]}]}).encode(),
-    json.dumps({"object": "page", "entry": [{"id": PAGE_ID, "messaging": [
-        {"sender": {"id": "1"}, "recipient": {"id": PAGE_ID}, "timestamp": "soon",
-         "message": {"mid": "m_1"}}]}]}).encode(),
+    b"[" * 30_000,  # deeper than the JSON parser's recursion limit: still a 400, never a 500
 ])
 def test_malformed_signed_payloads_are_400_and_store_nothing(client, store, creds, raw):
     response = deliver(client, store.store_id, "facebook", creds, raw=raw)
@@ -144,14 +141,33 @@ def test_malformed_signed_payloads_are_400_and_store_nothing(client, store, cred
     assert json.loads(client.http.get("/admin/conversations", headers=store.admin()).body)["items"] == []
 
 
-def test_malformed_line_and_whatsapp_payloads_are_400(client, store, creds):
+def test_malformed_line_and_whatsapp_envelopes_are_400(client, store, creds):
     assert deliver(client, store.store_id, "line", creds, {"destination": "U1"}).status_code == 400
-    assert deliver(client, store.store_id, "line", creds,
-                   line_delivery({"type": "message", "source": {"type": "user"}, "timestamp": 1})).status_code == 400
+    assert deliver(client, store.store_id, "whatsapp", creds, {"object": "page", "entry": []}).status_code == 400
+
+
+def test_unusable_items_inside_a_valid_envelope_are_acknowledged_skipped_and_counted(client, store, creds):
+    no_sender = {"object": "page", "entry": [{"id": PAGE_ID, "messaging": [{"message": {"mid": "m_1", "text": "x"}}]}]}
+    response = deliver(client, store.store_id, "facebook", creds, no_sender)
+    assert response.status_code == 200 and json.loads(response.body)["skipped"] == 1
+    no_user = line_delivery({"type": "message", "source": {"type": "user"}, "timestamp": 1})
+    assert json.loads(deliver(client, store.store_id, "line", creds, no_user).body)["skipped"] == 1
     bad = whatsapp_text(uid("886"), "hi")
     del bad["entry"][0]["changes"][0]["value"]["messages"][0]["from"]
-    assert deliver(client, store.store_id, "whatsapp", creds, bad).status_code == 400
-    assert deliver(client, store.store_id, "whatsapp", creds, {"object": "page", "entry": []}).status_code == 400
+    del bad["entry"][0]["changes"][0]["value"]["contacts"]
+    response = deliver(client, store.store_id, "whatsapp", creds, bad)
+    assert response.status_code == 200 and json.loads(response.body)["skipped"] == 1
+    assert json.loads(client.http.get("/admin/conversations", headers=store.admin()).body)["items"] == []
+
+
+def test_an_odd_timestamp_is_stored_at_receipt_time(client, store, creds):
+    psid = uid("psid")
+    odd = {"object": "page", "entry": [{"id": PAGE_ID, "messaging": [
+        {"sender": {"id": psid}, "recipient": {"id": PAGE_ID}, "timestamp": "soon", "message": {"mid": uid("m_"),
+                                                                                              "text": "x"}}]}]}
+    response = deliver(client, store.store_id, "facebook", creds, odd)
+    assert response.status_code == 200 and json.loads(response.body)["stored"] == 1
+    assert conversation_for(client, store, f"facebook:{psid}") is not None
 
 
 def test_a_2_mb_body_is_413_not_500(client, store, creds):
@@ -183,8 +199,8 @@ def test_batched_entries_with_attachments_postbacks_and_unknown_events_are_all_s
                         messaging_item(a, PAGE_ID, "first"),
                         messaging_item(a, PAGE_ID, None, attachments=[{"type": "image",
                                                                        "payload": {"url": "https://cdn.example/1.jpg"}}]),
-                        {"sender": {"id": a}, "recipient": {"id": PAGE_ID}, "timestamp": 1763799000000,
-                         "read": {"watermark": 1763799000000}}),  # a read receipt: acknowledged, not stored
+                        {"sender": {"id": a}, "recipient": {"id": PAGE_ID}, "timestamp": now_ms(),
+                         "read": {"watermark": now_ms()}}),  # a read receipt: acknowledged, not stored
         messaging_entry(PAGE_ID, postback_item(b, PAGE_ID, title="Go now"),
                         {**messaging_item(b, PAGE_ID, "with extras"), "brand_new_field": {"x": 1}}),
     )
@@ -221,7 +237,8 @@ def test_a_partially_new_batch_redelivered_stores_only_the_missing_events(client
     deliver(client, store.store_id, "line", creds, line_delivery(first))
     response = deliver(client, store.store_id, "line", creds, line_delivery({**first, "deliveryContext": {
         "isRedelivery": True}}, second))
-    assert json.loads(response.body) == {"events": 2, "stored": 1, "duplicates": 1, "dropped": 0, "auto_replies": 0}
+    assert json.loads(response.body) == {"events": 2, "stored": 1, "duplicates": 1, "dropped": 0, "auto_replies": 0,
+                                          "skipped": 0}
     conversation = conversation_for(client, store, f"line:{user}")
     assert [m["text"] for m in messages(client, store, conversation["conversation_id"])] == ["one", "two"]
     assert conversation["unread_count"] == 2
@@ -237,7 +254,7 @@ def test_whatsapp_names_come_from_contacts_and_statuses_update_the_conversation(
 
     from tests.support_channels import whatsapp_delivery
 
-    status = whatsapp_delivery(statuses=[{"id": "wamid.out1", "status": "delivered", "timestamp": "1763799100",
+    status = whatsapp_delivery(statuses=[{"id": "wamid.out1", "status": "delivered", "timestamp": str(now_ms() // 1000),
                                           "recipient_id": wa_id}])
     response = deliver(client, store.store_id, "whatsapp", creds, status)
     assert response.status_code == 200 and json.loads(response.body)["stored"] == 1
@@ -246,7 +263,7 @@ def test_whatsapp_names_come_from_contacts_and_statuses_update_the_conversation(
     stored = ConversationModel.get(store.store_id, conversation["conversation_id"])
     assert stored.last_outbound_status.as_dict()["status"] == "delivered"
     # A status for someone we never talked to is acknowledged and dropped.
-    unknown = whatsapp_delivery(statuses=[{"id": "wamid.x", "status": "sent", "timestamp": "1763799100",
+    unknown = whatsapp_delivery(statuses=[{"id": "wamid.x", "status": "sent", "timestamp": str(now_ms() // 1000),
                                            "recipient_id": uid("1555")}])
     assert json.loads(deliver(client, store.store_id, "whatsapp", creds, unknown).body)["dropped"] == 1
 
@@ -256,9 +273,9 @@ def test_whatsapp_media_and_line_stickers_and_follow_events(client, store, creds
 
     wa_id = uid("8869")
     media = whatsapp_delivery(contacts=[{"profile": {"name": "Amy"}, "wa_id": wa_id}], messages=[
-        {"from": wa_id, "id": uid("wamid."), "timestamp": "1763799000", "type": "image",
+        {"from": wa_id, "id": uid("wamid."), "timestamp": str(now_ms() // 1000), "type": "image",
          "image": {"id": "1479537139650973", "mime_type": "image/jpeg", "caption": "this one"}},
-        {"from": wa_id, "id": uid("wamid."), "timestamp": "1763799001", "type": "reaction",
+        {"from": wa_id, "id": uid("wamid."), "timestamp": str(now_ms() // 1000 + 1), "type": "reaction",
          "reaction": {"message_id": "wamid.x", "emoji": "👍"}}])
     assert json.loads(deliver(client, store.store_id, "whatsapp", creds, media).body)["stored"] == 2
     items = messages(client, store, conversation_for(client, store, f"whatsapp:{wa_id}")["conversation_id"])
@@ -270,9 +287,9 @@ def test_whatsapp_media_and_line_stickers_and_follow_events(client, store, creds
                          line_event(user, message={"id": "1", "type": "sticker", "packageId": "446",
                                                    "stickerId": "1988"}),
                          {"type": "message", "source": {"type": "group", "groupId": "C1", "userId": user},
-                          "timestamp": 1763799000000, "webhookEventId": uid("E"),
+                          "timestamp": now_ms(), "webhookEventId": uid("E"),
                           "message": {"id": "2", "type": "text", "text": "group chat"}},
-                         {"type": "beacon", "timestamp": 1763799000000, "source": {"type": "user", "userId": user},
+                         {"type": "beacon", "timestamp": now_ms(), "source": {"type": "user", "userId": user},
                           "webhookEventId": uid("E")})
     assert json.loads(deliver(client, store.store_id, "line", creds, line).body)["stored"] == 2
     items = messages(client, store, conversation_for(client, store, f"line:{user}")["conversation_id"])
@@ -317,3 +334,44 @@ def test_the_shops_own_comments_are_not_stored_or_answered(client, store, creds,
     assert sandbox.outbox.items() == []
     own_fb = facebook_comment(PAGE_ID, "shipping")
     assert json.loads(deliver(client, store.store_id, "facebook", creds, own_fb).body)["stored"] == 0
+
+
+# --- deliveries to another account, and replays -------------------------------------------------------
+
+def test_deliveries_addressed_to_another_account_are_acknowledged_and_dropped(client, store, creds, sandbox):
+    from local.channel_sandbox import LINE_BOT_USER_ID
+
+    channel = json.loads(client.http.get("/admin/channels/line", headers=store.admin()).body)
+    assert channel["bot_user_id"] == LINE_BOT_USER_ID  # read from GET /v2/bot/info when saved
+    user = uid("U")
+    to_other_bot = {"destination": "U" + "f" * 32, "events": [line_event(user)]}
+    response = deliver(client, store.store_id, "line", creds, to_other_bot)
+    assert response.status_code == 200 and json.loads(response.body)["dropped"] == 1
+    psid = uid("psid")
+    other_page = messenger_message(psid)
+    other_page["entry"][0]["id"] = other_page["entry"][0]["messaging"][0]["recipient"]["id"] = "999999"
+    response = deliver(client, store.store_id, "facebook", creds, other_page)
+    assert response.status_code == 200 and json.loads(response.body)["dropped"] == 1
+    assert conversation_for(client, store, f"line:{user}") is None
+    assert conversation_for(client, store, f"facebook:{psid}") is None
+    assert [i for i in sandbox.outbox.items() if i["method"] == "POST"] == []  # nothing sent either
+
+
+def test_a_replay_older_than_the_dedup_window_is_acknowledged_and_dropped(client, store, creds):
+    user = uid("U")
+    old = line_event(user)
+    old["timestamp"] = now_ms() - 31 * 24 * 3600 * 1000
+    response = deliver(client, store.store_id, "line", creds, line_delivery(old))
+    assert response.status_code == 200 and json.loads(response.body)["dropped"] == 1
+    assert conversation_for(client, store, f"line:{user}") is None
+
+
+def test_saving_line_with_a_token_line_refuses_is_502_and_saves_nothing(client, store, httpserver, monkeypatch):
+    monkeypatch.setenv("LINE_API_BASE_URL", httpserver.url_for("/line"))
+    httpserver.expect_request("/line/v2/bot/info").respond_with_json({"message": "Authentication failed"},
+                                                                       status=401)
+    response = client.http.put("/admin/channels/line", headers=store.admin(), body=json.dumps(
+        {"channel_secret": "s" * 32, "channel_access_token": "t" * 40}))
+    assert response.status_code == 502
+    assert "Authentication failed" in json.loads(response.body)["error"]["message"]
+    assert client.http.get("/admin/channels/line", headers=store.admin()).status_code == 404

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chalicelib.channels import outbound
-from chalicelib.channels.events import PayloadError, parse_delivery
+from chalicelib.channels.events import PayloadError, parse_delivery, read_delivery
 from chalicelib.channels.signatures import line_signature, meta_signature, signature_is_valid
 from chalicelib.inbox import eligibility
 from chalicelib.inbox.autoreply import matching_rule
@@ -96,14 +96,58 @@ def test_line_events_and_ignored_kinds():
 
 @pytest.mark.parametrize(("channel", "payload"), [
     ("facebook", {"object": "instagram", "entry": []}),
-    ("instagram", {"object": "instagram", "entry": [{"messaging": []}]}),
-    ("whatsapp", {"object": "whatsapp_business_account", "entry": [{"changes": [{"field": "messages", "value": {}}]}]}),
-    ("line", {"events": [{"type": "message", "source": {"type": "user", "userId": "U"}, "timestamp": 1}]}),
+    ("instagram", {"object": "instagram", "entry": {}}),
+    ("whatsapp", {"object": "page", "entry": []}),
     ("line", {"events": {}}),
+    ("line", {"destination": "U1"}),
 ])
-def test_malformed_payloads_raise_payload_error(channel, payload):
+def test_only_a_body_outside_the_envelope_raises_payload_error(channel, payload):
     with pytest.raises(PayloadError):
         parse(channel, payload)
+
+
+@pytest.mark.parametrize(("channel", "payload"), [
+    ("instagram", {"object": "instagram", "entry": [{"messaging": [{"message": {"mid": "m"}}]}]}),
+    ("whatsapp", {"object": "whatsapp_business_account", "entry": [{"changes": [{"field": "messages", "value": {}}]}]}),
+    ("line", {"events": [{"type": "message", "source": {"type": "user"}, "timestamp": 1}]}),
+    ("line", {"events": [{"type": "greatNewFeature"}]}),
+    ("facebook", {"object": "page", "entry": [{"id": "1", "changes": [
+        {"field": "feed", "value": {"item": "comment", "verb": "add", "comment_id": "c", "message": "hi"}}]}]}),
+])
+def test_unusable_items_inside_the_envelope_are_skipped_and_counted(channel, payload):
+    delivery = read_delivery(channel, json.dumps(payload).encode())
+    assert (delivery.events, delivery.skipped) == ([], 1)
+
+
+def test_line_event_without_webhook_event_id_has_a_stable_fallback_key():
+    event = payloads.line_event("U1", text="hi")
+    del event["webhookEventId"]
+    (first,) = parse("line", payloads.line_delivery(event))
+    redelivered = dict(event, deliveryContext={"isRedelivery": True}, replyToken="other")
+    (again,) = parse("line", payloads.line_delivery(redelivered))
+    (other,) = parse("line", payloads.line_delivery(dict(event, timestamp=event["timestamp"] + 1)))
+    assert first.provider_id == again.provider_id != other.provider_id
+    assert first.provider_id.startswith("h:")
+
+
+def test_whatsapp_business_scoped_user_and_odd_status_timestamp():
+    message = {"from_user_id": "US.134", "id": "wamid.9", "timestamp": "1749416383", "type": "text",
+               "text": {"body": "color?"}}
+    contacts = [{"profile": {"name": "Sheena"}, "user_id": "US.134"}]
+    (event,) = parse("whatsapp", payloads.whatsapp_delivery(messages=[message], contacts=contacts))
+    assert (event.social_user_key, event.user_name, event.text) == ("whatsapp:US.134", "Sheena", "color?")
+    no_sender = dict(message)
+    del no_sender["from_user_id"]
+    (event,) = parse("whatsapp", payloads.whatsapp_delivery(messages=[no_sender], contacts=contacts))
+    assert event.user_id == "US.134"  # the one contact names the sender
+    (status,) = parse("whatsapp", payloads.whatsapp_delivery(statuses=[
+        {"id": "wamid.2", "status": "read", "timestamp": "soon", "recipient_user_id": "US.134"}]))
+    assert (status.user_id, status.timestamp_known) == ("US.134", False)
+
+
+def test_thirty_thousand_brackets_are_a_payload_error():
+    with pytest.raises(PayloadError):
+        parse_delivery("line", b"[" * 30_000)
 
 
 def test_not_json_is_a_payload_error():

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from infra import template
 
@@ -57,6 +62,81 @@ def test_no_scan_call_exists_in_the_deployed_code():
     offenders = [str(path.relative_to(ROOT)) for path in [ROOT / "app.py", *(ROOT / "chalicelib").rglob("*.py")]
                  if re.search(r"\.scan\(|['\"]Scan['\"]", path.read_text())]
     assert offenders == []
+
+
+# --- the packaged template (what `make package` deploys), checked whole -----------------------------
+
+@pytest.fixture(scope="module")
+def packaged(tmp_path_factory) -> dict:
+    """`make package` for prod into a temporary folder: Chalice's SAM merged with ours, then cfn-lint."""
+    out = tmp_path_factory.mktemp("package")
+    env = {**os.environ, "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1")}
+    bin_dir = Path(sys.executable).parent
+    (out / "resources.json").write_text(template.dumps(template.resources("prod")))
+    subprocess.run([str(bin_dir / "chalice"), "package", "--stage", "prod", "--merge-template",
+                    str(out / "resources.json"), str(out / "prod")], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
+    lint = subprocess.run([str(bin_dir / "cfn-lint"), str(out / "prod" / "sam.json")], capture_output=True, text=True)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    return dict(json.loads((out / "prod" / "sam.json").read_text()))
+
+
+def _statements(resources: dict) -> list[dict]:
+    found = []
+    for resource in resources.values():
+        properties = resource.get("Properties", {})
+        for policy in properties.get("Policies", []):
+            found += policy["PolicyDocument"]["Statement"]
+        if resource["Type"] == "AWS::IAM::Policy":
+            found += properties["PolicyDocument"]["Statement"]
+    return found
+
+
+def test_packaged_template_grants_the_reports_bucket_by_its_exact_name_only(packaged):
+    statements = _statements(packaged["Resources"])
+    s3 = [s for s in statements if any(str(a).startswith("s3:") for a in s["Action"])]
+    assert {s["Sid"] for s in s3} == {"Reports", "MessageObjects", "InboundMailMove", "ReportsList"}
+    assert all("ReportsBucket" in json.dumps(s["Resource"]) and "*:s3:::" not in json.dumps(s["Resource"])
+               for s in s3)
+    roles = packaged["Resources"]["ReportsAccess"]["Properties"]["Roles"]
+    function_roles = {r["Properties"]["Role"]["Fn::GetAtt"][0] for r in packaged["Resources"].values()
+                      if r["Type"] == "AWS::Serverless::Function"}
+    assert {role["Ref"] for role in roles} == function_roles
+
+
+def test_packaged_template_bucket_is_tls_only_with_a_report_lifecycle(packaged):
+    resources = packaged["Resources"]
+    statements = resources["ReportsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    (deny,) = [s for s in statements if s["Effect"] == "Deny"]
+    assert (deny["Principal"], deny["Action"], deny["Condition"]) == (
+        "*", "s3:*", {"Bool": {"aws:SecureTransport": "false"}})
+    assert len(deny["Resource"]) == 2  # the bucket and every object in it
+    (rule,) = [r for r in resources["ReportsBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+               if r["Id"] == "ExpireReports"]
+    assert rule["ExpirationInDays"] == template.stage_settings("prod")["report_retention_days"] == 400
+    assert rule["Prefix"] == "reports/"
+
+
+def test_packaged_template_puts_parameters_only_under_stores(packaged):
+    statements = _statements(packaged["Resources"])
+    puts = [s for s in statements if "ssm:PutParameter" in s["Action"]]
+    assert puts and all(s["Resource"].endswith("/memberlink/prod/stores/*") for s in puts)
+    assert not any("ssm:*" in s["Action"] for s in statements)
+
+
+def test_packaged_template_log_retention_throttling_and_compiler_concurrency(packaged):
+    resources = packaged["Resources"]
+    settings = template.stage_settings("prod")
+    functions = [name for name, r in resources.items() if r["Type"] == "AWS::Serverless::Function"]
+    for name in functions:
+        group = resources[f"{name}LogGroup"]["Properties"]
+        assert group["RetentionInDays"] == settings["log_retention_days"]
+        assert group["LogGroupName"] == {"Fn::Sub": f"/aws/lambda/${{{name}}}"}
+    (throttle,) = resources["RestAPI"]["Properties"]["MethodSettings"]
+    assert (throttle["ThrottlingRateLimit"], throttle["ThrottlingBurstLimit"]) == (
+        settings["api_rate_limit"], settings["api_burst_limit"])
+    assert resources["CompileReports"]["Properties"]["ReservedConcurrentExecutions"] == \
+        settings["report_compiler_concurrency"]
 
 
 def test_gateway_answers_unknown_routes_with_the_contract_body_and_echoes_nothing():
