@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench package clean screenshots
+.PHONY: run test lint bench bench-quick package clean screenshots
 
 # The browser tests drive this Chromium (Debian's package); without one they are skipped with one line saying so.
 CHROMIUM ?= $(shell command -v chromium 2>/dev/null || ls /usr/bin/chromium 2>/dev/null)
@@ -38,6 +38,10 @@ lint: $(STAMP)
 ## AWS calls per operation and cold-start import ratio (see README "Performance").
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py
+
+## CI's bench: cold start and AWS calls per operation, without the long report and lifecycle sections.
+bench-quick: $(STAMP)
+	$(BIN)/python bench/bench.py --quick
 
 ## One CloudFormation template (SAM) for a stage: make package STAGE=prod
 STAGE ?= dev

@@ -20,13 +20,19 @@ def test_removing_a_tag_the_member_never_had_answers_the_members_tags(client, st
     assert json.loads(response.body) == {"member_id": member_id, "tags": []}
 
 
-def test_a_customer_import_with_any_content_type_is_read_as_csv(client, store):
+def test_a_customer_import_is_read_by_its_csv_label_and_a_json_label_is_a_clear_415(client, store):
+    # GIVEN a CSV file
     csv = "Name,Email,Mobile Number,International Calling Code,Is Member\r\nAmy,amy@example.com,,,N\r\n"
-    response = client.http.post("/admin/customer-imports?dry_run=true", body=csv,
-                                headers={**store.admin(), "Content-Type": "application/json"})
-    assert response.status_code == 200, response.body
+    # WHEN it is sent with Excel's label, with a JSON label, and JSON is sent labelled as CSV
+    excel = client.http.post("/admin/customer-imports?dry_run=true", body=csv,
+                             headers={**store.admin(), "Content-Type": "application/vnd.ms-excel"})
+    json_label = client.http.post("/admin/customer-imports?dry_run=true", body=csv,
+                                  headers={**store.admin(), "Content-Type": "application/json"})
     not_csv = client.http.post("/admin/customer-imports", body='{"a": 1}',
-                               headers={**store.admin(), "Content-Type": "application/json"})
+                               headers={**store.admin(), "Content-Type": "text/csv"})
+    # THEN Excel's label is read as CSV, the JSON label is a 415 that names text/csv, and no answer is a 5xx
+    assert excel.status_code == 200, excel.body
+    assert json_label.status_code == 415 and "text/csv" in json.loads(json_label.body)["error"]["message"]
     assert not_csv.status_code == 400 and json.loads(not_csv.body)["error"]["code"] == "invalid_csv"
 
 

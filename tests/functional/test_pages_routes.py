@@ -85,7 +85,7 @@ def test_a_new_staff_member_gets_a_sign_in_qr_code_for_the_staff_app(client, sto
     assert "<script" not in made["staff_key_qr_svg"]
 
 
-def test_the_line_binding_qr_code_is_drawn_by_the_server(client, store):
+def test_the_line_binding_qr_code_is_drawn_by_the_server(client, store, sandbox):  # sandbox: LINE answers /v2/bot/info
     assert call(client, "PUT", "/admin/settings", store.admin(), {"storefront_url": STOREFRONT_URL})[0] == 200
     assert call(client, "PUT", "/admin/channels/line", store.admin(),
                 {"channel_secret": "s" * 32, "channel_access_token": "t" * 40})[0] == 200
