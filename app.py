@@ -7,6 +7,7 @@ from chalice.app import Chalice, Rate
 from chalicelib.api.accounts import accounts
 from chalicelib.api.admin import admin
 from chalicelib.api.binding import binding
+from chalicelib.api.consents import consents
 from chalicelib.api.http import contract_errors
 from chalicelib.api.inbox import inbox
 from chalicelib.api.members import members
@@ -18,7 +19,8 @@ from chalicelib.api.webhooks import webhooks
 from chalicelib.config import local_routes_enabled
 
 app = Chalice(app_name="memberlink")
-for blueprint in (admin, webhooks, inbox, binding, accounts, members, search, staff, reports, messages):
+for blueprint in (admin, webhooks, inbox, binding, accounts, members, search, staff, reports, messages,
+                  consents):
     app.register_blueprint(blueprint)
 app.register_middleware(contract_errors, "http")
 

@@ -58,6 +58,15 @@ class SocialAccount(MapAttribute[str, str]):
     bound_at = UTCDateTimeAttribute()
 
 
+class ConsentAttribute(MapAttribute[str, str]):
+    """A member's consent for one purpose (``email_marketing`` / ``sms_marketing``); the log is in consent_events."""
+
+    state = UnicodeAttribute()  # subscribed | unsubscribed | never
+    suppressed = UnicodeAttribute(null=True)  # hard_bounce | complaint | sms_opt_out: never sent, whatever the state
+    source = UnicodeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute(null=True)
+
+
 class MemberModel(StageModel):
     Meta = meta("members")
 
@@ -81,6 +90,9 @@ class MemberModel(StageModel):
     referral_bound_at = UTCDateTimeAttribute(null=True)
     referral_day = UnicodeAttribute(null=True)
     referral_bound_at_key = UnicodeAttribute(null=True)
+    # Marketing consent (chalicelib/consent): on the member, so a send reads address and consent in one GetItem.
+    email_marketing = ConsentAttribute(null=True)
+    sms_marketing = ConsentAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
 
