@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chalice.app import Blueprint
+from chalice.app import Blueprint, Response
 
 from chalicelib import clock
-from chalicelib.api.http import ADMIN, STOREFRONT, Body, Call, endpoint
+from chalicelib.api.http import ADMIN, PUBLIC, STOREFRONT, Body, Call, endpoint
 from chalicelib.consent import state
 from chalicelib.errors import InvalidRequest
 from chalicelib.pagination import parse_limit
@@ -73,3 +73,70 @@ def admin_unsubscribe(call: Call, member_id: str) -> Body:
     now = clock.now()
     origin = state.Origin(source="admin", actor=f"admin:{call.principal.key_id}", at=now, client_ip=request_ip(call))
     return state.consents_view(state.change_consents(call.store_id, member_id, changes, origin))
+
+
+# --- the public unsubscribe link (RFC 8058) ---
+
+ONE_CLICK_CONTENT_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data", "text/plain",
+                           "application/json", "application/octet-stream"]
+PURPOSE_LABELS = {"email_marketing": "marketing e-mails", "sms_marketing": "marketing text messages"}
+
+
+def _html(status: int, title: str, body: str) -> Response:
+    page = (f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<meta name="robots" content="noindex">'
+            f'<title>{title}</title><style>body{{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;'
+            f'padding:0 1rem;line-height:1.5}}button{{font-size:1rem;padding:.6rem 1.2rem}}</style></head>'
+            f'<body>{body}</body></html>')
+    return Response(body=page, status_code=status, headers={"Content-Type": "text/html; charset=utf-8",
+                                                            "Cache-Control": "no-store",
+                                                            "Referrer-Policy": "no-referrer"})
+
+
+def _not_found_page() -> Response:
+    return _html(404, "Link not valid", "<h1>This link is not valid</h1><p>Check that you copied the whole link "
+                                        "from the e-mail.</p>")
+
+
+@endpoint(consents, "/u/{token}", ["GET"], roles=PUBLIC)
+def unsubscribe_page(call: Call, token: str) -> Response:
+    """A page with a button: corporate link scanners follow every GET, so a GET never changes anything."""
+    import html
+
+    from chalicelib import stores
+    from chalicelib.consent import unsubscribe
+    from chalicelib.errors import NotFound
+    from chalicelib.members.core import get_member
+
+    try:
+        target = unsubscribe.target_of(token)
+        get_member(target.store_id, target.member_id)
+        store_name = stores.get_store(target.store_id).name
+    except NotFound:
+        return _not_found_page()
+    what = f"{PURPOSE_LABELS[target.purpose]} from {html.escape(store_name)}"
+    return _html(200, "Unsubscribe", f"<h1>Unsubscribe</h1><p>Stop receiving {what}?</p>"
+                                     f'<form method="post"><input type="hidden" name="List-Unsubscribe" '
+                                     f'value="One-Click"><button type="submit">Unsubscribe</button></form>')
+
+
+@endpoint(consents, "/u/{token}", ["POST"], roles=PUBLIC, content_types=ONE_CLICK_CONTENT_TYPES)
+def unsubscribe_one_click(call: Call, token: str) -> Response | Body:
+    """RFC 8058: the mailbox provider POSTs ``List-Unsubscribe=One-Click`` (or the page's button does)."""
+    from chalicelib.consent import unsubscribe
+    from chalicelib.errors import NotFound
+
+    wants_html = "text/html" in (call.request.headers.get("accept") or "")
+    try:
+        target, member = unsubscribe.one_click(token, clock.now(), request_ip(call),
+                                               call.request.headers.get("user-agent"))
+    except NotFound:
+        if wants_html:
+            return _not_found_page()
+        raise
+    if wants_html:
+        return _html(200, "Unsubscribed", f"<h1>You are unsubscribed</h1><p>You will no longer receive "
+                                          f"{PURPOSE_LABELS[target.purpose]} from this store.</p>")
+    return {"unsubscribed": True, "purpose": target.purpose, **{target.purpose: state.consent_view(member,
+                                                                                                    target.purpose)}}
