@@ -57,3 +57,20 @@ def inbound_email(event: dict[str, Any], context: object) -> dict[str, list[str]
 
     results = inbound.handle_event(event, clock.now())
     return {"outcomes": [result.outcome.value for result in results]}
+
+
+# --- marketing consent (issue 16) ---
+
+
+@app.lambda_function(name="ses_feedback")
+def ses_feedback(event: dict[str, Any], context: object) -> dict[str, list[str]]:
+    """SES bounces and complaints from the configuration set's SNS topic (SNS -> this function).
+
+    A plain function rather than ``on_sns_message``: the topic's name carries the stage, which the
+    decorator would need at import time; infra/template.py declares the topic, its subscription and
+    the permission instead.
+    """
+    from chalicelib import clock
+    from chalicelib.consent import feedback
+
+    return {"outcomes": [outcome.kind for outcome in feedback.handle_sns_event(event, clock.now())]}

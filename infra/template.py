@@ -153,6 +153,41 @@ def inbound_email_resources(stage: str) -> dict[str, Any]:
     }
 
 
+FEEDBACK_FUNCTION = "SesFeedback"  # app.py's @app.lambda_function(name="ses_feedback")
+
+
+def configuration_set_name(stage: str) -> str:
+    """Marketing mail names it in ``X-SES-CONFIGURATION-SET`` (chalicelib.consent.sends reads SES_CONFIGURATION_SET)."""
+    return f"{APP_NAME}-{stage}-marketing"
+
+
+def ses_feedback_resources(stage: str) -> dict[str, Any]:
+    """SES publishes bounces and complaints of marketing mail to a topic; the topic runs the feedback function."""
+    return {
+        "SesFeedbackTopic": {"Type": "AWS::SNS::Topic", "Properties": {
+            "TopicName": f"{APP_NAME}-{stage}-ses-feedback", "KmsMasterKeyId": "alias/aws/sns"}},
+        "SesFeedbackTopicPolicy": {"Type": "AWS::SNS::TopicPolicy", "Properties": {
+            "Topics": [{"Ref": "SesFeedbackTopic"}], "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Sid": "SesPublishes", "Effect": "Allow", "Principal": {"Service": "ses.amazonaws.com"},
+                 "Action": "sns:Publish", "Resource": {"Ref": "SesFeedbackTopic"},
+                 "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}}]}}},
+        "SesFeedbackSubscription": {"Type": "AWS::SNS::Subscription", "Properties": {
+            "TopicArn": {"Ref": "SesFeedbackTopic"}, "Protocol": "lambda",
+            "Endpoint": {"Fn::GetAtt": [FEEDBACK_FUNCTION, "Arn"]}}},
+        "SesFeedbackPermission": {"Type": "AWS::Lambda::Permission", "Properties": {
+            "FunctionName": {"Fn::GetAtt": [FEEDBACK_FUNCTION, "Arn"]}, "Action": "lambda:InvokeFunction",
+            "Principal": "sns.amazonaws.com", "SourceArn": {"Ref": "SesFeedbackTopic"}}},
+        "MarketingConfigurationSet": {"Type": "AWS::SES::ConfigurationSet", "Properties": {
+            "Name": configuration_set_name(stage)}},
+        "MarketingFeedbackDestination": {
+            "Type": "AWS::SES::ConfigurationSetEventDestination",
+            "DependsOn": "SesFeedbackTopicPolicy",
+            "Properties": {"ConfigurationSetName": {"Ref": "MarketingConfigurationSet"}, "EventDestination": {
+                "Name": "bounces-and-complaints", "Enabled": True, "MatchingEventTypes": ["bounce", "complaint"],
+                "SnsDestination": {"TopicARN": {"Ref": "SesFeedbackTopic"}}}}},
+    }
+
+
 def resources(stage: str) -> dict[str, Any]:
     from chalicelib.models import ALL_MODELS
 
@@ -186,9 +221,10 @@ def resources(stage: str) -> dict[str, Any]:
         "DependsOn": "InboundEmailS3Permission",  # S3 checks it may invoke the function when the bucket is saved
     }
     template["Resources"].update(inbound_email_resources(stage))
+    template["Resources"].update(ses_feedback_resources(stage))
     for function_id in function_ids():
         template["Resources"][function_id] = {"Properties": {"Environment": {"Variables": {
-            "REPORTS_BUCKET": reports_bucket_name(stage)}}}}
+            "REPORTS_BUCKET": reports_bucket_name(stage), "SES_CONFIGURATION_SET": configuration_set_name(stage)}}}}
     template["Outputs"] = {"ReportsBucketName": {"Value": {"Ref": "ReportsBucket"}}}
     return template
 
@@ -225,6 +261,12 @@ def policy(stage: str) -> dict[str, Any]:
             # SMS to a phone number has no resource ARN to name; only Publish is allowed.
             {"Sid": "Sms", "Effect": "Allow", "Action": ["sns:Publish"], "Resource": "*"},
             {"Sid": "Email", "Effect": "Allow", "Action": ["ses:SendEmail", "ses:SendRawEmail"], "Resource": "*"},
+            # Marketing SMS skip numbers the carrier-level STOP list holds.
+            {"Sid": "SmsOptOuts", "Effect": "Allow",
+             "Action": ["sns:CheckIfPhoneNumberIsOptedOut", "sns:ListPhoneNumbersOptedOut"], "Resource": "*"},
+            # A marketing send hands its chunks to the worker function asynchronously (InvocationType=Event).
+            {"Sid": "MarketingWorker", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
+             "Resource": f"arn:*:lambda:*:*:function:{APP_NAME}-{stage}-marketing_send"},
         ],
     }
 
