@@ -116,13 +116,16 @@ def apply_to_new_member(member: MemberModel, changes: Sequence[Change], origin: 
 
 
 def change_consents(store_id: str, member_id: str, changes: Sequence[Change], origin: Origin,
-                    also_save: Sequence[tuple[str, Model, Any]] = (), feedback_id: str | None = None) -> MemberModel:
+                    also_save: Sequence[tuple[str, Model, Any]] = (), feedback_id: str | None = None,
+                    now: datetime | None = None) -> MemberModel:
     """Apply ``changes`` to a stored member: one update and one event per real change, all in one transaction.
 
     ``also_save``: (name, item, condition) saved in the same transaction (SES feedback receipts); when
     one of them is refused (already seen) nothing is written. Retries once when the member changed between
-    read and write, so two concurrent changes both land in the log.
+    read and write, so two concurrent changes both land in the log. ``now`` (default ``origin.at``) is the
+    member's ``updated_at``: a CSV import records consent at its past date but changes the member today.
     """
+    written_at = now or origin.at
     for attempt in range(3):
         member = get_member(store_id, member_id)
         read_at = member.updated_at
@@ -140,7 +143,7 @@ def change_consents(store_id: str, member_id: str, changes: Sequence[Change], or
         try:
             with tx:
                 # Condition on the version read: a concurrent change is re-read and re-judged, never overwritten.
-                tx.update("member", member, actions=[*actions, MemberModel.updated_at.set(origin.at)],
+                tx.update("member", member, actions=[*actions, MemberModel.updated_at.set(written_at)],
                           condition=MemberModel.updated_at == read_at)
                 for index, event in enumerate(events):
                     tx.save(f"event_{index}", event, condition=ConsentEventModel.event_key.does_not_exist())
@@ -152,7 +155,7 @@ def change_consents(store_id: str, member_id: str, changes: Sequence[Change], or
             if tx.failed(exc, "member") and attempt < 2:
                 continue
             raise
-        member.updated_at = origin.at
+        member.updated_at = written_at
         return member
     raise AssertionError("unreachable")
 
