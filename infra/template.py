@@ -188,6 +188,10 @@ def ses_feedback_resources(stage: str) -> dict[str, Any]:
     }
 
 
+# The lifecycle run hands what does not fit one invocation to this function (chalicelib/lifecycle/handoff.py).
+LIFECYCLE_CONTINUE = "lifecycle_continue"
+
+
 def resources(stage: str) -> dict[str, Any]:
     from chalicelib.models import ALL_MODELS
 
@@ -224,7 +228,9 @@ def resources(stage: str) -> dict[str, Any]:
     template["Resources"].update(ses_feedback_resources(stage))
     for function_id in function_ids():
         template["Resources"][function_id] = {"Properties": {"Environment": {"Variables": {
-            "REPORTS_BUCKET": reports_bucket_name(stage), "SES_CONFIGURATION_SET": configuration_set_name(stage)}}}}
+            "REPORTS_BUCKET": reports_bucket_name(stage), "SES_CONFIGURATION_SET": configuration_set_name(stage),
+            # Chalice's own name for the function (a Ref would make that function depend on itself).
+            "LIFECYCLE_CONTINUE_FUNCTION": f"{APP_NAME}-{stage}-{LIFECYCLE_CONTINUE}"}}}}
     template["Outputs"] = {"ReportsBucketName": {"Value": {"Ref": "ReportsBucket"}}}
     return template
 
@@ -267,6 +273,8 @@ def policy(stage: str) -> dict[str, Any]:
             # A marketing send hands its chunks to the worker function asynchronously (InvocationType=Event).
             {"Sid": "MarketingWorker", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
              "Resource": f"arn:*:lambda:*:*:function:{APP_NAME}-{stage}-marketing_send"},
+            {"Sid": "LifecycleHandOff", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
+             "Resource": f"arn:*:lambda:*:*:function:{APP_NAME}-{stage}-{LIFECYCLE_CONTINUE}"},
         ],
     }
 

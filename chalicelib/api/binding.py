@@ -71,3 +71,9 @@ def place_order(call: Call) -> Body | Response:
     if placed.created:
         return view
     return Response(body=view, status_code=200, headers={"Content-Type": "application/json"})
+
+
+@endpoint(binding, "/storefront/orders/{order_id}", ["PUT"], roles=STOREFRONT)
+def change_order(call: Call, order_id: str) -> Body:
+    body = call.body(orders.STATUS_FIELDS)
+    return domain.order_view(orders.change_status(call.store_id, order_id, body["status"], clock.now()))

@@ -13,17 +13,20 @@ from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import clock
 from chalicelib.errors import InvalidRequest
+from chalicelib.lifecycle.incremental import live_view
+from chalicelib.lifecycle.tracking import lifecycle_view
 from chalicelib.members.core import PHONE_VERIFIED_LABELS, create_member, get_member, member_view
 from chalicelib.members.notes import member_notes
+from chalicelib.models.binding import OrderModel
 from chalicelib.models.members import MemberModel
 from chalicelib.models.stores import BranchModel, StaffModel
 
 
-def member_orders(store_id: str, member_id: str) -> list[dict[str, Any]]:
+def member_orders(store_id: str, member_id: str) -> list[OrderModel]:
     """The member's newest 50 orders, newest first, as posted by the storefront (``POST /storefront/orders``)."""
-    from chalicelib.binding.orders import order_view, orders_of_member
+    from chalicelib.binding.orders import orders_of_member
 
-    return [order_view(order) for order in orders_of_member(store_id, member_id)]
+    return orders_of_member(store_id, member_id)
 
 
 def _name_of(model: type[StaffModel] | type[BranchModel], store_id: str, key: str | None) -> str | None:
@@ -55,7 +58,10 @@ def _consents(member: MemberModel) -> dict[str, Any]:
 
 def member_profile(store_id: str, member_id: str) -> dict[str, Any]:
     """Everything the merchant sees about one member (404 ``not_found``, also for another store's member)."""
+    from chalicelib.binding.orders import order_view
+
     member = get_member(store_id, member_id)
+    orders = member_orders(store_id, member_id)
     return {
         **member_view(member),
         "email_verified_label": PHONE_VERIFIED_LABELS[bool(member.email and member.email_verified)],
@@ -66,7 +72,8 @@ def member_profile(store_id: str, member_id: str) -> dict[str, Any]:
         "tags": sorted(member.tags or []),
         "consents": _consents(member),
         "notes": member_notes(store_id, member_id),
-        "orders": member_orders(store_id, member_id),
+        "orders": [order_view(order) for order in orders],
+        "lifecycle": lifecycle_view(member) or live_view(store_id, member, orders, clock.now()),
         "updated_at": clock.isoformat(member.updated_at),
     }
 
