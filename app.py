@@ -98,3 +98,13 @@ def ses_feedback(event: dict[str, Any], context: object) -> dict[str, list[str]]
     from chalicelib.consent import feedback
 
     return {"outcomes": [outcome.kind for outcome in feedback.handle_sns_event(event, clock.now())]}
+
+
+@app.lambda_function(name="marketing_send")
+def marketing_send(event: dict[str, Any], context: object) -> dict[str, bool]:
+    """Pages of a marketing send (invoked asynchronously by POST /admin/marketing-* and by itself to go on)."""
+    from chalicelib import clock
+    from chalicelib.consent import sends
+
+    sends.run(dict(event), clock.now())
+    return {"ok": True}

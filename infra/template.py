@@ -154,6 +154,7 @@ def inbound_email_resources(stage: str) -> dict[str, Any]:
 
 
 FEEDBACK_FUNCTION = "SesFeedback"  # app.py's @app.lambda_function(name="ses_feedback")
+MARKETING_SEND = "marketing_send"  # app.py's @app.lambda_function(name="marketing_send")
 
 
 def configuration_set_name(stage: str) -> str:
@@ -177,6 +178,9 @@ def ses_feedback_resources(stage: str) -> dict[str, Any]:
         "SesFeedbackPermission": {"Type": "AWS::Lambda::Permission", "Properties": {
             "FunctionName": {"Fn::GetAtt": [FEEDBACK_FUNCTION, "Arn"]}, "Action": "lambda:InvokeFunction",
             "Principal": "sns.amazonaws.com", "SourceArn": {"Ref": "SesFeedbackTopic"}}},
+        # An async invoke that fails is not retried: a retry would e-mail the page's members twice.
+        "MarketingSendInvokeConfig": {"Type": "AWS::Lambda::EventInvokeConfig", "Properties": {
+            "FunctionName": {"Ref": "MarketingSend"}, "Qualifier": "$LATEST", "MaximumRetryAttempts": 0}},
         "MarketingConfigurationSet": {"Type": "AWS::SES::ConfigurationSet", "Properties": {
             "Name": configuration_set_name(stage)}},
         "MarketingFeedbackDestination": {
@@ -230,7 +234,8 @@ def resources(stage: str) -> dict[str, Any]:
         template["Resources"][function_id] = {"Properties": {"Environment": {"Variables": {
             "REPORTS_BUCKET": reports_bucket_name(stage), "SES_CONFIGURATION_SET": configuration_set_name(stage),
             # Chalice's own name for the function (a Ref would make that function depend on itself).
-            "LIFECYCLE_CONTINUE_FUNCTION": f"{APP_NAME}-{stage}-{LIFECYCLE_CONTINUE}"}}}}
+            "LIFECYCLE_CONTINUE_FUNCTION": f"{APP_NAME}-{stage}-{LIFECYCLE_CONTINUE}",
+            "MARKETING_SEND_FUNCTION": f"{APP_NAME}-{stage}-{MARKETING_SEND}"}}}}
     template["Outputs"] = {"ReportsBucketName": {"Value": {"Ref": "ReportsBucket"}}}
     return template
 
@@ -272,7 +277,7 @@ def policy(stage: str) -> dict[str, Any]:
              "Action": ["sns:CheckIfPhoneNumberIsOptedOut", "sns:ListPhoneNumbersOptedOut"], "Resource": "*"},
             # A marketing send hands its chunks to the worker function asynchronously (InvocationType=Event).
             {"Sid": "MarketingWorker", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
-             "Resource": f"arn:*:lambda:*:*:function:{APP_NAME}-{stage}-marketing_send"},
+             "Resource": f"arn:*:lambda:*:*:function:{APP_NAME}-{stage}-{MARKETING_SEND}"},
             {"Sid": "LifecycleHandOff", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
              "Resource": f"arn:*:lambda:*:*:function:{APP_NAME}-{stage}-{LIFECYCLE_CONTINUE}"},
         ],

@@ -140,3 +140,59 @@ def unsubscribe_one_click(call: Call, token: str) -> Response | Body:
                                           f"{PURPOSE_LABELS[target.purpose]} from this store.</p>")
     return {"unsubscribed": True, "purpose": target.purpose, **{target.purpose: state.consent_view(member,
                                                                                                     target.purpose)}}
+
+
+# --- marketing sends ---
+
+
+def public_base_url(call: Call) -> str:
+    """The API's public URL for links in e-mail: ``PUBLIC_API_URL``, else the URL this request came in on."""
+    import os
+
+    from chalicelib.config import settings
+
+    configured = os.environ.get("PUBLIC_API_URL")
+    if configured:
+        return configured.rstrip("/")
+    headers = call.request.headers
+    host = headers.get("host") or "localhost"
+    scheme = headers.get("x-forwarded-proto") or ("http" if settings().is_local else "https")
+    stage = (call.request.context or {}).get("stage")
+    # API Gateway's own domain carries the stage in the path; a custom domain's base path mapping does not.
+    prefix = f"/{stage}" if stage and host.endswith(".amazonaws.com") else ""
+    return f"{scheme}://{host}{prefix}"
+
+
+def _one_of(name: str, allowed: tuple[str, ...]) -> Any:
+    def check(value: str) -> str:
+        if value not in allowed:
+            raise InvalidRequest(f"'{name}' must be one of {', '.join(allowed)}", field=name)
+        return value
+
+    return check
+
+
+def _one_line(value: str) -> str:
+    if "\r" in value or "\n" in value or not value.strip():
+        raise InvalidRequest("'subject' must be one non-empty line", field="subject")
+    return value.strip()
+
+
+@endpoint(consents, "/admin/marketing-emails", ["POST"], roles=ADMIN, status=202)
+def start_marketing_email(call: Call) -> Body:
+    from chalicelib.consent import sends
+
+    body = call.body({"kind": Field(str, required=True, max_length=20, check=_one_of("kind", sends.EMAIL_KINDS)),
+                      "subject": Field(str, required=True, max_length=200, check=_one_line),
+                      "text": Field(str, required=True, max_length=20_000),
+                      "audience": Field(dict, required=True, check=sends.check_audience)})
+    send = sends.start_send(call.store_id, "email", body["kind"], body["subject"], body["text"], body["audience"],
+                            public_base_url(call), clock.now())
+    return {"send_id": send.send_id}
+
+
+@endpoint(consents, "/admin/marketing-emails/{send_id}", ["GET"], roles=ADMIN)
+def get_marketing_email(call: Call, send_id: str) -> Body:
+    from chalicelib.consent import sends
+
+    return sends.send_view(sends.get_send(call.store_id, send_id, "email"))

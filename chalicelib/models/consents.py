@@ -7,7 +7,7 @@ an event.
 
 from __future__ import annotations
 
-from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
 from chalicelib.models.base import StageModel, meta
 
@@ -39,3 +39,27 @@ class FeedbackReceiptModel(StageModel):
     store_id = UnicodeAttribute(hash_key=True)
     receipt = UnicodeAttribute(range_key=True)
     at = UTCDateTimeAttribute()
+
+
+class MarketingSendModel(StageModel):
+    """One marketing send (e-mail or SMS): what to send, to whom, and its progress counters."""
+
+    Meta = meta("marketing_sends")
+
+    store_id = UnicodeAttribute(hash_key=True)
+    send_id = UnicodeAttribute(range_key=True)
+    channel = UnicodeAttribute()  # email | sms
+    kind = UnicodeAttribute()  # broadcast | coupon | store_credit | abandoned_cart (sms: broadcast)
+    subject = UnicodeAttribute(null=True)
+    text = UnicodeAttribute()
+    audience = UnicodeAttribute()  # JSON: {"member_ids": [...]} | {"tag": ...} | {"stage": ...}
+    base_url = UnicodeAttribute(null=True)  # the API's public URL, for the unsubscribe link
+    state = UnicodeAttribute()  # queued | sending | done
+    recipients = NumberAttribute(default=0)
+    sent = NumberAttribute(default=0)
+    failed = NumberAttribute(default=0)
+    excluded_no_address = NumberAttribute(default=0)
+    excluded_not_subscribed = NumberAttribute(default=0)
+    excluded_suppressed = NumberAttribute(default=0)
+    created_at = UTCDateTimeAttribute()
+    finished_at = UTCDateTimeAttribute(null=True)
