@@ -196,3 +196,23 @@ def get_marketing_email(call: Call, send_id: str) -> Body:
     from chalicelib.consent import sends
 
     return sends.send_view(sends.get_send(call.store_id, send_id, "email"))
+
+
+@endpoint(consents, "/admin/marketing-sms", ["POST"], roles=ADMIN, status=202)
+def start_marketing_sms(call: Call) -> Body:
+    from chalicelib.consent import sends
+
+    body = call.body({"text": Field(str, required=True, max_length=600),
+                      "audience": Field(dict, required=True, check=sends.check_audience)})
+    if not body["text"].strip():
+        raise InvalidRequest("'text' must not be empty", field="text")
+    send = sends.start_send(call.store_id, "sms", "broadcast", None, body["text"], body["audience"],
+                            public_base_url(call), clock.now())
+    return {"send_id": send.send_id}
+
+
+@endpoint(consents, "/admin/marketing-sms/{send_id}", ["GET"], roles=ADMIN)
+def get_marketing_sms(call: Call, send_id: str) -> Body:
+    from chalicelib.consent import sends
+
+    return sends.send_view(sends.get_send(call.store_id, send_id, "sms"))

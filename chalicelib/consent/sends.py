@@ -170,7 +170,7 @@ def audience_page(store_id: str, audience: dict[str, Any], cursor: str | None,
 
 @dataclass
 class PageCounts:
-    recipients: int = 0
+    recipients: int = 0  # every member of the audience met; sent + failed + the three exclusions
     sent: int = 0
     failed: int = 0
     no_address: int = 0
@@ -190,7 +190,7 @@ def classify(member: MemberModel, channel: str) -> str:
     return "send"
 
 
-Deliver = Callable[[StoreModel, MarketingSendModel, MemberModel], bool]
+Deliver = Callable[[StoreModel, MarketingSendModel, MemberModel], str]  # sent | failed | suppressed
 
 
 def run(event: dict[str, Any], now: datetime, budget_seconds: float = BUDGET_SECONDS) -> None:
@@ -213,12 +213,9 @@ def run(event: dict[str, Any], now: datetime, budget_seconds: float = BUDGET_SEC
         for member in members:
             counts.recipients += 1
             verdict = classify(member, send.channel)
-            if verdict != "send":
-                setattr(counts, verdict, getattr(counts, verdict) + 1)
-            elif deliver(store, send, member):
-                counts.sent += 1
-            else:
-                counts.failed += 1
+            if verdict == "send":
+                verdict = deliver(store, send, member)
+            setattr(counts, verdict, getattr(counts, verdict) + 1)
         actions: list[Action] = [
             MarketingSendModel.recipients.add(counts.recipients), MarketingSendModel.sent.add(counts.sent),
             MarketingSendModel.failed.add(counts.failed),
@@ -277,16 +274,52 @@ def marketing_email(store: StoreModel, send: MarketingSendModel, member: MemberM
                          subject=str(send.subject or ""), text=text, html=page, headers=headers)
 
 
-def _deliver_email(store: StoreModel, send: MarketingSendModel, member: MemberModel) -> bool:
+def _deliver_email(store: StoreModel, send: MarketingSendModel, member: MemberModel) -> str:
     from chalicelib.email import EmailNotSent
     from chalicelib.email import send as send_email
 
     try:
         send_email(marketing_email(store, send, member))
     except (EmailNotSent, ValueError):
-        return False
-    return True
+        return "failed"
+    return "sent"
 
 
-def _deliver_sms(store: StoreModel, send: MarketingSendModel, member: MemberModel) -> bool:
-    raise NotImplementedError("marketing SMS")
+# ---------------------------------------------------------------- SMS
+
+SMS_FOOTER_RESERVE = 120  # "<store>: stop? <url>" appended to every marketing SMS
+
+
+def marketing_sms_text(store: StoreModel, send: MarketingSendModel, member: MemberModel) -> str:
+    """The text and an opt-out link (carriers and CTIA ask every marketing SMS to say how to stop)."""
+    return f"{send.text}\n{store.name}: stop? {unsubscribe_url(send, member, 'sms_marketing')}"
+
+
+def _opted_out(phone: str) -> bool:
+    """SNS's own opt-out list (a recipient who replied STOP): SNS would refuse the publish anyway."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from chalicelib.sms.sender import sns_client
+
+    try:
+        answer = sns_client().check_if_phone_number_is_opted_out(phoneNumber=phone)  # type: ignore[attr-defined]
+    except (ClientError, BotoCoreError):
+        return False  # the publish below will fail and count as failed
+    return bool(answer.get("isOptedOut"))
+
+
+def _deliver_sms(store: StoreModel, send: MarketingSendModel, member: MemberModel) -> str:
+    from chalicelib.sms.sender import RateLimited, SmsFailed
+    from chalicelib.sms.sender import send as send_sms
+
+    phone = str(member.phone)
+    if _opted_out(phone):
+        origin = state.Origin(source="sns_opt_out", actor="sns", at=clock.now())
+        state.change_consents(member.store_id, member.member_id,
+                              [state.Change("sms_marketing", "suppress", "sms_opt_out")], origin)
+        return "suppressed"
+    try:
+        send_sms(store, phone, marketing_sms_text(store, send, member), "marketing", None)
+    except (RateLimited, SmsFailed, ApiError, ValueError):
+        return "failed"
+    return "sent"

@@ -31,7 +31,7 @@ from chalicelib.sms.segments import count_segments
 from chalicelib.sms.templates import check_message
 
 AGENT = "Amazon SNS"
-MESSAGE_TYPES = ("verification", "password_reset", "member_notification")
+MESSAGE_TYPES = ("verification", "password_reset", "member_notification", "marketing")
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,8 @@ def send(store: StoreModel, phone: Phone | str, text: str, message_type: str, cl
     phone:
         A parsed :class:`Phone` or an E.164 string already validated.
     message_type:
-        ``verification``, ``password_reset`` or ``member_notification`` (as the SMS report shows it).
+        ``verification``, ``password_reset``, ``member_notification`` or ``marketing`` (as the SMS report
+        shows it).
     client_ip:
         The customer's IP for the per-IP hourly limit; None for sends no customer triggered.
     also_save:
@@ -108,7 +109,7 @@ def send(store: StoreModel, phone: Phone | str, text: str, message_type: str, cl
     reservation = _reserve(store, number, client_ip, local_day, now, log, also_save)
     try:
         response = sns_client().publish(  # type: ignore[attr-defined]
-            PhoneNumber=number.e164, Message=text, MessageAttributes=_attributes())
+            PhoneNumber=number.e164, Message=text, MessageAttributes=_attributes(message_type == "marketing"))
     except (ClientError, BotoCoreError) as exc:
         reason = exc.response.get("Error", {}).get("Code", "ClientError") if isinstance(exc, ClientError) \
             else type(exc).__name__
@@ -132,8 +133,10 @@ def count_without_sending(store: StoreModel, phone: Phone | str, client_ip: str 
     _reserve(store, number, client_ip, clock.local_day(now, store.timezone), now, None, ())
 
 
-def _attributes() -> dict[str, dict[str, str]]:
-    attributes = {"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}}
+def _attributes(promotional: bool = False) -> dict[str, dict[str, str]]:
+    # Marketing is Promotional (cheaper, and what carriers expect); codes are Transactional (delivered first).
+    kind = "Promotional" if promotional else "Transactional"
+    attributes = {"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": kind}}
     sender_id = os.environ.get("SMS_SENDER_ID")
     if sender_id:
         attributes["AWS.SNS.SMS.SenderID"] = {"DataType": "String", "StringValue": sender_id}
