@@ -187,6 +187,13 @@ def create_staff(store_id: str, name: str, branch_id: str, now: datetime) -> New
     return NewStaff(staff, key.key)
 
 
+def get_staff(store_id: str, staff_id: str) -> StaffModel:
+    try:
+        return StaffModel.get(store_id, staff_id)
+    except StaffModel.DoesNotExist:
+        raise NotFound(f"staff member {staff_id} not found") from None
+
+
 def staff_view(staff: StaffModel) -> dict[str, Any]:
     return {"staff_id": staff.staff_id, "name": staff.name, "branch_id": staff.branch_id,
             "created_at": clock.isoformat(staff.created_at)}
