@@ -104,6 +104,19 @@ def revoke(store_id: str, key_id: str, now_: datetime) -> bool:
     return False
 
 
+def revoke_staff_keys(store_id: str, staff_id: str, now_: datetime) -> int:
+    """Revoke every key issued to ``staff_id`` (a lost counter tablet): they answer 401 from the next request.
+
+    One Query on the store's keys (filtered to the staff member's), one update per key; never a Scan.
+    """
+    revoked = 0
+    for item in ApiKeyModel.query(store_id, filter_condition=ApiKeyModel.staff_id == staff_id):
+        if item.revoked_at is None:
+            item.update(actions=[ApiKeyModel.revoked_at.set(now_)])
+            revoked += 1
+    return revoked
+
+
 def list_keys(store_id: str) -> list[dict[str, str | None]]:
     return [
         {"key_id": key_id_of(item.key_hash), "role": item.role, "label": item.label,

@@ -187,6 +187,19 @@ def create_staff(store_id: str, name: str, branch_id: str, now: datetime) -> New
     return NewStaff(staff, key.key)
 
 
+def remove_staff(store_id: str, staff_id: str, now: datetime) -> StaffModel:
+    """Cut a staff member off at once: every key of theirs revoked (401 from then on); the referrals they
+    bound stay as they are. 404 for an unknown staff member; removing twice changes nothing."""
+    try:
+        staff = StaffModel.get(store_id, staff_id)
+    except DoesNotExist:
+        raise NotFound(f"staff member {staff_id} not found") from None
+    access.revoke_staff_keys(store_id, staff_id, now)
+    if staff.removed_at is None:
+        staff.update(actions=[StaffModel.removed_at.set(now)])
+    return staff
+
+
 def get_staff(store_id: str, staff_id: str) -> StaffModel:
     try:
         return StaffModel.get(store_id, staff_id)
@@ -196,4 +209,5 @@ def get_staff(store_id: str, staff_id: str) -> StaffModel:
 
 def staff_view(staff: StaffModel) -> dict[str, Any]:
     return {"staff_id": staff.staff_id, "name": staff.name, "branch_id": staff.branch_id,
-            "created_at": clock.isoformat(staff.created_at)}
+            "created_at": clock.isoformat(staff.created_at),
+            "removed_at": clock.isoformat(staff.removed_at) if staff.removed_at else None}

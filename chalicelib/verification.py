@@ -22,18 +22,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
-from chalicelib import sms, tokens
+from chalicelib import abuse, sms, tokens
 from chalicelib.config import settings
 from chalicelib.errors import ApiError, Conflict, InvalidRequest, NotFound
+from chalicelib.models.transactions import NamedTransaction, conflicted
 from chalicelib.models.verification import VerificationModel
 
 CODE_TTL = timedelta(minutes=10)
 TOKEN_TTL = timedelta(minutes=15)
-MAX_WRONG_CODES = 5
+MAX_WRONG_CODES = abuse.CODE_ATTEMPTS
 
 PHONE_PURPOSES = ("signup", "login", "reset_password", "change_phone")
 PEPPER_PARAMETER = "code_pepper"
@@ -87,14 +88,22 @@ def new_code_item(store_id: str, verification_id: str, purpose: str, target: str
     return item, code
 
 
-class TooManyAttempts(ApiError):
+class TooManyAttempts(abuse.TooManyAttempts):
     """The code was guessed wrong too often: it is locked, ask for a new one."""
-
-    code = "too_many_attempts"
 
 
 class CodeExpired(ApiError):
     code = "code_expired"
+
+
+def placeholder_code_item(store_id: str, verification_id: str, purpose: str, target: str, now: datetime,
+                          member_id: str | None = None) -> VerificationModel:
+    """A code item whose HMAC no code has (256 random bits): counted and refused like any other until a
+    deferred delivery gives it a real code (a stranger's never gets one)."""
+    return VerificationModel(
+        store_id, verification_id, purpose=purpose, target=target, member_id=member_id,
+        code_hmac=secrets.token_hex(32), attempts=0, code_expires_at=now + CODE_TTL, created_at=now,
+        expires=now + timedelta(days=1))
 
 
 @dataclass(frozen=True)
@@ -112,10 +121,9 @@ def start_phone_verification(store_id: str, phone_input: Any, purpose: str, clie
     """
     settings_ = sms.sms_store(store_id)
     phone = sms.parse_phone(phone_input, settings_.store.country)
-    if settings_.recaptcha_enabled:
-        from chalicelib.sms import captcha
+    from chalicelib.sms import captcha
 
-        captcha.require_human(store_id, recaptcha_token, client_ip)
+    captcha.guard(settings_, recaptcha_token, client_ip)
     verification_id = tokens.new_id("vf")
     item, code = new_code_item(store_id, verification_id, purpose, phone.e164, now)
     sms.send(settings_.store, phone, settings_.text("verification", code=code), "verification", client_ip, now,
@@ -123,63 +131,141 @@ def start_phone_verification(store_id: str, phone_input: Any, purpose: str, clie
     return Started(verification_id, sms.limits.RESEND_AFTER_SECONDS)
 
 
-def check_code(store_id: str, verification_id: str, code: str, now: datetime) -> str:
-    """A correct, fresh, unused code -> a verification token (one conditional update).
+def count_guess(store_id: str, verification_id: str, now: datetime) -> VerificationModel:
+    """Count one guess at a code *before* it is compared: one conditional update (``attempts + 1`` while
+    attempts < 5, unused, unexpired), which returns the stored code. Of any number of concurrent guesses
+    at one code at most :data:`MAX_WRONG_CODES` ever get here.
 
-    Raises 400 ``invalid_code`` (with ``attempts_left``), 429 ``too_many_attempts``, 410
-    ``code_expired``, 409 ``code_used``, 404 ``not_found``.
+    Raises :class:`CodeRefused` (missing, used, locked or expired) when the guess may not be compared.
     """
-    secret = tokens.new_secret()
     item = VerificationModel(store_id, verification_id)
     try:
-        item.update(
-            actions=[VerificationModel.code_used_at.set(now),
-                     VerificationModel.token_hash.set(tokens.sha256_hex(secret)),
-                     VerificationModel.token_expires_at.set(now + TOKEN_TTL),
-                     VerificationModel.expires.set(now + timedelta(days=1))],
-            condition=_code_matches(store_id, verification_id, code, now))
+        item.update(actions=[VerificationModel.attempts.add(1)],
+                    condition=(VerificationModel.verification_id.exists()
+                               & (VerificationModel.attempts < MAX_WRONG_CODES)
+                               & VerificationModel.code_used_at.does_not_exist()
+                               & (VerificationModel.code_expires_at > now)))
     except UpdateError as exc:
+        if exc.cause_response_code == "TransactionConflictException":  # the right code is being used right now
+            raise being_checked() from None
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise
-        raise _code_refusal(store_id, verification_id, code, now, reveal_attempts=True) from None
-    return f"{verification_id}.{secret}"
+        raise CodeRefused(_why_refused(store_id, verification_id, now)) from None
+    return item
 
 
-def _code_matches(store_id: str, verification_id: str, code: str, now: datetime) -> Condition:
-    condition: Condition = ((VerificationModel.code_hmac == code_hmac(store_id, verification_id, code))
-                            & (VerificationModel.attempts < MAX_WRONG_CODES)
-                            & (VerificationModel.code_expires_at > now)
-                            & VerificationModel.code_used_at.does_not_exist())
-    return condition
+def being_checked() -> ApiError:
+    return Conflict("this code is being checked; try again")
 
 
-def _code_refusal(store_id: str, verification_id: str, code: str, now: datetime, *,
-                  reveal_attempts: bool) -> ApiError:
-    """Why a code was refused; counts a wrong code (conditional: at most 5 are ever counted)."""
+class CodeRefused(Exception):
+    """A guess that was not compared: ``reason`` is missing, used, locked or expired."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _why_refused(store_id: str, verification_id: str, now: datetime) -> str:
     try:
-        stored = VerificationModel.get(store_id, verification_id)
+        stored = VerificationModel.get(store_id, verification_id, consistent_read=True)
     except VerificationModel.DoesNotExist:
-        return NotFound("verification not found") if reveal_attempts else _invalid_code(None)
+        return "missing"
     if stored.code_used_at is not None:
-        return Conflict("this code was already used", code="code_used") if reveal_attempts \
-            else _invalid_code(None)
+        return "used"
     if stored.attempts >= MAX_WRONG_CODES:
+        return "locked"
+    return "expired"
+
+
+def refusal(reason: str, *, reveal: bool) -> ApiError:
+    """The answer to a guess that was not compared; without ``reveal`` only a lock shows (enumeration-safe)."""
+    if reason == "locked":
         return TooManyAttempts("too many wrong codes; ask for a new one")
-    if stored.code_expires_at <= now:
-        return CodeExpired("this code has expired; ask for a new one") \
-            if reveal_attempts else _invalid_code(None)
-    if hmac.compare_digest(stored.code_hmac, code_hmac(store_id, verification_id, code)):
-        # Right code, but the item changed between the two calls (a concurrent check): try again.
-        return Conflict("the code is being checked; try again")
+    if not reveal:
+        return _invalid_code(None)
+    if reason == "missing":
+        return NotFound("verification not found")
+    if reason == "used":
+        return Conflict("this code was already used", code="code_used")
+    return CodeExpired("this code has expired; ask for a new one")
+
+
+def guessed_right(item: VerificationModel, code: str) -> bool:
+    """Constant-time comparison of the counted guess with the stored HMAC."""
+    return hmac.compare_digest(str(item.code_hmac), code_hmac(str(item.store_id), str(item.verification_id), code))
+
+
+def guess_subject(purpose: str, target: str) -> str:
+    """Whose guesses :data:`abuse.CODE_GUESSES` counts: one identifier (E.164 or email) for one purpose."""
+    return f"{purpose}#{target}"
+
+
+def wrong_guess(item: VerificationModel, now: datetime) -> ApiError:
+    """A compared, wrong guess: counted against the identifier's hourly guesses, then 400 with ``attempts_left``."""
+    abuse.count_rolling_now(abuse.CODE_GUESSES, str(item.store_id), guess_subject(item.purpose, item.target), now,
+                            TOO_MANY_GUESSES)
+    return _invalid_code(max(0, MAX_WRONG_CODES - int(item.attempts)))
+
+
+TOO_MANY_GUESSES = "too many wrong codes for this number or address; try again later"
+
+
+def use_code(tx: NamedTransaction, item: VerificationModel, code: str, now: datetime,
+             actions: list[Action] | None = None) -> None:
+    """Add the right code's use to ``tx``: the identifier must still be under its guess limit (``guesses``)
+    and the code unused and fresh (``code``)."""
+    abuse.check_rolling(tx, "guesses", abuse.CODE_GUESSES, str(item.store_id),
+                        guess_subject(item.purpose, item.target), now)
+    tx.update("code", VerificationModel(item.store_id, item.verification_id),
+              actions=[VerificationModel.code_used_at.set(now), *(actions or [])],
+              condition=((VerificationModel.code_hmac == code_hmac(str(item.store_id), str(item.verification_id),
+                                                                    code))
+                         & VerificationModel.code_used_at.does_not_exist()
+                         & (VerificationModel.code_expires_at > now)))
+
+
+def code_use_refusal(tx: NamedTransaction, exc: TransactWriteError, item: VerificationModel, now: datetime, *,
+                     reveal: bool) -> ApiError | None:
+    """Why :func:`use_code`'s items were refused (None: neither was)."""
+    if tx.failed(exc, "guesses"):
+        return abuse.TooManyAttempts(TOO_MANY_GUESSES, abuse.rolling_retry_after_stored(
+            abuse.CODE_GUESSES, str(item.store_id), guess_subject(item.purpose, item.target), now))
+    if tx.failed(exc, "code"):
+        return refusal(_why_refused(str(item.store_id), str(item.verification_id), now), reveal=reveal)
+    if conflicted(exc):
+        return being_checked()
+    return None
+
+
+def check_code(store_id: str, verification_id: str, code: str, now: datetime) -> str:
+    """A correct, fresh, unused code -> a verification token.
+
+    The guess is counted first (:func:`count_guess`), then compared; a wrong one counts against the
+    number's hourly guesses (:data:`abuse.CODE_GUESSES`); a right one is used in one transaction that
+    also requires that limit to hold. Raises 400 ``invalid_code`` (with ``attempts_left``), 429
+    ``too_many_attempts``, 410 ``code_expired``, 409 ``code_used``, 404 ``not_found``.
+    """
     try:
-        stored.update(actions=[VerificationModel.attempts.add(1)],
-                      condition=(VerificationModel.attempts < MAX_WRONG_CODES)
-                      & VerificationModel.code_used_at.does_not_exist())
-    except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
+        item = count_guess(store_id, verification_id, now)
+    except CodeRefused as refused:
+        raise refusal(refused.reason, reveal=True) from None
+    if not guessed_right(item, code):
+        raise wrong_guess(item, now)
+    secret = tokens.new_secret()
+    tx = NamedTransaction()
+    try:
+        with tx:
+            use_code(tx, item, code, now, actions=[
+                VerificationModel.token_hash.set(tokens.sha256_hex(secret)),
+                VerificationModel.token_expires_at.set(now + TOKEN_TTL),
+                VerificationModel.expires.set(now + timedelta(days=1))])
+    except TransactWriteError as exc:
+        why = code_use_refusal(tx, exc, item, now, reveal=True)
+        if why is None:
             raise
-        return TooManyAttempts("too many wrong codes; ask for a new one")
-    return _invalid_code(MAX_WRONG_CODES - int(stored.attempts) if reveal_attempts else None)
+        raise why from None
+    return f"{verification_id}.{secret}"
 
 
 def _invalid_code(attempts_left: int | None) -> ApiError:
@@ -213,13 +299,3 @@ def consume_token(store_id: str, token: str, purpose: str, target: str, now: dat
 def invalid_token(field: str = "verification_token") -> ApiError:
     return InvalidRequest(f"'{field}' is not a valid, unused verification token for this number and purpose "
                           "(tokens last 15 minutes)", code="invalid_verification_token", field=field)
-
-
-def redeem_code_condition(store_id: str, verification_id: str, code: str, now: datetime) -> Condition:
-    """Condition for using a code directly (password reset confirm), in a caller's transaction."""
-    return _code_matches(store_id, verification_id, code, now)
-
-
-def code_refusal(store_id: str, verification_id: str, code: str, now: datetime) -> ApiError:
-    """Enumeration-safe refusal of a directly used code: 400 ``invalid_code`` or 429 ``too_many_attempts``."""
-    return _code_refusal(store_id, verification_id, code, now, reveal_attempts=False)

@@ -101,6 +101,9 @@ def function_ids() -> list[str]:
     return ["APIHandler", *schedules, *functions]
 
 
+DEFERRED_FUNCTION = "deferred"  # app.py's @app.lambda_function run by chalicelib.deferred
+
+
 INBOUND_FUNCTION = "InboundEmail"  # app.py's @app.lambda_function(name="inbound_email")
 INBOUND_MAIL_PREFIX = "inbound/mail/"  # chalicelib.messages.inbound.MAIL_PREFIX (checked by a unit test)
 
@@ -271,6 +274,9 @@ def resources(stage: str) -> dict[str, Any]:
             # Chalice's own name for the function (a Ref would make that function depend on itself).
             "LIFECYCLE_CONTINUE_FUNCTION": f"{APP_NAME}-{stage}-{LIFECYCLE_CONTINUE}",
             "MARKETING_SEND_FUNCTION": f"{APP_NAME}-{stage}-{MARKETING_SEND}"}}}}
+    # The API hands password-reset deliveries to the deferred function (InvocationType=Event).
+    template["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]["DEFERRED_FUNCTION_NAME"] = \
+        f"{APP_NAME}-{stage}-{DEFERRED_FUNCTION}"
     template["Outputs"] = {"ReportsBucketName": {"Value": {"Ref": "ReportsBucket"}}}
     return template
 
@@ -313,6 +319,8 @@ def policy(stage: str) -> dict[str, Any]:
             # A marketing send hands its chunks to the worker function asynchronously (InvocationType=Event).
             {"Sid": "MarketingWorker", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
              "Resource": f"arn:*:lambda:*:*:function:{APP_NAME}-{stage}-{MARKETING_SEND}"},
+            {"Sid": "Deferred", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
+             "Resource": f"arn:*:lambda:*:*:function:{APP_NAME}-{stage}-{DEFERRED_FUNCTION}"},
             {"Sid": "LifecycleHandOff", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
              "Resource": f"arn:*:lambda:*:*:function:{APP_NAME}-{stage}-{LIFECYCLE_CONTINUE}"},
         ],

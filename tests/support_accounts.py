@@ -24,10 +24,14 @@ def code_in(message: str) -> str:
 
 
 def moto_sms(phone: str) -> list[str]:
-    """Messages the in-process moto SNS received for ``phone`` (under mock_aws), oldest first."""
+    """Messages the in-process moto SNS received for ``phone`` (under mock_aws), oldest first
+    (after the deferred deliveries, such as password-reset codes, have run)."""
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.sns.models import sns_backends
 
+    from chalicelib import deferred
+
+    deferred.drain()
     backend = sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
     return [message for number, message in backend.sms_messages.values() if number == phone]
 
@@ -45,9 +49,10 @@ def call(client: Any, method: str, path: str, headers: dict[str, str], body: Any
     return response.status_code, json.loads(response.body) if response.body else None
 
 
-
 def moto_emails(to: str) -> list[str]:
     """Text bodies of the emails the in-process moto SES sent to ``to``, oldest first."""
+    from chalicelib import deferred
     from local.emails import sent_emails
 
+    deferred.drain()
     return [m["text"] for m in sent_emails() if m["to"] == to]

@@ -5,6 +5,7 @@ Also the store's SMS templates (admin key).
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from chalice.app import Blueprint, Response
@@ -28,10 +29,29 @@ def one_of(name: str, allowed: tuple[str, ...]) -> Any:
     return check
 
 
-def client_ip(call: Call) -> str | None:
-    """The caller's IP as API Gateway (and chalice local) report it."""
+def source_ip(call: Call) -> str | None:
+    """The caller's IP as API Gateway (and chalice local) report it: for storefront routes, the shop's server."""
     identity = (call.request.context or {}).get("identity") or {}
     return identity.get("sourceIp") or None
+
+
+def client_ip(call: Call, body: Body | None = None) -> str | None:
+    """The shopper's IP the storefront passed as ``client_ip`` (validated), else the caller's source IP."""
+    if body is not None and body.get("client_ip"):
+        return str(body["client_ip"])
+    return source_ip(call)
+
+
+def check_ip(value: str) -> str:
+    """An IPv4 or IPv6 address, in its canonical form (so one address is one counter)."""
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        raise InvalidRequest("'client_ip' must be the shopper's IPv4 or IPv6 address", field="client_ip") from None
+
+
+CLIENT_IP = Field(str, max_length=64, check=check_ip)
+RECAPTCHA_TOKEN = Field(str, max_length=4000)
 
 
 PHONE = Field(object, required=True)  # "+886..." or {"calling_code", "number"}: checked by sms.parse_phone
@@ -41,9 +61,9 @@ CODE = Field(str, required=True, max_length=6, check=verification.check_code_for
 @endpoint(accounts, "/storefront/verifications", ["POST"], roles=STOREFRONT, status=202)
 def start_verification(call: Call) -> Body:
     body = call.body({"phone": PHONE, "purpose": Field(str, required=True, max_length=20, check=one_of(
-        "purpose", verification.PHONE_PURPOSES)), "recaptcha_token": Field(str, max_length=4000)})
+        "purpose", verification.PHONE_PURPOSES)), "recaptcha_token": RECAPTCHA_TOKEN, "client_ip": CLIENT_IP})
     started = verification.start_phone_verification(call.store_id, body["phone"], body["purpose"],
-                                                    client_ip(call), clock.now(), body.get("recaptcha_token"))
+                                                    client_ip(call, body), clock.now(), body.get("recaptcha_token"))
     return {"verification_id": started.verification_id, "resend_after_seconds": started.resend_after_seconds}
 
 
@@ -98,21 +118,24 @@ def get_member(call: Call, member_id: str) -> Body:
 
 @endpoint(accounts, "/storefront/sessions", ["POST"], roles=STOREFRONT)
 def log_in(call: Call) -> Body:
-    body = call.body({"identifier": IDENTIFIER, "password": PASSWORD})
-    return {"member_id": account.log_in(call.store_id, body["identifier"], body["password"])}
+    body = call.body({"identifier": IDENTIFIER, "password": PASSWORD, "client_ip": CLIENT_IP})
+    return {"member_id": account.log_in(call.store_id, body["identifier"], body["password"], client_ip(call, body),
+                                        clock.now())}
 
 
 @endpoint(accounts, "/storefront/password-resets", ["POST"], roles=STOREFRONT, status=202)
 def request_password_reset(call: Call) -> Body:
     body = call.body({"identifier": IDENTIFIER,
-                      "via": Field(str, required=True, max_length=5, check=one_of("via", ("sms", "email")))})
-    account.request_password_reset(call.store_id, body["identifier"], body["via"], client_ip(call), clock.now())
+                      "via": Field(str, required=True, max_length=5, check=one_of("via", ("sms", "email"))),
+                      "recaptcha_token": RECAPTCHA_TOKEN, "client_ip": CLIENT_IP})
+    account.request_password_reset(call.store_id, body["identifier"], body["via"], client_ip(call, body),
+                                   body.get("recaptcha_token"), clock.now())
     return {"accepted": True}
 
 
 @endpoint(accounts, "/storefront/password-resets/confirm", ["POST"], roles=STOREFRONT)
 def confirm_password_reset(call: Call) -> Body:
-    body = call.body({"identifier": IDENTIFIER, "code": CODE, "new_password": PASSWORD})
+    body = call.body({"identifier": IDENTIFIER, "code": CODE, "new_password": PASSWORD, "client_ip": CLIENT_IP})
     return {"member_id": account.confirm_password_reset(call.store_id, body["identifier"], body["code"],
                                                         body["new_password"], clock.now())}
 
@@ -128,9 +151,12 @@ def change_phone(call: Call, member_id: str) -> Body:
 def change_email(call: Call, member_id: str) -> Any:
     """Without ``code``: email a code to the address (202). With it: the address becomes the member's (200)."""
     body = call.body({"email": Field(str, required=True, max_length=members.core.MAX_EMAIL_LENGTH),
-                      "code": Field(str, max_length=6, check=verification.check_code_format)})
+                      "code": Field(str, max_length=6, check=verification.check_code_format),
+                      "recaptcha_token": RECAPTCHA_TOKEN, "client_ip": CLIENT_IP})
     if "code" not in body:
-        verification_id = account.request_email_change(call.store_id, member_id, body["email"], clock.now())
+        verification_id = account.request_email_change(call.store_id, member_id, body["email"],
+                                                       client_ip(call, body), body.get("recaptcha_token"),
+                                                       clock.now())
         return Response(body={"verification_id": verification_id}, status_code=202,
                         headers={"Content-Type": "application/json"})
     return members.member_view(account.confirm_email_change(call.store_id, member_id, body["email"], body["code"],
@@ -139,10 +165,30 @@ def change_email(call: Call, member_id: str) -> Any:
 
 @endpoint(accounts, "/admin/sms/recaptcha", ["PUT"], roles=ADMIN)
 def put_recaptcha(call: Call) -> Body:
-    """``{"secret": "..."}`` turns reCAPTCHA on for verification sends; ``{"secret": null}`` turns it off."""
-    body = call.body({"secret": Field(str, max_length=200, nullable=True)})
+    """``{"secret": "...", "min_score", "actions", "hostnames"}`` turns reCAPTCHA v3 on for every route that
+    sends a code or a message; ``{"secret": null}`` turns it off."""
+    body = call.body({"secret": Field(str, max_length=200, nullable=True),
+                      "min_score": Field(object, check=score),
+                      "actions": Field(list, check=short_strings("actions")),
+                      "hostnames": Field(list, check=short_strings("hostnames"))})
     if "secret" not in body:
         raise InvalidRequest("'secret' is required (null turns reCAPTCHA off)", field="secret")
     from chalicelib.sms import captcha
 
-    return {"enabled": captcha.configure(call.store_id, body.get("secret"), clock.now())}
+    return captcha.configure(call.store_id, body.get("secret"), clock.now(), min_score=body.get("min_score"),
+                             actions=body.get("actions"), hostnames=body.get("hostnames"))
+
+
+def score(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise InvalidRequest("'min_score' must be a number from 0.0 to 1.0", field="min_score")
+    return float(value)
+
+
+def short_strings(name: str) -> Any:
+    def check(values: list[Any]) -> list[str]:
+        if len(values) > 20 or not all(isinstance(v, str) and 0 < len(v) <= 253 for v in values):
+            raise InvalidRequest(f"'{name}' must be a list of at most 20 non-empty strings", field=name)
+        return [str(v) for v in values]
+
+    return check

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from chalice.app import Blueprint
+from chalice.app import Blueprint, Response
 
 from chalicelib import clock, sms, stores
-from chalicelib.api.http import ADMIN, Body, Call, endpoint
+from chalicelib.api.http import ADMIN, Body, Call, endpoint, no_content
 from chalicelib.channels import credentials
 from chalicelib.models import BranchModel, StaffModel
 from chalicelib.pagination import page, parse_limit
@@ -74,3 +74,10 @@ def create_staff(call: Call) -> Body:
 def list_staff(call: Call) -> Body:
     return page(StaffModel.query, call.store_id, parse_limit(call.query("limit")), call.query("cursor"),
                 stores.staff_view)
+
+
+@endpoint(admin, "/admin/staff/{staff_id}", ["DELETE"], roles=ADMIN)
+def remove_staff(call: Call, staff_id: str) -> Response:
+    """A lost counter tablet: the staff member's key answers 401 from now on; bound referrals stay."""
+    stores.remove_staff(call.store_id, staff_id, clock.now())
+    return no_content()

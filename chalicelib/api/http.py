@@ -90,6 +90,7 @@ STATUS: dict[str, int] = {
     "chalicelib.consent.sends.PostalAddressNotSet": 422,
     "chalicelib.consent.sends.ShopEmailNotSet": 422,
     "chalicelib.sms.sender.RateLimited": 429,
+    "chalicelib.abuse.TooManyAttempts": 429,
     "chalicelib.verification.TooManyAttempts": 429,
     "chalicelib.channels.outbound.ChannelError": 502,
     "chalicelib.sms.sender.SmsFailed": 502,

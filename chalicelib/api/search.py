@@ -8,7 +8,7 @@ from chalicelib import pagination, sms
 from chalicelib.api.http import ADMIN, STAFF, Body, Call, endpoint
 from chalicelib.errors import InvalidRequest
 from chalicelib.lifecycle.audience import stage_members
-from chalicelib.members.search import member_summary, search_members
+from chalicelib.members.search import member_summary, search_members, staff_search, staff_summary
 
 search = Blueprint(__name__)
 
@@ -17,7 +17,8 @@ STAFF_FILTERS = ("phone", "email", "name")
 PAGING = ("limit", "cursor")
 
 
-def _search(call: Call, filters: tuple[str, ...]) -> Body:
+def _filter(call: Call, filters: tuple[str, ...]) -> tuple[str, str]:
+    """The one filter given and its value; 400 for none, two, or an unknown parameter."""
     params = dict(call.request.query_params or {})
     unknown = sorted(set(params) - set(filters) - set(PAGING))
     if unknown:
@@ -28,13 +29,17 @@ def _search(call: Call, filters: tuple[str, ...]) -> Body:
         raise InvalidRequest(f"give exactly one filter: {', '.join(filters)}", field=filters[0])
     if len(given) > 1:
         raise InvalidRequest(f"give exactly one filter, not both '{given[0]}' and '{given[1]}'", field=given[1])
-    by = given[0]
+    return given[0], params[given[0]]
+
+
+def _search(call: Call, filters: tuple[str, ...]) -> Body:
+    by, value = _filter(call, filters)
     limit = pagination.parse_limit(call.query("limit"))
     if by == "stage":  # the lifecycle stage: its own index (chalicelib/lifecycle/audience.py)
-        page = stage_members(call.store_id, params["stage"], limit=limit, cursor=call.query("cursor"))
+        page = stage_members(call.store_id, value, limit=limit, cursor=call.query("cursor"))
         return {"items": [member_summary(member) for member in page.members], "next_cursor": page.next_cursor}
     country = sms.sms_store(call.store_id).store.country if by == "phone" else None
-    found = search_members(call.store_id, by, params[by], country=country, limit=limit, cursor=call.query("cursor"))
+    found = search_members(call.store_id, by, value, country=country, limit=limit, cursor=call.query("cursor"))
     return {"items": [member_summary(member) for member in found.members], "next_cursor": found.next_cursor}
 
 
@@ -45,4 +50,10 @@ def admin_search_members(call: Call) -> Body:
 
 @endpoint(search, "/staff/members", ["GET"], roles=STAFF)
 def staff_search_members(call: Call) -> Body:
-    return _search(call, STAFF_FILTERS)
+    """At most 20 members, no next page, phone and email masked (``members.search.staff_search``)."""
+    by, value = _filter(call, STAFF_FILTERS)
+    if call.query("cursor"):
+        raise InvalidRequest("the staff search has no further pages: type more of the name", field="cursor")
+    country = sms.sms_store(call.store_id).store.country if by == "phone" else None
+    found = staff_search(call.store_id, by, value, country=country)
+    return {"items": [staff_summary(member, by) for member in found.members], "next_cursor": None}

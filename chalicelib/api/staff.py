@@ -6,7 +6,7 @@ from __future__ import annotations
 from chalice.app import Blueprint
 
 from chalicelib import clock, referrals, sms
-from chalicelib.api.accounts import PHONE, client_ip, one_of
+from chalicelib.api.accounts import PHONE, RECAPTCHA_TOKEN, client_ip, one_of
 from chalicelib.api.http import STAFF, STOREFRONT, Body, Call, endpoint
 from chalicelib.errors import Forbidden
 from chalicelib.referrals import line
@@ -29,10 +29,10 @@ def staff_of(call: Call) -> tuple[str, str]:
 
 @endpoint(staff, "/staff/registration-invitations", ["POST"], roles=STAFF, status=202)
 def send_registration_invitation(call: Call) -> Body:
-    body = call.body({"phone": PHONE})
+    body = call.body({"phone": PHONE, "recaptcha_token": RECAPTCHA_TOKEN})
     staff_id, branch_id = staff_of(call)
     sent = referrals.send_registration_invitation(call.store_id, staff_id, branch_id, body["phone"], client_ip(call),
-                                                  clock.now())
+                                                  clock.now(), recaptcha_token=body.get("recaptcha_token"))
     return {"invitation_id": sent.invitation_id, "expires_at": clock.isoformat(sent.expires_at)}
 
 

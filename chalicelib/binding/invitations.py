@@ -133,7 +133,8 @@ def _send(store_id: str, conversation: ConversationModel, token: links.LinkToken
                              channel=conversation.channel, social_user_key=conversation.social_user_key,
                              social_user_name=conversation.social_user_name, conversation_id=conversation_id,
                              cart_id=cart_id, created_at=now, expires_at=expires_at)
-    shown = message.text if conversation.channel != "whatsapp" else f"{message.text}\n{url}"
+    # WhatsApp carries the link in the text; what is stored keeps it with the token masked (no live token at rest).
+    shown = message.text if conversation.channel != "whatsapp" else f"{message.text}\n{links.masked_url(url)}"
     write = conversations.outbound_write(store_id, conversation_id, channel=conversation.channel, kind=purpose,
                                          text=shown, provider_message_id=sent.provider_message_id, at=now, now=now)
     # One microsecond later: the note sorts after the message it is about.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -48,6 +49,15 @@ def new_link_token(social_user_key: str, social_user_name: str | None) -> LinkTo
                                                  separators=(",", ":")).encode()).decode().rstrip("=")
     value = f"{claims}.{tokens.new_secret()}"
     return LinkToken(value, tokens.sha256_hex(value), social_user_key, name)
+
+
+_TOKEN_PARAMETER = re.compile(r"((?:^|[?&])(?:token|cart_token)=)[^&#\s]+")
+MASK = "********"
+
+
+def masked_url(url: str) -> str:
+    """The link with its token replaced by ``********``: what a stored message may hold."""
+    return _TOKEN_PARAMETER.sub(lambda match: match.group(1) + MASK, url)
 
 
 def parse_link_token(value: str) -> LinkToken:

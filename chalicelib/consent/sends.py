@@ -302,7 +302,7 @@ def _opted_out(phone: str) -> bool:
     from chalicelib.sms.sender import sns_client
 
     try:
-        answer = sns_client().check_if_phone_number_is_opted_out(phoneNumber=phone)  # type: ignore[attr-defined]
+        answer = sns_client().check_if_phone_number_is_opted_out(phoneNumber=phone)
     except (ClientError, BotoCoreError):
         return False  # the publish below will fail and count as failed
     return bool(answer.get("isOptedOut"))

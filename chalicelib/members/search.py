@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib import clock, pagination
+from chalicelib import abuse, clock, pagination
 from chalicelib.errors import InvalidRequest
 from chalicelib.members.core import email_identity, find_member_by_identity, member_view, phone_identity
 from chalicelib.models.members import MemberModel
@@ -100,3 +100,41 @@ def member_summary(member: MemberModel) -> dict[str, Any]:
         referral = {"staff_id": member.referral_staff_id, "branch_id": member.referral_branch_id,
                     "bound_at": clock.isoformat(member.referral_bound_at) if member.referral_bound_at else None}
     return {**member_view(member), "is_member": bool(member.is_member), "referral": referral}
+
+
+def staff_search(store_id: str, by: str, value: str, *, country: str | None = None) -> SearchPage:
+    """The staff app's search: a name needs :data:`abuse.STAFF_NAME_MIN_CHARS` characters and finds at most
+    :data:`abuse.STAFF_SEARCH_MAX_RESULTS` members, with no next page (a counter tablet cannot page through
+    the member base); phone and email stay exact."""
+    if by == "name" and len(value.strip()) < abuse.STAFF_NAME_MIN_CHARS:
+        raise InvalidRequest(f"'name' needs at least {abuse.STAFF_NAME_MIN_CHARS} characters", field="name")
+    found = search_members(store_id, by, value, country=country, limit=abuse.STAFF_SEARCH_MAX_RESULTS)
+    return SearchPage(found.members[:abuse.STAFF_SEARCH_MAX_RESULTS], None)
+
+
+def staff_summary(member: MemberModel, by: str) -> dict[str, Any]:
+    """A staff search result: phone and email masked, except the one the staff member typed in full."""
+    summary = member_summary(member)
+    if by != "phone" and summary.get("phone"):
+        summary["phone"] = mask_phone(str(summary["phone"]))
+    if by != "email" and summary.get("email"):
+        summary["email"] = mask_email(str(summary["email"]))
+    return summary
+
+
+def mask_phone(e164: str) -> str:
+    """``+886912345678`` -> ``+886*****5678``: the calling code and the last four digits."""
+    from chalicelib.sms import from_e164
+
+    try:
+        phone = from_e164(e164)
+        code, national = phone.calling_code, phone.national_number
+    except Exception:  # a stored number this build cannot parse: show no more than four digits
+        code, national = "", e164.lstrip("+")
+    return f"+{code}{'*' * max(0, len(national) - 4)}{national[-4:]}"
+
+
+def mask_email(email: str) -> str:
+    """``wang@example.com`` -> ``w***@example.com``."""
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}"

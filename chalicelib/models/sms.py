@@ -6,7 +6,13 @@ partition and never touches another day or another store.
 
 from __future__ import annotations
 
-from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
 
 from chalicelib.models.base import StageModel, meta
 
@@ -40,4 +46,7 @@ class SmsTemplatesModel(StageModel):
     verification = UnicodeAttribute(null=True)
     registration_invitation = UnicodeAttribute(null=True)
     recaptcha_enabled = BooleanAttribute(null=True)  # the secret itself is in SSM
+    recaptcha_min_score = NumberAttribute(null=True)  # v3 verdicts below it are refused (None: the default)
+    recaptcha_actions = ListAttribute[str](of=UnicodeAttribute, null=True)  # type: ignore[arg-type]
+    recaptcha_hostnames = ListAttribute[str](of=UnicodeAttribute, null=True)  # type: ignore[arg-type]
     updated_at = UTCDateTimeAttribute()

@@ -40,6 +40,7 @@ class StaffModel(StageModel):
     name = UnicodeAttribute()
     branch_id = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
+    removed_at = UTCDateTimeAttribute(null=True)  # DELETE /admin/staff/{id}: keys revoked, referrals kept
 
 
 class ChannelModel(StageModel):

@@ -5,7 +5,8 @@ bits; only the SHA-256 is stored), valid :data:`INVITATION_TTL`. When the shoppe
 (new or old), the storefront redeems the token for that member: one ``TransactWrite`` marks the
 token used (``used_at`` absent, ``expires_at > now``) and writes the member's referral (staff,
 branch, binding time, the report's day index and ``added_from_key``) on the condition that the
-member has none. A referral is therefore set once and never changed, and of any number of
+member has none and that its verified phone is the number the link was texted to (a forwarded or
+intercepted link credits nobody). A referral is therefore set once and never changed, and of any number of
 concurrent redemptions of one token exactly one wins.
 """
 
@@ -23,6 +24,7 @@ from chalicelib.models.members import MemberModel
 from chalicelib.models.referrals import RegistrationInvitationModel
 from chalicelib.models.stores import StoreModel
 from chalicelib.models.transactions import NamedTransaction, condition_failed, conflicted
+from chalicelib.sms import captcha
 
 INVITATION_TTL = timedelta(hours=2)
 REGISTER_PATH = "/account/register"
@@ -63,7 +65,8 @@ def link_expiry(now: datetime, ttl: timedelta) -> datetime:
 
 
 def send_registration_invitation(store_id: str, staff_id: str, branch_id: str, phone_input: Any,
-                                 client_ip: str | None, now: datetime) -> SentInvitation:
+                                 client_ip: str | None, now: datetime, *,
+                                 recaptcha_token: str | None = None) -> SentInvitation:
     """Text a registration link carrying the staff member and branch (``member_notification`` SMS).
 
     The invitation is written in the same transaction as the SMS limits and log (and removed again
@@ -80,6 +83,7 @@ def send_registration_invitation(store_id: str, staff_id: str, branch_id: str, p
     store = settings.store
     base = storefront_url(store)
     phone = sms.parse_phone(phone_input, store.country)
+    captcha.guard(settings, recaptcha_token, client_ip)
     token = tokens.new_secret()
     invitation = RegistrationInvitationModel(
         store_id, tokens.sha256_hex(token), invitation_id=tokens.new_id("ri"), staff_id=staff_id,
@@ -109,7 +113,8 @@ def redeem_registration_invitation(store_id: str, token: str, member_id: str, ti
     ApiError
         404 ``invalid_token``, 410 ``token_expired`` (even while the item exists), 409 ``token_used``;
         404 ``not_found`` for an unknown member; 409 ``referral_already_bound`` when the member
-        already has a referral (it stays as it was, and the token stays unused).
+        already has a referral (it stays as it was, and the token stays unused); 409 ``phone_mismatch``
+        when the member's verified phone is not the number the link was texted to (nothing written).
     """
     token_hash = tokens.sha256_hex(token)
     invitation = RegistrationInvitationModel(store_id, token_hash)
@@ -134,7 +139,8 @@ def redeem_registration_invitation(store_id: str, token: str, member_id: str, ti
                                MemberModel.added_from_key.set(
                                    MemberModel.added_from_key | added_from_key(stored.branch_id, now)),
                                MemberModel.updated_at.set(now)],
-                      condition=MemberModel.member_id.exists() & MemberModel.referral_staff_id.does_not_exist())
+                      condition=(MemberModel.member_id.exists() & MemberModel.referral_staff_id.does_not_exist()
+                                 & (MemberModel.phone == stored.phone) & (MemberModel.phone_verified == True)))  # noqa: E712
     except TransactWriteError as exc:
         raise _refusal(exc, store_id, token_hash, member_id, now) from None
     return Referral(member_id, stored.staff_id, stored.branch_id, now)
@@ -171,6 +177,11 @@ def token_used() -> ApiError:
     return Conflict("this invitation link was already used", code="token_used")
 
 
+def phone_mismatch() -> ApiError:
+    return Conflict("this invitation was texted to another number: only the member whose verified phone is "
+                    "that number can redeem it", code="phone_mismatch")
+
+
 def referral_already_bound() -> ApiError:
     return Conflict("this member already has a store referral; it never changes", code="referral_already_bound")
 
@@ -192,5 +203,7 @@ def _refusal(exc: TransactWriteError, store_id: str, token_hash: str, member_id:
         return NotFound(f"member {member_id} not found")
     if member.referral_staff_id:
         return referral_already_bound()
+    if member.phone != stored.phone or not member.phone_verified:
+        return phone_mismatch()
     # A concurrent redemption of this token is still in flight: exactly one of them wins.
     return token_used()

@@ -19,7 +19,7 @@ from __future__ import annotations
 from chalicelib.sms import limits
 from chalicelib.sms.phones import Phone, from_e164, parse_phone
 from chalicelib.sms.segments import count_segments
-from chalicelib.sms.sender import AGENT, MESSAGE_TYPES, RateLimited, SmsFailed, SmsResult, count_without_sending, send
+from chalicelib.sms.sender import AGENT, MESSAGE_TYPES, RateLimited, SmsFailed, SmsResult, count_send, send
 from chalicelib.sms.templates import MAX_MESSAGE_BYTES, SmsStore, forget, sms_store
 
 __all__ = [
@@ -31,7 +31,7 @@ __all__ = [
            "SmsFailed",
            "SmsResult",
            "SmsStore",
-           "count_segments", "count_without_sending",
+           "count_segments", "count_send",
            "forget",
            "from_e164",
            "limits",

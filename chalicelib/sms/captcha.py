@@ -1,8 +1,11 @@
-"""reCAPTCHA for SMS sends: when a store configures a secret, every verification send needs a token.
+"""reCAPTCHA v3 for every storefront route that sends an SMS or an email (and the staff app's SMS).
 
-The secret is an SSM SecureString ``<SSM_PREFIX>/stores/<store_id>/recaptcha_secret`` (the store's
-SMS settings item only says whether it is on, so a store without it pays no SSM read). Tokens are
-checked over HTTP against ``RECAPTCHA_VERIFY_URL`` (default Google's ``siteverify``).
+When a store configures a secret, those routes need a ``recaptcha_token``. The secret is an SSM
+SecureString ``<SSM_PREFIX>/stores/<store_id>/recaptcha_secret`` (the store's SMS settings item only
+says whether it is on and the rules, so a store without it pays no SSM read). Tokens are checked over
+HTTP against ``RECAPTCHA_VERIFY_URL`` (default Google's ``siteverify``); the verdict must be a success
+with ``score >= min_score`` (default 0.5), and its ``action`` and ``hostname`` must be among the
+store's ``actions`` and ``hostnames`` when those are set. A verdict without a score (reCAPTCHA v2) fails.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlencode
 
 import urllib3
@@ -17,6 +21,7 @@ import urllib3
 from chalicelib.config import settings
 from chalicelib.errors import ApiError, InvalidRequest
 from chalicelib.models.sms import SmsTemplatesModel
+from chalicelib.sms.templates import DEFAULT_MIN_SCORE, SmsStore
 
 
 class CaptchaUnavailable(ApiError):
@@ -33,8 +38,9 @@ def parameter_name(store_id: str) -> str:
     return f"{settings().ssm_prefix}/stores/{store_id}/recaptcha_secret"
 
 
-def configure(store_id: str, secret: str | None, now: datetime) -> bool:
-    """Turn reCAPTCHA on with ``secret`` (kept in SSM) or off with None; returns whether it is on."""
+def configure(store_id: str, secret: str | None, now: datetime, *, min_score: float | None = None,
+              actions: list[str] | None = None, hostnames: list[str] | None = None) -> dict[str, Any]:
+    """Turn reCAPTCHA on with ``secret`` (kept in SSM) and its rules, or off with None; returns its view."""
     from aws_lambda_powertools.utilities import parameters
 
     from chalicelib import aws
@@ -43,17 +49,29 @@ def configure(store_id: str, secret: str | None, now: datetime) -> bool:
     ssm = aws.client("ssm")
     if secret:
         ssm.put_parameter(Name=parameter_name(store_id), Value=secret, Type="SecureString", Overwrite=True)
-    SmsTemplatesModel(store_id).update(actions=[SmsTemplatesModel.recaptcha_enabled.set(bool(secret)),
-                                                SmsTemplatesModel.updated_at.set(now)])
+    score = DEFAULT_MIN_SCORE if min_score is None else float(min_score)
+    item = SmsTemplatesModel(store_id)
+    item.update(actions=[SmsTemplatesModel.recaptcha_enabled.set(bool(secret)),
+                         SmsTemplatesModel.recaptcha_min_score.set(score),
+                         SmsTemplatesModel.recaptcha_actions.set(actions or []),
+                         SmsTemplatesModel.recaptcha_hostnames.set(hostnames or []),
+                         SmsTemplatesModel.updated_at.set(now)])
     parameters.clear_caches()  # type: ignore[no-untyped-call]
     forget(store_id)
-    return bool(secret)
+    return {"enabled": bool(secret), "min_score": score, "actions": actions or [], "hostnames": hostnames or []}
 
 
-def require_human(store_id: str, token: str | None, client_ip: str | None) -> None:
-    """400 ``captcha_failed`` unless ``token`` is a valid reCAPTCHA response for the store's secret."""
+def guard(store: SmsStore, token: str | None, client_ip: str | None) -> None:
+    """Nothing when the store has no reCAPTCHA; else :func:`require_human`."""
+    if store.recaptcha_enabled:
+        require_human(store, token, client_ip)
+
+
+def require_human(store: SmsStore, token: str | None, client_ip: str | None) -> None:
+    """400 ``captcha_failed`` unless ``token`` is a reCAPTCHA v3 verdict the store's rules accept."""
     from chalicelib import aws
 
+    store_id = store.store.store_id
     if not token:
         raise InvalidRequest("this store needs a 'recaptcha_token' to send codes", field="recaptcha_token",
                              code="captcha_failed")
@@ -67,5 +85,23 @@ def require_human(store_id: str, token: str | None, client_ip: str | None) -> No
         verdict = json.loads(response.data) if response.status == 200 else {}
     except (urllib3.exceptions.HTTPError, ValueError):
         raise CaptchaUnavailable("the reCAPTCHA check could not be made; try again") from None
-    if verdict.get("success") is not True:
-        raise InvalidRequest("the reCAPTCHA token was not accepted", field="recaptcha_token", code="captcha_failed")
+    problem = refusal(verdict, store)
+    if problem:
+        raise InvalidRequest(f"the reCAPTCHA token was not accepted: {problem}", field="recaptcha_token",
+                             code="captcha_failed")
+
+
+def refusal(verdict: Any, store: SmsStore) -> str | None:
+    """Why a siteverify verdict is not good enough for the store (None: it is)."""
+    rules = store.recaptcha_rules
+    min_score = rules.min_score if rules else DEFAULT_MIN_SCORE
+    if not isinstance(verdict, dict) or verdict.get("success") is not True:
+        return "not a valid token"
+    score = verdict.get("score")
+    if not isinstance(score, int | float) or isinstance(score, bool) or score < min_score:
+        return f"score below {min_score}"
+    if rules and rules.actions and verdict.get("action") not in rules.actions:
+        return "unexpected action"
+    if rules and rules.hostnames and verdict.get("hostname") not in rules.hostnames:
+        return "unexpected hostname"
+    return None

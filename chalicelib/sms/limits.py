@@ -1,4 +1,5 @@
-"""SMS send limits: per number (30 s apart, 3 in any rolling hour), per client IP per hour, per store per day.
+"""Send limits for codes and messages: per address (30 s apart, 3 in any rolling hour), per client IP per hour,
+per store per day (SMS only). The same per-address and per-IP limits hold for emailed codes.
 
 Each limit is one conditional update, and all of them go into the same ``TransactWrite`` as the SMS
 log item (and the code being sent): a send is either fully counted or not at all. An SMS that SNS
@@ -14,7 +15,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
+
+from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.models.transactions import NamedTransaction
 from chalicelib.models.verification import SmsLimitModel
@@ -23,22 +27,25 @@ RESEND_AFTER_SECONDS = 30
 SENDS_PER_HOUR = 3
 HOUR = 3600
 
-# The names of the limit items in a send's transaction (see :func:`reserve`).
-NUMBER_LIMIT, IP_LIMIT, DAY_LIMIT = "number_limit", "ip_limit", "day_limit"
-
 
 @dataclass(frozen=True)
 class Reservation:
-    """What :func:`reserve` added to a transaction, so :func:`release` can give it back."""
+    """What :func:`reserve` counted, so a refused send can give it back."""
 
     store_id: str
-    phone_key: str
+    address_key: str | None
     ip_key: str | None
-    day_key: str
+    day_key: str | None
+
+
+def address_key(kind: str, address: str) -> str:
+    """The per-address item: ``phone#<E.164>`` and ``email#<address>`` for codes the customer asked for,
+    ``notify#<E.164>`` for member notifications (counted apart, so a staff member's SMS never blocks a code)."""
+    return f"{kind}#{address}"
 
 
 def phone_key(e164: str) -> str:
-    return f"phone#{e164}"
+    return address_key("phone", e164)
 
 
 def ip_key(client_ip: str, now: datetime) -> str:
@@ -49,42 +56,52 @@ def day_key(local_day: str) -> str:
     return f"day#{local_day}"
 
 
-def reserve(tx: NamedTransaction, store_id: str, e164: str, client_ip: str | None, local_day: str,
-            ip_hourly_limit: int, daily_cap: int, now: datetime) -> Reservation:
-    """Add the limit updates to ``tx``, named :data:`NUMBER_LIMIT`, :data:`IP_LIMIT` (with a client IP)
-    and :data:`DAY_LIMIT`; the number's stored slots come back when it is refused."""
+def reserve(tx: NamedTransaction, store_id: str, *, address: str | None, client_ip: str | None,
+            ip_hourly_limit: int, local_day: str | None, daily_cap: int, now: datetime) -> Reservation:
+    """Add the limit updates to ``tx``, named ``address``, ``client_ip`` and ``daily_cap`` (None: not counted)."""
     t = now.timestamp()
-    number = SmsLimitModel(store_id, phone_key(e164))
-    tx.update(NUMBER_LIMIT, number, actions=[
-        SmsLimitModel.s0.set(SmsLimitModel.s1 | 0),
-        SmsLimitModel.s1.set(SmsLimitModel.s2 | 0),
-        SmsLimitModel.s2.set(SmsLimitModel.s3 | 0),
-        SmsLimitModel.s3.set(t),
-        SmsLimitModel.expires.set(now + timedelta(seconds=HOUR + 60)),
-    ], condition=((SmsLimitModel.s3.does_not_exist() | (SmsLimitModel.s3 <= t - RESEND_AFTER_SECONDS))
-                  & (SmsLimitModel.s1.does_not_exist() | (SmsLimitModel.s1 <= t - HOUR))),
-        return_old_on_failure=True)
+    if address:
+        tx.update("address", SmsLimitModel(store_id, address), actions=[
+            SmsLimitModel.s0.set(SmsLimitModel.s1 | 0),
+            SmsLimitModel.s1.set(SmsLimitModel.s2 | 0),
+            SmsLimitModel.s2.set(SmsLimitModel.s3 | 0),
+            SmsLimitModel.s3.set(t),
+            SmsLimitModel.expires.set(now + timedelta(seconds=HOUR + 60)),
+        ], condition=((SmsLimitModel.s3.does_not_exist() | (SmsLimitModel.s3 <= t - RESEND_AFTER_SECONDS))
+                      & (SmsLimitModel.s1.does_not_exist() | (SmsLimitModel.s1 <= t - HOUR))),
+            return_old_on_failure=True)
     ip = ip_key(client_ip, now) if client_ip else None
     if ip:
-        tx.update(IP_LIMIT, SmsLimitModel(store_id, ip), actions=[
+        tx.update("client_ip", SmsLimitModel(store_id, ip), actions=[
             SmsLimitModel.tally.add(1), SmsLimitModel.expires.set(now + timedelta(hours=2))],
             condition=SmsLimitModel.tally.does_not_exist() | (SmsLimitModel.tally < ip_hourly_limit))
-    day = day_key(local_day)
-    tx.update(DAY_LIMIT, SmsLimitModel(store_id, day), actions=[
-        SmsLimitModel.tally.add(1), SmsLimitModel.expires.set(now + timedelta(days=3))],
-        condition=SmsLimitModel.tally.does_not_exist() | (SmsLimitModel.tally < daily_cap))
-    return Reservation(store_id, phone_key(e164), ip, day)
+    day = day_key(local_day) if local_day else None
+    if day:
+        tx.update("daily_cap", SmsLimitModel(store_id, day), actions=[
+            SmsLimitModel.tally.add(1), SmsLimitModel.expires.set(now + timedelta(days=3))],
+            condition=SmsLimitModel.tally.does_not_exist() | (SmsLimitModel.tally < daily_cap))
+    return Reservation(store_id, address, ip, day)
+
+
+def refused_limit(tx: NamedTransaction, error: TransactWriteError) -> tuple[str, dict[str, Any] | None] | None:
+    """Which limit refused a reservation (and the per-address item as it was), or None."""
+    for name in ("address", "client_ip", "daily_cap"):
+        if tx.failed(error, name):
+            reason = tx.reason(error, name)
+            return name, (reason.raw_item if reason is not None else None)
+    return None
 
 
 def release(tx: NamedTransaction, reservation: Reservation) -> None:
-    """Undo a reservation (SNS refused the message). No other send to the number can have slipped in
+    """Undo a reservation (SNS refused the message). No other send to the address can have slipped in
     between: it would have been within 30 s of this one."""
-    tx.update(NUMBER_LIMIT, SmsLimitModel(reservation.store_id, reservation.phone_key), actions=[
-        SmsLimitModel.s3.set(SmsLimitModel.s2 | 0),
-        SmsLimitModel.s2.set(SmsLimitModel.s1 | 0),
-        SmsLimitModel.s1.set(SmsLimitModel.s0 | 0),
-    ])
-    for name, key in ((IP_LIMIT, reservation.ip_key), (DAY_LIMIT, reservation.day_key)):
+    if reservation.address_key:
+        tx.update("address", SmsLimitModel(reservation.store_id, reservation.address_key), actions=[
+            SmsLimitModel.s3.set(SmsLimitModel.s2 | 0),
+            SmsLimitModel.s2.set(SmsLimitModel.s1 | 0),
+            SmsLimitModel.s1.set(SmsLimitModel.s0 | 0),
+        ])
+    for name, key in (("client_ip", reservation.ip_key), ("daily_cap", reservation.day_key)):
         if key:
             tx.update(name, SmsLimitModel(reservation.store_id, key), actions=[SmsLimitModel.tally.add(-1)])
 
@@ -100,9 +117,9 @@ def number_retry_after(s1: float | None, s3: float | None, now: datetime) -> int
     return max(1, math.ceil(max(waits)))
 
 
-def number_retry_after_stored(store_id: str, e164: str, now: datetime) -> int:
+def number_retry_after_stored(store_id: str, key: str, now: datetime) -> int:
     try:
-        item = SmsLimitModel.get(store_id, phone_key(e164))
+        item = SmsLimitModel.get(store_id, key, consistent_read=True)
     except SmsLimitModel.DoesNotExist:
         return 1
     return number_retry_after(item.s1, item.s3, now)

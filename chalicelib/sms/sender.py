@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import TransactWriteError
@@ -46,7 +47,7 @@ class SmsResult:
 
 
 class RateLimited(ApiError):
-    """``rate_limited`` with ``retry_after_seconds`` (and which ``limit``: number, client_ip, daily_cap)."""
+    """``rate_limited`` with ``retry_after_seconds`` (and which ``limit``: number, email, client_ip, daily_cap)."""
 
     def __init__(self, message: str, retry_after_seconds: int, limit: str) -> None:
         super().__init__(message, code="rate_limited", retry_after_seconds=retry_after_seconds, limit=limit)
@@ -60,14 +61,14 @@ class SmsFailed(ApiError):
         super().__init__("the SMS could not be sent; please try again", code="sms_failed")
 
 
-def sns_client() -> object:
+def sns_client() -> Any:
     """The SNS client; ``SNS_ENDPOINT_URL`` (read at each send) overrides the endpoint."""
     endpoint = os.environ.get("SNS_ENDPOINT_URL") or None
     return aws.client("sns", endpoint)
 
 
 def send(store: StoreModel, phone: Phone | str, text: str, message_type: str, client_ip: str | None,
-         now: datetime | None = None, *, also_save: Sequence[Model] = ()) -> SmsResult:
+         now: datetime | None = None, *, also_save: Sequence[Model] = (), counted: bool = False) -> SmsResult:
     """Send ``text`` to ``phone`` for ``store``, within the SMS limits, logged queued -> sent | failed.
 
     Parameters
@@ -77,13 +78,16 @@ def send(store: StoreModel, phone: Phone | str, text: str, message_type: str, cl
     phone:
         A parsed :class:`Phone` or an E.164 string already validated.
     message_type:
-        ``verification``, ``password_reset``, ``member_notification`` or ``marketing`` (as the SMS report
-        shows it).
+        response = sns_client().publish(
+            PhoneNumber=number.e164, Message=text, MessageAttributes=_attributes(message_type == "marketing"))
     client_ip:
         The customer's IP for the per-IP hourly limit; None for sends no customer triggered.
     also_save:
         Items written in the same transaction as the reservation (e.g. the code being sent) and
         deleted again when SNS refuses the message.
+    counted:
+        The request already counted the per-number and per-IP limits (:func:`count_send`): only the
+        store's daily cap is counted here.
 
     Raises
     ------
@@ -106,9 +110,11 @@ def send(store: StoreModel, phone: Phone | str, text: str, message_type: str, cl
         national_number=number.national_number, sent_at=now, agent=AGENT, message_type=message_type,
         segments=count_segments(text), scope=number.scope_for(store.country), status="queued",
     )
-    reservation = _reserve(store, number, client_ip, local_day, now, log, also_save)
+    kind = "notify" if message_type == "member_notification" else "phone"
+    address = None if counted else limits.address_key(kind, number.e164)
+    reservation = _reserve(store, address, None if counted else client_ip, local_day, now, log, also_save)
     try:
-        response = sns_client().publish(  # type: ignore[attr-defined]
+        response = sns_client().publish(
             PhoneNumber=number.e164, Message=text, MessageAttributes=_attributes(message_type == "marketing"))
     except (ClientError, BotoCoreError) as exc:
         reason = exc.response.get("Error", {}).get("Code", "ClientError") if isinstance(exc, ClientError) \
@@ -121,16 +127,15 @@ def send(store: StoreModel, phone: Phone | str, text: str, message_type: str, cl
     return SmsResult(log.store_day, log.sms_id, message_id, int(log.segments), now)
 
 
-def count_without_sending(store: StoreModel, phone: Phone | str, client_ip: str | None,
-                          now: datetime | None = None) -> None:
-    """Count a send against the same limits as :func:`send`, sending and logging nothing.
+def count_send(store: StoreModel, address: str, client_ip: str | None, now: datetime,
+               also_save: Sequence[Model] = ()) -> None:
+    """Count a code send against the per-address and per-client-IP limits and save ``also_save`` with it,
+    sending nothing (the send happens later, off the request path, or by email). 429 :class:`RateLimited`.
 
-    For answers that must not reveal membership: a password reset for a number that is no member's
-    costs the same quota as a real one, so a later send to that number is limited alike.
+    ``address`` is :func:`limits.address_key` (``phone#<E.164>`` or ``email#<address>``). The store's daily
+    SMS cap is counted only when an SMS is really sent, so requests that send nothing never use it up.
     """
-    now = now or clock.now()
-    number = phone if isinstance(phone, Phone) else from_e164(phone)
-    _reserve(store, number, client_ip, clock.local_day(now, store.timezone), now, None, ())
+    _reserve(store, address, client_ip, None, now, None, also_save)
 
 
 def _attributes(promotional: bool = False) -> dict[str, dict[str, str]]:
@@ -143,31 +148,34 @@ def _attributes(promotional: bool = False) -> dict[str, dict[str, str]]:
     return attributes
 
 
-def _reserve(store: StoreModel, number: Phone, client_ip: str | None, local_day: str, now: datetime,
-             log: SmsLogModel | None, also_save: Sequence[Model]) -> limits.Reservation:
+def _reserve(store: StoreModel, address: str | None, client_ip: str | None, local_day: str | None,
+             now: datetime, log: SmsLogModel | None, also_save: Sequence[Model]) -> limits.Reservation:
     tx = NamedTransaction()
     try:
         with tx:
-            reservation = limits.reserve(tx, store.store_id, number.e164, client_ip, local_day,
-                                         int(store.sms_ip_hourly_limit), int(store.sms_daily_cap), now)
+            reservation = limits.reserve(tx, store.store_id, address=address, client_ip=client_ip,
+                                         ip_hourly_limit=int(store.sms_ip_hourly_limit), local_day=local_day,
+                                         daily_cap=int(store.sms_daily_cap), now=now)
             if log is not None:
                 tx.save("log", log, condition=SmsLogModel.sms_id.does_not_exist())
             for index, item in enumerate(also_save):
-                tx.save(f"caller_item_{index}", item)
+                tx.save(f"item{index}", item)
     except TransactWriteError as exc:
-        if tx.failed(exc, limits.NUMBER_LIMIT):
-            old = tx.old_item(exc, limits.NUMBER_LIMIT)
+        refused = limits.refused_limit(tx, exc)
+        if refused is None:
+            raise
+        name, old = refused
+        if name == "address" and address:
             if old:
                 wait = limits.number_retry_after(_number(old, "s1"), _number(old, "s3"), now)
             else:
-                wait = limits.number_retry_after_stored(store.store_id, number.e164, now)
-            raise RateLimited(f"this number was sent a message recently; try again in {wait} s", wait,
-                              "number") from None
-        if tx.failed(exc, limits.IP_LIMIT):
+                wait = limits.number_retry_after_stored(store.store_id, address, now)
+            what = "address" if address.startswith("email#") else "number"
+            raise RateLimited(f"this {what} was sent a message recently; try again in {wait} s", wait,
+                              "number" if what == "number" else "email") from None
+        if name == "client_ip":
             raise RateLimited("too many messages from this network; try again later",
                               limits.ip_retry_after(now), "client_ip") from None
-        if not tx.failed(exc, limits.DAY_LIMIT):
-            raise
         raise RateLimited("the store's daily SMS limit is reached; try again tomorrow",
                           limits.day_retry_after(now, store.timezone), "daily_cap") from None
     return reservation
@@ -179,8 +187,10 @@ def _number(raw: dict[str, dict[str, str]], name: str) -> float | None:
 
 
 def _fail(log: SmsLogModel, reservation: limits.Reservation, also_save: Sequence[Model], reason: str) -> None:
-    with NamedTransaction() as tx:
-        tx.update("log", log, actions=[SmsLogModel.status.set("failed"), SmsLogModel.failure_reason.set(reason[:200])])
+    tx = NamedTransaction()
+    with tx:
+        tx.update("log", log, actions=[SmsLogModel.status.set("failed"),
+                                       SmsLogModel.failure_reason.set(reason[:200])])
         limits.release(tx, reservation)
         for index, item in enumerate(also_save):
-            tx.delete(f"caller_item_{index}", item)
+            tx.delete(f"item{index}", item)

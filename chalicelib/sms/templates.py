@@ -42,12 +42,26 @@ class MessageTooLong(ApiError):
 
 
 @dataclass(frozen=True)
+class RecaptchaRules:
+    """What a reCAPTCHA v3 verdict must show: at least ``min_score``, one of ``actions``, one of ``hostnames``
+    (an empty tuple accepts any)."""
+
+    min_score: float
+    actions: tuple[str, ...] = ()
+    hostnames: tuple[str, ...] = ()
+
+
+DEFAULT_MIN_SCORE = 0.5
+
+
+@dataclass(frozen=True)
 class SmsStore:
     """The store and its SMS templates, as a send needs them."""
 
     store: StoreModel
     templates: dict[str, str] = field(default_factory=dict)
     recaptcha_enabled: bool = False
+    recaptcha_rules: RecaptchaRules | None = None
 
     def text(self, template_type: str, **values: str) -> str:
         """The store's template (or the default) with ``{code}``, ``{link}``, ``{store_name}`` filled in."""
@@ -111,9 +125,12 @@ def sms_store(store_id: str) -> SmsStore:
         item = templates_future.get()
         templates = {t: text for t in TEMPLATE_TYPES if (text := getattr(item, t))}
         recaptcha = bool(item.recaptcha_enabled)
+        rules = RecaptchaRules(
+            float(item.recaptcha_min_score) if item.recaptcha_min_score is not None else DEFAULT_MIN_SCORE,
+            tuple(item.recaptcha_actions or ()), tuple(item.recaptcha_hostnames or ()))
     except SmsTemplatesModel.DoesNotExist:
-        templates, recaptcha = {}, False
-    loaded = SmsStore(store, templates, recaptcha)
+        templates, recaptcha, rules = {}, False, None
+    loaded = SmsStore(store, templates, recaptcha, rules)
     with _lock:
         _cache[store_id] = (now + cache_seconds(), loaded)
     return loaded

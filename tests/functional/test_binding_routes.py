@@ -74,6 +74,33 @@ def test_invitation_sends_the_template_with_a_one_hour_link_and_notes_it(client,
     assert history[-1]["text"] == "binding invitation sent, valid for 1 hour"
 
 
+@pytest.mark.parametrize("link_kind", ["invitation", "cart"])
+def test_a_whatsapp_link_is_stored_with_its_token_masked(client, store, creds, sandbox, link_kind):
+    """Finding 9: the stored message text held the live link, readable through the inbox and from a backup."""
+    from chalicelib.models.inbox import ConversationModel, MessageModel
+
+    # GIVEN a WhatsApp conversation that is sent a binding invitation or a cart link
+    conversation_id, _ = start_conversation(client, store, creds, "whatsapp")
+    sandbox.outbox.clear()
+    if link_kind == "invitation":
+        assert invite(client, store, conversation_id)[0] == 201
+    else:
+        path = f"/admin/conversations/{conversation_id}/cart-link"
+        assert call(client, "POST", path, store.admin(), {"cart_id": "c1"})[0] == 201
+    link = link_in(sent_messages(sandbox)[-1])
+    token = token_from_url(link, "token" if link_kind == "invitation" else "cart_token")
+    # THEN the customer got the live link, but no stored text holds its token
+    history = messages(client, store, conversation_id)
+    shown = [m["text"] for m in history if m["direction"] == "outbound"][-1]
+    assert "=********" in shown and token not in shown
+    stored = [json.dumps(item.to_simple_dict(), default=str)
+              for item in MessageModel.query(f"{store.store_id}#{conversation_id}")]
+    stored.append(json.dumps(ConversationModel.get(store.store_id, conversation_id).to_simple_dict(), default=str))
+    assert not any(token in text or token.rsplit(".", 1)[1] in text for text in stored)
+    _, listed = call(client, "GET", "/admin/conversations", store.admin())
+    assert token not in json.dumps(listed)
+
+
 def test_only_the_hash_of_the_token_is_stored(client, store, creds, sandbox):
     from chalicelib import tokens
     from chalicelib.models.binding import BindingTokenModel

@@ -83,7 +83,7 @@ def test_redeeming_binds_staff_and_branch_once_and_for_ever(client, shop):
 
 def test_token_rules(client, shop):
     phone = fresh_tw_mobile()
-    amy = members.create_member(shop["store"].store_id, "Amy", phone=phone)
+    amy = members.create_member(shop["store"].store_id, "Amy", phone=phone, phone_verified=True)
     bob = members.create_member(shop["store"].store_id, "Bob")
     token = sent_token(client, shop, phone)
 
@@ -99,12 +99,54 @@ def test_token_rules(client, shop):
 
 def test_a_link_expires_after_two_hours_even_while_stored(client, shop):
     phone = fresh_tw_mobile()
-    member = members.create_member(shop["store"].store_id, "Amy", phone=phone)
+    member = members.create_member(shop["store"].store_id, "Amy", phone=phone, phone_verified=True)
     token = sent_token(client, shop, phone)
     clock.advance(2 * 3600 + 1)
     status, body = redeem(client, shop, token, member.member_id)
     assert status == 410 and body["error"]["code"] == "token_expired"
     assert MemberModel.get(shop["store"].store_id, member.member_id).referral_staff_id is None
+
+
+def test_a_link_credits_only_the_member_whose_verified_phone_it_was_texted_to(client, shop):
+    # GIVEN a registration link texted to one number
+    phone = fresh_tw_mobile()
+    token = sent_token(client, shop, phone)
+    store_id = shop["store"].store_id
+    # WHEN someone else redeems it (another number, the same number unverified, no number)
+    for other in (members.create_member(store_id, "Eve", phone=fresh_tw_mobile(), phone_verified=True),
+                  members.create_member(store_id, "Eve2", email="eve@example.com"),
+                  members.create_member(store_id, "Amy?", phone=phone, phone_verified=False)):
+        status, body = redeem(client, shop, token, other.member_id)
+        # THEN 409 phone_mismatch and nothing is written
+        assert status == 409 and body["error"]["code"] == "phone_mismatch", other.name
+        assert MemberModel.get(store_id, other.member_id).referral_staff_id is None
+    # ... and the link still works for the member it was texted to
+    MemberModel(store_id, members.find_member_by_identity(store_id, members.phone_identity(phone)).member_id).update(
+        actions=[MemberModel.phone_verified.set(True)])
+    owner = members.find_member_by_identity(store_id, members.phone_identity(phone))
+    assert redeem(client, shop, token, owner.member_id)[0] == 200
+
+
+def test_a_removed_staff_members_key_is_refused_and_referrals_stay(client, shop):
+    # GIVEN a staff member who bound a referral
+    phone = fresh_tw_mobile()
+    member = members.create_member(shop["store"].store_id, "Amy", phone=phone, phone_verified=True)
+    assert redeem(client, shop, sent_token(client, shop, phone), member.member_id)[0] == 200
+    staff = bearer(shop["staff"]["key"])
+    assert call(client, "GET", "/staff/members?name=am", staff)[0] == 200
+    # WHEN the admin removes them (a lost counter tablet)
+    path = f"/admin/staff/{shop['staff']['staff_id']}"
+    response = client.http.delete(path, headers=shop["store"].admin())
+    assert response.status_code == 204
+    # THEN their key answers 401 on every route, and the referral stays
+    assert call(client, "GET", "/staff/members?name=am", staff)[0] == 401
+    assert invite(client, shop, fresh_tw_mobile())[0] == 401
+    assert MemberModel.get(shop["store"].store_id, member.member_id).referral_staff_id == shop["staff"]["staff_id"]
+    _, listed = call(client, "GET", "/admin/staff", shop["store"].admin())
+    assert [s["removed_at"] is not None for s in listed["items"]] == [True]
+    assert client.http.delete(path, headers=shop["store"].admin()).status_code == 204
+    assert client.http.delete("/admin/staff/sf_nobody", headers=shop["store"].admin()).status_code == 404
+    assert client.http.delete(path, headers=shop["store"].storefront()).status_code == 403
 
 
 def test_a_token_of_another_store_is_invalid_here(client, shop, other_store):

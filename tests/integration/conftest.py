@@ -107,17 +107,24 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 
 def post_concurrently(stack: Stack, count: int, path: str, payload: Any, key: str) -> list[tuple[int, Any]]:
-    """``count`` identical POSTs released at the same instant, each on a connection opened beforehand
-    (the local server's listen backlog is small: 20 simultaneous connects would be reset, not raced)."""
+    """``count`` identical POSTs released at the same instant (see :func:`post_all_at_once`)."""
+    return post_all_at_once(stack, path, [payload] * count, key)
+
+
+def post_all_at_once(stack: Stack, path: str, payloads: list[Any], key: str) -> list[tuple[int, Any]]:
+    """One POST per payload, released at the same instant, each on a connection opened beforehand
+    (the local server's listen backlog is small: 20 simultaneous connects would be reset, not raced).
+    Answers come back in the order of ``payloads``."""
     url = urlparse(stack.api)
-    connections = [http.client.HTTPConnection(url.hostname, url.port, timeout=60) for _ in range(count)]
+    connections = [http.client.HTTPConnection(url.hostname, url.port, timeout=60) for _ in payloads]
     for connection in connections:
         connection.connect()
-    start = threading.Barrier(count)
-    data = json.dumps(payload)
+    start = threading.Barrier(len(payloads))
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}"}
 
-    def post(connection: http.client.HTTPConnection) -> tuple[int, Any]:
+    def post(pair: tuple[http.client.HTTPConnection, Any]) -> tuple[int, Any]:
+        connection, payload = pair
+        data = json.dumps(payload)
         start.wait()
         connection.request("POST", path, body=data, headers=headers)
         response = connection.getresponse()
@@ -125,5 +132,5 @@ def post_concurrently(stack: Stack, count: int, path: str, payload: Any, key: st
         connection.close()
         return response.status, answer
 
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(post, connections))
+    with ThreadPoolExecutor(max_workers=len(payloads)) as pool:
+        return list(pool.map(post, zip(connections, payloads, strict=True)))

@@ -8,11 +8,13 @@ store of its own with a high per-IP limit (every request here comes from 127.0.0
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
 import urllib3
 
+from tests.integration.conftest import post_all_at_once
 from tests.support_accounts import code_in, fresh_tw_mobile
 
 PASSWORD = "correct horse battery"
@@ -34,6 +36,17 @@ def sms_to(stack: Any, phone: str) -> list[str]:
     assert response.status == 200
     sms = json.loads(response.data).get("sns", {}).get("SMS", [])
     return [entry["message"] for entry in sms if entry.get("phone_number") == phone]
+
+
+def wait_for_sms(stack: Any, phone: str, count: int, timeout: float = 10.0) -> list[str]:
+    """The messages to ``phone`` once there are ``count`` (some are sent off the request path)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        messages = sms_to(stack, phone)
+        if len(messages) >= count or time.monotonic() > deadline:
+            assert len(messages) >= count, f"{len(messages)} of {count} SMS arrived for the number"
+            return messages
+        time.sleep(0.1)
 
 
 def send(stack: Any, shop: dict[str, str], phone: str, purpose: str = "signup") -> tuple[int, Any]:
@@ -98,10 +111,69 @@ def test_sign_up_login_change_phone_and_reset(stack: Any, shop: dict[str, str]) 
     assert stack.call("POST", "/storefront/sessions", key, {"identifier": phone, "password": PASSWORD})[0] == 401
 
     advance(stack, 31)
+    sent_before = len(sms_to(stack, new_phone))
     assert stack.call("POST", "/storefront/password-resets", key, {"identifier": new_phone, "via": "sms"})[0] == 202
-    code = code_in(sms_to(stack, new_phone)[-1])
+    code = code_in(wait_for_sms(stack, new_phone, sent_before + 1)[-1])
     status, _ = stack.call("POST", "/storefront/password-resets/confirm", key, {
         "identifier": new_phone, "code": code, "new_password": "a brand new secret"})
     assert status == 200
     assert stack.call("POST", "/storefront/sessions", key,
                       {"identifier": new_phone, "password": "a brand new secret"}) == (200, {"member_id": member_id})
+
+
+def wrong(code: str) -> str:
+    return f"{(int(code) + 1) % 1_000_000:06d}"
+
+
+def test_concurrent_guesses_cannot_get_past_five_compared(stack: Any, shop: dict[str, str]) -> None:
+    """Finding 2: 29 wrong guesses and the right one sent together let the right one through in 4 of 5
+    trials, because each guess was compared before any was counted."""
+    for _ in range(5):
+        # GIVEN a code sent to a number
+        phone = fresh_tw_mobile()
+        status, started = send(stack, shop, phone)
+        assert status == 202
+        right = code_in(sms_to(stack, phone)[-1])
+        # WHEN 29 wrong guesses and the right one arrive at the same instant
+        payloads = [{"code": wrong(right)}] * 29 + [{"code": right}]
+        answers = post_all_at_once(stack, f"/storefront/verifications/{started['verification_id']}/check",
+                                   payloads, shop["storefront_key"])
+        # THEN at most five were compared (400 with attempts_left, or 200); every other one was refused
+        # uncompared: 429 once five were counted, or 409 code_used once the right one had won
+        compared = [a for a in answers if a[0] in (200, 400)]
+        assert len(compared) <= 5, answers
+        refused = {(status, body["error"]["code"]) for status, body in answers if status not in (200, 400)}
+        assert refused <= {(429, "too_many_attempts"), (409, "code_used")}, refused
+        # ... and the right one got through only if it was among those five
+        assert [a[0] for a in answers].count(200) <= 1
+        if answers[-1][0] != 200:
+            status, locked = stack.call("POST", f"/storefront/verifications/{started['verification_id']}/check",
+                                        shop["storefront_key"], {"code": right})
+            assert status == 429 and locked["error"]["code"] == "too_many_attempts"
+
+
+def test_shoppers_behind_one_storefront_are_counted_by_their_client_ip(stack: Any) -> None:
+    """Finding 4: every shopper shared the shop server's IP, so ten sign-ups blocked the store's SMS."""
+    created = stack.manage("create-store", "--name", "Client IP Shop", "--country", "TW", "--stage", "local")
+    assert created.returncode == 0, created.stderr
+    keys = json.loads(created.stdout)
+    assert stack.call("PUT", "/admin/settings", keys["admin_key"], {"sms_ip_hourly_limit": 3})[0] == 200
+    key = keys["storefront_key"]
+    # GIVEN five shoppers with their own addresses, all calling through the one storefront server
+    for n in range(5):
+        phone = fresh_tw_mobile()
+        status, _ = stack.call("POST", "/storefront/verifications", key,
+                               {"phone": phone, "purpose": "signup", "client_ip": f"192.0.2.{n + 10}"})
+        # THEN each gets their code
+        assert status == 202
+        assert len(sms_to(stack, phone)) == 1
+    # ... one shopper's address is still held to three an hour, and a password reset counts on it too
+    for _ in range(2):
+        assert stack.call("POST", "/storefront/verifications", key,
+                          {"phone": fresh_tw_mobile(), "purpose": "signup", "client_ip": "192.0.2.10"})[0] == 202
+    status, limited = stack.call("POST", "/storefront/password-resets", key,
+                                 {"identifier": fresh_tw_mobile(), "via": "sms", "client_ip": "192.0.2.10"})
+    assert status == 429 and limited["error"]["limit"] == "client_ip"
+    status, refused = stack.call("POST", "/storefront/verifications", key,
+                                 {"phone": fresh_tw_mobile(), "purpose": "signup", "client_ip": "not-an-ip"})
+    assert status == 400 and refused["error"]["field"] == "client_ip"
