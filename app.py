@@ -7,6 +7,7 @@ from chalice.app import Chalice, Rate
 from chalicelib.api.accounts import accounts
 from chalicelib.api.admin import admin
 from chalicelib.api.binding import binding
+from chalicelib.api.consents import consents
 from chalicelib.api.http import contract_errors
 from chalicelib.api.inbox import inbox
 from chalicelib.api.lifecycle import lifecycle
@@ -21,7 +22,7 @@ from chalicelib.config import local_routes_enabled
 
 app = Chalice(app_name="memberlink")
 for blueprint in (admin, webhooks, inbox, binding, accounts, members, search, staff, reports, messages, lifecycle,
-                  pages):
+                  pages, consents):
     app.register_blueprint(blueprint)
 app.register_middleware(contract_errors, "http")
 
@@ -81,3 +82,30 @@ def lifecycle_continue(event: dict[str, object], context: object) -> dict[str, b
     from chalicelib.lifecycle.handoff import hand_off
 
     return {"done": continue_run(dict(event), clock.now(), hand_off).done}
+
+
+# --- marketing consent (issue 16) ---
+
+
+@app.lambda_function(name="ses_feedback")
+def ses_feedback(event: dict[str, Any], context: object) -> dict[str, list[str]]:
+    """SES bounces and complaints from the configuration set's SNS topic (SNS -> this function).
+
+    A plain function rather than ``on_sns_message``: the topic's name carries the stage, which the
+    decorator would need at import time; infra/template.py declares the topic, its subscription and
+    the permission instead.
+    """
+    from chalicelib import clock
+    from chalicelib.consent import feedback
+
+    return {"outcomes": [outcome.kind for outcome in feedback.handle_sns_event(event, clock.now())]}
+
+
+@app.lambda_function(name="marketing_send")
+def marketing_send(event: dict[str, Any], context: object) -> dict[str, bool]:
+    """Pages of a marketing send (invoked asynchronously by POST /admin/marketing-* and by itself to go on)."""
+    from chalicelib import clock
+    from chalicelib.consent import sends
+
+    sends.run(dict(event), clock.now())
+    return {"ok": True}

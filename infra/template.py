@@ -173,6 +173,43 @@ def inbound_email_resources(stage: str) -> dict[str, Any]:
     }
 
 
+FEEDBACK_FUNCTION = "SesFeedback"  # app.py's @app.lambda_function(name="ses_feedback")
+MARKETING_SEND = "marketing_send"  # app.py's @app.lambda_function(name="marketing_send")
+
+
+def configuration_set_name(stage: str) -> str:
+    """Marketing mail names it in ``X-SES-CONFIGURATION-SET`` (chalicelib.consent.sends reads SES_CONFIGURATION_SET)."""
+    return f"{APP_NAME}-{stage}-marketing"
+
+
+def ses_feedback_resources(stage: str) -> dict[str, Any]:
+    """SES publishes bounces and complaints of marketing mail to a topic; the topic runs the feedback function."""
+    return {
+        "SesFeedbackTopic": {"Type": "AWS::SNS::Topic", "Properties": {
+            "TopicName": f"{APP_NAME}-{stage}-ses-feedback", "KmsMasterKeyId": "alias/aws/sns"}},
+        "SesFeedbackTopicPolicy": {"Type": "AWS::SNS::TopicPolicy", "Properties": {
+            "Topics": [{"Ref": "SesFeedbackTopic"}], "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Sid": "SesPublishes", "Effect": "Allow", "Principal": {"Service": "ses.amazonaws.com"},
+                 "Action": "sns:Publish", "Resource": {"Ref": "SesFeedbackTopic"},
+                 "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}}]}}},
+        "SesFeedbackSubscription": {"Type": "AWS::SNS::Subscription", "Properties": {
+            "TopicArn": {"Ref": "SesFeedbackTopic"}, "Protocol": "lambda",
+            "Endpoint": {"Fn::GetAtt": [FEEDBACK_FUNCTION, "Arn"]}}},
+        "SesFeedbackPermission": {"Type": "AWS::Lambda::Permission", "Properties": {
+            "FunctionName": {"Fn::GetAtt": [FEEDBACK_FUNCTION, "Arn"]}, "Action": "lambda:InvokeFunction",
+            "Principal": "sns.amazonaws.com", "SourceArn": {"Ref": "SesFeedbackTopic"}}},
+        # An async invoke that fails is not retried: a retry would e-mail the page's members twice.
+        "MarketingSendInvokeConfig": {"Type": "AWS::Lambda::EventInvokeConfig", "Properties": {
+            "FunctionName": {"Ref": "MarketingSend"}, "Qualifier": "$LATEST", "MaximumRetryAttempts": 0}},
+        "MarketingConfigurationSet": {"Type": "AWS::SES::ConfigurationSet", "Properties": {
+            "Name": configuration_set_name(stage)}},
+        "MarketingFeedbackDestination": {
+            "Type": "AWS::SES::ConfigurationSetEventDestination",
+            "DependsOn": "SesFeedbackTopicPolicy",
+            "Properties": {"ConfigurationSetName": {"Ref": "MarketingConfigurationSet"}, "EventDestination": {
+                "Name": "bounces-and-complaints", "Enabled": True, "MatchingEventTypes": ["bounce", "complaint"],
+                "SnsDestination": {"TopicARN": {"Ref": "SesFeedbackTopic"}}}}},
+    }
 
 
 # The lifecycle run hands what does not fit one invocation to this function (chalicelib/lifecycle/handoff.py).
@@ -255,12 +292,14 @@ def resources(stage: str) -> dict[str, Any]:
         "NoncurrentVersionExpiration": {"NoncurrentDays": 30},
         "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}})
     # TLS only: the bucket policy (inbound_email_resources) denies every request without aws:SecureTransport.
+    template["Resources"].update(ses_feedback_resources(stage))
     functions = function_ids()
     for function_id in functions:
         resources_[function_id] = {"Properties": {"Environment": {"Variables": {
-            "REPORTS_BUCKET": reports_bucket_name(stage),
+            "REPORTS_BUCKET": reports_bucket_name(stage), "SES_CONFIGURATION_SET": configuration_set_name(stage),
             # Chalice's own name for the function (a Ref would make that function depend on itself).
-            "LIFECYCLE_CONTINUE_FUNCTION": f"{APP_NAME}-{stage}-{LIFECYCLE_CONTINUE}"}}}}
+            "LIFECYCLE_CONTINUE_FUNCTION": f"{APP_NAME}-{stage}-{LIFECYCLE_CONTINUE}",
+            "MARKETING_SEND_FUNCTION": f"{APP_NAME}-{stage}-{MARKETING_SEND}"}}}}
         # Lambda creates /aws/lambda/<name> on first log line, kept forever: declare it with a retention.
         resources_[f"{function_id}LogGroup"] = {
             "Type": "AWS::Logs::LogGroup", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
@@ -331,6 +370,12 @@ def policy(stage: str) -> dict[str, Any]:
             # SMS to a phone number has no resource ARN to name; only Publish is allowed.
             {"Sid": "Sms", "Effect": "Allow", "Action": ["sns:Publish"], "Resource": "*"},
             {"Sid": "Email", "Effect": "Allow", "Action": ["ses:SendEmail", "ses:SendRawEmail"], "Resource": "*"},
+            # Marketing SMS skip numbers the carrier-level STOP list holds.
+            {"Sid": "SmsOptOuts", "Effect": "Allow",
+             "Action": ["sns:CheckIfPhoneNumberIsOptedOut", "sns:ListPhoneNumbersOptedOut"], "Resource": "*"},
+            # A marketing send hands its chunks to the worker function asynchronously (InvocationType=Event).
+            {"Sid": "MarketingWorker", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
+             "Resource": f"arn:*:lambda:*:*:function:{APP_NAME}-{stage}-{MARKETING_SEND}"},
             {"Sid": "Deferred", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
              "Resource": f"arn:*:lambda:*:*:function:{APP_NAME}-{stage}-{DEFERRED_FUNCTION}"},
             {"Sid": "LifecycleHandOff", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],

@@ -95,10 +95,19 @@ IDENTIFIER = Field(str, required=True, max_length=members.core.MAX_EMAIL_LENGTH)
 
 @endpoint(accounts, "/storefront/members", ["POST"], roles=STOREFRONT, status=201)
 def sign_up(call: Call) -> Body:
+    from chalicelib.api.consents import CONSENT_CONTEXT, origin_of
+    from chalicelib.consent import state
+
     body = call.body({"name": NAME, "password": PASSWORD, "phone": Field(object), "email": EMAIL,
-                      "verification_token": TOKEN})
+                      "verification_token": TOKEN, "email_marketing": Field(bool), "sms_marketing": Field(bool),
+                      **CONSENT_CONTEXT})
+    now = clock.now()
+    # Ticked boxes become consent events in the member's own transaction; unticked (false or absent) = never.
+    changes = [change for change in state.choices(body) if change.action == "subscribe"]
+    origin = origin_of(call, body, "signup_form", now)
     member = account.sign_up(call.store_id, body["name"], body["password"], body.get("phone"), body.get("email"),
-                             body.get("verification_token"), clock.now())
+                             body.get("verification_token"), now,
+                             prepare=lambda new: state.apply_to_new_member(new, changes, origin))
     return {"member_id": member.member_id}
 
 

@@ -87,6 +87,8 @@ STATUS: dict[str, int] = {
     "chalicelib.referrals.line.LineBindingRefused": 422,
     "chalicelib.sms.templates.MessageTooLong": 422,
     "chalicelib.messages.replies.ShopEmailNotSet": 422,
+    "chalicelib.consent.sends.PostalAddressNotSet": 422,
+    "chalicelib.consent.sends.ShopEmailNotSet": 422,
     "chalicelib.sms.sender.RateLimited": 429,
     "chalicelib.abuse.TooManyAttempts": 429,
     "chalicelib.verification.TooManyAttempts": 429,

@@ -88,3 +88,20 @@ def inbound_email(call: Call) -> Body:
     function = next(f for f in local.current_app.pure_lambda_functions if f.name == "inbound_email")
     answer: dict[str, list[str]] = function.func(event, {})
     return {"key": key, "outcome": answer["outcomes"][0]}
+
+
+@endpoint(local, "/_local/ses-feedback", ["POST"], roles=PUBLIC)
+def ses_feedback(call: Call) -> Body:
+    """An SES bounce or complaint (the SNS envelope or the bare SES event), through the same function as AWS."""
+    from dataclasses import asdict
+
+    from chalicelib.consent import feedback
+    from chalicelib.validation import parse_json
+
+    raw = call.request.raw_body
+    body = parse_json(raw.encode() if isinstance(raw, str) else raw, settings().max_body_bytes)
+    if not isinstance(body, dict):
+        raise InvalidRequest("the body must be an SES notification object", field="body")
+    message = feedback.parse_sns_message(body)
+    event = {"Records": [{"EventSource": "aws:sns", "Sns": {"Type": "Notification", "Message": json.dumps(message)}}]}
+    return {"outcomes": [asdict(outcome) for outcome in feedback.handle_sns_event(event, clock.now())]}

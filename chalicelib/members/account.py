@@ -11,10 +11,12 @@ Rules that carry the product:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.models import Model
 
 from chalicelib import abuse, clock, deferred, sms, verification
 from chalicelib.errors import ApiError, Conflict, InvalidRequest, Unauthorized
@@ -45,7 +47,8 @@ class EmailFailed(ApiError):
 
 
 def sign_up(store_id: str, name: str, password: str, phone_input: Any | None, email: str | None,
-            verification_token: str | None, now: datetime) -> MemberModel:
+            verification_token: str | None, now: datetime,
+            prepare: Callable[[MemberModel], Sequence[Model]] | None = None) -> MemberModel:
     """A new member by phone (with a ``signup`` token for it) and/or email; 409 phone_taken / email_taken."""
     if phone_input is None and not email:
         raise InvalidRequest("give a 'phone' or an 'email' to sign up with", field="phone")
@@ -60,7 +63,8 @@ def sign_up(store_id: str, name: str, password: str, phone_input: Any | None, em
         uses.append(verification.consume_token(store_id, verification_token, "signup", phone, now))
     return create_member(store_id, name, phone=phone, phone_verified=phone is not None, email=email,
                          email_verified=False, password_hash=hash_password(password),
-                         signed_up_with="phone" if phone else "email", now=now, token_uses=uses)
+                         signed_up_with="phone" if phone else "email", now=now, token_uses=uses,
+                         prepare=prepare)
 
 
 def identity_of(store_id: str, identifier: str) -> str | None:

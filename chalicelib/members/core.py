@@ -8,12 +8,13 @@ number cannot both win.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.update import Action
+from pynamodb.models import Model
 
 from chalicelib import clock, tokens
 from chalicelib.errors import ApiError, Conflict, InvalidRequest, NotFound
@@ -93,7 +94,8 @@ def identity_items(member: MemberModel, now: datetime) -> list[tuple[MemberIdent
 def create_member(store_id: str, name: str, *, phone: str | None = None, phone_verified: bool = False,
                   email: str | None = None, email_verified: bool = False, password_hash: str | None = None,
                   signed_up_with: str | None = None, is_member: bool = True, added_from_key: str | None = None,
-                  now: datetime | None = None, token_uses: Sequence[TokenUse] = ()) -> MemberModel:
+                  now: datetime | None = None, token_uses: Sequence[TokenUse] = (),
+                  prepare: Callable[[MemberModel], Sequence[Model]] | None = None) -> MemberModel:
     """Create a member and its identity items in one transaction.
 
     Parameters
@@ -104,6 +106,9 @@ def create_member(store_id: str, name: str, *, phone: str | None = None, phone_v
         As given (kept for display); the identity holds the lower-cased form.
     token_uses:
         Verification tokens consumed in the same transaction (sign-up): all or nothing.
+    prepare:
+        Called with the unsaved member; may set attributes (consents) and returns new items (consent
+        events) saved in the same transaction.
 
     Raises
     ------
@@ -117,6 +122,7 @@ def create_member(store_id: str, name: str, *, phone: str | None = None, phone_v
                          email_verified=email_verified, password_hash=password_hash, signed_up_with=signed_up_with,
                          is_member=is_member, added_from_key=added_from_key, now=now)
     puts = identity_items(member, now)
+    extra = list(prepare(member)) if prepare is not None else []
     tx = NamedTransaction()
     try:
         with tx:
@@ -125,6 +131,8 @@ def create_member(store_id: str, name: str, *, phone: str | None = None, phone_v
                 tx.save(f"identity_{index}", identity, condition=MemberIdentityModel.identity.does_not_exist())
             for index, use in enumerate(token_uses):
                 tx.update(f"token_{index}", use.item, actions=use.actions, condition=use.condition)
+            for index, item in enumerate(extra):
+                tx.save(f"extra_{index}", item)
     except TransactWriteError as exc:
         # Tokens are judged first: an unusable token must not learn whether a number is taken.
         errors = [*((f"token_{index}", invalid_token()) for index in range(len(token_uses))),

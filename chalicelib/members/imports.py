@@ -63,6 +63,15 @@ COLUMNS = {  # the template's header -> our field
     "is member": "is_member",
 }
 TEMPLATE_HEADER = "Name,Email,Mobile Number,International Calling Code,Is Member"
+# Optional marketing consent (Shopify's export names): Y subscribes as of Consent Date; N or empty changes nothing,
+# because an old export must not undo a consent the member gave since.
+OPTIONAL_COLUMNS = {
+    "accepts email marketing": "accepts_email",
+    "accepts sms marketing": "accepts_sms",
+    "consent date": "consent_date",
+}
+CONSENT_COLUMNS = {"accepts_email": ("email_marketing", "Accepts Email Marketing"),
+                   "accepts_sms": ("sms_marketing", "Accepts SMS Marketing")}
 
 PHONE_TAKEN = "Mobile Number: belongs to another customer"
 EMAIL_TAKEN = "Email: belongs to another customer"
@@ -84,6 +93,8 @@ class Row:
     new_email: bool = False
     new_phone: bool = False
     raise_member: bool = False
+    subscribe: list[str] = field(default_factory=list)  # purposes ticked Y
+    consent_at: datetime | None = None
 
     @property
     def status(self) -> str:
@@ -114,7 +125,7 @@ def _header(cells: list[str]) -> tuple[dict[str, int], int]:
         names.pop()
     index: dict[str, int] = {}
     for position, name in enumerate(names):
-        key = COLUMNS.get(name)
+        key = COLUMNS.get(name) or OPTIONAL_COLUMNS.get(name)
         if key is None:
             raise InvalidRequest(f"unknown column '{cells[position].strip()}' in the header; the template is "
                                  f"'{TEMPLATE_HEADER}'", field="header", code="invalid_csv")
@@ -198,9 +209,44 @@ def check_row(line: int, cells: dict[str, str] | None, count: int, width: int, c
                 row.phone = parse_phone({"calling_code": code, "number": number}, country).e164
             except InvalidRequest:
                 row.errors.append("Mobile Number: not a valid mobile number for that International Calling Code")
+    _check_consents(row, cells)
     if not row.errors and not row.email and not row.phone:
         row.errors.append("needs an Email, or a mobile number with Is Member = Y, to find the customer again")
     return row
+
+
+def _check_consents(row: Row, cells: dict[str, str]) -> None:
+    from datetime import UTC, date
+
+    for key, (purpose, title) in CONSENT_COLUMNS.items():
+        flag = cells.get(key, "").upper()
+        if flag not in ("", "Y", "N"):
+            row.errors.append(f"{title}: must be Y or N")
+        elif flag == "Y":
+            row.subscribe.append(purpose)
+    raw_date = cells.get("consent_date", "")
+    if row.subscribe and not raw_date:
+        row.errors.append("Consent Date: required when a customer accepts marketing (YYYY-MM-DD)")
+    elif raw_date:
+        try:
+            day = date.fromisoformat(raw_date)
+        except ValueError:
+            row.errors.append("Consent Date: must be a date such as 2024-05-31")
+            return
+        row.consent_at = datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def consent_origin(row: Row) -> Any:
+    from chalicelib.consent import state
+
+    assert row.consent_at is not None
+    return state.Origin(source="csv_import", actor="import", at=row.consent_at)
+
+
+def consent_changes(row: Row) -> list[Any]:
+    from chalicelib.consent import state
+
+    return [state.Change(purpose, "subscribe") for purpose in row.subscribe]
 
 
 def parse_rows(raw: bytes, country: str | None) -> list[Row]:
@@ -259,7 +305,8 @@ def match_rows(store_id: str, rows: list[Row]) -> dict[str, MemberModel]:
             claimed[row.member_id] = row.line
     members = {member.member_id: member for member in
                MemberModel.batch_get([(store_id, member_id) for member_id in claimed],
-                                     attributes_to_get=["member_id", "name", "email", "phone", "is_member"])}
+                                     attributes_to_get=["member_id", "name", "email", "phone", "is_member",
+                                                        "email_marketing", "sms_marketing"])}
     for row in rows:
         if row.errors or row.created:
             continue
@@ -285,7 +332,10 @@ def _compare(row: Row, member: MemberModel) -> None:
         row.new_email = True
     row.new_name = row.name != member.name
     row.raise_member = row.is_member and not member.is_member
-    row.changed = row.new_phone or row.new_email or row.new_name or row.raise_member
+    from chalicelib.consent import state
+
+    row.subscribe = [p for p in row.subscribe if state.state_of(member, p) != state.SUBSCRIBED]
+    row.changed = row.new_phone or row.new_email or row.new_name or row.raise_member or bool(row.subscribe)
 
 
 # ---------------------------------------------------------------- writing
@@ -321,12 +371,18 @@ def _create_all(store_id: str, rows: list[Row], now: datetime) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     client = connection().client  # botocore clients are thread-safe
+    from chalicelib.consent import state
+    from chalicelib.models.consents import ConsentEventModel
+
     members_table, identities_table = MemberModel.Meta.table_name, MemberIdentityModel.Meta.table_name
+    events_table = ConsentEventModel.Meta.table_name
     batches: list[tuple[list[tuple[str, dict[str, Any]]], list[Row]]] = [([], [])]
     for row in rows:
         member = member_item(store_id, row.name, phone=row.phone, email=row.email, is_member=row.is_member, now=now)
+        events = state.apply_to_new_member(member, consent_changes(row), consent_origin(row)) if row.subscribe else []
         items = [(members_table, member.serialize())] + [(identities_table, identity.serialize())
-                                                         for identity, _ in identity_items(member, now)]
+                                                         for identity, _ in identity_items(member, now)] \
+            + [(events_table, event.serialize()) for event in events]
         if len(batches[-1][0]) + len(items) > BATCH_ITEMS:
             batches.append(([], []))
         batches[-1][0].extend(items)
@@ -346,7 +402,20 @@ def _flush(client: Any, batch: list[tuple[str, dict[str, Any]]], rows: list[Row]
 
 
 def _update(store_id: str, row: Row, now: datetime) -> None:
-    """A matched customer changed: one conditional UpdateItem, or a transaction when it gains an identity."""
+    """A matched customer changed: one conditional UpdateItem, or a transaction when it gains an identity;
+    consent ticked Y: one more transaction (member and consent event)."""
+    if row.new_phone or row.new_email or row.new_name or row.raise_member:
+        _update_profile(store_id, row, now)
+    if row.subscribe and not row.errors:
+        from chalicelib.consent import state
+
+        try:
+            state.change_consents(store_id, row.member_id or "", consent_changes(row), consent_origin(row), now=now)
+        except Exception:  # reported on the row; importing the file again completes it
+            row.errors.append("could not be written; import the file again")
+
+
+def _update_profile(store_id: str, row: Row, now: datetime) -> None:
     target = MemberModel(store_id, row.member_id or "")
     actions: list[Any] = [MemberModel.updated_at.set(now)]
     condition = MemberModel.member_id.exists()

@@ -50,6 +50,12 @@ def referral_view(member: MemberModel) -> dict[str, Any] | None:
     }
 
 
+def _consents(member: MemberModel) -> dict[str, Any]:
+    from chalicelib.consent.state import consents_view
+
+    return consents_view(member)
+
+
 def member_profile(store_id: str, member_id: str) -> dict[str, Any]:
     """Everything the merchant sees about one member (404 ``not_found``, also for another store's member)."""
     from chalicelib.binding.orders import order_view
@@ -64,6 +70,7 @@ def member_profile(store_id: str, member_id: str) -> dict[str, Any]:
                             for account in member.social_accounts or []],
         "referral": referral_view(member),
         "tags": sorted(member.tags or []),
+        "consents": _consents(member),
         "notes": member_notes(store_id, member_id),
         "orders": [order_view(order) for order in orders],
         "lifecycle": lifecycle_view(member) or live_view(store_id, member, orders, clock.now()),

@@ -70,6 +70,15 @@ class SocialAccount(MapAttribute[str, str]):
     bound_at = UTCDateTimeAttribute()
 
 
+class ConsentAttribute(MapAttribute[str, str]):
+    """A member's consent for one purpose (``email_marketing`` / ``sms_marketing``); the log is in consent_events."""
+
+    state = UnicodeAttribute()  # subscribed | unsubscribed | never
+    suppressed = UnicodeAttribute(null=True)  # hard_bounce | complaint | sms_opt_out: never sent, whatever the state
+    source = UnicodeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute(null=True)
+
+
 class MemberModel(StageModel):
     Meta = meta("members")
 
@@ -99,6 +108,9 @@ class MemberModel(StageModel):
     lifecycle_reason = UnicodeAttribute(null=True)
     lifecycle_version = NumberAttribute(null=True)  # the parameters version that decided it
     lifecycle_partition = UnicodeAttribute(null=True)  # "<store_id>#<stage>"
+    # Marketing consent (chalicelib/consent): on the member, so a send reads address and consent in one GetItem.
+    email_marketing = ConsentAttribute(null=True)
+    sms_marketing = ConsentAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
 

@@ -17,7 +17,7 @@ HEADER = ("International Calling Code", "Sent Mobile Number", "Sent Time", "SMS 
           "Sent Messages Count", "Domestic/International", "Status")
 
 MESSAGE_TYPES = {"verification": "Verification", "password_reset": "Password Reset",
-                 "member_notification": "Member Notification"}
+                 "member_notification": "Member Notification", "marketing": "Marketing"}
 SCOPES = {"domestic": "Domestic", "international": "International"}
 STATUSES = {"queued": "Queued", "sent": "Sent", "failed": "Failed"}
 

@@ -32,7 +32,7 @@ from chalicelib.sms.segments import count_segments
 from chalicelib.sms.templates import check_message
 
 AGENT = "Amazon SNS"
-MESSAGE_TYPES = ("verification", "password_reset", "member_notification")
+MESSAGE_TYPES = ("verification", "password_reset", "member_notification", "marketing")
 
 
 @dataclass(frozen=True)
@@ -78,8 +78,8 @@ def send(store: StoreModel, phone: Phone | str, text: str, message_type: str, cl
     phone:
         A parsed :class:`Phone` or an E.164 string already validated.
     message_type:
-        ``verification``, ``password_reset`` or ``member_notification`` (as the SMS report shows it). A
-        member notification is counted per number apart from codes (``notify#``), so it never blocks one.
+        response = sns_client().publish(
+            PhoneNumber=number.e164, Message=text, MessageAttributes=_attributes(message_type == "marketing"))
     client_ip:
         The customer's IP for the per-IP hourly limit; None for sends no customer triggered.
     also_save:
@@ -115,7 +115,7 @@ def send(store: StoreModel, phone: Phone | str, text: str, message_type: str, cl
     reservation = _reserve(store, address, None if counted else client_ip, local_day, now, log, also_save)
     try:
         response = sns_client().publish(
-            PhoneNumber=number.e164, Message=text, MessageAttributes=_attributes())
+            PhoneNumber=number.e164, Message=text, MessageAttributes=_attributes(message_type == "marketing"))
     except (ClientError, BotoCoreError) as exc:
         reason = exc.response.get("Error", {}).get("Code", "ClientError") if isinstance(exc, ClientError) \
             else type(exc).__name__
@@ -138,8 +138,10 @@ def count_send(store: StoreModel, address: str, client_ip: str | None, now: date
     _reserve(store, address, client_ip, None, now, None, also_save)
 
 
-def _attributes() -> dict[str, dict[str, str]]:
-    attributes = {"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}}
+def _attributes(promotional: bool = False) -> dict[str, dict[str, str]]:
+    # Marketing is Promotional (cheaper, and what carriers expect); codes are Transactional (delivered first).
+    kind = "Promotional" if promotional else "Transactional"
+    attributes = {"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": kind}}
     sender_id = os.environ.get("SMS_SENDER_ID")
     if sender_id:
         attributes["AWS.SNS.SMS.SenderID"] = {"DataType": "String", "StringValue": sender_id}

@@ -1,0 +1,218 @@
+"""Marketing consent routes: the storefront's ticks, the admin's log and unsubscribe, the public ``/u/{token}``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from chalice.app import Blueprint, Response
+
+from chalicelib import clock
+from chalicelib.api.http import ADMIN, PUBLIC, STOREFRONT, Body, Call, endpoint
+from chalicelib.consent import state
+from chalicelib.errors import InvalidRequest
+from chalicelib.pagination import parse_limit
+from chalicelib.validation import Field
+
+consents = Blueprint(__name__)
+
+CONSENT_CONTEXT = {"client_ip": Field(str, max_length=45), "user_agent": Field(str, max_length=state.MAX_USER_AGENT),
+                   "consent_text": Field(str, max_length=state.MAX_CONSENT_TEXT)}
+
+
+def request_ip(call: Call) -> str | None:
+    identity = (call.request.context or {}).get("identity") or {}
+    return identity.get("sourceIp") or None
+
+
+def origin_of(call: Call, body: dict[str, Any], source: str, now: datetime) -> state.Origin:
+    """The storefront relays its customer's IP and browser; without them, the caller's own are recorded."""
+    return state.Origin(source=source, actor="member", at=now, client_ip=body.get("client_ip") or request_ip(call),
+                        user_agent=body.get("user_agent") or call.request.headers.get("user-agent"),
+                        consent_text=body.get("consent_text"))
+
+
+@endpoint(consents, "/storefront/members/{member_id}/consents", ["GET"], roles=STOREFRONT)
+def get_consents(call: Call, member_id: str) -> Body:
+    from chalicelib.members.core import get_member
+
+    return state.consents_view(get_member(call.store_id, member_id))
+
+
+@endpoint(consents, "/storefront/members/{member_id}/consents", ["PUT"], roles=STOREFRONT)
+def put_consents(call: Call, member_id: str) -> Body:
+    body = call.body({"email_marketing": Field(bool), "sms_marketing": Field(bool),
+                      "source": Field(str, required=True, max_length=20, check=state.check_source), **CONSENT_CONTEXT})
+    changes = state.choices(body)
+    if not changes:
+        raise InvalidRequest("give 'email_marketing' and/or 'sms_marketing' (true or false)", field="email_marketing")
+    now = clock.now()
+    member = state.change_consents(call.store_id, member_id, changes, origin_of(call, body, body["source"], now))
+    return state.consents_view(member)
+
+
+@endpoint(consents, "/admin/members/{member_id}/consent-events", ["GET"], roles=ADMIN)
+def consent_events(call: Call, member_id: str) -> Body:
+    return state.consent_events(call.store_id, member_id, parse_limit(call.query("limit")), call.query("cursor"))
+
+
+def _admin_unsubscribe_only(value: bool) -> bool:
+    if value:
+        raise InvalidRequest("the admin may only unsubscribe (false); consent to marketing comes from the member",
+                             field="email_marketing", code="admin_cannot_subscribe")
+    return value
+
+
+@endpoint(consents, "/admin/members/{member_id}/consents", ["PUT"], roles=ADMIN)
+def admin_unsubscribe(call: Call, member_id: str) -> Body:
+    body = call.body({"email_marketing": Field(bool, check=_admin_unsubscribe_only),
+                      "sms_marketing": Field(bool, check=_admin_unsubscribe_only)})
+    changes = state.choices(body)
+    if not changes:
+        raise InvalidRequest("give 'email_marketing' and/or 'sms_marketing' as false", field="email_marketing")
+    now = clock.now()
+    origin = state.Origin(source="admin", actor=f"admin:{call.principal.key_id}", at=now, client_ip=request_ip(call))
+    return state.consents_view(state.change_consents(call.store_id, member_id, changes, origin))
+
+
+# --- the public unsubscribe link (RFC 8058) ---
+
+ONE_CLICK_CONTENT_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data", "text/plain",
+                           "application/json", "application/octet-stream"]
+PURPOSE_LABELS = {"email_marketing": "marketing e-mails", "sms_marketing": "marketing text messages"}
+
+
+def _html(status: int, title: str, body: str) -> Response:
+    page = (f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<meta name="robots" content="noindex">'
+            f'<title>{title}</title><style>body{{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;'
+            f'padding:0 1rem;line-height:1.5}}button{{font-size:1rem;padding:.6rem 1.2rem}}</style></head>'
+            f'<body>{body}</body></html>')
+    return Response(body=page, status_code=status, headers={"Content-Type": "text/html; charset=utf-8",
+                                                            "Cache-Control": "no-store",
+                                                            "Referrer-Policy": "no-referrer"})
+
+
+def _not_found_page() -> Response:
+    return _html(404, "Link not valid", "<h1>This link is not valid</h1><p>Check that you copied the whole link "
+                                        "from the e-mail.</p>")
+
+
+@endpoint(consents, "/u/{token}", ["GET"], roles=PUBLIC)
+def unsubscribe_page(call: Call, token: str) -> Response:
+    """A page with a button: corporate link scanners follow every GET, so a GET never changes anything."""
+    import html
+
+    from chalicelib import stores
+    from chalicelib.consent import unsubscribe
+    from chalicelib.errors import NotFound
+    from chalicelib.members.core import get_member
+
+    try:
+        target = unsubscribe.target_of(token)
+        get_member(target.store_id, target.member_id)
+        store_name = stores.get_store(target.store_id).name
+    except NotFound:
+        return _not_found_page()
+    what = f"{PURPOSE_LABELS[target.purpose]} from {html.escape(store_name)}"
+    return _html(200, "Unsubscribe", f"<h1>Unsubscribe</h1><p>Stop receiving {what}?</p>"
+                                     f'<form method="post"><input type="hidden" name="List-Unsubscribe" '
+                                     f'value="One-Click"><button type="submit">Unsubscribe</button></form>')
+
+
+@endpoint(consents, "/u/{token}", ["POST"], roles=PUBLIC, content_types=ONE_CLICK_CONTENT_TYPES)
+def unsubscribe_one_click(call: Call, token: str) -> Response | Body:
+    """RFC 8058: the mailbox provider POSTs ``List-Unsubscribe=One-Click`` (or the page's button does)."""
+    from chalicelib.consent import unsubscribe
+    from chalicelib.errors import NotFound
+
+    wants_html = "text/html" in (call.request.headers.get("accept") or "")
+    try:
+        target, member = unsubscribe.one_click(token, clock.now(), request_ip(call),
+                                               call.request.headers.get("user-agent"))
+    except NotFound:
+        if wants_html:
+            return _not_found_page()
+        raise
+    if wants_html:
+        return _html(200, "Unsubscribed", f"<h1>You are unsubscribed</h1><p>You will no longer receive "
+                                          f"{PURPOSE_LABELS[target.purpose]} from this store.</p>")
+    return {"unsubscribed": True, "purpose": target.purpose, **{target.purpose: state.consent_view(member,
+                                                                                                    target.purpose)}}
+
+
+# --- marketing sends ---
+
+
+def public_base_url(call: Call) -> str:
+    """The API's public URL for links in e-mail: ``PUBLIC_API_URL``, else the URL this request came in on."""
+    import os
+
+    from chalicelib.config import settings
+
+    configured = os.environ.get("PUBLIC_API_URL")
+    if configured:
+        return configured.rstrip("/")
+    headers = call.request.headers
+    host = headers.get("host") or "localhost"
+    scheme = headers.get("x-forwarded-proto") or ("http" if settings().is_local else "https")
+    stage = (call.request.context or {}).get("stage")
+    # API Gateway's own domain carries the stage in the path; a custom domain's base path mapping does not.
+    prefix = f"/{stage}" if stage and host.endswith(".amazonaws.com") else ""
+    return f"{scheme}://{host}{prefix}"
+
+
+def _one_of(name: str, allowed: tuple[str, ...]) -> Any:
+    def check(value: str) -> str:
+        if value not in allowed:
+            raise InvalidRequest(f"'{name}' must be one of {', '.join(allowed)}", field=name)
+        return value
+
+    return check
+
+
+def _one_line(value: str) -> str:
+    if "\r" in value or "\n" in value or not value.strip():
+        raise InvalidRequest("'subject' must be one non-empty line", field="subject")
+    return value.strip()
+
+
+@endpoint(consents, "/admin/marketing-emails", ["POST"], roles=ADMIN, status=202)
+def start_marketing_email(call: Call) -> Body:
+    from chalicelib.consent import sends
+
+    body = call.body({"kind": Field(str, required=True, max_length=20, check=_one_of("kind", sends.EMAIL_KINDS)),
+                      "subject": Field(str, required=True, max_length=200, check=_one_line),
+                      "text": Field(str, required=True, max_length=20_000),
+                      "audience": Field(dict, required=True, check=sends.check_audience)})
+    send = sends.start_send(call.store_id, "email", body["kind"], body["subject"], body["text"], body["audience"],
+                            public_base_url(call), clock.now())
+    return {"send_id": send.send_id}
+
+
+@endpoint(consents, "/admin/marketing-emails/{send_id}", ["GET"], roles=ADMIN)
+def get_marketing_email(call: Call, send_id: str) -> Body:
+    from chalicelib.consent import sends
+
+    return sends.send_view(sends.get_send(call.store_id, send_id, "email"))
+
+
+@endpoint(consents, "/admin/marketing-sms", ["POST"], roles=ADMIN, status=202)
+def start_marketing_sms(call: Call) -> Body:
+    from chalicelib.consent import sends
+
+    body = call.body({"text": Field(str, required=True, max_length=600),
+                      "audience": Field(dict, required=True, check=sends.check_audience)})
+    if not body["text"].strip():
+        raise InvalidRequest("'text' must not be empty", field="text")
+    send = sends.start_send(call.store_id, "sms", "broadcast", None, body["text"], body["audience"],
+                            public_base_url(call), clock.now())
+    return {"send_id": send.send_id}
+
+
+@endpoint(consents, "/admin/marketing-sms/{send_id}", ["GET"], roles=ADMIN)
+def get_marketing_sms(call: Call, send_id: str) -> Body:
+    from chalicelib.consent import sends
+
+    return sends.send_view(sends.get_send(call.store_id, send_id, "sms"))

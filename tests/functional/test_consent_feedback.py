@@ -1,0 +1,84 @@
+"""SES feedback through the SNS function: permanent bounces suppress, complaints unsubscribe, once per feedbackId."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.functional.test_consent_routes import sign_up
+from tests.functional.test_consent_unsubscribe import consents, events
+from tests.support_accounts import call
+
+
+def bounce(store_id: str, recipients: list[str], feedback_id: str = "0100018f-bounce-1",
+           bounce_type: str = "Permanent") -> dict[str, Any]:
+    """The shape SES event publishing sends to SNS (docs: "Contents of event data that Amazon SES publishes")."""
+    return {"eventType": "Bounce",
+            "bounce": {"bounceType": bounce_type, "bounceSubType": "General", "feedbackId": feedback_id,
+                       "timestamp": "2026-11-25T10:00:00.000Z", "reportingMTA": "dsn; a1-2.smtp-out.amazonses.com",
+                       "bouncedRecipients": [{"emailAddress": r, "action": "failed", "status": "5.1.1",
+                                              "diagnosticCode": "smtp; 550 5.1.1 user unknown"} for r in recipients]},
+            "mail": {"timestamp": "2026-11-25T09:59:59.000Z", "source": "shop@example.com", "messageId": "m-1",
+                     "destination": recipients, "tags": {"store_id": [store_id], "ses:configuration-set": ["x"]}}}
+
+
+def complaint(store_id: str, recipient: str) -> dict[str, Any]:
+    return {"notificationType": "Complaint",
+            "complaint": {"feedbackId": "0100018f-complaint-1", "complaintFeedbackType": "abuse",
+                          "complainedRecipients": [{"emailAddress": recipient}],
+                          "timestamp": "2026-11-25T10:00:00.000Z"},
+            "mail": {"messageId": "m-2", "source": "shop@example.com", "destination": [recipient],
+                     "tags": {"store_id": [store_id]}}}
+
+
+def sns_envelope(message: dict[str, Any]) -> dict[str, Any]:
+    return {"Type": "Notification", "MessageId": "sns-1", "TopicArn": "arn:aws:sns:us-east-1:123:feedback",
+            "Message": json.dumps(message), "Timestamp": "2026-11-25T10:00:01.000Z"}
+
+
+def test_a_permanent_bounce_suppresses_every_recipient_once(client: Any, store: Any) -> None:
+    amy = sign_up(client, store, "amy@example.com", email_marketing=True)
+    bob = sign_up(client, store, "Bob@Example.com", email_marketing=True)
+    body = sns_envelope(bounce(store.store_id, ["amy@example.com", "bob@example.com"]))
+    for _ in range(2):  # SNS delivers at least once
+        status, answer = call(client, "POST", "/_local/ses-feedback", {"Content-Type": "application/json"}, body)
+        assert status == 200, answer
+    for member_id in (amy, bob):
+        assert consents(client, store, member_id)["email_marketing"]["suppressed"] == "hard_bounce"
+        log = events(client, store, member_id)
+        assert [(e["action"], e["source"], e["reason"]) for e in log] == [
+            ("subscribe", "signup_form", None), ("suppress", "ses_bounce", "hard_bounce")]
+
+
+def test_the_lambda_function_itself_takes_the_sns_event(client: Any, store: Any) -> None:
+    from app import ses_feedback
+
+    amy = sign_up(client, store, "amy@example.com", email_marketing=True)
+    record = {"EventSource": "aws:sns", "Sns": sns_envelope(bounce(store.store_id, ["amy@example.com"]))}
+    assert ses_feedback({"Records": [record]}, None) == {"outcomes": ["bounce"]}
+    assert consents(client, store, amy)["email_marketing"]["suppressed"] == "hard_bounce"
+
+
+def test_a_transient_bounce_changes_nothing(client: Any, store: Any) -> None:
+    amy = sign_up(client, store, "amy@example.com", email_marketing=True)
+    call(client, "POST", "/_local/ses-feedback", {"Content-Type": "application/json"},
+         bounce(store.store_id, ["amy@example.com"], bounce_type="Transient"))
+    assert consents(client, store, amy)["email_marketing"]["suppressed"] is None
+
+
+def test_a_complaint_unsubscribes(client: Any, store: Any) -> None:
+    amy = sign_up(client, store, "amy@example.com", email_marketing=True)
+    status, _ = call(client, "POST", "/_local/ses-feedback", {"Content-Type": "application/json"},
+                     complaint(store.store_id, "amy@example.com"))
+    assert status == 200
+    now = consents(client, store, amy)["email_marketing"]
+    assert (now["state"], now["suppressed"], now["source"]) == ("unsubscribed", "complaint", "ses_complaint")
+    assert events(client, store, amy)[-1]["source"] == "ses_complaint"
+
+
+def test_feedback_for_another_store_touches_nobody_here(client: Any, store: Any, other_store: Any) -> None:
+    amy = sign_up(client, store, "amy@example.com", email_marketing=True)
+    status, answer = call(client, "POST", "/_local/ses-feedback", {"Content-Type": "application/json"},
+                          bounce(other_store.store_id, ["amy@example.com"]))
+    assert status == 200 and answer["outcomes"][0]["unknown"] == 1
+    assert consents(client, store, amy)["email_marketing"]["suppressed"] is None

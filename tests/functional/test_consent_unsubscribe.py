@@ -1,0 +1,94 @@
+"""The unsubscribe link: a GET shows a page and changes nothing; a POST (RFC 8058 one click) unsubscribes once."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalicelib.consent.unsubscribe import parse_token, token_for
+from tests.functional.test_consent_routes import sign_up
+from tests.support_accounts import call
+
+ONE_CLICK = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def forged(token: str) -> str:
+    """The token with its middle character changed."""
+    i = len(token) // 2
+    return token[:i] + ("a" if token[i] != "a" else "b") + token[i + 1:]
+
+
+def consents(client: Any, store: Any, member_id: str) -> Any:
+    return call(client, "GET", f"/storefront/members/{member_id}/consents", store.storefront())[1]
+
+
+def events(client: Any, store: Any, member_id: str) -> list[Any]:
+    return list(call(client, "GET", f"/admin/members/{member_id}/consent-events", store.admin())[1]["items"])
+
+
+def test_every_one_character_change_is_refused(aws: None) -> None:
+    token = token_for("st_00112233aabbccdd", "mb_0123456789abcdef", "email_marketing")
+    assert len(token) == 48 and parse_token(token) is not None
+    assert parse_token(token).member_id == "mb_0123456789abcdef"  # type: ignore[union-attr]
+    for i in range(len(token)):
+        for replacement in "a7":
+            if token[i] != replacement:
+                assert parse_token(token[:i] + replacement + token[i + 1:]) is None, i
+    assert parse_token(token.upper()) is None and parse_token(token[:-1]) is None
+
+
+def test_get_shows_a_page_and_changes_nothing(client: Any, store: Any) -> None:
+    member_id = sign_up(client, store, "amy@example.com", email_marketing=True)
+    token = token_for(store.store_id, member_id, "email_marketing")
+    response = client.http.get(f"/u/{token}")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/html")
+    page = response.body.decode()
+    assert '<form method="post">' in page and "Demo Tea House" in page
+    assert consents(client, store, member_id)["email_marketing"]["state"] == "subscribed"
+    assert len(events(client, store, member_id)) == 1
+
+
+def test_one_click_post_unsubscribes_once(client: Any, store: Any) -> None:
+    member_id = sign_up(client, store, "bob@example.com", email_marketing=True, sms_marketing=True)
+    token = token_for(store.store_id, member_id, "email_marketing")
+    for _ in range(2):
+        response = client.http.post(f"/u/{token}", headers={**ONE_CLICK, "User-Agent": "GoogleOneClick/1.0"},
+                                    body=b"List-Unsubscribe=One-Click")
+        assert response.status_code == 200, response.body
+        assert json.loads(response.body)["email_marketing"]["state"] == "unsubscribed"
+    now = consents(client, store, member_id)
+    assert now["email_marketing"]["state"] == "unsubscribed" and now["email_marketing"]["source"] == "one_click"
+    assert now["sms_marketing"]["state"] == "subscribed"  # the token names one purpose
+    log = events(client, store, member_id)
+    assert [(e["action"], e["source"]) for e in log] == [("subscribe", "signup_form"), ("subscribe", "signup_form"),
+                                                         ("unsubscribe", "one_click")]
+    assert log[-1]["user_agent"] == "GoogleOneClick/1.0" and log[-1]["at"]
+
+
+def test_an_empty_post_and_the_page_button_also_work(client: Any, store: Any) -> None:
+    member_id = sign_up(client, store, "cy@example.com", sms_marketing=True)
+    token = token_for(store.store_id, member_id, "sms_marketing")
+    response = client.http.post(f"/u/{token}", headers={**ONE_CLICK, "Accept": "text/html"},
+                                body=b"List-Unsubscribe=One-Click")
+    assert response.status_code == 200 and "unsubscribed" in response.body.decode()
+    assert consents(client, store, member_id)["sms_marketing"]["state"] == "unsubscribed"
+    other = sign_up(client, store, "dee@example.com", sms_marketing=True)
+    response = client.http.post(f"/u/{token_for(store.store_id, other, 'sms_marketing')}", headers=ONE_CLICK,
+                                body=b"")
+    assert response.status_code == 200
+
+
+def test_a_forged_token_is_404_and_changes_nothing(client: Any, store: Any) -> None:
+    member_id = sign_up(client, store, "eve@example.com", email_marketing=True)
+    bad = forged(token_for(store.store_id, member_id, "email_marketing"))
+    response = client.http.get(f"/u/{bad}")
+    assert response.status_code == 404 and response.headers["Content-Type"].startswith("text/html")
+    response = client.http.post(f"/u/{bad}", headers=ONE_CLICK, body=b"List-Unsubscribe=One-Click")
+    assert response.status_code == 404 and json.loads(response.body)["error"]["code"] == "not_found"
+    assert consents(client, store, member_id)["email_marketing"]["state"] == "subscribed"
+    assert len(events(client, store, member_id)) == 1
+    # A well-formed token for a member that does not exist is refused the same way.
+    ghost = token_for(store.store_id, "mb_0000000000000000", "email_marketing")
+    assert client.http.get(f"/u/{ghost}").status_code == 404
+    assert client.http.post(f"/u/{ghost}", headers=ONE_CLICK, body=b"List-Unsubscribe=One-Click").status_code == 404
