@@ -95,7 +95,11 @@ def start_stack(workdir: Path, *, fresh: bool = False) -> Stack:
 def stop_stack(running: Stack) -> None:
     if running.process.poll() is None:
         running.process.send_signal(signal.SIGINT)
-        running.process.wait(timeout=30)
+        try:
+            running.process.wait(timeout=120)  # Ctrl-C saves the sandbox's data first: slow on a busy machine
+        except subprocess.TimeoutExpired:
+            running.process.kill()  # a test stack's saved data is never read again
+            running.process.wait(timeout=30)
 
 
 @pytest.fixture(scope="session")
