@@ -11,13 +11,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from chalicelib import access, clock, tokens
+from chalicelib import access, tokens
 from chalicelib.access import Role
 from chalicelib.errors import InvalidRequest, NotFound
 from chalicelib.models import BranchModel, StaffModel, StoreModel
 from chalicelib.models.reports import StoreRegistryModel, registry_item
 from chalicelib.models.transactions import NamedTransaction
-from chalicelib.validation import Field
 
 DEFAULT_SMS_DAILY_CAP = 1000
 DEFAULT_SMS_IP_HOURLY_LIMIT = 10
@@ -58,7 +57,7 @@ def default_timezone(country: str) -> str | None:
 
 @functools.cache
 def _zones_by_country() -> dict[str, list[str]]:
-    import importlib.resources
+    import importlib.resources  # only for a store created with a country and no time zone
 
     # zone.tab from the tzdata package: "<country>\t<coordinates>\t<zone>" per line.
     table = importlib.resources.files("tzdata.zoneinfo").joinpath("zone.tab").read_text(encoding="utf-8")
@@ -68,16 +67,6 @@ def _zones_by_country() -> dict[str, list[str]]:
             parts = line.split("\t")
             zones.setdefault(parts[0], []).append(parts[2])
     return zones
-
-
-SETTINGS_FIELDS = {
-    "name": Field(str, max_length=120),
-    "storefront_url": Field(str, max_length=500, nullable=True, check=check_storefront_url),
-    "country": Field(str, max_length=2, check=check_country),
-    "timezone": Field(str, max_length=64, check=check_timezone),
-    "sms_daily_cap": Field(int, minimum=0, maximum=1_000_000),
-    "sms_ip_hourly_limit": Field(int, minimum=1, maximum=10_000),
-}
 
 
 @dataclass(frozen=True)
@@ -116,15 +105,6 @@ def get_store(store_id: str) -> StoreModel:
         raise NotFound("store not found") from None
 
 
-def settings_view(store: StoreModel) -> dict[str, Any]:
-    return {
-        "store_id": store.store_id, "name": store.name, "storefront_url": store.storefront_url,
-        "country": store.country, "timezone": store.timezone,
-        "sms_daily_cap": int(store.sms_daily_cap), "sms_ip_hourly_limit": int(store.sms_ip_hourly_limit),
-        "updated_at": clock.isoformat(store.updated_at),
-    }
-
-
 def update_settings(store_id: str, changes: dict[str, Any], now: datetime) -> StoreModel:
     """Apply a partial settings update in one conditional write and return the stored store."""
     store = StoreModel(store_id)
@@ -153,10 +133,6 @@ def get_branch(store_id: str, branch_id: str) -> BranchModel:
         raise NotFound(f"branch {branch_id} not found") from None
 
 
-def branch_view(branch: BranchModel) -> dict[str, Any]:
-    return {"branch_id": branch.branch_id, "name": branch.name, "created_at": clock.isoformat(branch.created_at)}
-
-
 @dataclass(frozen=True)
 class NewStaff:
     staff: StaffModel
@@ -175,6 +151,3 @@ def create_staff(store_id: str, name: str, branch_id: str, now: datetime) -> New
     return NewStaff(staff, key.key)
 
 
-def staff_view(staff: StaffModel) -> dict[str, Any]:
-    return {"staff_id": staff.staff_id, "name": staff.name, "branch_id": staff.branch_id,
-            "created_at": clock.isoformat(staff.created_at)}

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+
 from chalice.app import Blueprint, Response
 
 from chalicelib import clock
+from chalicelib.api import views
 from chalicelib.api.http import ADMIN, Body, Call, endpoint, no_content
-from chalicelib.channels.credentials import CHANNELS
+from chalicelib.channels.spec import CHANNELS
 from chalicelib.errors import InvalidRequest
 from chalicelib.inbox import autoreply, blacklist, conversations
 from chalicelib.pagination import parse_limit
@@ -15,6 +18,13 @@ from chalicelib.validation import Field
 inbox = Blueprint(__name__)
 
 TEXT = Field(str, required=True, max_length=2000)
+RULE_FIELDS = {
+    "channel": Field(str, required=True, check=autoreply.choice(autoreply.RULE_CHANNELS, "channel")),
+    "scope": Field(str, required=True, check=autoreply.choice(autoreply.SCOPES, "scope")),
+    "keywords": Field(list, required=True, check=autoreply.check_keywords),
+    "reply_text": Field(str, required=True, max_length=2000),
+    "private_reply": Field(bool),
+}
 
 
 def _flag(raw: str | None, name: str) -> bool:
@@ -38,40 +48,41 @@ def list_conversations(call: Call) -> Body:
     return conversations.list_conversations(
         call.store_id, channel=_channel(call.query("channel")),
         unread_only=_flag(call.query("unread_only"), "unread_only"), limit=parse_limit(call.query("limit")),
-        cursor=call.query("cursor"))
+        cursor=call.query("cursor"), shape=functools.partial(views.conversation_view, now=clock.now()))
 
 
 @endpoint(inbox, "/admin/conversations/{conversation_id}", ["GET"], roles=ADMIN)
 def get_conversation(call: Call, conversation_id: str) -> Body:
-    return conversations.conversation_view(conversations.get_conversation(call.store_id, conversation_id), clock.now())
+    return views.conversation_view(conversations.get_conversation(call.store_id, conversation_id), clock.now())
 
 
 @endpoint(inbox, "/admin/conversations/{conversation_id}/messages", ["GET"], roles=ADMIN)
 def list_messages(call: Call, conversation_id: str) -> Body:
     return conversations.list_messages(call.store_id, conversation_id, parse_limit(call.query("limit")),
-                                       call.query("cursor"))
+                                       call.query("cursor"), views.message_view)
 
 
 @endpoint(inbox, "/admin/conversations/{conversation_id}/messages", ["POST"], roles=ADMIN, status=201)
 def reply(call: Call, conversation_id: str) -> Body:
     body = call.body({"text": TEXT})
-    return conversations.message_view(conversations.reply(call.store_id, conversation_id, body["text"], clock.now()))
+    return views.message_view(conversations.reply(call.store_id, conversation_id, body["text"], clock.now()))
 
 
 @endpoint(inbox, "/admin/conversations/{conversation_id}/read", ["POST"], roles=ADMIN)
 def mark_read(call: Call, conversation_id: str) -> Body:
-    return conversations.conversation_view(conversations.mark_read(call.store_id, conversation_id), clock.now())
+    return views.conversation_view(conversations.mark_read(call.store_id, conversation_id), clock.now())
 
 
 @endpoint(inbox, "/admin/blacklist", ["GET"], roles=ADMIN)
 def list_blacklist(call: Call) -> Body:
-    return blacklist.list_entries(call.store_id, parse_limit(call.query("limit")), call.query("cursor"))
+    return blacklist.list_entries(call.store_id, parse_limit(call.query("limit")), call.query("cursor"),
+                                 views.blacklist_entry_view)
 
 
 @endpoint(inbox, "/admin/blacklist/{social_user_key}", ["PUT"], roles=ADMIN)
 def add_to_blacklist(call: Call, social_user_key: str) -> Body:
     key = blacklist.parse_social_user_key(social_user_key)
-    return blacklist.entry_view(blacklist.add(call.store_id, key, clock.now()))
+    return views.blacklist_entry_view(blacklist.add(call.store_id, key, clock.now()))
 
 
 @endpoint(inbox, "/admin/blacklist/{social_user_key}", ["DELETE"], roles=ADMIN)
@@ -82,12 +93,13 @@ def remove_from_blacklist(call: Call, social_user_key: str) -> Response:
 
 @endpoint(inbox, "/admin/auto-reply-rules", ["POST"], roles=ADMIN, status=201)
 def create_rule(call: Call) -> Body:
-    return autoreply.rule_view(autoreply.create_rule(call.store_id, call.body(autoreply.RULE_FIELDS), clock.now()))
+    return views.rule_view(autoreply.create_rule(call.store_id, call.body(RULE_FIELDS), clock.now()))
 
 
 @endpoint(inbox, "/admin/auto-reply-rules", ["GET"], roles=ADMIN)
 def list_rules(call: Call) -> Body:
-    return autoreply.list_rules(call.store_id, parse_limit(call.query("limit")), call.query("cursor"))
+    return autoreply.list_rules(call.store_id, parse_limit(call.query("limit")), call.query("cursor"),
+                                views.rule_view)
 
 
 @endpoint(inbox, "/admin/auto-reply-rules/{rule_id}", ["DELETE"], roles=ADMIN)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from chalice.app import Blueprint
 
 from chalicelib import pagination, sms
+from chalicelib.api import views
 from chalicelib.api.http import ADMIN, STAFF, Body, Call, endpoint
 from chalicelib.errors import InvalidRequest
-from chalicelib.members.search import member_summary, search_members
+from chalicelib.members.search import search_members
 
 search = Blueprint(__name__)
 
@@ -31,7 +32,7 @@ def _search(call: Call, filters: tuple[str, ...]) -> Body:
     limit = pagination.parse_limit(call.query("limit"))
     country = sms.sms_store(call.store_id).store.country if by == "phone" else None
     found = search_members(call.store_id, by, params[by], country=country, limit=limit, cursor=call.query("cursor"))
-    return {"items": [member_summary(member) for member in found.members], "next_cursor": found.next_cursor}
+    return {"items": [views.member_summary_view(member) for member in found.members], "next_cursor": found.next_cursor}
 
 
 @endpoint(search, "/admin/members", ["GET"], roles=ADMIN)

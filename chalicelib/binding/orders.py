@@ -25,14 +25,12 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
-from chalicelib import clock
 from chalicelib.binding import bindings, links
 from chalicelib.errors import ApiError, Conflict, InvalidRequest, NotFound
 from chalicelib.members import find_identity, social_identity
 from chalicelib.models.binding import BindingTokenModel, OrderModel
 from chalicelib.models.members import MemberModel
 from chalicelib.models.transactions import NamedTransaction, conflicted
-from chalicelib.validation import Field
 
 MAX_TOTAL = Decimal("1000000000000")
 
@@ -59,15 +57,6 @@ def check_order_id(value: str) -> str:
     if not value or "#" in value:
         raise InvalidRequest("'order_id' must be the storefront's order id (no '#')", field="order_id")
     return value
-
-
-FIELDS = {
-    "order_id": Field(str, required=True, max_length=100, check=check_order_id),
-    "member_id": Field(str, required=True, max_length=64),
-    "cart_token": Field(str, nullable=True, max_length=links.MAX_TOKEN_LENGTH),
-    "total": Field(object, required=True, check=check_total),
-    "currency": Field(str, required=True, check=check_currency),
-}
 
 
 @dataclass(frozen=True)
@@ -162,9 +151,3 @@ def orders_of_member(store_id: str, member_id: str, limit: int = 50) -> list[Ord
     return list(OrderModel.by_member.query(f"{store_id}#{member_id}", scan_index_forward=False, limit=limit))
 
 
-def order_view(order: OrderModel) -> dict[str, Any]:
-    return {
-        "order_id": order.order_id, "member_id": order.member_id, "total": order.total, "currency": order.currency,
-        "ordered_at": clock.isoformat(order.ordered_at),
-        "binding": {"status": order.binding, "social_user_key": order.social_user_key} if order.binding else None,
-    }

@@ -131,13 +131,6 @@ def reply_to_comment(store_id: str, channel: str, comment_id: str, text: str) ->
     return Sent(str(body["id"]) if isinstance(body, dict) and body.get("id") else None)
 
 
-def line_reply(store_id: str, reply_token: str, message: OutboundMessage) -> Sent:
-    """Answer a LINE event with its reply token (free of push quota, valid for a short while only)."""
-    body = _call(store_id, "line", "POST", "/v2/bot/message/reply",
-                 {"replyToken": reply_token, "messages": line_messages(message)})
-    return Sent(_line_message_id(body))
-
-
 def fetch_profile_name(store_id: str, channel: str, user_id: str) -> str | None:
     """The customer's display name from the channel, or None when the platform will not say."""
     try:

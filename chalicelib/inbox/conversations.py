@@ -20,8 +20,10 @@ from pynamodb.expressions.update import Action
 from chalicelib import clock, tokens
 from chalicelib.channels import outbound
 from chalicelib.channels.events import InboundEvent
+from chalicelib.channels.spec import spec_for
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.inbox import eligibility
+from chalicelib.lifetimes import duration_text
 from chalicelib.models.inbox import (
     ConversationModel,
     DeliveryModel,
@@ -30,7 +32,7 @@ from chalicelib.models.inbox import (
     MessageModel,
 )
 from chalicelib.models.transactions import NamedTransaction
-from chalicelib.pagination import decode_cursor, encode_cursor
+from chalicelib.pagination import Shape, decode_cursor, encode_cursor
 
 # How long a provider message id is remembered for deduplication (Meta retries for up to 36 hours).
 DELIVERY_MEMORY = timedelta(days=30)
@@ -241,7 +243,7 @@ def get_conversation(store_id: str, conversation_id: str) -> ConversationModel:
 
 
 def list_conversations(store_id: str, *, channel: str | None, unread_only: bool, limit: int,
-                       cursor: str | None) -> dict[str, Any]:
+                       cursor: str | None, shape: Shape) -> dict[str, Any]:
     """Newest last message first; blacklisted customers who never wrote have no ``last_message_key``."""
     start = decode_cursor(cursor, store_id)
     if unread_only:
@@ -254,8 +256,7 @@ def list_conversations(store_id: str, *, channel: str | None, unread_only: bool,
     else:
         results = ConversationModel.by_last_message.query(
             store_id, scan_index_forward=False, limit=limit, last_evaluated_key=start)
-    now = clock.now()
-    items = [conversation_view(item, now) for item in results]
+    items = [shape(item) for item in results]
     return {"items": items, "next_cursor": encode_cursor(results.last_evaluated_key),
             "total_unread": total_unread(store_id)}
 
@@ -267,12 +268,13 @@ def total_unread(store_id: str) -> int:
         return 0
 
 
-def list_messages(store_id: str, conversation_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+def list_messages(store_id: str, conversation_id: str, limit: int, cursor: str | None,
+                  shape: Shape) -> dict[str, Any]:
     """Oldest first. Notes are included: this is the merchant's view."""
     key = conversation_key(store_id, conversation_id)
     start = decode_cursor(cursor, key, partition="conversation_key")
     results = MessageModel.query(key, scan_index_forward=True, limit=limit, last_evaluated_key=start)
-    items = [message_view(item) for item in results]
+    items = [shape(item) for item in results]
     if not items and start is None:
         get_conversation(store_id, conversation_id)  # 404 for an unknown (or another store's) conversation
     return {"items": items, "next_cursor": encode_cursor(results.last_evaluated_key)}
@@ -308,12 +310,13 @@ def reply(store_id: str, conversation_id: str, text: str, now: datetime) -> Mess
     """Send ``text`` to the customer through the conversation's channel and keep it in the conversation."""
     conversation = get_conversation(store_id, conversation_id)
     if not eligibility.window_open(conversation.last_inbound_at, now):
-        raise eligibility.OutsideMessagingWindow("the customer's last message is more than 24 hours old: the "
-                                                 "channel no longer accepts a free-form reply")
+        raise eligibility.OutsideMessagingWindow(
+            f"the customer's last message is more than {duration_text(eligibility.MESSAGING_WINDOW)} old: the "
+            "channel no longer accepts a free-form reply")
     channel = conversation.channel
     user_id = conversation.social_user_key.split(":", 1)[1]
     message = outbound.OutboundMessage(text)
-    private_comment = conversation.last_comment_id if channel in ("facebook", "instagram") else None
+    private_comment = conversation.last_comment_id if spec_for(channel).private_replies else None
     if private_comment:
         # The customer only commented: Meta opens the DM thread with a private reply to that comment.
         sent = outbound.send_private_reply(store_id, channel, conversation.account_id, private_comment, message)
@@ -354,38 +357,3 @@ def add_note(store_id: str, conversation_id: str, text: str, now: datetime) -> M
 
 # --- views ----------------------------------------------------------------------------------------
 
-def conversation_view(conversation: ConversationModel, now: datetime) -> dict[str, Any]:
-    last = conversation.last_message
-    reason = eligibility.invite_blocked_reason(conversation, now)
-    return {
-        "conversation_id": conversation.conversation_id,
-        "channel": conversation.channel,
-        "social_user": {"key": conversation.social_user_key, "name": conversation.social_user_name},
-        "member_id": conversation.member_id,
-        "last_message": {"text": last.text, "at": clock.isoformat(last.at), "direction": last.direction}
-        if last else None,
-        "last_message_at": clock.isoformat(conversation.last_message_at) if conversation.last_message_at else None,
-        "unread_count": int(conversation.unread_count or 0),
-        "last_inbound_at": clock.isoformat(conversation.last_inbound_at) if conversation.last_inbound_at else None,
-        "blacklisted": bool(conversation.blacklisted),
-        "can_invite_binding": reason is None,
-        "invite_blocked_reason": reason,
-    }
-
-
-def _plain(attachment: Any) -> dict[str, Any]:
-    return dict(attachment.as_dict()) if hasattr(attachment, "as_dict") else dict(attachment)
-
-
-def message_view(message: MessageModel) -> dict[str, Any]:
-    return {
-        "message_id": message.message_id,
-        "direction": message.direction,
-        "kind": message.kind,
-        "text": message.text,
-        "attachments": [_plain(a) for a in (message.attachments or [])],
-        "comment_id": message.comment_id,
-        "post_id": message.post_id,
-        "auto_reply_rule_id": message.auto_reply_rule_id,
-        "at": clock.isoformat(message.at),
-    }

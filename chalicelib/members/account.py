@@ -16,6 +16,7 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib import sms, verification
 from chalicelib.errors import ApiError, Conflict, InvalidRequest, Unauthorized
+from chalicelib.lifetimes import duration_text
 from chalicelib.logs import logger
 from chalicelib.members import mail
 from chalicelib.members.core import (
@@ -118,7 +119,7 @@ def request_password_reset(store_id: str, identifier: str, via: str, client_ip: 
         return
     item.save()
     mail.send_email(item.target, f"{settings_.store.name}: password reset",
-                    f"Your password reset code is {code}. It expires in 10 minutes.")
+                    f"Your password reset code is {code}. It expires in {duration_text(verification.CODE_TTL)}.")
 
 
 def confirm_password_reset(store_id: str, identifier: str, code: str, new_password: str, now: datetime) -> str:
@@ -198,7 +199,7 @@ def request_email_change(store_id: str, member_id: str, email: str, now: datetim
     item.save()
     store = sms.sms_store(store_id).store
     if not mail.send_email(email, f"{store.name}: confirm your email",
-                           f"Your code is {code}. It expires in 10 minutes."):
+                           f"Your code is {code}. It expires in {duration_text(verification.CODE_TTL)}."):
         raise EmailFailed("the email could not be sent; please try again")
     return verification_id
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib import clock, pagination
+from chalicelib import pagination
 from chalicelib.errors import InvalidRequest
-from chalicelib.members.core import email_identity, find_member_by_identity, member_view, phone_identity
+from chalicelib.members.core import email_identity, find_member_by_identity, phone_identity
 from chalicelib.models.members import MemberModel
 
 FILTERS = ("phone", "email", "name", "added_from")
@@ -65,7 +65,7 @@ def search_members(store_id: str, by: str, value: str, *, country: str | None = 
     if len(text) > MAX_VALUE_LENGTH:
         raise InvalidRequest(f"'{by}' is longer than {MAX_VALUE_LENGTH} characters", field=by)
     if by == "phone":
-        from chalicelib.sms import parse_phone
+        from chalicelib.sms import parse_phone  # phonenumbers loads only for a phone search
 
         return _one(store_id, phone_identity(parse_phone(text, country, field="phone").e164))
     if by == "email":
@@ -93,10 +93,3 @@ def _start_key(store_id: str, by: str, cursor: str | None) -> dict[str, Any] | N
     return start
 
 
-def member_summary(member: MemberModel) -> dict[str, Any]:
-    """A search result: the account view, whether the customer signed up, and the store referral."""
-    referral = None
-    if member.referral_staff_id:
-        referral = {"staff_id": member.referral_staff_id, "branch_id": member.referral_branch_id,
-                    "bound_at": clock.isoformat(member.referral_bound_at) if member.referral_bound_at else None}
-    return {**member_view(member), "is_member": bool(member.is_member), "referral": referral}

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 import urllib3
 
+from chalicelib import aws
 from chalicelib.config import settings
 from chalicelib.errors import ApiError, InvalidRequest
 from chalicelib.models.sms import SmsTemplatesModel
@@ -35,10 +36,9 @@ def parameter_name(store_id: str) -> str:
 
 def configure(store_id: str, secret: str | None, now: datetime) -> bool:
     """Turn reCAPTCHA on with ``secret`` (kept in SSM) or off with None; returns whether it is on."""
-    from aws_lambda_powertools.utilities import parameters
+    from aws_lambda_powertools.utilities import parameters  # Powertools Parameters load with the first use
 
-    from chalicelib import aws
-    from chalicelib.sms.templates import forget
+    from chalicelib.sms.templates import forget  # sms.templates imports this module's package: no cycle at import
 
     ssm = aws.client("ssm")
     if secret:
@@ -52,8 +52,6 @@ def configure(store_id: str, secret: str | None, now: datetime) -> bool:
 
 def require_human(store_id: str, token: str | None, client_ip: str | None) -> None:
     """400 ``captcha_failed`` unless ``token`` is a valid reCAPTCHA response for the store's secret."""
-    from chalicelib import aws
-
     if not token:
         raise InvalidRequest("this store needs a 'recaptcha_token' to send codes", field="recaptcha_token",
                              code="captcha_failed")

@@ -20,7 +20,6 @@ from chalicelib.models.transactions import NamedTransaction
 from chalicelib.models.verification import SmsLimitModel
 
 RESEND_AFTER_SECONDS = 30
-SENDS_PER_HOUR = 3
 HOUR = 3600
 
 # The names of the limit items in a send's transaction (see :func:`reserve`).

@@ -18,6 +18,7 @@ import pytest
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib import tokens
+from chalicelib.api import views
 from chalicelib.api.http import status_of
 from chalicelib.channels.events import InboundEvent
 from chalicelib.errors import ApiError
@@ -90,7 +91,7 @@ def test_blacklist_remove__customer_not_on_the_list__changes_nothing(store: Stor
                                                                     extra_items: list[list[str]]):
     # GIVEN nobody on the list; WHEN a customer is removed; THEN it is a quiet no-op
     blacklist.remove(store.store_id, "whatsapp:886900000003")
-    assert blacklist.list_entries(store.store_id, 10, None)["items"] == []
+    assert blacklist.list_entries(store.store_id, 10, None, views.blacklist_entry_view)["items"] == []
 
 
 def _store(store: StoreKeys, **limits: int) -> StoreModel:
@@ -166,7 +167,7 @@ def test_add_tags__missing_member__is_blamed_on_the_member(store: StoreKeys, ext
     with pytest.raises(ApiError) as refused:
         tags.add_tags(store.store_id, "mb_missing", ["vip"], NOW)
     assert status_of(refused.value) == 404
-    assert tags.members_tagged(store.store_id, "vip", 10, None)["items"] == []
+    assert tags.members_tagged(store.store_id, "vip", 10, None, views.member_view)["items"] == []
 
 
 def test_a_name_is_given_once_per_transaction(aws: None):
