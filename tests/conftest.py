@@ -98,3 +98,33 @@ def store(aws: None) -> StoreKeys:
 @pytest.fixture
 def other_store(aws: None) -> StoreKeys:
     return _new_store("Rival Coffee")
+
+
+def slip_extra_items_into_transactions(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """Every NamedTransaction also carries a passing condition check (sent first) and an unconditional
+    update (sent last): code that found a failed item by its position would blame the wrong one.
+    Returns the names of each committed transaction's items, in wire order."""
+    from chalicelib import tokens
+    from chalicelib.models.inbox import InboxSummaryModel
+    from chalicelib.models.stores import StoreModel
+    from chalicelib.models.transactions import NamedTransaction
+
+    committed: list[list[str]] = []
+    original = NamedTransaction.__exit__
+
+    def exit_with_extra_items(self: NamedTransaction, exc_type: Any, exc: Any, tb: Any) -> Any:
+        if exc_type is None:
+            probe = tokens.new_id("probe")
+            self.check("probe_check", StoreModel, probe, None, condition=StoreModel.store_id.does_not_exist())
+            self.update("probe_update", InboxSummaryModel(probe), actions=[InboxSummaryModel.total_unread.add(0)])
+            committed.append(self.names())
+        return original(self, exc_type, exc, tb)
+
+    monkeypatch.setattr(NamedTransaction, "__exit__", exit_with_extra_items)
+    return committed
+
+
+@pytest.fixture(autouse=os.environ.get("MEMBERLINK_EXTRA_TX_ITEMS") == "1")
+def _extra_items_everywhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``MEMBERLINK_EXTRA_TX_ITEMS=1 make test``: the whole suite with extra items in every transaction."""
+    slip_extra_items_into_transactions(monkeypatch)

@@ -11,13 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import TracebackType
-from typing import Any
 
 import pytest
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib import tokens
 from chalicelib.api import views
 from chalicelib.api.http import status_of
 from chalicelib.channels.events import InboundEvent
@@ -28,7 +25,7 @@ from chalicelib.models.inbox import InboxSummaryModel
 from chalicelib.models.stores import StoreModel
 from chalicelib.models.transactions import NamedTransaction
 from chalicelib.sms import sender
-from tests.conftest import StoreKeys
+from tests.conftest import StoreKeys, slip_extra_items_into_transactions
 
 NOW = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 
@@ -36,20 +33,7 @@ NOW = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 @pytest.fixture
 def extra_items(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[list[str]]]:
     """Every NamedTransaction also carries a passing condition check and an unconditional update."""
-    committed: list[list[str]] = []
-    original = NamedTransaction.__exit__
-
-    def exit_with_extra_items(self: NamedTransaction, exc_type: type[BaseException] | None,
-                              exc: BaseException | None, tb: TracebackType | None) -> Any:
-        if exc_type is None:
-            probe = tokens.new_id("probe")
-            self.check("probe_check", StoreModel, probe, None, condition=StoreModel.store_id.does_not_exist())
-            self.update("probe_update", InboxSummaryModel(probe), actions=[InboxSummaryModel.total_unread.add(0)])
-            committed.append(self.names())
-        return original(self, exc_type, exc, tb)
-
-    monkeypatch.setattr(NamedTransaction, "__exit__", exit_with_extra_items)
-    yield committed
+    yield slip_extra_items_into_transactions(monkeypatch)
 
 
 def _message(user_id: str, provider_id: str) -> InboundEvent:
