@@ -1,5 +1,7 @@
 """memberlink: wiring only. Every route lives in a blueprint under chalicelib/api/; every schedule is here."""
 
+from typing import Any
+
 from chalice.app import Chalice, Rate
 
 from chalicelib.api.accounts import accounts
@@ -8,6 +10,7 @@ from chalicelib.api.binding import binding
 from chalicelib.api.http import contract_errors
 from chalicelib.api.inbox import inbox
 from chalicelib.api.members import members
+from chalicelib.api.messages import messages
 from chalicelib.api.reports import reports
 from chalicelib.api.search import search
 from chalicelib.api.staff import staff
@@ -15,7 +18,7 @@ from chalicelib.api.webhooks import webhooks
 from chalicelib.config import local_routes_enabled
 
 app = Chalice(app_name="memberlink")
-for blueprint in (admin, webhooks, inbox, binding, accounts, members, search, staff, reports):
+for blueprint in (admin, webhooks, inbox, binding, accounts, members, search, staff, reports, messages):
     app.register_blueprint(blueprint)
 app.register_middleware(contract_errors, "http")
 
@@ -35,3 +38,20 @@ def compile_reports(event: object) -> dict[str, int]:
 
     summary = run_scheduled(clock.now())
     return {"stores": summary.stores, "compiled": len(summary.compiled), "failed": len(summary.failed)}
+
+
+# --- inbound e-mail (issue 14: shop and order messages) ---
+
+
+@app.lambda_function(name="inbound_email")
+def inbound_email(event: dict[str, Any], context: object) -> dict[str, list[str]]:
+    """S3 ObjectCreated under ``inbound/mail/`` (SES receipt rule -> bucket -> this function).
+
+    Declared as a plain function because ``chalice package`` cannot emit ``on_s3_event`` for a bucket in
+    the same template; infra/template.py wires the bucket notification to it instead.
+    """
+    from chalicelib import clock
+    from chalicelib.messages import inbound
+
+    results = inbound.handle_event(event, clock.now())
+    return {"outcomes": [result.outcome.value for result in results]}

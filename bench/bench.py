@@ -60,8 +60,8 @@ def operations_table(modules: list[object]) -> str:
 
     counter = CallCounter()
     counter.install()
-    rows = ["| operation | DynamoDB | SNS | S3 | SSM | channel HTTP | Scan | budget |",
-            "|---|---|---|---|---|---|---|---|"]
+    rows = ["| operation | DynamoDB | SNS | SES | S3 | SSM | channel HTTP | Scan | budget |",
+            "|---|---|---|---|---|---|---|---|---|"]
     for module in modules:
         for op in getattr(module, "OPERATIONS", []):
             assert isinstance(op, Operation)
@@ -89,8 +89,8 @@ def operations_table(modules: list[object]) -> str:
                 finally:
                     sandbox.stop()
             rows.append(f"| {op.name} | {counter.by_service('dynamodb')} | {counter.by_service('sns')} | "
-                        f"{counter.by_service('s3')} | {counter.by_service('ssm')} | {outbound} | "
-                        f"{counter.scans()} | {op.budget} |")
+                        f"{counter.by_service('ses')} | {counter.by_service('s3')} | {counter.by_service('ssm')} | "
+                        f"{outbound} | {counter.scans()} | {op.budget} |")
     return "\n".join(rows) + "\n"
 
 

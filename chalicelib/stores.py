@@ -69,6 +69,15 @@ def _zones_by_country() -> dict[str, list[str]]:
     return zones
 
 
+def check_shop_email(value: str) -> str:
+    from chalicelib.members.core import check_email
+
+    email = check_email(value, "shop_email")
+    if any(ch in email for ch in '<>",;\r\n'):  # one bare address: it becomes a From header
+        raise InvalidRequest("'shop_email' must be one bare address such as shop@example.com", field="shop_email")
+    return email
+
+
 @dataclass(frozen=True)
 class NewStore:
     store_id: str

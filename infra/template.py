@@ -89,7 +89,7 @@ def reports_bucket_name(stage: str) -> dict[str, str]:
 
 
 def function_ids() -> list[str]:
-    """The logical ids Chalice gives the API handler and each scheduled function."""
+    """The logical ids Chalice gives the API handler, each scheduled function and each plain function."""
     from chalice.app import ScheduledEventConfig
     from chalice.utils import to_cfn_resource_name
 
@@ -97,7 +97,60 @@ def function_ids() -> list[str]:
 
     schedules = sorted(to_cfn_resource_name(source.name) for source in app.event_sources
                        if isinstance(source, ScheduledEventConfig))
-    return ["APIHandler", *schedules]
+    functions = sorted(to_cfn_resource_name(function.name) for function in app.pure_lambda_functions)
+    return ["APIHandler", *schedules, *functions]
+
+
+INBOUND_FUNCTION = "InboundEmail"  # app.py's @app.lambda_function(name="inbound_email")
+INBOUND_MAIL_PREFIX = "inbound/mail/"  # chalicelib.messages.inbound.MAIL_PREFIX (checked by a unit test)
+
+
+def inbound_email_resources(stage: str) -> dict[str, Any]:
+    """SES receives mail for the inbound domain and writes it raw to the bucket; S3 then runs the function.
+
+    ``chalice package`` cannot emit ``@app.on_s3_event`` (CloudFormation does not edit another stack's
+    bucket), so the notification is declared here on our own bucket. The bucket's name is a string
+    (``Fn::Sub``), not a ``Ref``, in the permission: no dependency cycle bucket -> function -> bucket.
+    Activating the rule set and the MX record are the operator's steps (docs/messages.md).
+    """
+    domain = _stage_env(stage).get("INBOUND_EMAIL_DOMAIN", f"reply.{stage}.example.com")
+    bucket_arn = {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{APP_NAME}-{stage}-reports-${{AWS::AccountId}}-"
+                             f"${{AWS::Region}}"}
+    rule_set = f"{APP_NAME}-{stage}-inbound"
+    return {
+        "InboundEmailS3Permission": {
+            "Type": "AWS::Lambda::Permission",
+            "Properties": {"FunctionName": {"Fn::GetAtt": [INBOUND_FUNCTION, "Arn"]}, "Action": "lambda:InvokeFunction",
+                           "Principal": "s3.amazonaws.com", "SourceAccount": {"Ref": "AWS::AccountId"},
+                           "SourceArn": bucket_arn},
+        },
+        "ReportsBucketPolicy": {
+            "Type": "AWS::S3::BucketPolicy",
+            "Properties": {"Bucket": {"Ref": "ReportsBucket"}, "PolicyDocument": {
+                "Version": "2012-10-17", "Statement": [
+                {"Sid": "SesWritesInboundMail", "Effect": "Allow", "Principal": {"Service": "ses.amazonaws.com"},
+                 "Action": "s3:PutObject",
+                 "Resource": {"Fn::Sub": f"${{ReportsBucket.Arn}}/{INBOUND_MAIL_PREFIX}*"},
+                 "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+                               "ArnLike": {"aws:SourceArn": {"Fn::Sub": f"arn:${{AWS::Partition}}:ses:${{AWS::Region}}:"
+                                                                       f"${{AWS::AccountId}}:receipt-rule-set/"
+                                                                       f"{rule_set}:receipt-rule/*"}}}},
+                {"Sid": "TlsOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                 "Resource": [{"Fn::GetAtt": ["ReportsBucket", "Arn"]}, {"Fn::Sub": "${ReportsBucket.Arn}/*"}],
+                 "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+            ]}},
+        },
+        "InboundEmailRuleSet": {"Type": "AWS::SES::ReceiptRuleSet", "Properties": {"RuleSetName": rule_set}},
+        "InboundEmailRule": {
+            "Type": "AWS::SES::ReceiptRule",
+            "DependsOn": "ReportsBucketPolicy",  # SES checks it may write to the bucket when the rule is created
+            "Properties": {"RuleSetName": {"Ref": "InboundEmailRuleSet"}, "Rule": {
+                "Name": f"{APP_NAME}-{stage}-replies", "Enabled": True, "ScanEnabled": True, "TlsPolicy": "Require",
+                "Recipients": [domain],
+                "Actions": [{"S3Action": {"BucketName": {"Ref": "ReportsBucket"},
+                                          "ObjectKeyPrefix": INBOUND_MAIL_PREFIX}}]}},
+        },
+    }
 
 
 def resources(stage: str) -> dict[str, Any]:
@@ -119,8 +172,20 @@ def resources(stage: str) -> dict[str, Any]:
                                                "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
             "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
             "VersioningConfiguration": {"Status": "Enabled"},
+            # Received mail is kept for a month once handled, quarantined mail for three (someone looks at it).
+            "LifecycleConfiguration": {"Rules": [
+                {"Id": "InboundMail", "Status": "Enabled", "Prefix": INBOUND_MAIL_PREFIX, "ExpirationInDays": 30,
+                 "NoncurrentVersionExpiration": {"NoncurrentDays": 1}},
+                {"Id": "QuarantinedMail", "Status": "Enabled", "Prefix": "inbound/quarantine/", "ExpirationInDays": 90,
+                 "NoncurrentVersionExpiration": {"NoncurrentDays": 1}},
+            ]},
+            "NotificationConfiguration": {"LambdaConfigurations": [{
+                "Event": "s3:ObjectCreated:*", "Function": {"Fn::GetAtt": [INBOUND_FUNCTION, "Arn"]},
+                "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": INBOUND_MAIL_PREFIX}]}}}]},
         },
+        "DependsOn": "InboundEmailS3Permission",  # S3 checks it may invoke the function when the bucket is saved
     }
+    template["Resources"].update(inbound_email_resources(stage))
     for function_id in function_ids():
         template["Resources"][function_id] = {"Properties": {"Environment": {"Variables": {
             "REPORTS_BUCKET": reports_bucket_name(stage)}}}}
@@ -149,11 +214,17 @@ def policy(stage: str) -> dict[str, Any]:
             {"Sid": "Reports", "Effect": "Allow",
              "Action": ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"],
              "Resource": f"arn:*:s3:::{APP_NAME}-{stage}-reports-*/reports/*"},
+            # Images of shop and order messages; received mail (read, moved to quarantine).
+            {"Sid": "MessageObjects", "Effect": "Allow", "Action": ["s3:PutObject", "s3:GetObject"],
+             "Resource": [f"arn:*:s3:::{APP_NAME}-{stage}-reports-*/uploads/*",
+                          f"arn:*:s3:::{APP_NAME}-{stage}-reports-*/inbound/*"]},
+            {"Sid": "InboundMailMove", "Effect": "Allow", "Action": ["s3:DeleteObject"],
+             "Resource": f"arn:*:s3:::{APP_NAME}-{stage}-reports-*/inbound/mail/*"},
             {"Sid": "ReportsList", "Effect": "Allow", "Action": ["s3:ListBucket"],
              "Resource": f"arn:*:s3:::{APP_NAME}-{stage}-reports-*"},
             # SMS to a phone number has no resource ARN to name; only Publish is allowed.
             {"Sid": "Sms", "Effect": "Allow", "Action": ["sns:Publish"], "Resource": "*"},
-            {"Sid": "Email", "Effect": "Allow", "Action": ["ses:SendEmail"], "Resource": "*"},
+            {"Sid": "Email", "Effect": "Allow", "Action": ["ses:SendEmail", "ses:SendRawEmail"], "Resource": "*"},
         ],
     }
 

@@ -58,7 +58,8 @@ def seed_demo_store(api: str, storefront_url: str) -> dict[str, Any]:
 
     now = clock.now()
     created = stores.create_store("Demo Tea House", "TW", "Asia/Taipei", now)
-    stores.update_settings(created.store_id, {"storefront_url": storefront_url}, now)
+    stores.update_settings(created.store_id, {"storefront_url": storefront_url,
+                                              "shop_email": "shop@demo-tea-house.example"}, now)
     branch = stores.create_branch(created.store_id, "Taipei Flagship", now)
     staff = stores.create_staff(created.store_id, "Demo Staff", branch.branch_id, now)
     channels = demo_channels()

@@ -39,9 +39,7 @@ def last_code(phone: str) -> str:
 
 
 def moto_emails(to: str) -> list[str]:
-    """Bodies of the emails the in-process moto SES sent to ``to``, oldest first."""
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.ses.models import ses_backends
+    """Text bodies of the emails the in-process moto SES sent to ``to``, oldest first."""
+    from local.emails import sent_emails
 
-    backend = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
-    return [m.body for m in backend.sent_messages if to in m.destinations.get("ToAddresses", [])]
+    return [m["text"] for m in sent_emails() if m["to"] == to]

@@ -23,6 +23,8 @@ SETTINGS_FIELDS = {
     "timezone": Field(str, max_length=64, check=stores.check_timezone),
     "sms_daily_cap": Field(int, minimum=0, maximum=1_000_000),
     "sms_ip_hourly_limit": Field(int, minimum=1, maximum=10_000),
+    "shop_email": Field(str, max_length=254, nullable=True, check=stores.check_shop_email),
+    "postal_address": Field(str, max_length=500, nullable=True),
 }
 
 

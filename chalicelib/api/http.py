@@ -81,6 +81,7 @@ STATUS: dict[str, int] = {
     "chalicelib.referrals.invitations.StorefrontUrlMissing": 422,
     "chalicelib.referrals.line.LineBindingRefused": 422,
     "chalicelib.sms.templates.MessageTooLong": 422,
+    "chalicelib.messages.replies.ShopEmailNotSet": 422,
     "chalicelib.sms.sender.RateLimited": 429,
     "chalicelib.verification.TooManyAttempts": 429,
     "chalicelib.channels.outbound.ChannelError": 502,

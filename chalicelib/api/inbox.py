@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import functools
-
 from chalice.app import Blueprint, Response
 
 from chalicelib import clock
 from chalicelib.api import views
 from chalicelib.api.http import ADMIN, Body, Call, endpoint, no_content
+from chalicelib.api.messages import answer
 from chalicelib.channels.spec import CHANNELS
 from chalicelib.errors import InvalidRequest
 from chalicelib.inbox import autoreply, blacklist, conversations
+from chalicelib.members.core import check_email
+from chalicelib.messages import threads
 from chalicelib.pagination import parse_limit
 from chalicelib.validation import Field
 
@@ -38,9 +39,20 @@ def _flag(raw: str | None, name: str) -> bool:
 def _channel(raw: str | None) -> str | None:
     if raw in (None, ""):
         return None
-    if raw not in CHANNELS:
-        raise InvalidRequest(f"'channel' must be one of {', '.join(CHANNELS)}", field="channel")
+    if raw not in (*CHANNELS, *threads.CHANNELS):
+        raise InvalidRequest(f"'channel' must be one of {', '.join((*CHANNELS, *threads.CHANNELS))}",
+                             field="channel")
     return raw
+
+
+def _email(raw: str | None) -> str | None:
+    return check_email(raw).lower() if raw else None
+
+
+def _order_id(raw: str | None) -> str | None:
+    if raw and (len(raw) > 100 or "#" in raw):
+        raise InvalidRequest("'order_id' must be the storefront's order id", field="order_id")
+    return raw or None
 
 
 @endpoint(inbox, "/admin/conversations", ["GET"], roles=ADMIN)
@@ -48,29 +60,33 @@ def list_conversations(call: Call) -> Body:
     return conversations.list_conversations(
         call.store_id, channel=_channel(call.query("channel")),
         unread_only=_flag(call.query("unread_only"), "unread_only"), limit=parse_limit(call.query("limit")),
-        cursor=call.query("cursor"), shape=functools.partial(views.conversation_view, now=clock.now()))
+        cursor=call.query("cursor"), email=_email(call.query("email")), order_id=_order_id(call.query("order_id")))
 
 
 @endpoint(inbox, "/admin/conversations/{conversation_id}", ["GET"], roles=ADMIN)
 def get_conversation(call: Call, conversation_id: str) -> Body:
-    return views.conversation_view(conversations.get_conversation(call.store_id, conversation_id), clock.now())
+    return conversations.conversation_view(conversations.get_conversation(call.store_id, conversation_id), clock.now())
 
 
 @endpoint(inbox, "/admin/conversations/{conversation_id}/messages", ["GET"], roles=ADMIN)
 def list_messages(call: Call, conversation_id: str) -> Body:
     return conversations.list_messages(call.store_id, conversation_id, parse_limit(call.query("limit")),
-                                       call.query("cursor"), views.message_view)
+                                       call.query("cursor"), conversations.message_view)
 
 
 @endpoint(inbox, "/admin/conversations/{conversation_id}/messages", ["POST"], roles=ADMIN, status=201)
 def reply(call: Call, conversation_id: str) -> Body:
+    conversation = conversations.get_conversation(call.store_id, conversation_id)
+    if threads.is_shop_channel(conversation.channel):
+        return answer(call, conversation)  # by e-mail, from the store's shop_email
     body = call.body({"text": TEXT})
-    return views.message_view(conversations.reply(call.store_id, conversation_id, body["text"], clock.now()))
+    return conversations.message_view(conversations.reply(call.store_id, conversation_id, body["text"], clock.now(),
+                                                          conversation))
 
 
 @endpoint(inbox, "/admin/conversations/{conversation_id}/read", ["POST"], roles=ADMIN)
 def mark_read(call: Call, conversation_id: str) -> Body:
-    return views.conversation_view(conversations.mark_read(call.store_id, conversation_id), clock.now())
+    return conversations.conversation_view(conversations.mark_read(call.store_id, conversation_id), clock.now())
 
 
 @endpoint(inbox, "/admin/blacklist", ["GET"], roles=ADMIN)

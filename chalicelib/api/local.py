@@ -1,4 +1,4 @@
-"""Local-sandbox-only routes: the movable clock, schedules on demand, the channel outbox.
+"""Local-sandbox-only routes: the movable clock, schedules on demand, the channel outbox, e-mail.
 
 app.py registers this blueprint only when STAGE is ``local``; it never exists in a deployed stage.
 """
@@ -6,14 +6,15 @@ app.py registers this blueprint only when STAGE is ``local``; it never exists in
 from __future__ import annotations
 
 import json
+import uuid
 
 import urllib3
 from chalice.app import Blueprint
 
-from chalicelib import clock, schedules
+from chalicelib import aws, clock, schedules
 from chalicelib.api.http import PUBLIC, Body, Call, endpoint
 from chalicelib.config import settings
-from chalicelib.errors import ApiError
+from chalicelib.errors import ApiError, InvalidRequest
 from chalicelib.validation import Field
 
 local = Blueprint(__name__)
@@ -45,3 +46,33 @@ def outbox(call: Call) -> Body:
     if response.status != 200:
         raise ApiError("the channel sandbox did not answer", code="sandbox_unavailable", status=502)
     return dict(json.loads(response.data))
+
+
+@endpoint(local, "/_local/emails", ["GET"], roles=PUBLIC)
+def emails(call: Call) -> Body:
+    """Every e-mail the embedded SES sent, oldest first, parsed from the raw bytes we sent."""
+    from local.emails import sent_emails
+
+    return {"items": sent_emails()}
+
+
+MAX_INBOUND_BYTES = 10 * 1024 * 1024
+
+
+@endpoint(local, "/_local/emails/inbound", ["POST"], roles=PUBLIC, content_types=["message/rfc822"])
+def inbound_email(call: Call) -> Body:
+    """Store a raw message where the SES receipt rule would, then run the same function S3 would trigger."""
+    raw = call.request.raw_body
+    data = raw.encode() if isinstance(raw, str) else (raw or b"")
+    if not data or len(data) > MAX_INBOUND_BYTES:
+        raise InvalidRequest(f"the body must be one raw RFC 5322 message of at most {MAX_INBOUND_BYTES} bytes",
+                             field="body")
+    from chalicelib.messages.inbound import MAIL_PREFIX
+
+    bucket, key = settings().reports_bucket, f"{MAIL_PREFIX}{uuid.uuid4().hex}"
+    aws.client("s3").put_object(Bucket=bucket, Key=key, Body=data)
+    event = {"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+                          "s3": {"bucket": {"name": bucket}, "object": {"key": key, "size": len(data)}}}]}
+    function = next(f for f in local.current_app.pure_lambda_functions if f.name == "inbound_email")
+    answer: dict[str, list[str]] = function.func(event, {})
+    return {"key": key, "outcome": answer["outcomes"][0]}

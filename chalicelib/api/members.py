@@ -36,14 +36,30 @@ def get_profile(call: Call, member_id: str) -> Body:
 def register_visitor(call: Call) -> Body:
     body = call.body({"name": Field(str, required=True, max_length=imports.MAX_NAME_LENGTH),
                       "phone": Field(object, nullable=True),
-                      "email": Field(str, nullable=True, max_length=core.MAX_EMAIL_LENGTH, check=core.check_email)})
+                      "email": Field(str, nullable=True, max_length=core.MAX_EMAIL_LENGTH, check=core.check_email),
+                      "conversation_id": Field(str, nullable=True, max_length=64)})
+    conversation_id = body.get("conversation_id")
+    email = body.get("email")
+    if conversation_id:
+        from chalicelib.messages import threads
+
+        # The visitor's address comes with the conversation when the merchant does not type one.
+        conversation_email = threads.visitor_email(call.store_id, conversation_id)  # 404 / 400 before creating
+        email = email or conversation_email
     phone = None
     if body.get("phone") is not None:
         from chalicelib.sms.phones import parse_phone  # phonenumbers loads only when a phone is given
 
         phone = parse_phone(body["phone"], stores.get_store(call.store_id).country).e164
-    member = profiles.register_visitor(call.store_id, body["name"], phone, body.get("email"), clock.now())
-    return views.member_view(member)
+    now = clock.now()
+    member = profiles.register_visitor(call.store_id, body["name"], phone, email, now)
+    view = views.member_view(member)
+    if conversation_id:
+        from chalicelib.messages import threads
+
+        view["conversation_ids"] = threads.attach_to_member(call.store_id, member.member_id, email, conversation_id,
+                                                            now)
+    return view
 
 
 TAGS = Field(list, required=True, check=tags.check_tags)

@@ -2,21 +2,21 @@
 
 Domain code returns models; routes turn them into bodies here. A domain function that pages
 through a query takes the view as ``shape``, so it never decides what a response looks like.
+(The inbox's conversation and message views still sit in ``inbox/conversations.py``: the shop
+messages add fields to them that need reads; moving them is the next step.)
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib import clock
 from chalicelib.channels.spec import spec_for
-from chalicelib.inbox import eligibility
 from chalicelib.members.core import PHONE_VERIFIED_LABELS, phone_verified_label
 from chalicelib.members.profiles import MemberProfile
 from chalicelib.models.binding import OrderModel
 from chalicelib.models.customers import MemberNoteModel
-from chalicelib.models.inbox import AutoReplyRuleModel, BlacklistModel, ConversationModel, MessageModel
+from chalicelib.models.inbox import AutoReplyRuleModel, BlacklistModel
 from chalicelib.models.members import MemberModel
 from chalicelib.models.stores import BranchModel, ChannelModel, StaffModel, StoreModel
 
@@ -31,6 +31,7 @@ def settings_view(store: StoreModel) -> dict[str, Any]:
         "store_id": store.store_id, "name": store.name, "storefront_url": store.storefront_url,
         "country": store.country, "timezone": store.timezone,
         "sms_daily_cap": int(store.sms_daily_cap), "sms_ip_hourly_limit": int(store.sms_ip_hourly_limit),
+        "shop_email": store.shop_email, "postal_address": store.postal_address,
         "updated_at": clock.isoformat(store.updated_at),
     }
 
@@ -56,43 +57,6 @@ def channel_view(item: ChannelModel) -> dict[str, Any]:
 
 
 # --- inbox ----------------------------------------------------------------------------------------
-
-
-def conversation_view(conversation: ConversationModel, now: datetime) -> dict[str, Any]:
-    last = conversation.last_message
-    reason = eligibility.invite_blocked_reason(conversation, now)
-    return {
-        "conversation_id": conversation.conversation_id,
-        "channel": conversation.channel,
-        "social_user": {"key": conversation.social_user_key, "name": conversation.social_user_name},
-        "member_id": conversation.member_id,
-        "last_message": {"text": last.text, "at": clock.isoformat(last.at), "direction": last.direction}
-        if last else None,
-        "last_message_at": clock.isoformat(conversation.last_message_at) if conversation.last_message_at else None,
-        "unread_count": int(conversation.unread_count or 0),
-        "last_inbound_at": clock.isoformat(conversation.last_inbound_at) if conversation.last_inbound_at else None,
-        "blacklisted": bool(conversation.blacklisted),
-        "can_invite_binding": reason is None,
-        "invite_blocked_reason": reason,
-    }
-
-
-def _plain(attachment: Any) -> dict[str, Any]:
-    return dict(attachment.as_dict()) if hasattr(attachment, "as_dict") else dict(attachment)
-
-
-def message_view(message: MessageModel) -> dict[str, Any]:
-    return {
-        "message_id": message.message_id,
-        "direction": message.direction,
-        "kind": message.kind,
-        "text": message.text,
-        "attachments": [_plain(a) for a in (message.attachments or [])],
-        "comment_id": message.comment_id,
-        "post_id": message.post_id,
-        "auto_reply_rule_id": message.auto_reply_rule_id,
-        "at": clock.isoformat(message.at),
-    }
 
 
 def blacklist_entry_view(entry: BlacklistModel) -> dict[str, Any]:

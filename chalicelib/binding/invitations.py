@@ -38,6 +38,8 @@ REFUSALS = {
                                     "customer writes again",
     eligibility.ALREADY_BOUND: "this customer is already bound to a member",
     eligibility.BLACKLISTED: "this customer is blacklisted",
+    eligibility.NOT_A_SOCIAL_CONVERSATION: "a shop or order conversation has no social account to bind; "
+                                           "register the visitor with POST /admin/members instead",
 }
 
 
@@ -74,6 +76,9 @@ def _load(store_id: str, conversation_id: str) -> _Context:
         conversation = conversation_future.get()
     except ConversationModel.DoesNotExist:
         raise NotFound("conversation not found") from None
+    if conversation.social_user_key is None:
+        reason = eligibility.NOT_A_SOCIAL_CONVERSATION
+        raise InvitationRefused(REFUSALS[reason], code=reason)
     try:
         store = store_future.get()
     except StoreModel.DoesNotExist:

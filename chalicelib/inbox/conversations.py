@@ -16,6 +16,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
+from pynamodb.indexes import GlobalSecondaryIndex
 
 from chalicelib import clock, tokens
 from chalicelib.channels import outbound
@@ -243,21 +244,42 @@ def get_conversation(store_id: str, conversation_id: str) -> ConversationModel:
 
 
 def list_conversations(store_id: str, *, channel: str | None, unread_only: bool, limit: int,
-                       cursor: str | None, shape: Shape) -> dict[str, Any]:
-    """Newest last message first; blacklisted customers who never wrote have no ``last_message_key``."""
+                       cursor: str | None, email: str | None = None, order_id: str | None = None) -> dict[str, Any]:
+    """Newest last message first; blacklisted customers who never wrote have no ``last_message_key``.
+
+    One Query on the index that fits the most selective filter (order, e-mail, unread, channel, all);
+    the other filters apply to that page.
+    """
     start = decode_cursor(cursor, store_id)
+    Conv = ConversationModel
+    wanted: list[Condition] = []
+    if channel:
+        wanted.append(Conv.channel == channel)
     if unread_only:
-        results = ConversationModel.by_unread.query(
-            store_id, scan_index_forward=False, limit=limit, last_evaluated_key=start,
-            filter_condition=(ConversationModel.channel == channel) if channel else None)
+        wanted.append(Conv.unread_count > 0)
+    if email:
+        wanted.append(Conv.store_email == f"{store_id}#{email.lower()}")
+    index: GlobalSecondaryIndex[ConversationModel] = Conv.by_last_message
+    partition = store_id
+    if order_id:
+        index, partition = Conv.by_order, f"{store_id}#{order_id}"
+    elif email:
+        index, partition = Conv.by_email, f"{store_id}#{email.lower()}"
+    elif unread_only:
+        index, partition = Conv.by_unread, store_id
     elif channel:
-        results = ConversationModel.by_channel_last_message.query(
-            f"{store_id}#{channel}", scan_index_forward=False, limit=limit, last_evaluated_key=start)
-    else:
-        results = ConversationModel.by_last_message.query(
-            store_id, scan_index_forward=False, limit=limit, last_evaluated_key=start)
-    items = [shape(item) for item in results]
-    return {"items": items, "next_cursor": encode_cursor(results.last_evaluated_key),
+        index, partition = Conv.by_channel_last_message, f"{store_id}#{channel}"
+    condition: Condition | None = None
+    for part in wanted:
+        condition = part if condition is None else condition & part
+    results = index.query(partition, scan_index_forward=False, limit=limit, last_evaluated_key=start,
+                          filter_condition=condition)
+    now = clock.now()
+    pairs = [(item, conversation_view(item, now, with_shop_fields=False)) for item in results]
+    from chalicelib.messages.threads import add_shop_fields  # shop and order conversations: customer, order
+
+    add_shop_fields(store_id, pairs)
+    return {"items": [view for _, view in pairs], "next_cursor": encode_cursor(results.last_evaluated_key),
             "total_unread": total_unread(store_id)}
 
 
@@ -306,14 +328,16 @@ def mark_read(store_id: str, conversation_id: str) -> ConversationModel:
     raise Conflict("the conversation is busy; try again")
 
 
-def reply(store_id: str, conversation_id: str, text: str, now: datetime) -> MessageModel:
+def reply(store_id: str, conversation_id: str, text: str, now: datetime,
+          conversation: ConversationModel | None = None) -> MessageModel:
     """Send ``text`` to the customer through the conversation's channel and keep it in the conversation."""
-    conversation = get_conversation(store_id, conversation_id)
+    conversation = conversation or get_conversation(store_id, conversation_id)
     if not eligibility.window_open(conversation.last_inbound_at, now):
         raise eligibility.OutsideMessagingWindow(
             f"the customer's last message is more than {duration_text(eligibility.MESSAGING_WINDOW)} old: the "
             "channel no longer accepts a free-form reply")
     channel = conversation.channel
+    assert conversation.social_user_key, "shop and order conversations are answered by messages.replies"
     user_id = conversation.social_user_key.split(":", 1)[1]
     message = outbound.OutboundMessage(text)
     private_comment = conversation.last_comment_id if spec_for(channel).private_replies else None
@@ -357,3 +381,51 @@ def add_note(store_id: str, conversation_id: str, text: str, now: datetime) -> M
 
 # --- views ----------------------------------------------------------------------------------------
 
+def conversation_view(conversation: ConversationModel, now: datetime, *,
+                      with_shop_fields: bool = True) -> dict[str, Any]:
+    last = conversation.last_message
+    reason = eligibility.invite_blocked_reason(conversation, now)
+    view = {
+        "conversation_id": conversation.conversation_id,
+        "channel": conversation.channel,
+        "social_user": {"key": conversation.social_user_key, "name": conversation.social_user_name},
+        "member_id": conversation.member_id,
+        "last_message": {"text": last.text, "at": clock.isoformat(last.at), "direction": last.direction}
+        if last else None,
+        "last_message_at": clock.isoformat(conversation.last_message_at) if conversation.last_message_at else None,
+        "unread_count": int(conversation.unread_count or 0),
+        "last_inbound_at": clock.isoformat(conversation.last_inbound_at) if conversation.last_inbound_at else None,
+        "blacklisted": bool(conversation.blacklisted),
+        "can_invite_binding": reason is None,
+        "invite_blocked_reason": reason,
+    }
+    if with_shop_fields and conversation.social_user_key is None:
+        from chalicelib.messages.threads import add_shop_fields
+
+        add_shop_fields(conversation.store_id, [(conversation, view)])
+    return view
+
+
+def _plain(attachment: Any) -> dict[str, Any]:
+    return dict(attachment.as_dict()) if hasattr(attachment, "as_dict") else dict(attachment)
+
+
+def message_view(message: MessageModel) -> dict[str, Any]:
+    store_id = message.conversation_key.split("#", 1)[0]
+    attachments = [_plain(a) for a in (message.attachments or [])]
+    for attachment in attachments:
+        if attachment.get("image_id"):  # an uploaded image: shown through a short-lived URL
+            from chalicelib.messages.uploads import image_url
+
+            attachment["url"] = image_url(store_id, str(attachment["image_id"]))
+    return {
+        "message_id": message.message_id,
+        "direction": message.direction,
+        "kind": message.kind,
+        "text": message.text,
+        "attachments": attachments,
+        "comment_id": message.comment_id,
+        "post_id": message.post_id,
+        "auto_reply_rule_id": message.auto_reply_rule_id,
+        "at": clock.isoformat(message.at),
+    }

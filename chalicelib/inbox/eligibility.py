@@ -19,6 +19,7 @@ MESSAGING_WINDOW = lifetimes.MESSAGING_WINDOW
 OUTSIDE_24H_WINDOW = "outside_24h_window"
 ALREADY_BOUND = "already_bound"
 BLACKLISTED = "blacklisted"
+NOT_A_SOCIAL_CONVERSATION = "not_a_social_conversation"  # shop and order messages: register the visitor instead
 
 
 class OutsideMessagingWindow(ApiError):
@@ -34,6 +35,8 @@ def window_open(last_inbound_at: datetime | None, now: datetime) -> bool:
 
 def invite_blocked_reason(conversation: ConversationModel, now: datetime) -> str | None:
     """Why a binding invitation may not be sent to this conversation, or None when it may."""
+    if conversation.social_user_key is None:
+        return NOT_A_SOCIAL_CONVERSATION
     if conversation.blacklisted:
         return BLACKLISTED
     if conversation.member_id:

@@ -54,6 +54,28 @@ class UnreadIndex(GlobalSecondaryIndex["ConversationModel"]):
     last_message_key = UnicodeAttribute(range_key=True)
 
 
+class EmailIndex(GlobalSecondaryIndex["ConversationModel"]):
+    """Sparse: shop and order conversations by customer e-mail (``<store_id>#<lower-cased e-mail>``)."""
+
+    class Meta:
+        index_name = "by_email"
+        projection = AllProjection()
+
+    store_email = UnicodeAttribute(hash_key=True)
+    last_message_key = UnicodeAttribute(range_key=True)
+
+
+class OrderIndex(GlobalSecondaryIndex["ConversationModel"]):
+    """Sparse: an order's conversation (``<store_id>#<order_id>``)."""
+
+    class Meta:
+        index_name = "by_order"
+        projection = AllProjection()
+
+    store_order = UnicodeAttribute(hash_key=True)
+    last_message_key = UnicodeAttribute(range_key=True)
+
+
 class LastMessage(MapAttribute[str, str]):
     text = UnicodeAttribute(null=True)
     at = UTCDateTimeAttribute()
@@ -66,7 +88,7 @@ class ConversationModel(StageModel):
     store_id = UnicodeAttribute(hash_key=True)
     conversation_id = UnicodeAttribute(range_key=True)
     channel = UnicodeAttribute()
-    social_user_key = UnicodeAttribute()  # "<channel>:<channel user id>"
+    social_user_key = UnicodeAttribute(null=True)  # "<channel>:<channel user id>"; None for shop and order
     social_user_name = UnicodeAttribute(null=True)  # from the payload or the channel's profile API, once
     account_id = UnicodeAttribute(null=True)  # the store's page / IG account / WhatsApp number it came to
     member_id = UnicodeAttribute(null=True)  # set by membership binding
@@ -81,10 +103,19 @@ class ConversationModel(StageModel):
     unread_store = UnicodeAttribute(null=True)
     store_channel = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
+    # Shop and order conversations (channel "shop" | "order"): the storefront's customer, answered by e-mail.
+    customer_email = UnicodeAttribute(null=True)  # lower-cased; replies go to it, inbound mail must come from it
+    customer_name = UnicodeAttribute(null=True)
+    visitor = BooleanAttribute(null=True)  # True until the visitor is registered as a member
+    store_email = UnicodeAttribute(null=True)  # "<store_id>#<customer_email>" (by_email)
+    order_id = UnicodeAttribute(null=True)
+    store_order = UnicodeAttribute(null=True)  # "<store_id>#<order_id>" (by_order)
 
     by_last_message = RecentIndex()
     by_channel_last_message = ChannelRecentIndex()
     by_unread = UnreadIndex()
+    by_email = EmailIndex()
+    by_order = OrderIndex()
 
 
 class MessageModel(StageModel):
@@ -105,6 +136,8 @@ class MessageModel(StageModel):
     auto_reply_rule_id = UnicodeAttribute(null=True)
     at = UTCDateTimeAttribute()
     received_at = UTCDateTimeAttribute()
+    email_message_id = UnicodeAttribute(null=True)  # SES's MessageId of the e-mailed reply (SES rewrites ours)
+    rfc_message_id = UnicodeAttribute(null=True)  # the Message-ID header: ours outbound, the sender's inbound
 
 
 class DeliveryModel(StageModel):

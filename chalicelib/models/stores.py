@@ -15,6 +15,8 @@ class StoreModel(StageModel):
     country = UnicodeAttribute()
     timezone = UnicodeAttribute()
     storefront_url = UnicodeAttribute(null=True)
+    shop_email = UnicodeAttribute(null=True)  # replies to shop and order messages are sent from it
+    postal_address = UnicodeAttribute(null=True)  # printed in marketing e-mails
     sms_daily_cap = NumberAttribute()
     sms_ip_hourly_limit = NumberAttribute()
     created_at = UTCDateTimeAttribute()

@@ -30,7 +30,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import CancellationReason, TransactWriteError
+from pynamodb.exceptions import CancellationReason, DoesNotExist, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model, _ModelFuture
@@ -137,7 +137,7 @@ def conflicted(error: TransactWriteError) -> bool:
 
 
 class NamedGet:
-    """A ``TransactGet`` on the shared connection: items read at one instant, each added with a name."""
+    """A ``TransactGet`` on the shared connection: items read at one instant, found by name."""
 
     def __init__(self) -> None:
         self.tx = TransactGet(connection=connection())
@@ -157,3 +157,13 @@ class NamedGet:
         future = self.tx.get(model_cls, hash_key, range_key)
         self._futures[name] = future
         return future
+
+    def found(self, name: str, model_cls: type[_M]) -> _M | None:
+        """The item read as ``name``, or None when it does not exist."""
+        try:
+            item = self._futures[name].get()
+        except DoesNotExist:
+            return None
+        if not isinstance(item, model_cls):
+            raise TypeError(f"{name!r} is a {type(item).__name__}, not a {model_cls.__name__}")
+        return item

@@ -1,0 +1,127 @@
+"""Shop and order messages: the storefront's routes (storefront key), uploads, and merchant notes (admin key).
+
+The merchant's answer to a shop or order conversation goes through ``POST /admin/conversations/{id}/messages``
+(``api/inbox.py``), which hands it to :func:`answer`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint
+
+from chalicelib import clock
+from chalicelib.api.http import ADMIN, STOREFRONT, Body, Call, endpoint
+from chalicelib.errors import InvalidRequest
+from chalicelib.inbox import conversations
+from chalicelib.members.core import MAX_EMAIL_LENGTH, check_email
+from chalicelib.messages import threads, uploads
+from chalicelib.models.inbox import ConversationModel
+from chalicelib.pagination import parse_limit
+from chalicelib.validation import Field
+
+messages = Blueprint(__name__)
+
+TEXT = Field(str, max_length=threads.TEXT_LIMIT)
+MEMBER_ID = Field(str, required=True, max_length=64)
+NOTE_TEXT = Field(str, required=True, max_length=2000)
+
+
+def _text_or_images(body: Body) -> tuple[str, list[str]]:
+    text, image_ids = body.get("text") or "", body.get("image_ids") or []
+    if not text and not image_ids:
+        raise InvalidRequest("'text' is required (or at least one of 'image_ids')", field="text")
+    return text, image_ids
+
+
+def _created(conversation_id: str, message_id: str) -> Body:
+    return {"conversation_id": conversation_id, "message_id": message_id}
+
+
+@endpoint(messages, "/storefront/shop-messages", ["POST"], roles=STOREFRONT, status=201)
+def write_shop_message(call: Call) -> Body:
+    body = call.body({"member_id": Field(str, nullable=True, max_length=64),
+                      "email": Field(str, nullable=True, max_length=MAX_EMAIL_LENGTH, check=check_email),
+                      "name": Field(str, nullable=True, max_length=120), "text": TEXT, "image_ids": uploads.IMAGE_IDS})
+    text, image_ids = _text_or_images(body)
+    if body.get("member_id"):
+        customer = threads.member_customer(call.store_id, body["member_id"])
+        conversation_id = threads.member_conversation_id(customer.member_id or "")
+    elif body.get("email"):
+        customer = threads.Customer(None, body["email"].lower(), body.get("name"))
+        conversation_id = threads.visitor_conversation_id(body["email"])
+    else:
+        raise InvalidRequest("a guest's message needs 'email' (or give the member's 'member_id')", field="email")
+    images = uploads.checked_images(call.store_id, image_ids)
+    message = threads.record_customer_message(call.store_id, conversation_id, channel=threads.SHOP, text=text,
+                                              images=images, now=clock.now(), customer=customer)
+    assert message is not None
+    return _created(conversation_id, message.message_id)
+
+
+@endpoint(messages, "/storefront/shop-messages", ["GET"], roles=STOREFRONT)
+def read_shop_messages(call: Call) -> Body:
+    member_id = _member_id_query(call)
+    threads.member_customer(call.store_id, member_id)  # 404 for an unknown member
+    return threads.storefront_thread(call.store_id, threads.member_conversation_id(member_id),
+                                     parse_limit(call.query("limit")), call.query("cursor"))
+
+
+@endpoint(messages, "/storefront/orders/{order_id}/messages", ["POST"], roles=STOREFRONT, status=201)
+def write_order_message(call: Call, order_id: str) -> Body:
+    body = call.body({"member_id": MEMBER_ID, "text": TEXT, "image_ids": uploads.IMAGE_IDS})
+    text, image_ids = _text_or_images(body)
+    customer = threads.order_customer(call.store_id, order_id, body["member_id"])
+    images = uploads.checked_images(call.store_id, image_ids)
+    conversation_id = threads.order_conversation_id(order_id)
+    message = threads.record_customer_message(call.store_id, conversation_id, channel=threads.ORDER, text=text,
+                                              images=images, now=clock.now(), customer=customer, order_id=order_id)
+    assert message is not None
+    return _created(conversation_id, message.message_id)
+
+
+@endpoint(messages, "/storefront/orders/{order_id}/messages", ["GET"], roles=STOREFRONT)
+def read_order_messages(call: Call, order_id: str) -> Body:
+    threads.members_order(call.store_id, order_id, _member_id_query(call))
+    return threads.storefront_thread(call.store_id, threads.order_conversation_id(order_id),
+                                     parse_limit(call.query("limit")), call.query("cursor"))
+
+
+def _member_id_query(call: Call) -> str:
+    member_id = call.query("member_id")
+    if not member_id:
+        raise InvalidRequest("'member_id' is required", field="member_id")
+    return member_id
+
+
+@endpoint(messages, "/storefront/uploads", ["POST"], roles=STOREFRONT, status=201)
+def storefront_upload(call: Call) -> Body:
+    body = call.body(uploads.UPLOAD_FIELDS)
+    return uploads.new_upload(call.store_id, body["content_type"], body["size"])
+
+
+@endpoint(messages, "/admin/uploads", ["POST"], roles=ADMIN, status=201)
+def admin_upload(call: Call) -> Body:
+    body = call.body(uploads.UPLOAD_FIELDS)
+    return uploads.new_upload(call.store_id, body["content_type"], body["size"])
+
+
+@endpoint(messages, "/admin/conversations/{conversation_id}/notes", ["POST"], roles=ADMIN, status=201)
+def add_note(call: Call, conversation_id: str) -> Body:
+    body = call.body({"text": NOTE_TEXT})
+    conversations.get_conversation(call.store_id, conversation_id)  # 404 before the write, for a clear answer
+    return conversations.message_view(conversations.add_note(call.store_id, conversation_id, body["text"],
+                                                             clock.now()))
+
+
+# --- the merchant's answer (called by api/inbox.py) -------------------------------------------------
+
+REPLY_FIELDS = {"text": TEXT, "image_ids": uploads.IMAGE_IDS}
+
+
+def answer(call: Call, conversation: ConversationModel) -> dict[str, Any]:
+    from chalicelib.messages import replies  # the MIME machinery is loaded by the requests that send mail
+
+    text, image_ids = _text_or_images(call.body(REPLY_FIELDS))
+    sent = replies.reply(call.store_id, conversation, text, image_ids, clock.now())
+    return {**conversations.message_view(sent.message), "emailed": sent.emailed}

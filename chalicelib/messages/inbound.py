@@ -1,0 +1,229 @@
+"""A customer's e-mailed answer: SES receipt rule -> raw MIME in S3 ``inbound/mail/`` -> this function.
+
+Each object is appended to its conversation only when all of these hold, else it is moved to
+``inbound/quarantine/<reason>/`` and nothing is appended:
+
+1. not an automatic answer (``Auto-Submitted`` other than ``no``: ``auto_submitted``), and SES's verdicts:
+   no ``X-SES-Spam-Verdict`` / ``X-SES-Virus-Verdict`` says ``FAIL`` (``spam``, ``virus``), and SES's
+   ``Authentication-Results`` does not say ``dmarc=fail`` (``dmarc_fail``: a forged ``From``);
+2. a ``To``/``Cc`` address is ``reply+<token>@<inbound domain>`` whose MAC checks (``bad_token``): the
+   token names store and conversation, an unsigned or altered one names nothing;
+3. the conversation exists (``unknown_conversation``) and the ``From`` address is its customer's
+   (``other_sender``): a forwarded answer cannot speak for, or replace, the customer;
+4. it is new: a delivery item keyed by the SHA-256 of its ``Message-ID`` is written in the same
+   transaction as the message, so the same mail twice is appended once.
+
+The text is the plain part (else the HTML part, tags dropped) with the quoted history cut off; image
+attachments (at most 10, each checked like an upload) join the message. Cost per mail: S3 GET + up to
+one PUT per image, one GetItem, one TransactWrite (+ a copy and a delete when quarantined).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.policy import default
+from email.utils import getaddresses
+from enum import StrEnum
+from html.parser import HTMLParser
+from typing import Any, cast
+
+from chalicelib import aws, tokens
+from chalicelib.logs import logger
+from chalicelib.messages import replytoken, uploads
+from chalicelib.messages.threads import TEXT_LIMIT, record_customer_message
+from chalicelib.models.inbox import ConversationModel
+
+MAIL_PREFIX = "inbound/mail/"
+QUARANTINE_PREFIX = "inbound/quarantine/"
+MAX_RAW_BYTES = 40 * 1024 * 1024  # SES's own limit for received mail
+VERDICT_HEADERS = {"X-SES-Spam-Verdict": "spam", "X-SES-Virus-Verdict": "virus"}
+_DMARC_FAIL = re.compile(r"\bdmarc=fail\b", re.IGNORECASE)
+
+
+class Outcome(StrEnum):
+    APPENDED = "appended"
+    DUPLICATE = "duplicate"
+    QUARANTINED = "quarantined"
+    IGNORED = "ignored"
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: Outcome
+    reason: str | None = None
+    conversation_id: str | None = None
+    key: str | None = None  # where the object is now
+
+
+@dataclass
+class Examined:
+    """What the mail says, before anything is looked up."""
+
+    reason: str | None = None
+    target: replytoken.ReplyTarget | None = None
+    sender: str | None = None
+    message_id: str = ""
+    text: str = ""
+    images: list[tuple[str, bytes]] = field(default_factory=list)
+
+
+# --- reading the mail (no I/O) --------------------------------------------------------------------
+
+def examine(raw: bytes) -> Examined:
+    message = BytesParser(policy=default).parsebytes(raw)
+    if str(message.get("Auto-Submitted", "no")).strip().lower() != "no":
+        return Examined(reason="auto_submitted")  # out-of-office and bounces (RFC 3834): no mail loops
+    for header, reason in VERDICT_HEADERS.items():
+        # SES prepends its own; a sender's forged "PASS" below it changes nothing: any FAIL refuses.
+        if any(str(value).strip().upper() == "FAIL" for value in message.get_all(header, [])):
+            return Examined(reason=reason)
+    if any(_DMARC_FAIL.search(str(value)) for value in message.get_all("Authentication-Results", [])
+           if str(value).strip().lower().startswith("amazonses.com")):
+        return Examined(reason="dmarc_fail")  # SES says the From domain did not authenticate it: spoofed
+    recipients = [address for _, address in getaddresses([str(v) for v in message.get_all("To", []) +
+                                                          message.get_all("Cc", [])])]
+    target = next((t for t in map(replytoken.parse_reply_address, recipients) if t is not None), None)
+    if target is None:
+        return Examined(reason="bad_token")
+    senders = [address.lower() for _, address in getaddresses([str(v) for v in message.get_all("From", [])]) if address]
+    if len(senders) != 1:
+        return Examined(reason="other_sender", target=target)
+    message_id = str(message.get("Message-ID", "")).strip() or "sha256:" + hashlib.sha256(raw).hexdigest()
+    return Examined(target=target, sender=senders[0], message_id=message_id[:998],
+                    text=cut_quoted(_visible_text(message))[:TEXT_LIMIT], images=_images(message))
+
+
+def _visible_text(message: EmailMessage) -> str:
+    body = message.get_body(preferencelist=("plain", "html"))
+    if body is None:
+        return ""
+    content = str(cast(EmailMessage, body).get_content())
+    return content if body.get_content_type() == "text/plain" else html_to_text(content)
+
+
+class _TextOfHtml(HTMLParser):
+    _BREAKS = frozenset({"br", "p", "div", "tr", "li", "blockquote"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("style", "script", "head"):
+            self.skip += 1
+        elif tag == "blockquote":
+            self.parts.append("\n> ")  # quoted history: cut below with the text's own quotes
+        elif tag in self._BREAKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("style", "script", "head"):
+            self.skip = max(self.skip - 1, 0)
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip:
+            self.parts.append(data)
+
+
+def html_to_text(markup: str) -> str:
+    parser = _TextOfHtml()
+    parser.feed(markup)
+    return "".join(parser.parts)
+
+
+# Where a mail client starts the quoted history: attribution lines, Outlook's separator, signatures.
+_ATTRIBUTION = re.compile(r"(wrote|寫道|写道|a écrit|schrieb)\s*[:\uff1a]\s*$", re.IGNORECASE)
+_SEPARATORS = (re.compile(r"^-{2,}\s*(Original Message|原始郵件|原始邮件)\s*-{2,}", re.IGNORECASE),
+               re.compile(r"^_{10,}\s*$"), re.compile(r"^-- ?$"))
+
+
+def cut_quoted(text: str) -> str:
+    """The customer's new words: stop at the first attribution line ("On ... wrote:", also wrapped onto
+    two lines), an "Original Message" separator or a signature delimiter; drop ``>`` quoted lines."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    kept: list[str] = []
+    for line in lines:
+        stripped = line.strip()
+        if _ATTRIBUTION.search(stripped) or any(p.match(stripped) for p in _SEPARATORS):
+            if _ATTRIBUTION.search(stripped) and not stripped.startswith("On ") and kept and \
+                    kept[-1].strip().startswith("On "):
+                kept.pop()  # the attribution was wrapped: "On <date> <name> <" / "addr> wrote:"
+            break
+        if stripped.startswith(">"):
+            continue
+        kept.append(line)
+    return "\n".join(kept).strip()
+
+
+def _images(message: EmailMessage) -> list[tuple[str, bytes]]:
+    found: list[tuple[str, bytes]] = []
+    for part in message.iter_attachments():
+        content_type = part.get_content_type()
+        if content_type in uploads.CONTENT_TYPES and len(found) < uploads.MAX_IMAGES_PER_MESSAGE:
+            data = part.get_payload(decode=True)
+            if isinstance(data, bytes) and 0 < len(data) <= uploads.MAX_IMAGE_BYTES \
+                    and uploads.looks_like(content_type, data[:16]):
+                found.append((content_type, data))
+    return found
+
+
+# --- handling one stored object -------------------------------------------------------------------
+
+def handle_object(bucket: str, key: str, now: datetime) -> Result:
+    if not key.startswith(MAIL_PREFIX):
+        return Result(Outcome.IGNORED, key=key)  # our own quarantine copies, or anything else in the bucket
+    s3 = aws.client("s3")
+    try:
+        stored = s3.get_object(Bucket=bucket, Key=key)
+    except s3.exceptions.NoSuchKey:
+        # S3 delivers events at least once: a repeat for a mail already quarantined (moved) is done.
+        return Result(Outcome.IGNORED, key=key)
+    if int(stored.get("ContentLength", 0)) > MAX_RAW_BYTES:
+        return quarantine(s3, bucket, key, "too_large")
+    examined = examine(stored["Body"].read())
+    if examined.reason or examined.target is None:
+        return quarantine(s3, bucket, key, examined.reason or "bad_token")
+    target = examined.target
+    try:
+        conversation = ConversationModel.get(target.store_id, target.conversation_id)
+    except ConversationModel.DoesNotExist:
+        return quarantine(s3, bucket, key, "unknown_conversation")
+    if not conversation.customer_email or conversation.customer_email.lower() != examined.sender:
+        return quarantine(s3, bucket, key, "other_sender")
+    images = []
+    for content_type, data in examined.images:
+        image_id = tokens.new_id("img")
+        s3.put_object(Bucket=bucket, Key=uploads.object_key(target.store_id, image_id), Body=data,
+                      ContentType=content_type)
+        images.append(uploads.Image(image_id, content_type, len(data)))
+    appended = record_customer_message(
+        target.store_id, target.conversation_id, channel=conversation.channel, text=examined.text, images=images,
+        now=now, rfc_message_id=examined.message_id,
+        delivery_key="email:" + hashlib.sha256(examined.message_id.encode()).hexdigest())
+    outcome = Outcome.APPENDED if appended is not None else Outcome.DUPLICATE
+    logger.info("inbound e-mail", extra={"outcome": outcome.value, "conversation_id": target.conversation_id})
+    return Result(outcome, conversation_id=target.conversation_id, key=key)
+
+
+def quarantine(s3: Any, bucket: str, key: str, reason: str) -> Result:
+    """Keep the mail for a person to look at, out of the function's way (its own prefix, no trigger)."""
+    moved = f"{QUARANTINE_PREFIX}{reason}/{key.removeprefix(MAIL_PREFIX)}"
+    s3.copy_object(Bucket=bucket, Key=moved, CopySource={"Bucket": bucket, "Key": key},
+                   Metadata={"reason": reason}, MetadataDirective="REPLACE")
+    s3.delete_object(Bucket=bucket, Key=key)
+    logger.warning("inbound e-mail quarantined", extra={"reason": reason})
+    return Result(Outcome.QUARANTINED, reason=reason, key=moved)
+
+
+def handle_event(event: dict[str, Any], now: datetime) -> list[Result]:
+    """An S3 ``ObjectCreated`` notification (keys arrive URL-encoded, spaces as ``+``)."""
+    from urllib.parse import unquote_plus
+
+    return [handle_object(record["s3"]["bucket"]["name"], unquote_plus(record["s3"]["object"]["key"]), now)
+            for record in event.get("Records", []) if "s3" in record]

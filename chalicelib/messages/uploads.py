@@ -1,0 +1,132 @@
+"""Images in shop and order messages: S3 presigned POST in, presigned GET out.
+
+The POST policy pins the object key, the ``Content-Type`` and ``content-length-range [1, size]``, and
+expires after :data:`UPLOAD_TTL`: S3 itself refuses another type or a larger body. A client may still
+lie in the request (S3 compatibles and moto do not all enforce policies), so when a message is saved
+each image is checked again: one HEAD (type and length) and one ranged GET of its first bytes (the
+image's magic number must match the type). Images are private; a thread shows them through GET URLs
+valid :data:`VIEW_TTL`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib import aws, tokens
+from chalicelib.config import settings
+from chalicelib.errors import InvalidRequest
+from chalicelib.validation import Field
+
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
+MAX_IMAGES_PER_MESSAGE = 10  # refused beyond, never silently dropped
+UPLOAD_TTL = timedelta(minutes=15)
+VIEW_TTL = timedelta(minutes=15)
+PREFIX = "uploads"
+
+# The first bytes each allowed type starts with.
+_MAGIC: dict[str, tuple[bytes, ...]] = {
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/gif": (b"GIF87a", b"GIF89a"),
+    "image/webp": (b"RIFF",),
+}
+CONTENT_TYPES = tuple(_MAGIC)
+_IMAGE_ID = re.compile(r"^img_[0-9a-f]{16}$")
+
+
+def check_content_type(value: str) -> str:
+    if value.lower() not in CONTENT_TYPES:
+        raise InvalidRequest(f"'content_type' must be one of {', '.join(CONTENT_TYPES)}", field="content_type")
+    return value.lower()
+
+
+UPLOAD_FIELDS = {
+    "content_type": Field(str, required=True, max_length=100, check=check_content_type),
+    "size": Field(int, required=True, minimum=1, maximum=MAX_IMAGE_BYTES),
+}
+
+
+def check_image_ids(values: list[Any]) -> list[str]:
+    if len(values) > MAX_IMAGES_PER_MESSAGE:
+        raise InvalidRequest(f"'image_ids' may hold at most {MAX_IMAGES_PER_MESSAGE} images per message",
+                             field="image_ids")
+    if not all(isinstance(v, str) and _IMAGE_ID.match(v) for v in values):
+        raise InvalidRequest("'image_ids' must be image ids from POST /storefront/uploads or /admin/uploads",
+                             field="image_ids")
+    return list(dict.fromkeys(values))
+
+
+IMAGE_IDS = Field(list, check=check_image_ids)
+
+
+def looks_like(content_type: str, first_bytes: bytes) -> bool:
+    """The bytes start as an image of ``content_type`` does (the type a browser will render them as)."""
+    if content_type not in _MAGIC or not first_bytes.startswith(_MAGIC[content_type]):
+        return False
+    return content_type != "image/webp" or first_bytes[8:12] == b"WEBP"
+
+
+def object_key(store_id: str, image_id: str) -> str:
+    return f"{PREFIX}/{store_id}/{image_id}"
+
+
+def new_upload(store_id: str, content_type: str, size: int) -> dict[str, Any]:
+    """A presigned POST for one image of exactly this type and at most ``size`` bytes."""
+    image_id = tokens.new_id("img")
+    post = aws.client("s3").generate_presigned_post(
+        Bucket=settings().reports_bucket, Key=object_key(store_id, image_id),
+        Fields={"Content-Type": content_type},
+        Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, size]],
+        ExpiresIn=int(UPLOAD_TTL.total_seconds()))
+    return {"image_id": image_id, "upload": {"url": post["url"], "fields": post["fields"]},
+            "expires_in_seconds": int(UPLOAD_TTL.total_seconds()), "max_size": size}
+
+
+@dataclass(frozen=True)
+class Image:
+    image_id: str
+    content_type: str
+    size: int
+
+    def attachment(self) -> dict[str, str]:
+        return {"type": "image", "image_id": self.image_id, "content_type": self.content_type, "size": str(self.size)}
+
+
+def checked_images(store_id: str, image_ids: list[str]) -> list[Image]:
+    """Each uploaded image, checked again (exists, allowed type, size, magic number); else 400 naming ``image_ids``."""
+    s3 = aws.client("s3")
+    bucket = settings().reports_bucket
+    images = []
+    for image_id in image_ids:
+        key = object_key(store_id, image_id)
+        try:
+            head = s3.head_object(Bucket=bucket, Key=key)
+            first = s3.get_object(Bucket=bucket, Key=key, Range="bytes=0-15")["Body"].read()
+        except ClientError:
+            raise InvalidRequest(f"image {image_id} was not uploaded (or its upload expired)",
+                                 field="image_ids") from None
+        content_type = str(head.get("ContentType", "")).lower()
+        size = int(head.get("ContentLength", 0))
+        if not looks_like(content_type, first):
+            raise InvalidRequest(f"image {image_id} is not a JPEG, PNG, GIF or WebP image", field="image_ids")
+        if not 0 < size <= MAX_IMAGE_BYTES:
+            raise InvalidRequest(f"image {image_id} is larger than {MAX_IMAGE_BYTES} bytes", field="image_ids")
+        images.append(Image(image_id, content_type, size))
+    return images
+
+
+def image_url(store_id: str, image_id: str) -> str:
+    """A short-lived GET URL for one stored image."""
+    return str(aws.client("s3").generate_presigned_url(
+        "get_object", Params={"Bucket": settings().reports_bucket, "Key": object_key(store_id, image_id)},
+        ExpiresIn=int(VIEW_TTL.total_seconds())))
+
+
+def image_bytes(store_id: str, image_id: str) -> bytes:
+    body = aws.client("s3").get_object(Bucket=settings().reports_bucket, Key=object_key(store_id, image_id))["Body"]
+    return bytes(body.read())

@@ -1,0 +1,50 @@
+"""Helpers for shop and order messages: customer e-mails as mail clients write them, images, calls."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, make_msgid
+from typing import Any
+
+# The smallest valid PNG (1x1, transparent).
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                    "1f15c4890000000d49444154789c6300010000050001 0d0a2db40000000049454e44ae426082".replace(" ", ""))
+SHOP_EMAIL = "shop@demo-tea-house.example"
+
+
+def customer_reply(*, sender: str, reply_to: str, text: str = "Thanks! Can it ship on Friday?",
+                   quoted: str = "Your order has shipped.", message_id: str | None = None,
+                   headers: dict[str, str] | None = None) -> bytes:
+    """A reply as Gmail writes one: the new words, the attribution line, the quoted history."""
+    message = EmailMessage()
+    message["From"] = f"Customer <{sender}>"
+    message["To"] = reply_to
+    message["Subject"] = "Re: your order"
+    message["Date"] = format_datetime(datetime(2026, 11, 25, 10, 0, tzinfo=UTC))
+    message["Message-ID"] = message_id or make_msgid(domain="mail.example.com")
+    for name, value in (headers or {}).items():
+        message[name] = value
+    message.set_content(f"{text}\n\nOn Wed, Nov 25, 2026 at 9:00 AM Demo Tea House <{SHOP_EMAIL}> wrote:\n"
+                        + "".join(f"> {line}\n" for line in quoted.splitlines()))
+    return message.as_bytes(policy=SMTP)
+
+
+def json_call(client: Any, method: str, path: str, headers: dict[str, str], body: Any = None) -> tuple[int, Any]:
+    data = json.dumps(body).encode() if body is not None else b""
+    response = getattr(client.http, method.lower())(path, headers=headers, body=data)
+    return response.status_code, json.loads(response.body) if response.body else None
+
+
+def post_inbound(client: Any, raw: bytes) -> tuple[int, Any]:
+    response = client.http.post("/_local/emails/inbound", headers={"Content-Type": "message/rfc822"}, body=raw)
+    return response.status_code, json.loads(response.body) if response.body else None
+
+
+def altered(token_address: str) -> str:
+    """The reply address with one character of its token changed."""
+    at = token_address.index("+") + 5
+    swapped = "a" if token_address[at] != "a" else "b"
+    return token_address[:at] + swapped + token_address[at + 1:]
