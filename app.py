@@ -9,6 +9,7 @@ from chalicelib.api.admin import admin
 from chalicelib.api.binding import binding
 from chalicelib.api.http import contract_errors
 from chalicelib.api.inbox import inbox
+from chalicelib.api.lifecycle import lifecycle
 from chalicelib.api.members import members
 from chalicelib.api.messages import messages
 from chalicelib.api.reports import reports
@@ -18,7 +19,7 @@ from chalicelib.api.webhooks import webhooks
 from chalicelib.config import local_routes_enabled
 
 app = Chalice(app_name="memberlink")
-for blueprint in (admin, webhooks, inbox, binding, accounts, members, search, staff, reports, messages):
+for blueprint in (admin, webhooks, inbox, binding, accounts, members, search, staff, reports, messages, lifecycle):
     app.register_blueprint(blueprint)
 app.register_middleware(contract_errors, "http")
 
@@ -55,3 +56,26 @@ def inbound_email(event: dict[str, Any], context: object) -> dict[str, list[str]
 
     results = inbound.handle_event(event, clock.now())
     return {"outcomes": [result.outcome.value for result in results]}
+
+
+# --- schedules (issue 15: customer lifecycle) ---
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS), name="lifecycle_daily")
+def lifecycle_daily(event: object) -> dict[str, int]:
+    """Hourly, because stores' midnights fall at different UTC hours: each store's ended day, once."""
+    from chalicelib import clock
+    from chalicelib.lifecycle.daily import run_scheduled
+    from chalicelib.lifecycle.handoff import hand_off
+
+    return {"runs": len(run_scheduled(clock.now(), hand_off))}
+
+
+@app.lambda_function(name="lifecycle_continue")
+def lifecycle_continue(event: dict[str, object], context: object) -> dict[str, bool]:
+    """The rest of a daily run that did not fit one invocation (invoked asynchronously by the run itself)."""
+    from chalicelib import clock
+    from chalicelib.lifecycle.daily import continue_run
+    from chalicelib.lifecycle.handoff import hand_off
+
+    return {"done": continue_run(dict(event), clock.now(), hand_off).done}

@@ -153,6 +153,12 @@ def inbound_email_resources(stage: str) -> dict[str, Any]:
     }
 
 
+
+
+# The lifecycle run hands what does not fit one invocation to this function (chalicelib/lifecycle/handoff.py).
+LIFECYCLE_CONTINUE = "lifecycle_continue"
+
+
 def resources(stage: str) -> dict[str, Any]:
     from chalicelib.models import ALL_MODELS
 
@@ -188,7 +194,9 @@ def resources(stage: str) -> dict[str, Any]:
     template["Resources"].update(inbound_email_resources(stage))
     for function_id in function_ids():
         template["Resources"][function_id] = {"Properties": {"Environment": {"Variables": {
-            "REPORTS_BUCKET": reports_bucket_name(stage)}}}}
+            "REPORTS_BUCKET": reports_bucket_name(stage),
+            # Chalice's own name for the function (a Ref would make that function depend on itself).
+            "LIFECYCLE_CONTINUE_FUNCTION": f"{APP_NAME}-{stage}-{LIFECYCLE_CONTINUE}"}}}}
     template["Outputs"] = {"ReportsBucketName": {"Value": {"Ref": "ReportsBucket"}}}
     return template
 
@@ -225,6 +233,8 @@ def policy(stage: str) -> dict[str, Any]:
             # SMS to a phone number has no resource ARN to name; only Publish is allowed.
             {"Sid": "Sms", "Effect": "Allow", "Action": ["sns:Publish"], "Resource": "*"},
             {"Sid": "Email", "Effect": "Allow", "Action": ["ses:SendEmail", "ses:SendRawEmail"], "Resource": "*"},
+            {"Sid": "LifecycleHandOff", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
+             "Resource": f"arn:*:lambda:*:*:function:{APP_NAME}-{stage}-{LIFECYCLE_CONTINUE}"},
         ],
     }
 

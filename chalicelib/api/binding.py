@@ -27,7 +27,10 @@ ORDER_FIELDS = {
     "cart_token": Field(str, nullable=True, max_length=links.MAX_TOKEN_LENGTH),
     "total": Field(object, required=True, check=orders.check_total),
     "currency": Field(str, required=True, check=orders.check_currency),
+    "status": Field(str, check=orders.check_status),
+    "ordered_at": Field(str, max_length=40, check=orders.check_ordered_at),
 }
+ORDER_STATUS_FIELDS = {"status": Field(str, required=True, check=orders.check_status)}
 
 
 @endpoint(binding, "/admin/conversations/{conversation_id}/binding-invitation", ["POST"], roles=ADMIN, status=201)
@@ -83,3 +86,9 @@ def place_order(call: Call) -> Body | Response:
     if placed.created:
         return view
     return Response(body=view, status_code=200, headers={"Content-Type": "application/json"})
+
+
+@endpoint(binding, "/storefront/orders/{order_id}", ["PUT"], roles=STOREFRONT)
+def change_order(call: Call, order_id: str) -> Body:
+    body = call.body(ORDER_STATUS_FIELDS)
+    return views.order_view(orders.change_status(call.store_id, order_id, body["status"], clock.now()))

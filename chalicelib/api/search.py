@@ -8,11 +8,12 @@ from chalicelib import pagination, sms
 from chalicelib.api import views
 from chalicelib.api.http import ADMIN, STAFF, Body, Call, endpoint
 from chalicelib.errors import InvalidRequest
+from chalicelib.lifecycle.audience import stage_members
 from chalicelib.members.search import search_members
 
 search = Blueprint(__name__)
 
-ADMIN_FILTERS = ("phone", "email", "name", "added_from")
+ADMIN_FILTERS = ("phone", "email", "name", "added_from", "stage")
 STAFF_FILTERS = ("phone", "email", "name")
 PAGING = ("limit", "cursor")
 
@@ -30,9 +31,14 @@ def _search(call: Call, filters: tuple[str, ...]) -> Body:
         raise InvalidRequest(f"give exactly one filter, not both '{given[0]}' and '{given[1]}'", field=given[1])
     by = given[0]
     limit = pagination.parse_limit(call.query("limit"))
+    if by == "stage":  # the lifecycle stage: its own index (chalicelib/lifecycle/audience.py)
+        page = stage_members(call.store_id, params["stage"], limit=limit, cursor=call.query("cursor"))
+        return {"items": [views.member_summary_view(member) for member in page.members],
+                "next_cursor": page.next_cursor}
     country = sms.sms_store(call.store_id).store.country if by == "phone" else None
     found = search_members(call.store_id, by, params[by], country=country, limit=limit, cursor=call.query("cursor"))
-    return {"items": [views.member_summary_view(member) for member in found.members], "next_cursor": found.next_cursor}
+    return {"items": [views.member_summary_view(member) for member in found.members],
+            "next_cursor": found.next_cursor}
 
 
 @endpoint(search, "/admin/members", ["GET"], roles=ADMIN)

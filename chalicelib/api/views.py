@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from chalicelib import clock
+from chalicelib.binding.orders import PAID
 from chalicelib.channels.spec import spec_for
 from chalicelib.members.core import PHONE_VERIFIED_LABELS, phone_verified_label
 from chalicelib.members.profiles import MemberProfile
@@ -82,7 +83,7 @@ def template_view(template: Template) -> dict[str, Any]:
 def order_view(order: OrderModel) -> dict[str, Any]:
     return {
         "order_id": order.order_id, "member_id": order.member_id, "total": order.total, "currency": order.currency,
-        "ordered_at": clock.isoformat(order.ordered_at),
+        "ordered_at": clock.isoformat(order.ordered_at), "status": order.status or PAID,
         "binding": {"status": order.binding, "social_user_key": order.social_user_key} if order.binding else None,
     }
 
@@ -128,7 +129,7 @@ def _referral_view(profile: MemberProfile) -> dict[str, Any] | None:
     }
 
 
-def profile_view(profile: MemberProfile, orders: list[OrderModel]) -> dict[str, Any]:
+def profile_view(profile: MemberProfile, orders: list[OrderModel], lifecycle: dict[str, Any]) -> dict[str, Any]:
     """Everything the merchant sees about one member (``GET /admin/members/{id}``)."""
     member = profile.member
     return {
@@ -141,5 +142,6 @@ def profile_view(profile: MemberProfile, orders: list[OrderModel]) -> dict[str, 
         "tags": sorted(member.tags or []),
         "notes": [note_view(note) for note in profile.notes],
         "orders": [order_view(order) for order in orders],
+        "lifecycle": lifecycle,
         "updated_at": clock.isoformat(member.updated_at),
     }

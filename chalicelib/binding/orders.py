@@ -14,16 +14,22 @@ will automatically bind the social account with the member account." The order i
 One order is one ``TransactWrite`` (order put with ``attribute_not_exists``, token, identity,
 member, conversation), after one read of the cart token. The same ``order_id`` again is stored once
 and answers with the stored order.
+
+Orders are a feed: ``status`` (``paid`` by default, ``pending``, ``cancelled``, ``refunded``) and
+``ordered_at`` (default now) come with the order, and ``PUT /storefront/orders/{order_id}`` changes
+the status later (one conditional UpdateItem). Only paid orders count for the customer lifecycle:
+creating a paid order, or a change into or out of ``paid``, recomputes the member's stage right after
+the write (:mod:`chalicelib.lifecycle.incremental`, at most one more write).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
 from chalicelib.binding import bindings, links
 from chalicelib.errors import ApiError, Conflict, InvalidRequest, NotFound
@@ -33,6 +39,9 @@ from chalicelib.models.members import MemberModel
 from chalicelib.models.transactions import NamedTransaction, conflicted
 
 MAX_TOTAL = Decimal("1000000000000")
+PAID = "paid"
+STATUSES = (PAID, "pending", "cancelled", "refunded")
+FUTURE_TOLERANCE = timedelta(minutes=5)  # storefront clocks drift; an order much later than now is a mistake
 
 
 def check_total(value: Any) -> str:
@@ -59,6 +68,34 @@ def check_order_id(value: str) -> str:
     return value
 
 
+def counts(status: str | None) -> bool:
+    """Only paid orders count for the lifecycle; items stored before orders had a status were paid orders."""
+    return status in (None, PAID)
+
+
+def recompute_member(store_id: str, member_id: str, now: datetime) -> None:
+    from chalicelib.lifecycle.incremental import recompute_member as recompute
+
+    recompute(store_id, member_id, now)
+
+
+def check_status(value: str) -> str:
+    if value not in STATUSES:
+        raise InvalidRequest(f"'status' must be one of {', '.join(STATUSES)}", field="status")
+    return value
+
+
+def check_ordered_at(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise InvalidRequest("'ordered_at' must be an ISO 8601 time with offset, e.g. 2026-05-01T12:30:00+08:00",
+                             field="ordered_at")
+    return moment.astimezone(UTC)
+
+
 @dataclass(frozen=True)
 class PlacedOrder:
     order: OrderModel
@@ -70,10 +107,21 @@ def _sortable(moment: datetime) -> str:
 
 
 def place_order(store_id: str, body: dict[str, Any], now: datetime) -> PlacedOrder:
+    placed = _place_order(store_id, body, now)
+    if placed.created and counts(placed.order.status):
+        recompute_member(store_id, placed.order.member_id, now)
+    return placed
+
+
+def _place_order(store_id: str, body: dict[str, Any], now: datetime) -> PlacedOrder:
     member_id, order_id = body["member_id"], body["order_id"]
+    ordered_at: datetime = body.get("ordered_at") or now
+    if ordered_at > now + FUTURE_TOLERANCE:
+        raise InvalidRequest("'ordered_at' is in the future", field="ordered_at")
+    ordered_key = f"{_sortable(ordered_at)}#{order_id}"
     order = OrderModel(store_id, order_id, member_id=member_id, store_member=f"{store_id}#{member_id}",
-                       ordered_key=f"{_sortable(now)}#{order_id}", total=body["total"], currency=body["currency"],
-                       ordered_at=now)
+                       ordered_key=ordered_key, member_order_key=f"{member_id}#{ordered_key}", total=body["total"],
+                       currency=body["currency"], ordered_at=ordered_at, status=body.get("status", PAID))
     token: links.LinkToken | None = None
     if body.get("cart_token"):
         token, order.binding = _cart_token(store_id, body["cart_token"], member_id, now)
@@ -146,8 +194,35 @@ def _existing(store_id: str, order_id: str, member_id: str) -> OrderModel:
     return stored
 
 
+def change_status(store_id: str, order_id: str, status: str, now: datetime) -> OrderModel:
+    """``PUT /storefront/orders/{order_id}``: the storefront's new status (it is the source of truth).
+
+    A read, then one UpdateItem conditioned on the status read (a concurrent change makes it read
+    again). The same status again writes nothing. A change into or out of ``paid`` recomputes the
+    member's stage.
+    """
+    Order = OrderModel
+    for _ in range(3):
+        try:
+            order = Order.get(store_id, order_id, consistent_read=True)
+        except DoesNotExist:
+            raise NotFound(f"order {order_id} not found") from None
+        previous = order.status or PAID
+        if previous == status:
+            return order
+        expected = Order.status.does_not_exist() if order.status is None else Order.status == order.status
+        try:
+            order.update(actions=[Order.status.set(status), Order.status_changed_at.set(now)], condition=expected)
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                continue  # changed meanwhile: decide again on what is stored now
+            raise
+        if counts(previous) != counts(status):
+            recompute_member(store_id, order.member_id, now)
+        return order
+    raise Conflict("the order keeps changing; try again")
+
+
 def orders_of_member(store_id: str, member_id: str, limit: int = 50) -> list[OrderModel]:
     """A member's orders, newest first: one Query on ``by_member`` (for the member profile)."""
     return list(OrderModel.by_member.query(f"{store_id}#{member_id}", scan_index_forward=False, limit=limit))
-
-

@@ -8,7 +8,7 @@ deletes expired items late (and moto never does).
 from __future__ import annotations
 
 from pynamodb.attributes import TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 
 from chalicelib.models.base import StageModel, meta
 
@@ -56,6 +56,17 @@ class MemberOrdersIndex(GlobalSecondaryIndex["OrderModel"]):
     ordered_key = UnicodeAttribute(range_key=True)
 
 
+class StoreMemberOrdersIndex(GlobalSecondaryIndex["OrderModel"]):
+    """A store's orders grouped by member (``<member_id>#<ordered_key>``): the lifecycle's daily run reads it once."""
+
+    class Meta:
+        index_name = "by_store_member"
+        projection = IncludeProjection(["member_id", "status", "total", "ordered_at"])
+
+    store_id = UnicodeAttribute(hash_key=True)
+    member_order_key = UnicodeAttribute(range_key=True)
+
+
 class OrderModel(StageModel):
     """An order the storefront reported; keyed by its order id so a repeated report is stored once."""
 
@@ -69,8 +80,12 @@ class OrderModel(StageModel):
     total = UnicodeAttribute()  # decimal as text: money never goes through a float
     currency = UnicodeAttribute()  # ISO 4217, upper case
     ordered_at = UTCDateTimeAttribute()
+    status = UnicodeAttribute(null=True)  # paid | pending | cancelled | refunded; None (older items): paid
+    status_changed_at = UTCDateTimeAttribute(null=True)
+    member_order_key = UnicodeAttribute(null=True)  # "<member_id>#<ordered_key>"
     cart_id = UnicodeAttribute(null=True)
     social_user_key = UnicodeAttribute(null=True)  # the chat the cart link was sent to
     binding = UnicodeAttribute(null=True)  # what the order did to the binding: bound | already_bound | ...
 
     by_member = MemberOrdersIndex()
+    by_store_member = StoreMemberOrdersIndex()

@@ -10,6 +10,7 @@ from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
     MapAttribute,
+    NumberAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
@@ -52,6 +53,17 @@ class ReferralDayIndex(GlobalSecondaryIndex["MemberModel"]):
     referral_bound_at_key = UnicodeAttribute(range_key=True)
 
 
+class StageIndex(GlobalSecondaryIndex["MemberModel"]):
+    """Members in one lifecycle stage (``<store_id>#<stage>``), by member id: the stage list and audiences."""
+
+    class Meta:
+        index_name = "by_stage"
+        projection = AllProjection()
+
+    lifecycle_partition = UnicodeAttribute(hash_key=True)
+    member_id = UnicodeAttribute(range_key=True)
+
+
 class SocialAccount(MapAttribute[str, str]):
     key = UnicodeAttribute()  # "<channel>:<channel user id>"
     name = UnicodeAttribute(null=True)
@@ -81,12 +93,19 @@ class MemberModel(StageModel):
     referral_bound_at = UTCDateTimeAttribute(null=True)
     referral_day = UnicodeAttribute(null=True)
     referral_bound_at_key = UnicodeAttribute(null=True)
+    # Customer lifecycle (chalicelib/lifecycle): the current stage, written only when it changes.
+    lifecycle_stage = UnicodeAttribute(null=True)
+    lifecycle_since = UTCDateTimeAttribute(null=True)
+    lifecycle_reason = UnicodeAttribute(null=True)
+    lifecycle_version = NumberAttribute(null=True)  # the parameters version that decided it
+    lifecycle_partition = UnicodeAttribute(null=True)  # "<store_id>#<stage>"
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
 
     by_name = NameIndex()
     by_added_from = AddedFromIndex()
     by_referral_day = ReferralDayIndex()
+    by_stage = StageIndex()
 
 
 class MemberIdentityModel(StageModel):
