@@ -13,8 +13,9 @@ $(STAMP): requirements.txt requirements-dev.txt
 	touch $(STAMP)
 
 ## Start the whole system locally: embedded AWS, API, channel sandbox, schedules, demo store.
+## The data is saved under .local/ on Ctrl-C and restored on the next run; `make run FRESH=1` starts clean.
 run: $(STAMP)
-	$(BIN)/python manage.py run-local
+	$(BIN)/python manage.py run-local $(if $(filter 1 true yes,$(FRESH)),--fresh,)
 
 ## Run the whole test suite.
 test: $(STAMP)

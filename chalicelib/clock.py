@@ -28,7 +28,13 @@ def advance(seconds: float) -> datetime:
     return now()
 
 
+def offset_seconds() -> float:
+    """How far the local clock runs ahead of real time (0 outside the sandbox)."""
+    return _offset.total_seconds()
+
+
 def reset() -> None:
+    """Back to real time (the sandbox's DELETE /_local/clock; tests)."""
     global _offset
     with _lock:
         _offset = timedelta(0)

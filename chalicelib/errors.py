@@ -32,9 +32,10 @@ class ApiError(Exception):
 class InvalidRequest(ApiError):
     """Bad input: names the field so the caller can fix it."""
 
-    def __init__(self, message: str, *, field: str | None = None, code: str = "invalid_request") -> None:
+    def __init__(self, message: str, *, field: str | None = None, code: str = "invalid_request",
+                 **details: Any) -> None:
         extra: dict[str, Any] = {"field": field} if field else {}
-        super().__init__(message, code=code, **extra)
+        super().__init__(message, code=code, **extra, **details)
 
 
 class Unauthorized(ApiError):

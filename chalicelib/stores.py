@@ -160,3 +160,8 @@ def create_staff(store_id: str, name: str, branch_id: str, now: datetime) -> New
     return NewStaff(staff, key.key)
 
 
+def get_staff(store_id: str, staff_id: str) -> StaffModel:
+    try:
+        return StaffModel.get(store_id, staff_id)
+    except StaffModel.DoesNotExist:
+        raise NotFound(f"staff member {staff_id} not found") from None

@@ -159,6 +159,38 @@ def inbound_email_resources(stage: str) -> dict[str, Any]:
 LIFECYCLE_CONTINUE = "lifecycle_continue"
 
 
+# What API Gateway answers itself, before the app runs, in the contract's error shape. An unknown path
+# or a method a path does not declare is MISSING_AUTHENTICATION_TOKEN (no key sent) or
+# INCOMPLETE_SIGNATURE (a Bearer key sent, which the default message would echo back). Every body is
+# a fixed text: gateway templates are not VTL, and no request value (header, path) ever goes in.
+_GATEWAY_ERRORS: dict[str, tuple[str | None, str, str]] = {
+    "MISSING_AUTHENTICATION_TOKEN": ("404", "not_found", "no such route: check the method and path against "
+                                                         "openapi.yaml"),
+    "INCOMPLETE_SIGNATURE": ("404", "not_found", "no such route: check the method and path against openapi.yaml"),
+    "UNAUTHORIZED": ("401", "unauthorized", "a valid key is required: Authorization: Bearer <key>"),
+    "ACCESS_DENIED": ("403", "forbidden", "this key may not call this route"),
+    "THROTTLED": ("429", "rate_limited", "too many requests: slow down and try again"),
+    "QUOTA_EXCEEDED": ("429", "rate_limited", "the request quota is used up: try again later"),
+    "REQUEST_TOO_LARGE": ("413", "body_too_large", "the request is larger than the API accepts"),
+    "UNSUPPORTED_MEDIA_TYPE": ("415", "unsupported_media_type", "this Content-Type is not accepted here"),
+    "INTEGRATION_TIMEOUT": ("504", "timeout", "memberlink did not answer in time; try again"),
+    "DEFAULT_4XX": (None, "invalid_request", "the API gateway refused the request before it reached memberlink"),
+    "DEFAULT_5XX": (None, "internal_error", "the API gateway could not reach memberlink; try again"),
+}
+
+
+def gateway_responses() -> dict[str, Any]:
+    answers: dict[str, Any] = {}
+    for response_type, (status, code, message) in _GATEWAY_ERRORS.items():
+        body = json.dumps({"error": {"code": code, "message": message}})
+        answer: dict[str, Any] = {"responseTemplates": {"application/json": body},
+                                  "responseParameters": {"gatewayresponse.header.Content-Type": "'application/json'"}}
+        if status:
+            answer["statusCode"] = status
+        answers[response_type] = answer
+    return answers
+
+
 def resources(stage: str) -> dict[str, Any]:
     from chalicelib.models import ALL_MODELS
 
@@ -191,6 +223,9 @@ def resources(stage: str) -> dict[str, Any]:
         },
         "DependsOn": "InboundEmailS3Permission",  # S3 checks it may invoke the function when the bucket is saved
     }
+    # Merged into the API's definition (not a separate resource), so every deployment carries them.
+    template["Resources"]["RestAPI"] = {"Properties": {"DefinitionBody": {
+        "x-amazon-apigateway-gateway-responses": gateway_responses()}}}
     template["Resources"].update(inbound_email_resources(stage))
     for function_id in function_ids():
         template["Resources"][function_id] = {"Properties": {"Environment": {"Variables": {

@@ -30,6 +30,11 @@ class Outbox:
         with self._lock:
             return list(self._items)
 
+    def load(self, items: list[dict[str, Any]]) -> None:
+        """What a previous run recorded (the sandbox keeps its data across restarts)."""
+        with self._lock:
+            self._items[:0] = items
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()

@@ -2,7 +2,10 @@
 
 One process: moto's ThreadedMotoServer as the AWS endpoint, the stage's tables and bucket, the
 channel sandbox, the API through Chalice's local server, a timer for the schedules, and a seeded
-demo store written to .local/demo.json. Ctrl-C stops everything.
+demo store written to .local/demo.json. Set the shell variables every page of docs/ uses (API, ADMIN_KEY, ...):
+  eval "$(.venv/bin/python manage.py env)"
+
+Ctrl-C stops everything and saves the data for the next `make run` (`make run FRESH=1` starts clean).
 """
 
 from __future__ import annotations
@@ -94,7 +97,11 @@ def serialize_dynamodb() -> None:
     DomainDispatcherApplication._memberlink_serialized = True  # type: ignore[attr-defined]
 
 
-def run(port: int, aws_port: int, demo_file: Path = DEMO_FILE) -> None:
+def _wants_fresh() -> bool:
+    return os.environ.get("FRESH", "").strip().lower() in ("1", "true", "yes")
+
+
+def run(port: int, aws_port: int, demo_file: Path = DEMO_FILE, fresh: bool = False) -> None:
     for name, value in (("PORT", port), ("AWS_PORT", aws_port)):
         if not _port_free(value):
             raise SystemExit(f"port {value} is in use: set {name} to a free port (e.g. {name}={value + 10} make run)")
@@ -104,7 +111,17 @@ def run(port: int, aws_port: int, demo_file: Path = DEMO_FILE) -> None:
 
     from moto.server import ThreadedMotoServer
 
+    from local import state
+
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call drowns the API's log
+
+    state_file = demo_file.parent / STATE_FILE_NAME
+    fresh = fresh or _wants_fresh()
+    saved = None if fresh else state.load(state_file)
+    previous = _read_demo(demo_file) if saved is not None else None
+    if saved is not None and previous is None:
+        saved = None  # the data without its keys would be unreachable
+    kept = "FRESH=1: started clean" if fresh else "nothing saved yet: started clean"
 
     serialize_dynamodb()
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=aws_port, verbose=False)
@@ -112,10 +129,12 @@ def run(port: int, aws_port: int, demo_file: Path = DEMO_FILE) -> None:
     sandbox = None
     server = None
     scheduler = None
+    info: dict[str, Any] | None = None
     try:
         from local.resources import create_resources
 
         create_resources()
+        restored = state.restore(saved) if saved is not None else None
 
         from local.channel_sandbox import ChannelSandbox
 
@@ -126,12 +145,21 @@ def run(port: int, aws_port: int, demo_file: Path = DEMO_FILE) -> None:
             os.environ.setdefault("LINE_API_BASE_URL", f"{sandbox.url}/line")
 
         from chalice.cli.factory import CLIFactory
-        from chalice.local import create_local_server
+
+        from chalicelib import clock
+        from local.api_server import create_api_server
 
         factory = CLIFactory(str(PROJECT_DIR), environ=os.environ)
         config = factory.create_config_obj(chalice_stage_name="local")
         app = config.chalice_app
-        server = create_local_server(app, config, "127.0.0.1", port)
+        if restored is not None:
+            clock.reset()
+            clock.advance(max(restored.clock_offset_seconds, 0.0))
+            if sandbox is not None:
+                sandbox.outbox.load(restored.outbox_items)
+            kept = (f"restored from {state_file} (saved {restored.saved_at}): {restored.describe()}; "
+                    f"not kept: {state.NOT_KEPT}")
+        server = create_api_server(app, config, "127.0.0.1", port)
         threading.Thread(target=server.serve_forever, name="api", daemon=True).start()
 
         from local.scheduler import Scheduler
@@ -139,7 +167,10 @@ def run(port: int, aws_port: int, demo_file: Path = DEMO_FILE) -> None:
         scheduler = Scheduler(app, tick_seconds=float(os.environ.get("SCHEDULER_TICK_SECONDS", "5"))).start()
 
         api = f"http://127.0.0.1:{port}"
-        demo = seed_demo_store(api, os.environ.get("STOREFRONT_URL", "http://localhost:3000"))
+        if previous is not None:
+            demo = {k: previous[k] for k in DEMO_KEYS if k in previous}
+        else:
+            demo = seed_demo_store(api, os.environ.get("STOREFRONT_URL", "http://localhost:3000"))
         if sandbox is not None:
             sandbox.outbox.accounts.update({
                 demo["channels"]["facebook"]["page_id"]: "facebook",
@@ -150,9 +181,11 @@ def run(port: int, aws_port: int, demo_file: Path = DEMO_FILE) -> None:
                 "reports_bucket": os.environ["REPORTS_BUCKET"],
                 "channel_sandbox": sandbox.url if sandbox else None, **demo}
         demo_file.parent.mkdir(parents=True, exist_ok=True)
-        demo_file.write_text(json.dumps(info, indent=2) + "\n")
-        demo_file.chmod(0o600)
-        print(banner(info, demo_file), flush=True)
+        partial = demo_file.with_suffix(".tmp")
+        partial.write_text(json.dumps(info, indent=2) + "\n")
+        partial.chmod(0o600)
+        partial.replace(demo_file)  # whole or not at all: tests and manage.py read it as soon as it appears
+        print(banner(info, demo_file, kept), flush=True)
 
         stop = threading.Event()
         signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -164,15 +197,44 @@ def run(port: int, aws_port: int, demo_file: Path = DEMO_FILE) -> None:
             scheduler.stop()
         if server:
             server.shutdown()
+        if info is not None:
+            _save(state_file, sandbox)
         if sandbox:
             sandbox.stop()
         moto.stop()
 
 
-def banner(info: dict[str, Any], demo_file: Path) -> str:
+STATE_FILE_NAME = "sandbox-state.json"
+# What demo.json says about the demo store (the rest is this run's addresses).
+DEMO_KEYS = ("store_id", "admin_key", "storefront_key", "staff_key", "branch_id", "staff_id", "channels")
+
+
+def _read_demo(demo_file: Path) -> dict[str, Any] | None:
+    try:
+        demo = json.loads(demo_file.read_text())
+    except (OSError, ValueError):
+        return None
+    return demo if isinstance(demo, dict) and all(k in demo for k in DEMO_KEYS) else None
+
+
+def _save(state_file: Path, sandbox: Any) -> None:
+    from chalicelib import clock
+    from local import state
+
+    try:
+        summary = state.save(state_file, sandbox.outbox.items() if sandbox else [], clock.offset_seconds())
+    except Exception as exc:  # never lose the way out; say what happened
+        print(f"could not save the sandbox's data to {state_file}: {exc}", flush=True)
+        return
+    print(f"saved {summary.describe()} to {state_file} (`make run FRESH=1` starts clean)", flush=True)
+
+
+def banner(info: dict[str, Any], demo_file: Path, kept: str) -> str:
     api, key = info["api"], info["admin_key"]
     return f"""
 memberlink is running locally (no AWS account involved).
+
+  data               {kept}
 
   API                {api}
   embedded AWS       {info['aws_endpoint']}   (DynamoDB, SSM, SNS, S3 on moto)
@@ -188,5 +250,8 @@ Try:
   curl -s -X POST {api}/_local/schedules/run
   curl -s {api}/_local/outbox
 
-Ctrl-C stops everything.
+Set the shell variables every page of docs/ uses (API, ADMIN_KEY, ...):
+  eval "$(.venv/bin/python manage.py env)"
+
+Ctrl-C stops everything and saves the data for the next `make run` (`make run FRESH=1` starts clean).
 """

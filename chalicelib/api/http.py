@@ -11,13 +11,14 @@ status comes from :data:`STATUS`, the one table from domain error to HTTP status
 from __future__ import annotations
 
 import functools
+import json
 import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chalice.app import Blueprint, Request, Response
+from chalice.app import Blueprint, Request, Response, handle_extra_types
 
 from chalicelib import access
 from chalicelib.access import Principal, Role
@@ -36,6 +37,10 @@ Body = dict[str, Any]
 # Bodies are parsed as JSON whatever their label: `curl -d` labels JSON form-urlencoded, and a caller
 # should learn about a bad key (401) or a bad field (400) rather than get Chalice's bare 415.
 BODY_CONTENT_TYPES = ["application/json", "application/x-www-form-urlencoded", "text/plain"]
+
+# Every declared route: path -> method -> accepted content types, so a 405 can list the allowed
+# methods and a 415 the accepted types (Chalice's own messages say neither).
+ROUTES: dict[str, dict[str, list[str]]] = {}
 
 
 @dataclass(frozen=True)
@@ -138,7 +143,10 @@ def endpoint(bp: Blueprint, path: str, methods: list[str], *, roles: tuple[Role,
             logger.remove_keys(["request_id"])
             return response
 
-        bp.route(path, methods=methods, content_types=content_types or BODY_CONTENT_TYPES)(view)
+        accepted = content_types or BODY_CONTENT_TYPES
+        for method in methods:
+            ROUTES.setdefault(path, {})[method] = accepted
+        bp.route(path, methods=methods, content_types=accepted)(view)
         return view
 
     return decorate
@@ -152,10 +160,26 @@ _CHALICE_ERROR_CODES = {405: "method_not_allowed", 415: "unsupported_media_type"
 
 
 def contract_errors(event: Request, get_response: Callable[[Request], Response]) -> Response:
-    """Chalice answers 405/415 itself, before any view: give those the contract's error body too."""
+    """Every answer leaves here: Chalice's own 405/415 get the contract's error body, and JSON is
+    written as UTF-8 text (CJK as written, not ``\\u904b``)."""
     response = get_response(event)
     body = response.body
     if response.status_code >= 400 and isinstance(body, dict) and set(body) == {"Code", "Message"}:
         code = _CHALICE_ERROR_CODES.get(response.status_code, "invalid_request")
-        response.body = {"error": {"code": code, "message": str(body["Message"])}}
+        route = ROUTES.get(str((event.context or {}).get("resourcePath", "")), {})
+        message = str(body["Message"])
+        if response.status_code == 405 and route:
+            allowed = sorted(route)
+            message = f"{event.method} is not allowed on this path; allowed: {', '.join(allowed)}"
+            response.headers["Allow"] = ", ".join(allowed)
+        elif response.status_code == 415 and event.method in route:
+            sent = event.headers.get("content-type") if event.headers else None
+            accepted = route[event.method]
+            sent = sent or "none"
+            message = (f"Content-Type {sent} is not accepted here; send {accepted[0]}"
+                       + (f" (also accepted: {', '.join(accepted[1:])})" if len(accepted) > 1 else ""))
+        body = {"error": {"code": code, "message": message}}
+        response.headers["Content-Type"] = "application/json"
+    if not isinstance(body, (str, bytes)):
+        response.body = json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=handle_extra_types)
     return response

@@ -20,15 +20,27 @@ from chalicelib.validation import Field
 local = Blueprint(__name__)
 
 
+def clock_view() -> Body:
+    return {"now": clock.isoformat(clock.now()), "offset_seconds": int(clock.offset_seconds())}
+
+
 @endpoint(local, "/_local/clock", ["GET"], roles=PUBLIC)
 def get_clock(call: Call) -> Body:
-    return {"now": clock.isoformat(clock.now())}
+    return clock_view()
 
 
 @endpoint(local, "/_local/clock", ["POST"], roles=PUBLIC)
 def advance_clock(call: Call) -> Body:
     body = call.body({"advance_seconds": Field(int, required=True, minimum=0, maximum=10 * 365 * 86400)})
-    return {"now": clock.isoformat(clock.advance(body["advance_seconds"]))}
+    clock.advance(body["advance_seconds"])
+    return clock_view()
+
+
+@endpoint(local, "/_local/clock", ["DELETE"], roles=PUBLIC)
+def reset_clock(call: Call) -> Body:
+    """Back to real time. Anything that expired on the moved clock stays expired."""
+    clock.reset()
+    return clock_view()
 
 
 @endpoint(local, "/_local/schedules/run", ["POST"], roles=PUBLIC)

@@ -8,6 +8,7 @@ over its channel's limit.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,6 +25,10 @@ UNKNOWN_NAME = "there"  # "Hi there!" when the channel never told us the custome
 DEFAULT_TEXT = ("Hi {customer_name}! Become a member of our shop: tap the link to connect this chat "
                 f"to your member account. The link is valid for {duration_text(BINDING_INVITATION_TTL)}.")
 DEFAULT_BUTTON_TEXT = "Become a member"
+
+# Anything that reads like a placeholder: a customer must never receive "{name}" as written.
+_PLACEHOLDER_LIKE = re.compile(r"\{\s*([A-Za-z_][\w .-]*?)\s*\}")
+
 
 @dataclass(frozen=True)
 class Template:
@@ -63,12 +68,18 @@ def from_item(channel: str, item: BindingTemplateModel | None) -> Template:
 def check_template(channel: str, body: dict[str, Any]) -> tuple[str, str | None]:
     check_channel(channel)
     text = str(body["text"])
+    unknown = sorted({m.group(0) for m in _PLACEHOLDER_LIKE.finditer(text) if m.group(0) != PLACEHOLDER})
+    if unknown:
+        raise InvalidRequest(f"unknown placeholder {unknown[0]} in 'text'; allowed: {PLACEHOLDER}", field="text")
     limit = TEXT_LIMITS[channel]
     if len(text) > limit:
         raise InvalidRequest(f"'text' is longer than {limit} characters, the most {channel} shows", field="text")
     button_text = body.get("button_text")
     if not CHANNELS[channel].link_buttons and button_text is not None:
         raise InvalidRequest(f"{channel} has no button: the link is appended to the text; leave out 'button_text'",
+                             field="button_text")
+    if button_text and _PLACEHOLDER_LIKE.search(button_text):
+        raise InvalidRequest(f"'button_text' takes no placeholders (only 'text' takes {PLACEHOLDER})",
                              field="button_text")
     if button_text is not None and not button_text:
         raise InvalidRequest("'button_text' must not be empty", field="button_text")

@@ -68,6 +68,33 @@ def verify_subscription(store_id: str, channel: str, mode: str | None, token: st
     return challenge
 
 
+# (header, what it must hold) for Meta's channels and for LINE.
+_SIGNATURE_FORMS = {
+    False: ("X-Hub-Signature-256", "sha256= followed by the lowercase hex HMAC-SHA256 of the raw body, "
+                                    "keyed with the app secret"),
+    True: ("X-Line-Signature", "the base64 HMAC-SHA256 of the raw body, keyed with the channel secret"),
+}
+_HEX64 = re.compile(r"[0-9a-fA-F]{64}")
+_BASE64_32 = re.compile(r"[A-Za-z0-9+/]{43}=")
+
+
+def signature_problem(channel: str, given: str | None) -> str:
+    """What is wrong with a delivery's signature, by its shape only: never a hint at the expected value."""
+    header, form = _SIGNATURE_FORMS[channel == "line"]
+    if not given:
+        return f"the {header} header is missing: {channel} deliveries carry {form}"
+    value = given.strip()
+    if channel != "line":
+        if value[:7].lower() != "sha256=":
+            return f"the {header} header must start with 'sha256=': it holds {form}"
+        if not _HEX64.fullmatch(value[7:]):
+            return f"the {header} header must be 'sha256=' and 64 hex digits: {form}"
+    elif not _BASE64_32.fullmatch(value):
+        return f"the {header} header must be 44 characters of base64 (32 bytes): {form}"
+    return (f"the {header} header does not match the body: it must be {form}, over the exact bytes sent "
+            f"and with the secret saved for this store's {channel} channel")
+
+
 def receive_delivery(store_id: str, channel: str, raw: bytes, signature: str | None, now: datetime) -> DeliveryResult:
     _store_channel(store_id, channel)
     if len(raw) > WEBHOOK_MAX_BODY_BYTES:
@@ -76,7 +103,8 @@ def receive_delivery(store_id: str, channel: str, raw: bytes, signature: str | N
     if channel_secrets is None:
         raise NotFound(f"no {channel} channel is configured for this store")
     if not signature_is_valid(channel, channel_secrets, raw, signature):
-        raise Unauthorized("the signature header is missing or does not match the body", code="invalid_signature")
+        raise Unauthorized(signature_problem(channel, signature), code="invalid_signature",
+                           header=_SIGNATURE_FORMS[channel == "line"][0])
     events = parse_delivery(channel, raw)
     result = DeliveryResult(events=len(events))
     for position, event in enumerate(events):

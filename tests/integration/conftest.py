@@ -67,20 +67,24 @@ class Stack:
         return self.log_path.read_text(errors="replace")
 
 
-def start_stack(workdir: Path) -> Stack:
-    """`manage.py run-local` on free ports, as `make run` starts it; returns once demo.json is written."""
+def start_stack(workdir: Path, *, fresh: bool = False) -> Stack:
+    """`manage.py run-local` on free ports, as `make run` starts it; returns once demo.json is (re)written.
+
+    The sandbox keeps its data in ``workdir`` across restarts: starting again in the same directory
+    restores it, unless ``fresh``."""
     demo_file, log_path = workdir / "demo.json", workdir / "stack.log"
     env = {key: value for key, value in os.environ.items()
            if key not in ("AWS_ENDPOINT_URL", "STAGE", "TABLE_PREFIX", "SSM_PREFIX", "REPORTS_BUCKET",
-                          "GRAPH_API_BASE_URL", "LINE_API_BASE_URL", "LOCAL_SANDBOX_URL")}
+                          "GRAPH_API_BASE_URL", "LINE_API_BASE_URL", "LOCAL_SANDBOX_URL", "FRESH")}
     api_port, aws_port = free_ports(2)
     env.update({"PORT": str(api_port), "AWS_PORT": str(aws_port), "DEMO_FILE": str(demo_file),
                 "SCHEDULER_TICK_SECONDS": "0.5", "PYTHONUNBUFFERED": "1"})
+    written_before = demo_file.stat().st_mtime_ns if demo_file.exists() else None
     with log_path.open("w") as log:
-        process = subprocess.Popen([sys.executable, "manage.py", "run-local"], cwd=ROOT, env=env,
-                                   stdout=log, stderr=subprocess.STDOUT, text=True)
+        process = subprocess.Popen([sys.executable, "manage.py", "run-local", *(["--fresh"] if fresh else [])],
+                                   cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 90
-    while not demo_file.exists():
+    while not demo_file.exists() or demo_file.stat().st_mtime_ns == written_before:
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             raise RuntimeError("local stack did not start:\n" + log_path.read_text())

@@ -57,3 +57,21 @@ def test_no_scan_call_exists_in_the_deployed_code():
     offenders = [str(path.relative_to(ROOT)) for path in [ROOT / "app.py", *(ROOT / "chalicelib").rglob("*.py")]
                  if re.search(r"\.scan\(|['\"]Scan['\"]", path.read_text())]
     assert offenders == []
+
+
+def test_gateway_answers_unknown_routes_with_the_contract_body_and_echoes_nothing():
+    from infra.template import resources
+
+    responses = resources("prod")["Resources"]["RestAPI"]["Properties"]["DefinitionBody"][
+        "x-amazon-apigateway-gateway-responses"]
+
+    for unknown_route in ("MISSING_AUTHENTICATION_TOKEN", "INCOMPLETE_SIGNATURE"):
+        answer = responses[unknown_route]
+        assert answer["statusCode"] == "404"
+        assert json.loads(answer["responseTemplates"]["application/json"])["error"]["code"] == "not_found"
+    assert {"DEFAULT_4XX", "DEFAULT_5XX"} <= set(responses)
+    for answer in responses.values():
+        template = answer["responseTemplates"]["application/json"]
+        body = json.loads(template)
+        assert set(body["error"]) == {"code", "message"}
+        assert "$" not in template  # no $context/$input value: nothing from the request is echoed
