@@ -13,8 +13,10 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+ROOT_DIR = Path(__file__).resolve().parent.parent
 LOCAL_ENV = {
     "STAGE": "local", "TABLE_PREFIX": "memberlink-local", "SSM_PREFIX": "/memberlink/local",
     "REPORTS_BUCKET": "memberlink-local-reports", "AWS_DEFAULT_REGION": "us-east-1",
