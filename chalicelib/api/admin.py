@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Blueprint
 
-from chalicelib import clock, sms, stores
+from chalicelib import clock
 from chalicelib.api.http import ADMIN, Body, Call, endpoint
-from chalicelib.channels import credentials
+from chalicelib.api.lazy import lazy
 from chalicelib.models import BranchModel, StaffModel
 from chalicelib.pagination import page, parse_limit
 from chalicelib.validation import Field, require_non_empty
+
+if TYPE_CHECKING:
+    from chalicelib import sms, stores
+    from chalicelib.channels import credentials
+else:  # loaded by the first admin request, not at cold start (chalicelib/api/lazy.py)
+    sms, stores = lazy("chalicelib.sms"), lazy("chalicelib.stores")
+    credentials = lazy("chalicelib.channels.credentials")
 
 admin = Blueprint(__name__)
 

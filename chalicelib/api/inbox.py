@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Blueprint, Response
 
 from chalicelib import clock
 from chalicelib.api.http import ADMIN, Body, Call, endpoint, no_content
-from chalicelib.channels.credentials import CHANNELS
+from chalicelib.api.lazy import lazy
 from chalicelib.errors import InvalidRequest
-from chalicelib.inbox import autoreply, blacklist, conversations
 from chalicelib.pagination import parse_limit
 from chalicelib.validation import Field
+
+if TYPE_CHECKING:
+    from chalicelib.channels import credentials
+    from chalicelib.inbox import autoreply, blacklist, conversations
+else:  # loaded by the first inbox request, not at cold start (chalicelib/api/lazy.py)
+    credentials = lazy("chalicelib.channels.credentials")
+    autoreply, blacklist = lazy("chalicelib.inbox.autoreply"), lazy("chalicelib.inbox.blacklist")
+    conversations = lazy("chalicelib.inbox.conversations")
 
 inbox = Blueprint(__name__)
 
@@ -28,8 +37,8 @@ def _flag(raw: str | None, name: str) -> bool:
 def _channel(raw: str | None) -> str | None:
     if raw in (None, ""):
         return None
-    if raw not in CHANNELS:
-        raise InvalidRequest(f"'channel' must be one of {', '.join(CHANNELS)}", field="channel")
+    if raw not in credentials.CHANNELS:
+        raise InvalidRequest(f"'channel' must be one of {', '.join(credentials.CHANNELS)}", field="channel")
     return raw
 
 

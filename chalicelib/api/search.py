@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Blueprint
 
-from chalicelib import pagination, sms
+from chalicelib import pagination
 from chalicelib.api.http import ADMIN, STAFF, Body, Call, endpoint
+from chalicelib.api.lazy import lazy
 from chalicelib.errors import InvalidRequest
-from chalicelib.members.search import member_summary, search_members
+
+if TYPE_CHECKING:
+    from chalicelib import sms
+    from chalicelib.members import search as domain
+else:  # loaded by the first search, not at cold start (chalicelib/api/lazy.py)
+    sms, domain = lazy("chalicelib.sms"), lazy("chalicelib.members.search")
 
 search = Blueprint(__name__)
 
@@ -30,8 +38,9 @@ def _search(call: Call, filters: tuple[str, ...]) -> Body:
     by = given[0]
     limit = pagination.parse_limit(call.query("limit"))
     country = sms.sms_store(call.store_id).store.country if by == "phone" else None
-    found = search_members(call.store_id, by, params[by], country=country, limit=limit, cursor=call.query("cursor"))
-    return {"items": [member_summary(member) for member in found.members], "next_cursor": found.next_cursor}
+    found = domain.search_members(call.store_id, by, params[by], country=country, limit=limit,
+                                  cursor=call.query("cursor"))
+    return {"items": [domain.member_summary(member) for member in found.members], "next_cursor": found.next_cursor}
 
 
 @endpoint(search, "/admin/members", ["GET"], roles=ADMIN)
