@@ -194,8 +194,12 @@ def quiet_logs() -> None:
 
 
 def forget_aws_clients() -> None:
-    """PynamoDB keeps one connection per model; drop them so the next call honours a new AWS_ENDPOINT_URL."""
+    """Drop the process's AWS clients so the next call honours a new AWS_ENDPOINT_URL."""
+    from chalicelib import aws
     from chalicelib.models import ALL_MODELS
+    from chalicelib.models.transactions import reset_connection
 
+    reset_connection()
+    aws.reset()
     for model in ALL_MODELS:
         model._connection = None

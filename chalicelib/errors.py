@@ -1,4 +1,10 @@
-"""Errors that become the contract's JSON error body: {"error": {"code", "message"}}."""
+"""What the domain refuses, by name. Each error carries the contract's ``code``, a message for
+people, and any extra fields of the JSON error body ``{"error": {"code", "message", ...}}``.
+
+Domain code raises these beside the rule they enforce and never picks an HTTP status: the one
+table from error class to status is ``STATUS`` in :mod:`chalicelib.api.http`. A new refusal is a
+subclass here or beside its rule, plus one line in that table.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,8 @@ from typing import Any
 
 
 class ApiError(Exception):
-    status = 400
+    """A refusal the caller is told about (400 unless the status table says otherwise)."""
+
     code = "invalid_request"
 
     def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
@@ -15,8 +22,7 @@ class ApiError(Exception):
         self.message = message
         if code is not None:
             self.code = code
-        if status is not None:
-            self.status = status
+        self.status = status  # set only by chalicelib/api/ (e.g. 500); otherwise the status table decides
         self.extra = extra
 
     def body(self) -> dict[str, Any]:
@@ -27,25 +33,33 @@ class InvalidRequest(ApiError):
     """Bad input: names the field so the caller can fix it."""
 
     def __init__(self, message: str, *, field: str | None = None, code: str = "invalid_request") -> None:
-        extra = {"field": field} if field else {}
-        super().__init__(message, code=code, status=400, **extra)
+        extra: dict[str, Any] = {"field": field} if field else {}
+        super().__init__(message, code=code, **extra)
 
 
 class Unauthorized(ApiError):
-    status = 401
     code = "unauthorized"
 
 
 class Forbidden(ApiError):
-    status = 403
     code = "forbidden"
 
 
 class NotFound(ApiError):
-    status = 404
     code = "not_found"
 
 
 class Conflict(ApiError):
-    status = 409
+    """The thing changed or is taken: another request got there first."""
+
     code = "conflict"
+
+
+class PayloadTooLarge(ApiError):
+    code = "payload_too_large"
+
+
+class LinkExpired(ApiError):
+    """A single-use link (binding, registration) past its lifetime, even while its item exists."""
+
+    code = "token_expired"

@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import boto3
-
+from chalicelib import aws
 from chalicelib.config import settings
 
 CACHE_SECONDS = 300
@@ -25,7 +24,7 @@ def put_channel_secrets(store_id: str, channel: str, values: dict[str, str]) -> 
     name = parameter_name(store_id, channel)
     from aws_lambda_powertools.utilities import parameters  # loaded when first needed: not on every cold start
 
-    boto3.client("ssm").put_parameter(Name=name, Value=json.dumps(values), Type="SecureString", Overwrite=True)
+    aws.client("ssm").put_parameter(Name=name, Value=json.dumps(values), Type="SecureString", Overwrite=True)
     parameters.clear_caches()  # type: ignore[no-untyped-call]  # a warm instance must see a rotated secret at once
 
 
@@ -34,7 +33,7 @@ def get_channel_secrets(store_id: str, channel: str) -> dict[str, Any] | None:
     from aws_lambda_powertools.utilities import parameters
 
     try:
-        raw = parameters.get_parameter(parameter_name(store_id, channel), decrypt=True, max_age=CACHE_SECONDS)
+        raw = aws.get_parameter(parameter_name(store_id, channel), max_age=CACHE_SECONDS)
     except parameters.exceptions.GetParameterError:
         return None
     return dict(json.loads(str(raw)))

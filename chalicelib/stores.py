@@ -9,15 +9,14 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, UpdateError
-from pynamodb.transactions import TransactWrite
 
 from chalicelib import access, clock, tokens
 from chalicelib.access import Role
 from chalicelib.errors import InvalidRequest, NotFound
 from chalicelib.models import BranchModel, StaffModel, StoreModel
 from chalicelib.models.reports import StoreRegistryModel, registry_item
+from chalicelib.models.transactions import NamedTransaction
 from chalicelib.validation import Field
 
 DEFAULT_SMS_DAILY_CAP = 1000
@@ -101,12 +100,12 @@ def create_store(name: str, country: str, timezone: str | None, now: datetime) -
                        sms_ip_hourly_limit=DEFAULT_SMS_IP_HOURLY_LIMIT, created_at=now, updated_at=now)
     admin = access.build_key(store.store_id, Role.ADMIN, now, label="admin")
     storefront = access.build_key(store.store_id, Role.STOREFRONT, now, label="storefront")
-    with TransactWrite(connection=Connection()) as tx:
-        tx.save(store, condition=StoreModel.store_id.does_not_exist())
-        tx.save(admin.item)
-        tx.save(storefront.item)
+    with NamedTransaction() as tx:
+        tx.save("store", store, condition=StoreModel.store_id.does_not_exist())
+        tx.save("admin_key", admin.item)
+        tx.save("storefront_key", storefront.item)
         # The store registry (issue 7): how the nightly report job finds every store without a Scan.
-        tx.save(registry_item(store.store_id, now), condition=StoreRegistryModel.store_id.does_not_exist())
+        tx.save("registry", registry_item(store.store_id, now), condition=StoreRegistryModel.store_id.does_not_exist())
     return NewStore(store.store_id, admin.key, storefront.key)
 
 
@@ -170,9 +169,9 @@ def create_staff(store_id: str, name: str, branch_id: str, now: datetime) -> New
     staff = StaffModel(store_id, tokens.new_id("sf"), name=name, branch_id=branch_id, created_at=now)
     key = access.build_key(store_id, Role.STAFF, now, label=f"staff {staff.staff_id}",
                            staff_id=staff.staff_id, branch_id=branch_id)
-    with TransactWrite(connection=Connection()) as tx:
-        tx.save(staff, condition=StaffModel.staff_id.does_not_exist())
-        tx.save(key.item)
+    with NamedTransaction() as tx:
+        tx.save("staff", staff, condition=StaffModel.staff_id.does_not_exist())
+        tx.save("key", key.item)
     return NewStaff(staff, key.key)
 
 

@@ -28,7 +28,7 @@ from pynamodb.expressions.update import Action
 
 from chalicelib import sms, tokens
 from chalicelib.config import settings
-from chalicelib.errors import ApiError, InvalidRequest, NotFound
+from chalicelib.errors import ApiError, Conflict, InvalidRequest, NotFound
 from chalicelib.models.verification import VerificationModel
 
 CODE_TTL = timedelta(minutes=10)
@@ -47,19 +47,19 @@ def pepper() -> bytes:
         return from_env.encode("utf-8")
     from aws_lambda_powertools.utilities import parameters
 
+    from chalicelib import aws
+
     name = f"{settings().ssm_prefix}/{PEPPER_PARAMETER}"
     try:
-        return str(parameters.get_parameter(name, decrypt=True, max_age=3600)).encode("utf-8")
+        return aws.get_parameter(name, max_age=3600).encode("utf-8")
     except parameters.exceptions.GetParameterError:
         if not settings().is_local:
             raise
     # Local sandbox only: create the pepper once (a concurrent creator wins; everyone reads its value).
-    import boto3
-
-    ssm = boto3.client("ssm")
+    ssm = aws.client("ssm")
     with contextlib.suppress(ssm.exceptions.ParameterAlreadyExists):
         ssm.put_parameter(Name=name, Value=secrets.token_urlsafe(32), Type="SecureString", Overwrite=False)
-    return str(parameters.get_parameter(name, decrypt=True, max_age=3600, force_fetch=True)).encode("utf-8")
+    return aws.get_parameter(name, max_age=3600, force_fetch=True).encode("utf-8")
 
 
 def new_code() -> str:
@@ -85,6 +85,16 @@ def new_code_item(store_id: str, verification_id: str, purpose: str, target: str
         code_hmac=code_hmac(store_id, verification_id, code), attempts=0,
         code_expires_at=now + CODE_TTL, created_at=now, expires=now + timedelta(days=1))
     return item, code
+
+
+class TooManyAttempts(ApiError):
+    """The code was guessed wrong too often: it is locked, ask for a new one."""
+
+    code = "too_many_attempts"
+
+
+class CodeExpired(ApiError):
+    code = "code_expired"
 
 
 @dataclass(frozen=True)
@@ -151,16 +161,16 @@ def _code_refusal(store_id: str, verification_id: str, code: str, now: datetime,
     except VerificationModel.DoesNotExist:
         return NotFound("verification not found") if reveal_attempts else _invalid_code(None)
     if stored.code_used_at is not None:
-        return ApiError("this code was already used", code="code_used", status=409) if reveal_attempts \
+        return Conflict("this code was already used", code="code_used") if reveal_attempts \
             else _invalid_code(None)
     if stored.attempts >= MAX_WRONG_CODES:
-        return ApiError("too many wrong codes; ask for a new one", code="too_many_attempts", status=429)
+        return TooManyAttempts("too many wrong codes; ask for a new one")
     if stored.code_expires_at <= now:
-        return ApiError("this code has expired; ask for a new one", code="code_expired", status=410) \
+        return CodeExpired("this code has expired; ask for a new one") \
             if reveal_attempts else _invalid_code(None)
     if hmac.compare_digest(stored.code_hmac, code_hmac(store_id, verification_id, code)):
         # Right code, but the item changed between the two calls (a concurrent check): try again.
-        return ApiError("the code is being checked; try again", code="conflict", status=409)
+        return Conflict("the code is being checked; try again")
     try:
         stored.update(actions=[VerificationModel.attempts.add(1)],
                       condition=(VerificationModel.attempts < MAX_WRONG_CODES)
@@ -168,13 +178,13 @@ def _code_refusal(store_id: str, verification_id: str, code: str, now: datetime,
     except UpdateError as exc:
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise
-        return ApiError("too many wrong codes; ask for a new one", code="too_many_attempts", status=429)
+        return TooManyAttempts("too many wrong codes; ask for a new one")
     return _invalid_code(MAX_WRONG_CODES - int(stored.attempts) if reveal_attempts else None)
 
 
 def _invalid_code(attempts_left: int | None) -> ApiError:
     extra = {"attempts_left": attempts_left} if attempts_left is not None else {}
-    return ApiError("the code is wrong", code="invalid_code", status=400, **extra)
+    return ApiError("the code is wrong", code="invalid_code", **extra)
 
 
 @dataclass(frozen=True)
@@ -201,8 +211,8 @@ def consume_token(store_id: str, token: str, purpose: str, target: str, now: dat
 
 
 def invalid_token(field: str = "verification_token") -> ApiError:
-    return ApiError(f"'{field}' is not a valid, unused verification token for this number and purpose "
-                    "(tokens last 15 minutes)", code="invalid_verification_token", status=400, field=field)
+    return InvalidRequest(f"'{field}' is not a valid, unused verification token for this number and purpose "
+                          "(tokens last 15 minutes)", code="invalid_verification_token", field=field)
 
 
 def redeem_code_condition(store_id: str, verification_id: str, code: str, now: datetime) -> Condition:

@@ -4,7 +4,8 @@
     def create_branch(call: Call) -> dict: ...
 
 Chalice turns exceptions raised in a view into its own error shape before any middleware sees
-them, so the contract's ``{"error": {...}}`` body is produced here, around each view.
+them, so the contract's ``{"error": {...}}`` body is produced here, around each view, and its
+status comes from :data:`STATUS`, the one table from domain error to HTTP status.
 """
 
 from __future__ import annotations
@@ -63,8 +64,45 @@ class Call:
         return params.get(name) if params else None
 
 
+# Domain error -> HTTP status. Keys are class paths, not imports: a route's domain code loads on the
+# route's first call, not when this module does. A class not listed takes its nearest listed base's status.
+STATUS: dict[str, int] = {
+    "chalicelib.errors.ApiError": 400,
+    "chalicelib.errors.InvalidRequest": 400,
+    "chalicelib.errors.Unauthorized": 401,
+    "chalicelib.errors.Forbidden": 403,
+    "chalicelib.errors.NotFound": 404,
+    "chalicelib.errors.Conflict": 409,
+    "chalicelib.errors.LinkExpired": 410,
+    "chalicelib.verification.CodeExpired": 410,
+    "chalicelib.errors.PayloadTooLarge": 413,
+    "chalicelib.inbox.eligibility.OutsideMessagingWindow": 422,
+    "chalicelib.binding.invitations.InvitationRefused": 422,
+    "chalicelib.referrals.invitations.StorefrontUrlMissing": 422,
+    "chalicelib.referrals.line.LineBindingRefused": 422,
+    "chalicelib.sms.templates.MessageTooLong": 422,
+    "chalicelib.sms.sender.RateLimited": 429,
+    "chalicelib.verification.TooManyAttempts": 429,
+    "chalicelib.channels.outbound.ChannelError": 502,
+    "chalicelib.sms.sender.SmsFailed": 502,
+    "chalicelib.sms.captcha.CaptchaUnavailable": 502,
+    "chalicelib.members.account.EmailFailed": 502,
+}
+
+
+def status_of(error: ApiError) -> int:
+    """The HTTP status of ``error``: its own when an api/ module set one, else the table's."""
+    if error.status is not None:
+        return error.status
+    for cls in type(error).__mro__:
+        status = STATUS.get(f"{cls.__module__}.{cls.__qualname__}")
+        if status is not None:
+            return status
+    return 400
+
+
 def error_response(error: ApiError) -> Response:
-    return Response(body=error.body(), status_code=error.status, headers={"Content-Type": "application/json"})
+    return Response(body=error.body(), status_code=status_of(error), headers={"Content-Type": "application/json"})
 
 
 def endpoint(bp: Blueprint, path: str, methods: list[str], *, roles: tuple[Role, ...],

@@ -26,7 +26,6 @@ from pynamodb.expressions.update import Action
 
 from chalicelib import clock
 from chalicelib.binding import links
-from chalicelib.binding.transaction import NamedTransaction, conflicted
 from chalicelib.errors import ApiError, Conflict, NotFound
 from chalicelib.inbox import conversations
 from chalicelib.logs import logger
@@ -34,6 +33,7 @@ from chalicelib.members import add_social_account, find_identity, get_member, so
 from chalicelib.models.binding import BindingTokenModel
 from chalicelib.models.inbox import ConversationModel
 from chalicelib.models.members import MemberIdentityModel, MemberModel
+from chalicelib.models.transactions import NamedTransaction, conflicted
 
 CONFLICT_RETRIES = 3  # DynamoDB cancels a transaction that races another on one item: try again
 

@@ -13,13 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactGet
 
 from chalicelib import tokens
 from chalicelib.binding import links, templates
-from chalicelib.binding.transaction import NamedTransaction
 from chalicelib.channels import outbound
 from chalicelib.errors import ApiError, NotFound
 from chalicelib.inbox import conversations, eligibility
@@ -27,6 +24,7 @@ from chalicelib.logs import logger
 from chalicelib.models.binding import BindingTemplateModel, BindingTokenModel
 from chalicelib.models.inbox import ConversationModel
 from chalicelib.models.stores import StoreModel
+from chalicelib.models.transactions import NamedGet, NamedTransaction
 
 INVITATION_NOTE = "binding invitation sent, valid for 1 hour"
 CART_TEXT = "Your cart is ready: tap the button to check out. The link is valid for 7 days."
@@ -37,6 +35,10 @@ REFUSALS = {
     eligibility.ALREADY_BOUND: "this customer is already bound to a member",
     eligibility.BLACKLISTED: "this customer is blacklisted",
 }
+
+
+class InvitationRefused(ApiError):
+    """The link may not be sent into this conversation; ``code`` says why (see :data:`REFUSALS`)."""
 
 
 @dataclass(frozen=True)
@@ -59,10 +61,10 @@ def _load(store_id: str, conversation_id: str) -> _Context:
     if not conversation_id.startswith("cv_") or len(conversation_id) > 64:
         raise NotFound("conversation not found")
     # The channel is only known once the conversation is read: all four template rows come in the same call.
-    with TransactGet(connection=Connection()) as tg:
-        conversation_future = tg.get(ConversationModel, store_id, conversation_id)
-        store_future = tg.get(StoreModel, store_id)
-        template_futures = {channel: tg.get(BindingTemplateModel, store_id, channel)
+    with NamedGet() as tg:
+        conversation_future = tg.get("conversation", ConversationModel, store_id, conversation_id)
+        store_future = tg.get("store", StoreModel, store_id)
+        template_futures = {channel: tg.get(f"template_{channel}", BindingTemplateModel, store_id, channel)
                             for channel in templates.TEXT_LIMITS}
     try:
         conversation = conversation_future.get()
@@ -77,8 +79,8 @@ def _load(store_id: str, conversation_id: str) -> _Context:
     except BindingTemplateModel.DoesNotExist:
         item = None
     if not store.storefront_url:
-        raise ApiError("the store has no storefront_url: set it with PUT /admin/settings before sending links",
-                       code="storefront_url_not_set", status=422)
+        raise InvitationRefused("the store has no storefront_url: set it with PUT /admin/settings before sending "
+                                "links", code="storefront_url_not_set")
     return _Context(conversation, store.storefront_url.rstrip("/"), templates.from_item(conversation.channel, item))
 
 
@@ -88,7 +90,7 @@ def send_invitation(store_id: str, conversation_id: str, now: datetime) -> SentL
     conversation = context.conversation
     reason = eligibility.invite_blocked_reason(conversation, now)
     if reason is not None:
-        raise ApiError(REFUSALS[reason], code=reason, status=422)
+        raise InvitationRefused(REFUSALS[reason], code=reason)
     token = links.new_link_token(conversation.social_user_key, conversation.social_user_name)
     url = f"{context.storefront_url}/account/bind?token={token.value}"
     template = context.template
@@ -103,10 +105,10 @@ def send_cart_link(store_id: str, conversation_id: str, cart_id: str, now: datet
     context = _load(store_id, conversation_id)
     conversation = context.conversation
     if conversation.blacklisted:
-        raise ApiError(REFUSALS[eligibility.BLACKLISTED], code=eligibility.BLACKLISTED, status=422)
+        raise InvitationRefused(REFUSALS[eligibility.BLACKLISTED], code=eligibility.BLACKLISTED)
     if not eligibility.window_open(conversation.last_inbound_at, now):
-        raise ApiError("the customer's last message is more than 24 hours old: the channel no longer accepts "
-                       "a message", code="outside_messaging_window", status=422)
+        raise eligibility.OutsideMessagingWindow("the customer's last message is more than 24 hours old: the "
+                                                 "channel no longer accepts a message")
     token = links.new_link_token(conversation.social_user_key, conversation.social_user_name)
     url = f"{context.storefront_url}/cart?cart_id={quote(cart_id, safe='')}&cart_token={token.value}"
     message = outbound.OutboundMessage(CART_TEXT, outbound.LinkButton(CART_BUTTON, url))

@@ -19,7 +19,7 @@ from pynamodb.expressions.condition import Condition
 
 from chalicelib import tokens
 from chalicelib.channels.credentials import CHANNELS
-from chalicelib.errors import ApiError, Conflict, NotFound
+from chalicelib.errors import ApiError, Conflict, LinkExpired, NotFound
 from chalicelib.models.binding import BindingTokenModel
 
 INVITATION_TTL = timedelta(hours=1)  # "a binding link is valid for one hour"
@@ -71,7 +71,7 @@ def invalid_token() -> ApiError:
 
 
 def token_expired() -> ApiError:
-    return ApiError("this link has expired; ask the shop for a new one", code="token_expired", status=410)
+    return LinkExpired("this link has expired; ask the shop for a new one")
 
 
 def token_used() -> ApiError:

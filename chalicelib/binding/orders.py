@@ -27,11 +27,11 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from chalicelib import clock
 from chalicelib.binding import bindings, links
-from chalicelib.binding.transaction import NamedTransaction, conflicted
 from chalicelib.errors import ApiError, Conflict, InvalidRequest, NotFound
 from chalicelib.members import find_identity, social_identity
 from chalicelib.models.binding import BindingTokenModel, OrderModel
 from chalicelib.models.members import MemberModel
+from chalicelib.models.transactions import NamedTransaction, conflicted
 from chalicelib.validation import Field
 
 MAX_TOTAL = Decimal("1000000000000")

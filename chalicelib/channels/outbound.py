@@ -60,7 +60,8 @@ class Sent:
 
 
 class ChannelError(ApiError):
-    status = 502
+    """The channel's platform could not be reached, refused the call, or is not configured."""
+
     code = "channel_error"
 
 
@@ -160,7 +161,7 @@ def fetch_profile_name(store_id: str, channel: str, user_id: str) -> str | None:
 
 def _account(account_id: str | None) -> str:
     if not account_id:
-        raise ChannelError("the channel has no account id configured", status=502)
+        raise ChannelError("the channel has no account id configured")
     return account_id
 
 
@@ -186,7 +187,7 @@ def _token(store_id: str, channel: str) -> str:
     values = secrets.get_channel_secrets(store_id, channel) or {}
     token = values.get("channel_access_token" if channel == "line" else "access_token")
     if not token:
-        raise ChannelError(f"{channel} is not configured for this store", status=502, channel=channel)
+        raise ChannelError(f"{channel} is not configured for this store", channel=channel)
     return str(token)
 
 

@@ -12,15 +12,14 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from chalicelib import clock
 from chalicelib.channels.credentials import CHANNELS
 from chalicelib.errors import InvalidRequest
 from chalicelib.inbox.conversations import conversation_id_for, identity_actions
 from chalicelib.models.inbox import BlacklistModel, ConversationModel
+from chalicelib.models.transactions import NamedTransaction
 from chalicelib.pagination import page
 
 _USER_ID = re.compile(r"^[A-Za-z0-9._\-]{1,128}$")
@@ -40,9 +39,9 @@ def add(store_id: str, social_user_key: str, now: datetime) -> BlacklistModel:
     """Idempotent: blacklisting twice keeps the first date."""
     channel = social_user_key.split(":", 1)[0]
     entry = BlacklistModel(store_id, social_user_key, added_at=now)
-    with TransactWrite(connection=Connection()) as tx:
-        tx.update(entry, actions=[BlacklistModel.added_at.set(BlacklistModel.added_at | now)])
-        tx.update(ConversationModel(store_id, conversation_id_for(social_user_key)),
+    with NamedTransaction() as tx:
+        tx.update("entry", entry, actions=[BlacklistModel.added_at.set(BlacklistModel.added_at | now)])
+        tx.update("conversation", ConversationModel(store_id, conversation_id_for(social_user_key)),
                   actions=[*identity_actions(store_id, channel, social_user_key, now),
                            ConversationModel.blacklisted.set(True)])
     return BlacklistModel.get(store_id, social_user_key)
@@ -50,14 +49,16 @@ def add(store_id: str, social_user_key: str, now: datetime) -> BlacklistModel:
 
 def remove(store_id: str, social_user_key: str) -> None:
     """Idempotent: removing a user who is not on the list changes nothing."""
+    tx = NamedTransaction()
     try:
-        with TransactWrite(connection=Connection()) as tx:
-            tx.delete(BlacklistModel(store_id, social_user_key), condition=BlacklistModel.social_user_key.exists())
-            tx.update(ConversationModel(store_id, conversation_id_for(social_user_key)),
+        with tx:
+            tx.delete("entry", BlacklistModel(store_id, social_user_key),
+                      condition=BlacklistModel.social_user_key.exists())
+            tx.update("conversation", ConversationModel(store_id, conversation_id_for(social_user_key)),
                       actions=[ConversationModel.blacklisted.set(False)],
                       condition=ConversationModel.conversation_id.exists())
     except TransactWriteError as exc:
-        if any(reason and reason.code == "ConditionalCheckFailed" for reason in exc.cancellation_reasons):
+        if tx.refused(exc):  # not on the list, or no such conversation
             return
         raise
 

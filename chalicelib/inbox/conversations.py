@@ -13,16 +13,14 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
-from pynamodb.transactions import TransactWrite
 
 from chalicelib import clock, tokens
 from chalicelib.channels import outbound
 from chalicelib.channels.events import InboundEvent
-from chalicelib.errors import ApiError, NotFound
+from chalicelib.errors import Conflict, NotFound
 from chalicelib.inbox import eligibility
 from chalicelib.models.inbox import (
     ConversationModel,
@@ -31,6 +29,7 @@ from chalicelib.models.inbox import (
     LastMessage,
     MessageModel,
 )
+from chalicelib.models.transactions import NamedTransaction
 from chalicelib.pagination import decode_cursor, encode_cursor
 
 # How long a provider message id is remembered for deduplication (Meta retries for up to 36 hours).
@@ -71,14 +70,6 @@ def _conversation_ref(store_id: str, conversation_id: str) -> ConversationModel:
     return ConversationModel(store_id, conversation_id)
 
 
-def _failed_items(error: TransactWriteError) -> list[bool]:
-    return [bool(reason and reason.code == "ConditionalCheckFailed") for reason in error.cancellation_reasons]
-
-
-def _transact() -> TransactWrite:
-    return TransactWrite(connection=Connection())
-
-
 # --- intake ---------------------------------------------------------------------------------------
 
 def record_inbound(store_id: str, event: InboundEvent, user_name: str | None, now: datetime,
@@ -111,18 +102,19 @@ def record_inbound(store_id: str, event: InboundEvent, user_name: str | None, no
         actions.append(Conv.last_inbound_at.set(now))
         actions.append(Conv.last_comment_id.set(event.comment_id) if event.comment_id
                        else Conv.last_comment_id.remove())
+    tx = NamedTransaction()
     try:
-        with _transact() as tx:
-            tx.save(_delivery(store_id, event.channel, event.provider_id, conversation_id, now),
+        with tx:
+            tx.save("delivery", _delivery(store_id, event.channel, event.provider_id, conversation_id, now),
                     condition=delivery_is_new(now))
-            tx.save(message)
-            tx.update(_conversation_ref(store_id, conversation_id), actions=actions, condition=_not_blacklisted())
-            tx.update(InboxSummaryModel(store_id), actions=[InboxSummaryModel.total_unread.add(1)])
+            tx.save("message", message)
+            tx.update("conversation", _conversation_ref(store_id, conversation_id), actions=actions,
+                      condition=_not_blacklisted())
+            tx.update("summary", InboxSummaryModel(store_id), actions=[InboxSummaryModel.total_unread.add(1)])
     except TransactWriteError as exc:
-        failed = _failed_items(exc)
-        if failed and failed[0]:
+        if tx.failed(exc, "delivery"):
             return Outcome.DUPLICATE
-        if len(failed) > 2 and failed[2]:
+        if tx.failed(exc, "conversation"):
             return Outcome.BLACKLISTED
         raise
     return Outcome.STORED
@@ -137,12 +129,14 @@ class OutboundWrite:
     actions: list[Action]  # on the conversation
     condition: Condition  # on the conversation
 
-    def add_to(self, tx: TransactWrite, store_id: str, conversation_id: str, *, with_message: bool = True) -> None:
+    def add_to(self, tx: NamedTransaction, store_id: str, conversation_id: str, *, with_message: bool = True) -> None:
+        """Adds the items named ``delivery`` (when there is a provider id), ``message`` and ``conversation``."""
         if with_message:
             if self.delivery is not None:
-                tx.save(self.delivery, condition=delivery_is_new(self.message.received_at))
-            tx.save(self.message)
-        tx.update(_conversation_ref(store_id, conversation_id), actions=self.actions, condition=self.condition)
+                tx.save("delivery", self.delivery, condition=delivery_is_new(self.message.received_at))
+            tx.save("message", self.message)
+        tx.update("conversation", _conversation_ref(store_id, conversation_id), actions=self.actions,
+                  condition=self.condition)
 
 
 def outbound_write(store_id: str, conversation_id: str, *, channel: str, kind: str, text: str | None,
@@ -180,11 +174,12 @@ def record_outbound(store_id: str, conversation_id: str, *, channel: str, kind: 
                            provider_message_id=provider_message_id, at=at, now=now, comment_id=comment_id,
                            auto_reply_rule_id=auto_reply_rule_id, attachments=attachments,
                            clears_comment=clears_comment, only_if_not_blacklisted=only_if_not_blacklisted)
+    tx = NamedTransaction()
     try:
-        with _transact() as tx:
+        with tx:
             write.add_to(tx, store_id, conversation_id)
     except TransactWriteError as exc:
-        if any(_failed_items(exc)):
+        if tx.refused(exc):  # the echo is already stored, or the conversation is gone or blacklisted
             return None
         raise
     return write.message
@@ -291,28 +286,30 @@ def mark_read(store_id: str, conversation_id: str) -> ConversationModel:
         unread = int(conversation.unread_count or 0)
         if unread == 0:
             return conversation
+        tx = NamedTransaction()
         try:
-            with _transact() as tx:
-                tx.update(_conversation_ref(store_id, conversation_id),
+            with tx:
+                tx.update("conversation", _conversation_ref(store_id, conversation_id),
                           actions=[Conv.unread_count.set(0), Conv.unread_store.remove()],
                           condition=Conv.unread_count == unread)
-                tx.update(InboxSummaryModel(store_id), actions=[InboxSummaryModel.total_unread.add(-unread)])
+                tx.update("summary", InboxSummaryModel(store_id),
+                          actions=[InboxSummaryModel.total_unread.add(-unread)])
         except TransactWriteError as exc:
-            if any(_failed_items(exc)):
+            if tx.failed(exc, "conversation"):
                 continue  # a message arrived between the read and the write: count again
             raise
         conversation.unread_count = 0
         conversation.unread_store = None
         return conversation
-    raise ApiError("the conversation is busy; try again", code="conflict", status=409)
+    raise Conflict("the conversation is busy; try again")
 
 
 def reply(store_id: str, conversation_id: str, text: str, now: datetime) -> MessageModel:
     """Send ``text`` to the customer through the conversation's channel and keep it in the conversation."""
     conversation = get_conversation(store_id, conversation_id)
     if not eligibility.window_open(conversation.last_inbound_at, now):
-        raise ApiError("the customer's last message is more than 24 hours old: the channel no longer "
-                       "accepts a free-form reply", code="outside_messaging_window", status=422)
+        raise eligibility.OutsideMessagingWindow("the customer's last message is more than 24 hours old: the "
+                                                 "channel no longer accepts a free-form reply")
     channel = conversation.channel
     user_id = conversation.social_user_key.split(":", 1)[1]
     message = outbound.OutboundMessage(text)
@@ -342,13 +339,14 @@ def note_item(store_id: str, conversation_id: str, text: str, now: datetime) -> 
 def add_note(store_id: str, conversation_id: str, text: str, now: datetime) -> MessageModel:
     """A note for the merchant only (e.g. "binding invitation sent"); never sent, never counted unread."""
     note = note_item(store_id, conversation_id, text, now)
+    tx = NamedTransaction()
     try:
-        with _transact() as tx:
-            tx.condition_check(ConversationModel, store_id, conversation_id,
-                               condition=ConversationModel.conversation_id.exists())
-            tx.save(note)
+        with tx:
+            tx.check("conversation", ConversationModel, store_id, conversation_id,
+                     condition=ConversationModel.conversation_id.exists())
+            tx.save("note", note)
     except TransactWriteError as exc:
-        if any(_failed_items(exc)):
+        if tx.failed(exc, "conversation"):
             raise NotFound("conversation not found") from None
         raise
     return note

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from chalicelib.errors import ApiError
 from chalicelib.models.inbox import ConversationModel
 
 MESSAGING_WINDOW = timedelta(hours=24)
@@ -17,6 +18,12 @@ MESSAGING_WINDOW = timedelta(hours=24)
 OUTSIDE_24H_WINDOW = "outside_24h_window"
 ALREADY_BOUND = "already_bound"
 BLACKLISTED = "blacklisted"
+
+
+class OutsideMessagingWindow(ApiError):
+    """A free-form message to a customer whose last message is older than the window."""
+
+    code = "outside_messaging_window"
 
 
 def window_open(last_inbound_at: datetime | None, now: datetime) -> bool:

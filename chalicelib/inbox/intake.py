@@ -23,7 +23,7 @@ from chalicelib.channels import outbound
 from chalicelib.channels.credentials import get_channel_config, spec_for
 from chalicelib.channels.events import InboundEvent, parse_delivery
 from chalicelib.channels.signatures import signature_is_valid
-from chalicelib.errors import ApiError, Forbidden, NotFound
+from chalicelib.errors import Forbidden, NotFound, PayloadTooLarge, Unauthorized
 from chalicelib.inbox import autoreply
 from chalicelib.inbox.conversations import Outcome, conversation_id_for, record_echo, record_inbound, record_status
 from chalicelib.logs import logger
@@ -71,14 +71,12 @@ def verify_subscription(store_id: str, channel: str, mode: str | None, token: st
 def receive_delivery(store_id: str, channel: str, raw: bytes, signature: str | None, now: datetime) -> DeliveryResult:
     _store_channel(store_id, channel)
     if len(raw) > WEBHOOK_MAX_BODY_BYTES:
-        raise ApiError(f"the delivery is larger than {WEBHOOK_MAX_BODY_BYTES} bytes", code="body_too_large",
-                       status=413)
+        raise PayloadTooLarge(f"the delivery is larger than {WEBHOOK_MAX_BODY_BYTES} bytes", code="body_too_large")
     channel_secrets = secrets.get_channel_secrets(store_id, channel)
     if channel_secrets is None:
         raise NotFound(f"no {channel} channel is configured for this store")
     if not signature_is_valid(channel, channel_secrets, raw, signature):
-        raise ApiError("the signature header is missing or does not match the body", code="invalid_signature",
-                       status=401)
+        raise Unauthorized("the signature header is missing or does not match the body", code="invalid_signature")
     events = parse_delivery(channel, raw)
     result = DeliveryResult(events=len(events))
     for position, event in enumerate(events):

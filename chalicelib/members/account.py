@@ -12,12 +12,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from chalicelib import sms, verification
-from chalicelib.errors import ApiError, InvalidRequest
+from chalicelib.errors import ApiError, Conflict, InvalidRequest, Unauthorized
 from chalicelib.logs import logger
 from chalicelib.members import mail
 from chalicelib.members.core import (
@@ -33,7 +31,14 @@ from chalicelib.members.core import (
 )
 from chalicelib.members.passwords import check_password, hash_password, verify_password
 from chalicelib.models.members import MemberIdentityModel, MemberModel
+from chalicelib.models.transactions import NamedTransaction
 from chalicelib.models.verification import VerificationModel
+
+
+class EmailFailed(ApiError):
+    """SES did not accept the e-mail carrying a code."""
+
+    code = "email_failed"
 
 
 def sign_up(store_id: str, name: str, password: str, phone_input: Any | None, email: str | None,
@@ -79,7 +84,7 @@ def log_in(store_id: str, identifier: str, password: str) -> str:
     # Always one argon2 verification, so an unknown identifier takes as long as a wrong password.
     matches = verify_password(member.password_hash if member else None, password)
     if not (matches and member and identity and _may_log_in(member, identity)):
-        raise ApiError("the identifier or the password is wrong", code="invalid_credentials", status=401)
+        raise Unauthorized("the identifier or the password is wrong", code="invalid_credentials")
     return member.member_id
 
 
@@ -129,11 +134,11 @@ def confirm_password_reset(store_id: str, identifier: str, code: str, new_passwo
         raise verification.code_refusal(store_id, reset_id, code, now) from None
     member = MemberModel(store_id, pending.member_id)
     try:
-        with TransactWrite(connection=Connection()) as tx:
-            tx.update(pending, actions=[VerificationModel.code_used_at.set(now)],
+        with NamedTransaction() as tx:
+            tx.update("code", pending, actions=[VerificationModel.code_used_at.set(now)],
                       condition=verification.redeem_code_condition(store_id, reset_id, code, now)
                       & (VerificationModel.member_id == pending.member_id))
-            tx.update(member, actions=[MemberModel.password_hash.set(hash_password(new_password)),
+            tx.update("member", member, actions=[MemberModel.password_hash.set(hash_password(new_password)),
                                        MemberModel.updated_at.set(now)],
                       condition=MemberModel.member_id.exists())
     except TransactWriteError as exc:
@@ -152,34 +157,30 @@ def change_phone(store_id: str, member_id: str, phone_input: Any, verification_t
     old = member.phone
     new_identity = MemberIdentityModel(store_id, phone_identity(phone), member_id=member_id, verified=True,
                                        created_at=now)
+    tx = NamedTransaction()
     try:
-        with TransactWrite(connection=Connection()) as tx:
+        with tx:
             if old != phone:
-                tx.save(new_identity, condition=MemberIdentityModel.identity.does_not_exist())
+                tx.save("new_identity", new_identity, condition=MemberIdentityModel.identity.does_not_exist())
             if old and old != phone:
-                tx.delete(MemberIdentityModel(store_id, phone_identity(old)),
+                tx.delete("old_identity", MemberIdentityModel(store_id, phone_identity(old)),
                           condition=MemberIdentityModel.member_id == member_id)
             if old == phone:
-                tx.update(new_identity, actions=[MemberIdentityModel.verified.set(True)],
+                tx.update("same_identity", new_identity, actions=[MemberIdentityModel.verified.set(True)],
                           condition=MemberIdentityModel.member_id == member_id)
-            tx.update(member, actions=[MemberModel.phone.set(phone), MemberModel.phone_verified.set(True),
-                                       MemberModel.updated_at.set(now)],
+            tx.update("member", member, actions=[MemberModel.phone.set(phone), MemberModel.phone_verified.set(True),
+                                                 MemberModel.updated_at.set(now)],
                       condition=(MemberModel.phone == old) if old else MemberModel.phone.does_not_exist())
-            tx.update(use.item, actions=use.actions, condition=use.condition)
+            tx.update("token", use.item, actions=use.actions, condition=use.condition)
     except TransactWriteError as exc:
         if exc.cause_response_code != "TransactionCanceledException":
             raise
-        # Wire order: deletes, puts, updates.
-        errors: list[ApiError] = []
-        if old and old != phone:
-            errors.append(ApiError("the member's number changed meanwhile; try again", code="conflict", status=409))
-        if old != phone:
-            errors.append(phone_taken())
-        if old == phone:
-            errors.append(ApiError("the member's number changed meanwhile", code="conflict", status=409))
-        errors += [ApiError("the member's number changed meanwhile; try again", code="conflict", status=409),
-                   verification.invalid_token()]
-        raise _refusal(exc, errors, first=[len(errors) - 1]) from None
+        changed = Conflict("the member's number changed meanwhile; try again")
+        # The token is judged first.
+        raise _refusal(tx, exc, [("token", verification.invalid_token()), ("old_identity", changed),
+                                 ("new_identity", phone_taken()),
+                                 ("same_identity", Conflict("the member's number changed meanwhile")),
+                                 ("member", changed)]) from None
     member.phone, member.phone_verified, member.updated_at = phone, True, now
     return member
 
@@ -198,7 +199,7 @@ def request_email_change(store_id: str, member_id: str, email: str, now: datetim
     store = sms.sms_store(store_id).store
     if not mail.send_email(email, f"{store.name}: confirm your email",
                            f"Your code is {code}. It expires in 10 minutes."):
-        raise ApiError("the email could not be sent; please try again", code="email_failed", status=502)
+        raise EmailFailed("the email could not be sent; please try again")
     return verification_id
 
 
@@ -210,31 +211,29 @@ def confirm_email_change(store_id: str, member_id: str, email: str, code: str, n
     pending = VerificationModel(store_id, verification_id)
     old = member.email
     same = old is not None and email_identity(old) == email_identity(email)
+    tx = NamedTransaction()
     try:
-        with TransactWrite(connection=Connection()) as tx:
+        with tx:
             if old and not same:
-                tx.delete(MemberIdentityModel(store_id, email_identity(old)),
+                tx.delete("old_identity", MemberIdentityModel(store_id, email_identity(old)),
                           condition=MemberIdentityModel.member_id == member_id)
             identity = MemberIdentityModel(store_id, email_identity(email), member_id=member_id, verified=True,
                                            created_at=now)
             if same:
-                tx.update(identity, actions=[MemberIdentityModel.verified.set(True)],
+                tx.update("same_identity", identity, actions=[MemberIdentityModel.verified.set(True)],
                           condition=MemberIdentityModel.member_id == member_id)
             else:
-                tx.save(identity, condition=MemberIdentityModel.identity.does_not_exist())
-            tx.update(pending, actions=[VerificationModel.code_used_at.set(now)],
+                tx.save("new_identity", identity, condition=MemberIdentityModel.identity.does_not_exist())
+            tx.update("code", pending, actions=[VerificationModel.code_used_at.set(now)],
                       condition=verification.redeem_code_condition(store_id, verification_id, code, now)
                       & (VerificationModel.target == email.lower()))
-            tx.update(member, actions=[MemberModel.email.set(email), MemberModel.email_verified.set(True),
+            tx.update("member", member, actions=[MemberModel.email.set(email), MemberModel.email_verified.set(True),
                                        MemberModel.updated_at.set(now)],
                       condition=(MemberModel.email == old) if old else MemberModel.email.does_not_exist())
     except TransactWriteError as exc:
         if exc.cause_response_code != "TransactionCanceledException":
             raise
-        reasons = exc.cancellation_reasons
-        puts_and_deletes = (1 if old and not same else 0) + (0 if same else 1)
-        if not same and reasons[puts_and_deletes - 1] is not None \
-                and reasons[puts_and_deletes - 1].code == "ConditionalCheckFailed":  # type: ignore[union-attr]
+        if tx.failed(exc, "new_identity"):
             raise email_taken() from None
         raise verification.code_refusal(store_id, verification_id, code, now) from None
     member.email, member.email_verified, member.updated_at = email, True, now

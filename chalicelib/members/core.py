@@ -12,14 +12,13 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.update import Action
-from pynamodb.transactions import TransactWrite
 
 from chalicelib import clock, tokens
 from chalicelib.errors import ApiError, Conflict, InvalidRequest, NotFound
 from chalicelib.models.members import MemberIdentityModel, MemberModel, SocialAccount
+from chalicelib.models.transactions import NamedTransaction
 from chalicelib.verification import TokenUse, invalid_token
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -118,30 +117,28 @@ def create_member(store_id: str, name: str, *, phone: str | None = None, phone_v
                          email_verified=email_verified, password_hash=password_hash, signed_up_with=signed_up_with,
                          is_member=is_member, added_from_key=added_from_key, now=now)
     puts = identity_items(member, now)
+    tx = NamedTransaction()
     try:
-        with TransactWrite(connection=Connection()) as tx:
-            tx.save(member, condition=MemberModel.member_id.does_not_exist())
-            for identity, _ in puts:
-                tx.save(identity, condition=MemberIdentityModel.identity.does_not_exist())
-            for use in token_uses:
-                tx.update(use.item, actions=use.actions, condition=use.condition)
+        with tx:
+            tx.save("member", member, condition=MemberModel.member_id.does_not_exist())
+            for index, (identity, _) in enumerate(puts):
+                tx.save(f"identity_{index}", identity, condition=MemberIdentityModel.identity.does_not_exist())
+            for index, use in enumerate(token_uses):
+                tx.update(f"token_{index}", use.item, actions=use.actions, condition=use.condition)
     except TransactWriteError as exc:
-        # Order on the wire: puts (member, identities) then updates (tokens).
-        errors = [ApiError("member id collision", code="conflict", status=409)] + [err for _, err in puts]
-        raise _refusal(exc, errors + [invalid_token() for _ in token_uses],
-                       first=range(len(errors), len(errors) + len(token_uses))) from None
+        # Tokens are judged first: an unusable token must not learn whether a number is taken.
+        errors = [*((f"token_{index}", invalid_token()) for index in range(len(token_uses))),
+                  ("member", Conflict("member id collision")),
+                  *((f"identity_{index}", error) for index, (_, error) in enumerate(puts))]
+        raise _refusal(tx, exc, errors) from None
     return member
 
 
-def _refusal(exc: TransactWriteError, errors: list[ApiError], first: Iterable[int] = ()) -> Exception:
-    """The error of the first failed condition, items in ``first`` (tokens) checked before the others:
-    an unusable token must not learn whether a number is taken."""
-    reasons = exc.cancellation_reasons
-    order = [*first, *(i for i in range(len(errors)) if i not in set(first))]
-    for index in order:
-        reason = reasons[index] if index < len(reasons) else None
-        if reason is not None and reason.code == "ConditionalCheckFailed":
-            return errors[index]
+def _refusal(tx: NamedTransaction, exc: TransactWriteError, errors: Iterable[tuple[str, ApiError]]) -> Exception:
+    """The error of the first item in ``errors`` that its condition refused; ``exc`` itself when none was."""
+    for name, error in errors:
+        if tx.failed(exc, name):
+            return error
     return exc
 
 

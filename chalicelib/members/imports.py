@@ -35,11 +35,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
-from pynamodb.transactions import TransactWrite
 
-from chalicelib.errors import ApiError, InvalidRequest
+from chalicelib.errors import ApiError, InvalidRequest, PayloadTooLarge
 from chalicelib.members.core import (
     MAX_EMAIL_LENGTH,
     check_email,
@@ -49,6 +47,7 @@ from chalicelib.members.core import (
     phone_identity,
 )
 from chalicelib.models.members import MemberIdentityModel, MemberModel
+from chalicelib.models.transactions import NamedTransaction, connection
 
 MAX_ROWS = 10_000
 # API Gateway takes up to 10 MB, a synchronous Lambda event up to 6 MB: 5 MB leaves room for the
@@ -100,9 +99,9 @@ class Row:
 
 
 def too_large(what: str, limit: str) -> ApiError:
-    return ApiError(f"the file has more than {limit}; a customer import takes up to {MAX_ROWS:,} rows "
-                    f"and {MAX_BYTES // (1024 * 1024)} MB per request: split the file",
-                    code="payload_too_large", status=413, limit=what, max_rows=MAX_ROWS, max_bytes=MAX_BYTES)
+    return PayloadTooLarge(f"the file has more than {limit}; a customer import takes up to {MAX_ROWS:,} rows "
+                           f"and {MAX_BYTES // (1024 * 1024)} MB per request: split the file",
+                           limit=what, max_rows=MAX_ROWS, max_bytes=MAX_BYTES)
 
 
 # ---------------------------------------------------------------- parsing
@@ -321,7 +320,7 @@ def _create_all(store_id: str, rows: list[Row], now: datetime) -> None:
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    client = Connection().client  # botocore clients are thread-safe
+    client = connection().client  # botocore clients are thread-safe
     members_table, identities_table = MemberModel.Meta.table_name, MemberIdentityModel.Meta.table_name
     batches: list[tuple[list[tuple[str, dict[str, Any]]], list[Row]]] = [([], [])]
     for row in rows:
@@ -365,20 +364,19 @@ def _update(store_id: str, row: Row, now: datetime) -> None:
         condition &= MemberModel.email.does_not_exist()
         gained.email = row.email
     identities = identity_items(gained, now)
+    tx = NamedTransaction()
     try:
         if not identities:
             target.update(actions=actions, condition=condition)
             return
-        with TransactWrite(connection=Connection()) as tx:
-            for identity, _ in identities:
-                tx.save(identity, condition=MemberIdentityModel.identity.does_not_exist())
-            tx.update(target, actions=actions, condition=condition)
+        with tx:
+            for index, (identity, _) in enumerate(identities):
+                tx.save(f"identity_{index}", identity, condition=MemberIdentityModel.identity.does_not_exist())
+            tx.update("member", target, actions=actions, condition=condition)
     except TransactWriteError as exc:
-        # On the wire: the identity puts, then the member's update.
-        meanings = [PHONE_TAKEN if error.code == "phone_taken" else EMAIL_TAKEN for _, error in identities]
-        reasons = exc.cancellation_reasons or []
-        failed = [meanings[i] if i < len(meanings) else CHANGED for i, r in enumerate(reasons)
-                  if r is not None and r.code == "ConditionalCheckFailed"]
+        meanings = {f"identity_{index}": PHONE_TAKEN if error.code == "phone_taken" else EMAIL_TAKEN
+                    for index, (_, error) in enumerate(identities)}
+        failed = [meanings.get(name, CHANGED) for name in tx.refused(exc)]
         row.errors.append(failed[0] if failed else "could not be written; import the file again")
     except PynamoDBException as exc:
         conditional = exc.cause_response_code == "ConditionalCheckFailedException"

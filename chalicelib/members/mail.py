@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import os
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from chalicelib import aws
 from chalicelib.config import settings
 from chalicelib.logs import logger
 
@@ -21,7 +21,7 @@ def from_address() -> str:
 
 def send_email(to: str, subject: str, text: str) -> bool:
     """Send a plain-text email; False (logged) when SES refuses or cannot be reached."""
-    ses = boto3.client("ses")
+    ses = aws.client("ses")
     message = {"Subject": {"Data": subject, "Charset": "UTF-8"}, "Body": {"Text": {"Data": text, "Charset": "UTF-8"}}}
     for attempt in range(2):
         try:

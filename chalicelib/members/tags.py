@@ -11,15 +11,14 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from chalicelib import pagination
 from chalicelib.errors import InvalidRequest, NotFound
 from chalicelib.members.core import member_view
 from chalicelib.models.customers import TAG_SEPARATOR, MemberTagModel
 from chalicelib.models.members import MemberModel
+from chalicelib.models.transactions import NamedTransaction
 
 MAX_TAG_LENGTH = 50
 MAX_TAGS_PER_REQUEST = 20
@@ -58,19 +57,19 @@ def _write(store_id: str, member_id: str, tags: Iterable[str], now: datetime, *,
     tags = list(tags)
     member = MemberModel(store_id, member_id)
     action = MemberModel.tags.add(set(tags)) if add else MemberModel.tags.delete(set(tags))
+    tx = NamedTransaction()
     try:
-        with TransactWrite(connection=Connection()) as tx:
-            tx.update(member, actions=[action, MemberModel.updated_at.set(now)],
+        with tx:
+            tx.update("member", member, actions=[action, MemberModel.updated_at.set(now)],
                       condition=MemberModel.member_id.exists())
             for tag in tags:
                 if add:
-                    tx.save(MemberTagModel(store_id, _tag_key(tag, member_id), tag=tag, member_id=member_id,
-                                           tagged_at=now))
+                    tx.save(f"tag_{tag}", MemberTagModel(store_id, _tag_key(tag, member_id), tag=tag,
+                                                         member_id=member_id, tagged_at=now))
                 else:
-                    tx.delete(MemberTagModel(store_id, _tag_key(tag, member_id)))
+                    tx.delete(f"tag_{tag}", MemberTagModel(store_id, _tag_key(tag, member_id)))
     except TransactWriteError as exc:
-        # Only the member's update has a condition (the member exists).
-        if any(r is not None and r.code == "ConditionalCheckFailed" for r in exc.cancellation_reasons or []):
+        if tx.failed(exc, "member"):
             raise NotFound(f"member {member_id} not found") from None
         raise
     return sorted(MemberModel.get(store_id, member_id, consistent_read=True,

@@ -32,11 +32,13 @@ _MODULE_OF = {"ApiKeyModel": "access", "MemberIdentityModel": "members", "Member
 def _all_models() -> tuple[type[Model], ...]:
     from pynamodb.models import Model
 
+    from chalicelib.models.base import StageModel
+
     found: dict[str, type[Model]] = {}
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{__name__}.{info.name}")
         for value in vars(module).values():
-            if isinstance(value, type) and issubclass(value, Model) and value is not Model \
+            if isinstance(value, type) and issubclass(value, Model) and value not in (Model, StageModel) \
                     and value.__module__ == module.__name__:
                 found[value.__name__] = value
     return tuple(found[name] for name in sorted(found))

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.models import Model
 
-from chalicelib.models.base import meta
+from chalicelib.models.base import StageModel, meta
 
 
-class ApiKeyModel(Model):
+class ApiKeyModel(StageModel):
     Meta = meta("api_keys")
 
     store_id = UnicodeAttribute(hash_key=True)

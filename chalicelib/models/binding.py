@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from pynamodb.attributes import TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
-from pynamodb.models import Model
 
-from chalicelib.models.base import meta
+from chalicelib.models.base import StageModel, meta
 
 
-class BindingTokenModel(Model):
+class BindingTokenModel(StageModel):
     """One link token: a binding invitation (single use, 1 hour) or a cart link (7 days, binds once)."""
 
     Meta = meta("binding_tokens")
@@ -34,7 +33,7 @@ class BindingTokenModel(Model):
     member_id = UnicodeAttribute(null=True)  # who redeemed it (invitation) / whom an order bound (cart)
 
 
-class BindingTemplateModel(Model):
+class BindingTemplateModel(StageModel):
     """A store's binding-invitation text for one channel; absent: the channel's default."""
 
     Meta = meta("binding_templates")
@@ -57,7 +56,7 @@ class MemberOrdersIndex(GlobalSecondaryIndex["OrderModel"]):
     ordered_key = UnicodeAttribute(range_key=True)
 
 
-class OrderModel(Model):
+class OrderModel(StageModel):
     """An order the storefront reported; keyed by its order id so a repeated report is stored once."""
 
     Meta = meta("orders")

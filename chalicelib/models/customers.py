@@ -8,16 +8,15 @@ written in one transaction.
 from __future__ import annotations
 
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.models import Model
 
-from chalicelib.models.base import meta
+from chalicelib.models.base import StageModel, meta
 
 # Between the tag and the member id in a tag item's sort key. Tags may not contain control characters,
 # and U+001F sorts before every printable character: ``begins_with("<tag>\x1f")`` is exactly one tag.
 TAG_SEPARATOR = "\x1f"
 
 
-class MemberTagModel(Model):
+class MemberTagModel(StageModel):
     """``<tag>\\x1f<member_id>`` under the store: members by tag, oldest tagging first by member id."""
 
     Meta = meta("member_tags")
@@ -29,7 +28,7 @@ class MemberTagModel(Model):
     tagged_at = UTCDateTimeAttribute()
 
 
-class MemberNoteModel(Model):
+class MemberNoteModel(StageModel):
     """One note, ``<member_id>#<UTC time, microseconds>#<note_id>``: a member's notes are one Query, in order."""
 
     Meta = meta("member_notes")

@@ -17,9 +17,8 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
-from pynamodb.models import Model
 
-from chalicelib.models.base import meta
+from chalicelib.models.base import StageModel, meta
 
 
 class RecentIndex(GlobalSecondaryIndex["ConversationModel"]):
@@ -61,7 +60,7 @@ class LastMessage(MapAttribute[str, str]):
     direction = UnicodeAttribute()
 
 
-class ConversationModel(Model):
+class ConversationModel(StageModel):
     Meta = meta("conversations")
 
     store_id = UnicodeAttribute(hash_key=True)
@@ -88,7 +87,7 @@ class ConversationModel(Model):
     by_unread = UnreadIndex()
 
 
-class MessageModel(Model):
+class MessageModel(StageModel):
     """Messages of one conversation, oldest first by ``<at, microseconds>#<message_id>``."""
 
     Meta = meta("messages")
@@ -108,7 +107,7 @@ class MessageModel(Model):
     received_at = UTCDateTimeAttribute()
 
 
-class DeliveryModel(Model):
+class DeliveryModel(StageModel):
     """One item per provider message id seen (inbound, and outbound for Meta echoes): the dedup key."""
 
     Meta = meta("channel_deliveries")
@@ -120,7 +119,7 @@ class DeliveryModel(Model):
     expires_at = TTLAttribute()
 
 
-class InboxSummaryModel(Model):
+class InboxSummaryModel(StageModel):
     """Per-store counters kept in the same transactions as the conversations they sum."""
 
     Meta = meta("inbox_summary")
@@ -129,7 +128,7 @@ class InboxSummaryModel(Model):
     total_unread = NumberAttribute(default=0)
 
 
-class BlacklistModel(Model):
+class BlacklistModel(StageModel):
     Meta = meta("blacklist")
 
     store_id = UnicodeAttribute(hash_key=True)
@@ -137,7 +136,7 @@ class BlacklistModel(Model):
     added_at = UTCDateTimeAttribute()
 
 
-class AutoReplyRuleModel(Model):
+class AutoReplyRuleModel(StageModel):
     Meta = meta("auto_reply_rules")
 
     store_id = UnicodeAttribute(hash_key=True)

@@ -15,9 +15,8 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
-from pynamodb.models import Model
 
-from chalicelib.models.base import meta
+from chalicelib.models.base import StageModel, meta
 
 
 class NameIndex(GlobalSecondaryIndex["MemberModel"]):
@@ -59,7 +58,7 @@ class SocialAccount(MapAttribute[str, str]):
     bound_at = UTCDateTimeAttribute()
 
 
-class MemberModel(Model):
+class MemberModel(StageModel):
     Meta = meta("members")
 
     store_id = UnicodeAttribute(hash_key=True)
@@ -90,7 +89,7 @@ class MemberModel(Model):
     by_referral_day = ReferralDayIndex()
 
 
-class MemberIdentityModel(Model):
+class MemberIdentityModel(StageModel):
     """``phone#+886912345678``, ``email#amy@example.com`` or ``social#line:U4af...`` -> one member."""
 
     Meta = meta("member_identities")

@@ -7,12 +7,11 @@ Both are link tokens: only the SHA-256 of the token is the key, the TTL attribut
 from __future__ import annotations
 
 from pynamodb.attributes import TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.models import Model
 
-from chalicelib.models.base import meta
+from chalicelib.models.base import StageModel, meta
 
 
-class RegistrationInvitationModel(Model):
+class RegistrationInvitationModel(StageModel):
     """An SMS registration link: whoever redeems it is referred by ``staff_id`` of ``branch_id``."""
 
     Meta = meta("registration_invitations")
@@ -29,7 +28,7 @@ class RegistrationInvitationModel(Model):
     used_by_member_id = UnicodeAttribute(null=True)
 
 
-class LineBindingInvitationModel(Model):
+class LineBindingInvitationModel(StageModel):
     """A LINE binding link shown as a QR code (or texted) at the counter for one member."""
 
     Meta = meta("line_binding_invitations")

@@ -10,14 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.models import Model
 
-from chalicelib.models.base import meta
+from chalicelib.models.base import StageModel, meta
 
 REGISTRY_PARTITION = "stores"
 
 
-class StoreRegistryModel(Model):
+class StoreRegistryModel(StageModel):
     Meta = meta("store_registry")
 
     registry = UnicodeAttribute(hash_key=True)  # always REGISTRY_PARTITION

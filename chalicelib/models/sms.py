@@ -7,12 +7,11 @@ partition and never touches another day or another store.
 from __future__ import annotations
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.models import Model
 
-from chalicelib.models.base import meta
+from chalicelib.models.base import StageModel, meta
 
 
-class SmsLogModel(Model):
+class SmsLogModel(StageModel):
     Meta = meta("sms_log")
 
     store_day = UnicodeAttribute(hash_key=True)  # "<store_id>#YYYY-MM-DD" in the store's time zone
@@ -31,7 +30,7 @@ class SmsLogModel(Model):
     failure_reason = UnicodeAttribute(null=True)
 
 
-class SmsTemplatesModel(Model):
+class SmsTemplatesModel(StageModel):
     """A store's SMS texts by message type (``verification``, ``registration_invitation``): one item per store."""
 
     Meta = meta("sms_templates")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.models import Model
 
-from chalicelib.models.base import meta
+from chalicelib.models.base import StageModel, meta
 
 
-class StoreModel(Model):
+class StoreModel(StageModel):
     Meta = meta("stores")
 
     store_id = UnicodeAttribute(hash_key=True)
@@ -22,7 +21,7 @@ class StoreModel(Model):
     updated_at = UTCDateTimeAttribute()
 
 
-class BranchModel(Model):
+class BranchModel(StageModel):
     Meta = meta("branches")
 
     store_id = UnicodeAttribute(hash_key=True)
@@ -31,7 +30,7 @@ class BranchModel(Model):
     created_at = UTCDateTimeAttribute()
 
 
-class StaffModel(Model):
+class StaffModel(StageModel):
     Meta = meta("staff")
 
     store_id = UnicodeAttribute(hash_key=True)
@@ -41,7 +40,7 @@ class StaffModel(Model):
     created_at = UTCDateTimeAttribute()
 
 
-class ChannelModel(Model):
+class ChannelModel(StageModel):
     """A channel connection. Secrets live in SSM; only their hints and a verify-token hash are here."""
 
     Meta = meta("channels")

@@ -6,12 +6,11 @@ Expiry is enforced in the condition of every check and redeem; the TTL attribute
 from __future__ import annotations
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.models import Model
 
-from chalicelib.models.base import meta
+from chalicelib.models.base import StageModel, meta
 
 
-class VerificationModel(Model):
+class VerificationModel(StageModel):
     """A code sent to a phone (SMS) or an email address, and the token a correct code becomes.
 
     ``verification_id`` is random for ``POST /storefront/verifications``; password resets and email
@@ -37,7 +36,7 @@ class VerificationModel(Model):
     expires = TTLAttribute(null=True)  # cleanup only
 
 
-class SmsLimitModel(Model):
+class SmsLimitModel(StageModel):
     """Send counters: ``phone#<E.164>`` (the last four send times), ``ip#<ip>#<hour>``, ``day#<local day>``."""
 
     Meta = meta("sms_limits")

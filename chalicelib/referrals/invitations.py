@@ -15,19 +15,24 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from chalicelib import clock, sms, tokens
-from chalicelib.errors import ApiError, Conflict, NotFound
+from chalicelib.errors import ApiError, Conflict, LinkExpired, NotFound
 from chalicelib.models.members import MemberModel
 from chalicelib.models.referrals import RegistrationInvitationModel
 from chalicelib.models.stores import StoreModel
+from chalicelib.models.transactions import NamedTransaction, condition_failed, conflicted
 
 INVITATION_TTL = timedelta(hours=2)
 REGISTER_PATH = "/account/register"
 MAX_TOKEN_LENGTH = 200
+
+
+class StorefrontUrlMissing(ApiError):
+    """A registration link needs the store's storefront URL, which an admin has not set yet."""
+
+    code = "storefront_url_missing"
 
 
 @dataclass(frozen=True)
@@ -48,8 +53,7 @@ class Referral:
 def storefront_url(store: StoreModel) -> str:
     """The store's storefront; 422 ``storefront_url_missing`` when the admin has not set it yet."""
     if not store.storefront_url:
-        raise ApiError("the store has no storefront_url yet: an admin sets it with PUT /admin/settings",
-                       code="storefront_url_missing", status=422)
+        raise StorefrontUrlMissing("the store has no storefront_url yet: an admin sets it with PUT /admin/settings")
     return str(store.storefront_url).rstrip("/")
 
 
@@ -114,14 +118,14 @@ def redeem_registration_invitation(store_id: str, token: str, member_id: str, ti
     stored = _invitation(store_id, token_hash, now)
     member = MemberModel(store_id, member_id)
     try:
-        with TransactWrite(connection=Connection()) as tx:
-            tx.update(invitation,
+        with NamedTransaction() as tx:
+            tx.update("token", invitation,
                       actions=[RegistrationInvitationModel.used_at.set(now),
                                RegistrationInvitationModel.used_by_member_id.set(member_id)],
                       condition=(RegistrationInvitationModel.token_hash.exists()
                                  & RegistrationInvitationModel.used_at.does_not_exist()
                                  & (RegistrationInvitationModel.expires_at > now)))
-            tx.update(member,
+            tx.update("member", member,
                       actions=[MemberModel.referral_staff_id.set(stored.staff_id),
                                MemberModel.referral_branch_id.set(stored.branch_id),
                                MemberModel.referral_bound_at.set(now),
@@ -160,8 +164,7 @@ def invalid_token() -> ApiError:
 
 
 def token_expired() -> ApiError:
-    return ApiError("this invitation link has expired; ask the store for a new one", code="token_expired",
-                    status=410)
+    return LinkExpired("this invitation link has expired; ask the store for a new one")
 
 
 def token_used() -> ApiError:
@@ -174,8 +177,7 @@ def referral_already_bound() -> ApiError:
 
 def _refusal(exc: TransactWriteError, store_id: str, token_hash: str, member_id: str, now: datetime) -> Exception:
     """Why the transaction was cancelled, read again (off the success path); the token is judged first."""
-    reasons = exc.cancellation_reasons or []
-    if not any(r is not None and r.code in ("ConditionalCheckFailed", "TransactionConflict") for r in reasons):
+    if not (condition_failed(exc) or conflicted(exc)):
         return exc
     try:
         stored = RegistrationInvitationModel.get(store_id, token_hash, consistent_read=True)

@@ -14,15 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from chalicelib import members, sms, tokens
 from chalicelib.errors import ApiError, Conflict, NotFound
 from chalicelib.models.members import MemberIdentityModel, MemberModel
 from chalicelib.models.referrals import LineBindingInvitationModel
 from chalicelib.models.stores import ChannelModel
+from chalicelib.models.transactions import NamedTransaction, condition_failed, conflicted
 from chalicelib.referrals.invitations import (
     invalid_token,
     link_expiry,
@@ -45,8 +44,12 @@ class LineInvitation:
     via: str
 
 
+class LineBindingRefused(ApiError):
+    """The LINE binding cannot be made (no LINE channel, the account already bound, ...): ``code`` says why."""
+
+
 def _refuse(message: str, code: str) -> ApiError:
-    return ApiError(message, code=code, status=422)
+    return LineBindingRefused(message, code=code)
 
 
 def create_line_binding_invitation(store_id: str, staff_id: str, branch_id: str, member_id: str, via: str,
@@ -100,15 +103,16 @@ def redeem_line_binding(store_id: str, token: str, line_user_id: str, name: str 
     key = f"line:{line_user_id}"
     identity = members.social_identity_item(store_id, stored.member_id, key, now)
     try:
-        with TransactWrite(connection=Connection()) as tx:
-            tx.save(identity, condition=MemberIdentityModel.identity.does_not_exist())
-            tx.update(LineBindingInvitationModel(store_id, token_hash),
+        with NamedTransaction() as tx:
+            tx.save("identity", identity, condition=MemberIdentityModel.identity.does_not_exist())
+            tx.update("token", LineBindingInvitationModel(store_id, token_hash),
                       actions=[LineBindingInvitationModel.used_at.set(now),
                                LineBindingInvitationModel.used_by_social_key.set(key)],
                       condition=(LineBindingInvitationModel.token_hash.exists()
                                  & LineBindingInvitationModel.used_at.does_not_exist()
                                  & (LineBindingInvitationModel.expires_at > now)))
-            tx.update(MemberModel(store_id, stored.member_id), actions=members.add_social_account(key, name, now),
+            tx.update("member", MemberModel(store_id, stored.member_id),
+                      actions=members.add_social_account(key, name, now),
                       condition=MemberModel.member_id.exists())
     except TransactWriteError as exc:
         raise _refusal(exc, store_id, token_hash, stored.member_id, key, now) from None
@@ -117,8 +121,7 @@ def redeem_line_binding(store_id: str, token: str, line_user_id: str, name: str 
 
 def _refusal(exc: TransactWriteError, store_id: str, token_hash: str, member_id: str, key: str,
              now: datetime) -> Exception:
-    reasons = exc.cancellation_reasons or []
-    if not any(r is not None and r.code in ("ConditionalCheckFailed", "TransactionConflict") for r in reasons):
+    if not (condition_failed(exc) or conflicted(exc)):
         return exc
     stored = LineBindingInvitationModel.get(store_id, token_hash, consistent_read=True)
     if stored.used_at is not None:

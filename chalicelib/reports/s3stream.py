@@ -16,11 +16,10 @@ CONTENT_TYPE = "text/csv; charset=utf-8"
 
 
 def s3_client() -> Any:
-    """SigV4 everywhere: presigned URLs to KMS-encrypted objects need it (boto3 may still default to v2)."""
-    import boto3
-    from botocore.config import Config
+    """The process's S3 client (SigV4: presigned URLs to KMS-encrypted objects need it)."""
+    from chalicelib import aws
 
-    return boto3.client("s3", config=Config(signature_version="s3v4"))
+    return aws.client("s3")
 
 
 class S3StreamWriter:

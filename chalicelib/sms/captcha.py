@@ -18,6 +18,13 @@ from chalicelib.config import settings
 from chalicelib.errors import ApiError, InvalidRequest
 from chalicelib.models.sms import SmsTemplatesModel
 
+
+class CaptchaUnavailable(ApiError):
+    """Google's reCAPTCHA check could not be made (down, slow or not JSON)."""
+
+    code = "captcha_unavailable"
+
+
 DEFAULT_VERIFY_URL = "https://www.google.com/recaptcha/api/siteverify"
 CACHE_SECONDS = 300
 
@@ -28,12 +35,12 @@ def parameter_name(store_id: str) -> str:
 
 def configure(store_id: str, secret: str | None, now: datetime) -> bool:
     """Turn reCAPTCHA on with ``secret`` (kept in SSM) or off with None; returns whether it is on."""
-    import boto3
     from aws_lambda_powertools.utilities import parameters
 
+    from chalicelib import aws
     from chalicelib.sms.templates import forget
 
-    ssm = boto3.client("ssm")
+    ssm = aws.client("ssm")
     if secret:
         ssm.put_parameter(Name=parameter_name(store_id), Value=secret, Type="SecureString", Overwrite=True)
     SmsTemplatesModel(store_id).update(actions=[SmsTemplatesModel.recaptcha_enabled.set(bool(secret)),
@@ -45,12 +52,12 @@ def configure(store_id: str, secret: str | None, now: datetime) -> bool:
 
 def require_human(store_id: str, token: str | None, client_ip: str | None) -> None:
     """400 ``captcha_failed`` unless ``token`` is a valid reCAPTCHA response for the store's secret."""
-    from aws_lambda_powertools.utilities import parameters
+    from chalicelib import aws
 
     if not token:
         raise InvalidRequest("this store needs a 'recaptcha_token' to send codes", field="recaptcha_token",
                              code="captcha_failed")
-    secret = str(parameters.get_parameter(parameter_name(store_id), decrypt=True, max_age=CACHE_SECONDS))
+    secret = aws.get_parameter(parameter_name(store_id), max_age=CACHE_SECONDS)
     fields = {"secret": secret, "response": token, **({"remoteip": client_ip} if client_ip else {})}
     try:
         response = urllib3.request("POST", os.environ.get("RECAPTCHA_VERIFY_URL", DEFAULT_VERIFY_URL),
@@ -59,7 +66,6 @@ def require_human(store_id: str, token: str | None, client_ip: str | None) -> No
                                    timeout=5.0, retries=False)
         verdict = json.loads(response.data) if response.status == 200 else {}
     except (urllib3.exceptions.HTTPError, ValueError):
-        raise ApiError("the reCAPTCHA check could not be made; try again", code="captcha_unavailable",
-                       status=502) from None
+        raise CaptchaUnavailable("the reCAPTCHA check could not be made; try again") from None
     if verdict.get("success") is not True:
         raise InvalidRequest("the reCAPTCHA token was not accepted", field="recaptcha_token", code="captcha_failed")

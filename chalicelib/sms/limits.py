@@ -16,18 +16,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from pynamodb.transactions import TransactWrite
-
+from chalicelib.models.transactions import NamedTransaction
 from chalicelib.models.verification import SmsLimitModel
 
 RESEND_AFTER_SECONDS = 30
 SENDS_PER_HOUR = 3
 HOUR = 3600
 
+# The names of the limit items in a send's transaction (see :func:`reserve`).
+NUMBER_LIMIT, IP_LIMIT, DAY_LIMIT = "number_limit", "ip_limit", "day_limit"
+
 
 @dataclass(frozen=True)
 class Reservation:
-    """What :func:`reserve` added to a transaction, in order, so a cancellation can be explained."""
+    """What :func:`reserve` added to a transaction, so :func:`release` can give it back."""
 
     store_id: str
     phone_key: str
@@ -47,12 +49,13 @@ def day_key(local_day: str) -> str:
     return f"day#{local_day}"
 
 
-def reserve(tx: TransactWrite, store_id: str, e164: str, client_ip: str | None, local_day: str,
+def reserve(tx: NamedTransaction, store_id: str, e164: str, client_ip: str | None, local_day: str,
             ip_hourly_limit: int, daily_cap: int, now: datetime) -> Reservation:
-    """Add the three limit updates to ``tx`` (number first, then IP, then the store's day)."""
+    """Add the limit updates to ``tx``, named :data:`NUMBER_LIMIT`, :data:`IP_LIMIT` (with a client IP)
+    and :data:`DAY_LIMIT`; the number's stored slots come back when it is refused."""
     t = now.timestamp()
     number = SmsLimitModel(store_id, phone_key(e164))
-    tx.update(number, actions=[
+    tx.update(NUMBER_LIMIT, number, actions=[
         SmsLimitModel.s0.set(SmsLimitModel.s1 | 0),
         SmsLimitModel.s1.set(SmsLimitModel.s2 | 0),
         SmsLimitModel.s2.set(SmsLimitModel.s3 | 0),
@@ -60,30 +63,30 @@ def reserve(tx: TransactWrite, store_id: str, e164: str, client_ip: str | None, 
         SmsLimitModel.expires.set(now + timedelta(seconds=HOUR + 60)),
     ], condition=((SmsLimitModel.s3.does_not_exist() | (SmsLimitModel.s3 <= t - RESEND_AFTER_SECONDS))
                   & (SmsLimitModel.s1.does_not_exist() | (SmsLimitModel.s1 <= t - HOUR))),
-        return_values="ALL_OLD")
+        return_old_on_failure=True)
     ip = ip_key(client_ip, now) if client_ip else None
     if ip:
-        tx.update(SmsLimitModel(store_id, ip), actions=[
+        tx.update(IP_LIMIT, SmsLimitModel(store_id, ip), actions=[
             SmsLimitModel.tally.add(1), SmsLimitModel.expires.set(now + timedelta(hours=2))],
             condition=SmsLimitModel.tally.does_not_exist() | (SmsLimitModel.tally < ip_hourly_limit))
     day = day_key(local_day)
-    tx.update(SmsLimitModel(store_id, day), actions=[
+    tx.update(DAY_LIMIT, SmsLimitModel(store_id, day), actions=[
         SmsLimitModel.tally.add(1), SmsLimitModel.expires.set(now + timedelta(days=3))],
         condition=SmsLimitModel.tally.does_not_exist() | (SmsLimitModel.tally < daily_cap))
     return Reservation(store_id, phone_key(e164), ip, day)
 
 
-def release(tx: TransactWrite, reservation: Reservation) -> None:
+def release(tx: NamedTransaction, reservation: Reservation) -> None:
     """Undo a reservation (SNS refused the message). No other send to the number can have slipped in
     between: it would have been within 30 s of this one."""
-    tx.update(SmsLimitModel(reservation.store_id, reservation.phone_key), actions=[
+    tx.update(NUMBER_LIMIT, SmsLimitModel(reservation.store_id, reservation.phone_key), actions=[
         SmsLimitModel.s3.set(SmsLimitModel.s2 | 0),
         SmsLimitModel.s2.set(SmsLimitModel.s1 | 0),
         SmsLimitModel.s1.set(SmsLimitModel.s0 | 0),
     ])
-    for key in (reservation.ip_key, reservation.day_key):
+    for name, key in ((IP_LIMIT, reservation.ip_key), (DAY_LIMIT, reservation.day_key)):
         if key:
-            tx.update(SmsLimitModel(reservation.store_id, key), actions=[SmsLimitModel.tally.add(-1)])
+            tx.update(name, SmsLimitModel(reservation.store_id, key), actions=[SmsLimitModel.tally.add(-1)])
 
 
 def number_retry_after(s1: float | None, s3: float | None, now: datetime) -> int:

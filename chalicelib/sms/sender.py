@@ -15,19 +15,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
-from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
 
-from chalicelib import clock
+from chalicelib import aws, clock
 from chalicelib.errors import ApiError
 from chalicelib.logs import logger
 from chalicelib.models.sms import SmsLogModel
 from chalicelib.models.stores import StoreModel
+from chalicelib.models.transactions import NamedTransaction
 from chalicelib.sms import limits
 from chalicelib.sms.phones import Phone, from_e164
 from chalicelib.sms.segments import count_segments
@@ -49,26 +46,24 @@ class SmsResult:
 
 
 class RateLimited(ApiError):
-    """429 ``rate_limited`` with ``retry_after_seconds`` (and which ``limit``: number, client_ip, daily_cap)."""
+    """``rate_limited`` with ``retry_after_seconds`` (and which ``limit``: number, client_ip, daily_cap)."""
 
     def __init__(self, message: str, retry_after_seconds: int, limit: str) -> None:
-        super().__init__(message, code="rate_limited", status=429, retry_after_seconds=retry_after_seconds,
-                         limit=limit)
+        super().__init__(message, code="rate_limited", retry_after_seconds=retry_after_seconds, limit=limit)
         self.retry_after_seconds = retry_after_seconds
 
 
 class SmsFailed(ApiError):
-    """502 ``sms_failed``: SNS did not accept the message (nothing was counted against the number)."""
+    """``sms_failed``: SNS did not accept the message (nothing was counted against the number)."""
 
     def __init__(self) -> None:
-        super().__init__("the SMS could not be sent; please try again", code="sms_failed", status=502)
+        super().__init__("the SMS could not be sent; please try again", code="sms_failed")
 
 
 def sns_client() -> object:
     """The SNS client; ``SNS_ENDPOINT_URL`` (read at each send) overrides the endpoint."""
     endpoint = os.environ.get("SNS_ENDPOINT_URL") or None
-    return boto3.client("sns", endpoint_url=endpoint,
-                        config=Config(connect_timeout=3, read_timeout=10, retries={"max_attempts": 2}))
+    return aws.client("sns", endpoint)
 
 
 def send(store: StoreModel, phone: Phone | str, text: str, message_type: str, client_ip: str | None,
@@ -147,32 +142,29 @@ def _attributes() -> dict[str, dict[str, str]]:
 
 def _reserve(store: StoreModel, number: Phone, client_ip: str | None, local_day: str, now: datetime,
              log: SmsLogModel | None, also_save: Sequence[Model]) -> limits.Reservation:
+    tx = NamedTransaction()
     try:
-        with TransactWrite(connection=Connection()) as tx:
+        with tx:
             reservation = limits.reserve(tx, store.store_id, number.e164, client_ip, local_day,
                                          int(store.sms_ip_hourly_limit), int(store.sms_daily_cap), now)
             if log is not None:
-                tx.save(log, condition=SmsLogModel.sms_id.does_not_exist())
-            for item in also_save:
-                tx.save(item)
+                tx.save("log", log, condition=SmsLogModel.sms_id.does_not_exist())
+            for index, item in enumerate(also_save):
+                tx.save(f"caller_item_{index}", item)
     except TransactWriteError as exc:
-        # PynamoDB sends puts before updates: the limit updates are the last items, in reserve() order.
-        limit_reasons = exc.cancellation_reasons[-(3 if client_ip else 2):]
-        failed = [i for i, r in enumerate(limit_reasons) if r is not None and r.code == "ConditionalCheckFailed"]
-        if not failed:
-            raise
-        index = failed[0]
-        if index == 0:
-            old = limit_reasons[0].raw_item if limit_reasons[0] else None
+        if tx.failed(exc, limits.NUMBER_LIMIT):
+            old = tx.old_item(exc, limits.NUMBER_LIMIT)
             if old:
                 wait = limits.number_retry_after(_number(old, "s1"), _number(old, "s3"), now)
             else:
                 wait = limits.number_retry_after_stored(store.store_id, number.e164, now)
             raise RateLimited(f"this number was sent a message recently; try again in {wait} s", wait,
                               "number") from None
-        if index == 1 and client_ip:
+        if tx.failed(exc, limits.IP_LIMIT):
             raise RateLimited("too many messages from this network; try again later",
                               limits.ip_retry_after(now), "client_ip") from None
+        if not tx.failed(exc, limits.DAY_LIMIT):
+            raise
         raise RateLimited("the store's daily SMS limit is reached; try again tomorrow",
                           limits.day_retry_after(now, store.timezone), "daily_cap") from None
     return reservation
@@ -184,8 +176,8 @@ def _number(raw: dict[str, dict[str, str]], name: str) -> float | None:
 
 
 def _fail(log: SmsLogModel, reservation: limits.Reservation, also_save: Sequence[Model], reason: str) -> None:
-    with TransactWrite(connection=Connection()) as tx:
-        tx.update(log, actions=[SmsLogModel.status.set("failed"), SmsLogModel.failure_reason.set(reason[:200])])
+    with NamedTransaction() as tx:
+        tx.update("log", log, actions=[SmsLogModel.status.set("failed"), SmsLogModel.failure_reason.set(reason[:200])])
         limits.release(tx, reservation)
-        for item in also_save:
-            tx.delete(item)
+        for index, item in enumerate(also_save):
+            tx.delete(f"caller_item_{index}", item)

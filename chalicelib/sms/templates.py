@@ -15,12 +15,10 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from pynamodb.connection import Connection
-from pynamodb.transactions import TransactGet
-
 from chalicelib.errors import ApiError, InvalidRequest, NotFound
 from chalicelib.models.sms import SmsTemplatesModel
 from chalicelib.models.stores import StoreModel
+from chalicelib.models.transactions import NamedGet
 
 MAX_MESSAGE_BYTES = 1600  # SNS refuses longer SMS messages
 PLACEHOLDERS = ("code", "link", "store_name")
@@ -35,6 +33,12 @@ _WORST_CASE = {"code": "0" * 6, "link": "x" * 700, "store_name": "\u4f60" * 120}
 _PLACEHOLDER = re.compile(r"\{([a-z_]*)\}")
 _lock = threading.Lock()
 _cache: dict[str, tuple[float, SmsStore]] = {}
+
+
+class MessageTooLong(ApiError):
+    """The SMS, filled in, would be longer than SNS accepts."""
+
+    code = "message_too_long"
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,7 @@ def render(template: str, **values: str) -> str:
 
 def check_message(text: str) -> str:
     if len(text.encode("utf-8")) > MAX_MESSAGE_BYTES:
-        raise ApiError(f"the SMS would be longer than {MAX_MESSAGE_BYTES} bytes", code="message_too_long", status=422)
+        raise MessageTooLong(f"the SMS would be longer than {MAX_MESSAGE_BYTES} bytes")
     return text
 
 
@@ -96,9 +100,9 @@ def sms_store(store_id: str) -> SmsStore:
         hit = _cache.get(store_id)
     if hit and hit[0] > now:
         return hit[1]
-    with TransactGet(connection=Connection()) as tg:
-        store_future = tg.get(StoreModel, store_id)
-        templates_future = tg.get(SmsTemplatesModel, store_id)
+    with NamedGet() as tg:
+        store_future = tg.get("store", StoreModel, store_id)
+        templates_future = tg.get("templates", SmsTemplatesModel, store_id)
     try:
         store = store_future.get()
     except StoreModel.DoesNotExist:

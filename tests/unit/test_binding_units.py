@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from chalicelib.api.http import status_of
 from chalicelib.binding import links, templates
 from chalicelib.errors import ApiError, InvalidRequest, NotFound
 from chalicelib.models.binding import BindingTokenModel
@@ -52,7 +53,7 @@ def _token(**changes) -> BindingTokenModel:
 ])
 def test_refusal_order_is_missing_then_used_then_expired(token, status, code):
     error = links.refusal(token, "invitation", NOW)
-    assert isinstance(error, ApiError) and (error.status, error.code) == (status, code)
+    assert isinstance(error, ApiError) and (status_of(error), error.code) == (status, code)
 
 
 @pytest.mark.parametrize(("channel", "limit"), [("facebook", 640), ("instagram", 640), ("line", 5000),

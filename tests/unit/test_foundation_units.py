@@ -10,6 +10,7 @@ import pytest
 from chalice.app import Chalice, Cron, Rate
 
 from chalicelib import access, clock, pagination
+from chalicelib.api.http import status_of
 from chalicelib.errors import InvalidRequest
 from chalicelib.logs import RedactingFormatter, redact, redact_text
 from chalicelib.stores import check_storefront_url, default_timezone
@@ -57,7 +58,7 @@ def test_bad_fields_are_named(body, field):
     with pytest.raises(InvalidRequest) as raised:
         parse_object(body, FIELDS)
     assert raised.value.extra["field"] == field
-    assert raised.value.status == 400
+    assert status_of(raised.value) == 400
 
 
 def test_good_body_is_trimmed_and_nullable_kept():
