@@ -103,7 +103,10 @@ def _run(requests: list[tuple[str, str, bytes, dict[str, str]]], api: str) -> Ou
 
     outcome = Outcome()
     lock = threading.Lock()
-    pool = urllib3.PoolManager(maxsize=SENDERS, retries=False, timeout=urllib3.Timeout(total=60))
+    # A refused connect never reached the app (Chalice's local server has a small listen backlog): the
+    # sender tries again, as the platforms do. Nothing that may have reached the app is retried.
+    retries = urllib3.Retry(total=None, connect=3, read=0, redirect=0, status=0, other=0, backoff_factor=0.2)
+    pool = urllib3.PoolManager(maxsize=SENDERS, retries=retries, timeout=urllib3.Timeout(total=60))
     deadline = time.monotonic() + DEADLINE
 
     def send(request: tuple[str, str, bytes, dict[str, str]]) -> None:
