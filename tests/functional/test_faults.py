@@ -101,7 +101,9 @@ def test_a_line_push_that_times_out_is_retried_with_the_same_retry_key(client, s
     response = reply(client, store, conversation_id, "hi")
 
     assert response.status_code == 201, response.body
-    assert len(keys) == 2 and keys[0] == keys[1]  # LINE sends once per retry key
+    # The test server answers one request at a time, so on a busy machine the retry can time out behind the
+    # slow first answer too: what matters is that it was retried and every attempt carried one retry key.
+    assert len(keys) >= 2 and len(set(keys)) == 1  # LINE sends once per retry key
     assert directions(client, store, conversation_id) == ["inbound", "outbound"]
 
 
