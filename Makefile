@@ -35,11 +35,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check app.py chalicelib local manage.py tests bench infra
 	$(BIN)/mypy app.py chalicelib
 
-## AWS calls per operation and cold-start import ratio (see README "Performance").
+## Every performance section: cold start, calls, own time vs floor, cost, package, load (README "Performance").
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py
 
-## CI's bench: cold start and AWS calls per operation, without the long report and lifecycle sections.
+## CI's bench: cold start and AWS calls per operation (counts only, about a minute); the long sections: make bench.
 bench-quick: $(STAMP)
 	$(BIN)/python bench/bench.py --quick
 
@@ -49,8 +49,10 @@ package: $(STAMP)
 	mkdir -p build
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(BIN)/python -m infra.template resources --stage $(STAGE) \
 		> build/$(STAGE)-resources.json
-	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(BIN)/chalice package --stage $(STAGE) \
-		--merge-template build/$(STAGE)-resources.json build/$(STAGE)
+	# Chalice zips chalicelib/ as it is: no __pycache__ in the function's package (Lambda compiles nothing twice).
+	find chalicelib -name __pycache__ -prune -exec rm -rf {} +
+	PYTHONDONTWRITEBYTECODE=1 AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(BIN)/chalice package \
+		--stage $(STAGE) --merge-template build/$(STAGE)-resources.json build/$(STAGE)
 	$(BIN)/cfn-lint build/$(STAGE)/sam.json
 
 clean:

@@ -20,7 +20,7 @@ from chalicelib.api.staff import staff
 from chalicelib.api.webhooks import webhooks
 from chalicelib.config import local_routes_enabled
 
-app = Chalice(app_name="memberlink")
+app = Chalice(app_name="memberlink", configure_logs=False)  # logs go out through chalicelib/logs.py alone (redacted)
 for blueprint in (admin, webhooks, inbox, binding, accounts, members, search, staff, reports, messages, lifecycle,
                   pages, consents):
     app.register_blueprint(blueprint)

@@ -1,79 +1,67 @@
-"""`make bench`: the numbers DESIGN.md budgets, printed as the Markdown table the README shows.
+"""`make bench`: the numbers DESIGN.md and issue 18 budget, printed as the Markdown tables the README shows.
 
-1. Cold start: ``import app`` in fresh interpreters against ``import chalice, boto3, pynamodb`` alone.
-2. Per operation (rows come from every ``bench/ops_*.py`` module's ``OPERATIONS``): AWS calls by
-   service and outbound channel HTTP calls, counted on the wire to an in-process moto.
-3. Sections some modules add with ``report()`` (e.g. report compilation time and memory).
+    python bench/bench.py --quick              # CI: cold start and AWS calls per operation (counts only)
+    python bench/bench.py                      # everything (about 15-30 minutes on 2 cores)
+    python bench/bench.py --only own_time,cost # some sections
+
+Sections: cold start (``bench/cold_start.py``); AWS calls per operation (rows from every
+``bench/ops_*.py`` module's ``OPERATIONS``, counted on the wire to an in-process moto); own time per
+hot route beside a floor (``bench/own_time.py``); cost per operation (``bench/cost.py``, from the
+counted calls); the deployment package (``bench/package.py``); a load run over the local stack
+(``bench/load.py``); and sections some ops modules add with ``report()`` (e.g. report compilation).
 Budgets are reported, never asserted.
 """
 
 from __future__ import annotations
 
+import argparse
 import importlib
-import statistics
-import subprocess
+import os
+import platform
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.support import Bench, CallCounter, Operation, forget_aws_clients, prepare_environment  # noqa: E402
 
-RUNS = 7
+QUICK = ("cold_start", "calls")
+FULL = ("cold_start", "blueprints", "dependencies", "package", "calls", "own_time", "cost", "load", "reports")
 
 
-def import_seconds(statement: str) -> float:
-    code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
-    env = {"STAGE": "dev", "TABLE_PREFIX": "memberlink-dev", "AWS_DEFAULT_REGION": "us-east-1",
-           "PATH": "/usr/bin:/bin"}
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
-                         check=True)
-    return float(out.stdout.strip().splitlines()[-1])
-
-
-def cold_start() -> str:
-    baseline, ours = [], []
-    for _ in range(RUNS):  # interleaved so that machine noise hits both alike
-        baseline.append(import_seconds("import chalice.app, boto3, pynamodb.models"))
-        ours.append(import_seconds("import app"))
-    base, app_ = statistics.median(baseline), statistics.median(ours)
-    return ("| cold start | median of fresh interpreters | budget |\n|---|---|---|\n"
-            f"| `import chalice.app, boto3, pynamodb.models` | {base * 1000:.0f} ms | |\n"
-            f"| `import app` | {app_ * 1000:.0f} ms | |\n"
-            f"| ratio | **{app_ / base:.2f}x** | <= 1.3x |\n")
-
-
-def operation_modules() -> list[object]:
+def operation_modules() -> list[Any]:
     return [importlib.import_module(f"bench.{path.stem}") for path in sorted((ROOT / "bench").glob("ops_*.py"))]
 
 
-def operations_table(modules: list[object]) -> str:
+def measure_operations(modules: list[Any]) -> list[dict[str, Any]]:
+    """Every operation once, each in a fresh embedded AWS: its calls, capacity units, SMS and own time."""
     from aws_lambda_powertools.utilities import parameters
     from chalice.test import Client
     from moto import mock_aws
 
+    from bench.own_time import AWS
     from chalicelib import clock, stores
     from local.channel_sandbox import ChannelSandbox
     from local.resources import create_resources
 
     counter = CallCounter()
     counter.install()
-    rows = ["| operation | DynamoDB | SNS | SES | S3 | SSM | channel HTTP | Scan | budget |",
-            "|---|---|---|---|---|---|---|---|---|"]
+    AWS.install()
+    rows = []
     for module in modules:
         for op in getattr(module, "OPERATIONS", []):
             assert isinstance(op, Operation)
             with mock_aws():
+                forget_aws_clients()
                 sandbox = ChannelSandbox().start()
-                import os
-
                 os.environ["GRAPH_API_BASE_URL"] = f"{sandbox.url}/graph"
                 os.environ["LINE_API_BASE_URL"] = f"{sandbox.url}/line"
                 try:
                     create_resources()
-                    parameters.clear_caches()
+                    parameters.clear_caches()  # type: ignore[no-untyped-call]
                     clock.reset()
                     from app import app
 
@@ -84,33 +72,104 @@ def operations_table(modules: list[object]) -> str:
                         state = op.setup(bench)
                         sandbox.outbox.clear()
                         with counter.counting():
+                            AWS.reset()
+                            started = time.perf_counter()
                             op.run(bench, state)
+                            own_ms = (time.perf_counter() - started - AWS.seconds - AWS.gc_seconds) * 1000
                         outbound = len(sandbox.outbox.items())
                 finally:
                     sandbox.stop()
-            rows.append(f"| {op.name} | {counter.by_service('dynamodb')} | {counter.by_service('sns')} | "
-                        f"{counter.by_service('ses')} | {counter.by_service('s3')} | {counter.by_service('ssm')} | "
-                        f"{outbound} | {counter.scans()} | {op.budget} |")
-    return "\n".join(rows) + "\n"
+                    forget_aws_clients()
+            rows.append({"name": op.name, "budget": op.budget, "channel": outbound, "own_ms": own_ms,
+                         "calls": {s: counter.by_service(s) for s in ("dynamodb", "sns", "ses", "s3", "ssm")},
+                         "scans": counter.scans(), "rru": counter.units["rru"], "wru": counter.units["wru"],
+                         "sms_to": dict(counter.sms_to)})
+    return rows
 
 
-def main(argv: list[str]) -> int:
-    # --quick (CI): cold start and calls per operation only; the long sections (reports, lifecycle at scale) on demand.
-    quick = "--quick" in argv
+def calls_table(rows: list[dict[str, Any]]) -> str:
+    lines = ["| operation | DynamoDB | SNS | SES | S3 | SSM | channel HTTP | Scan | budget |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        c = r["calls"]
+        lines.append(f"| {r['name']} | {c['dynamodb']} | {c['sns']} | {c['ses']} | {c['s3']} | {c['ssm']} | "
+                     f"{r['channel']} | {r['scans']} | {r['budget']} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="cold start and AWS call counts only (CI)")
+    parser.add_argument("--only", help=f"comma-separated sections of: {', '.join(FULL)}")
+    args = parser.parse_args(argv)
+    sections = args.only.split(",") if args.only else (QUICK if args.quick else FULL)
     prepare_environment()
     started = time.perf_counter()
     modules = operation_modules()
-    print("## Cold start\n")
-    print(cold_start())
-    print("## AWS calls per operation\n")
-    print(operations_table(modules))
-    for module in [] if quick else modules:
-        report = getattr(module, "report", None)
-        if report is not None:
-            forget_aws_clients()  # a report may run against its own moto server
-            print(report())
-    print(f"_bench took {time.perf_counter() - started:.0f} s on {sys.platform}, Python {sys.version.split()[0]}_")
+
+    from bench import cold_start
+
+    if "cold_start" in sections:
+        print("### Cold start\n")
+        print(cold_start.ratio_table(runs=7 if args.quick else 9, repeats=1 if args.quick else 3))
+    if "blueprints" in sections:
+        print("### Cold start: each blueprint's first request (domain modules loaded after `import app`)\n")
+        print(cold_start.blueprint_table())
+    if "dependencies" in sections:
+        print("### Import cost of each runtime dependency (fresh interpreter, on its own)\n")
+        print(cold_start.dependency_table())
+    if "package" in sections:
+        from bench import package
+
+        print(package.report())
+    rows: list[dict[str, Any]] = []
+    if "calls" in sections or "cost" in sections:
+        rows = measure_operations(modules)
+    if "calls" in sections:
+        print("### AWS calls per operation\n")
+        print(calls_table(rows))
+    medians: dict[str, float] = {}
+    if "own_time" in sections:
+        from bench import own_time
+
+        results = [own_time.measure(route) for route in own_time.HOT_ROUTES]
+        print(own_time.report(results=results))
+        medians = {name: own_time.p50(r.ours.own) for r in results for name in r.route.operations}
+    if "cost" in sections:
+        from bench import cost
+
+        for row in rows:  # a median over many requests beats the one request of the calls table
+            row["own_ms"] = medians.get(row["name"], row["own_ms"])
+        print("### Cost (USD, us-east-1 list prices)\n")
+        print(cost.table({r["name"]: cost.measured_from(r) for r in rows}))
+        if not medians:
+            print("_Own time per operation from one request each (run with own_time for medians)._\n")
+    if "load" in sections:
+        from bench import load
+
+        print(load.report())
+    if "reports" in sections:
+        for module in modules:
+            report = getattr(module, "report", None)
+            if report is not None:
+                forget_aws_clients()  # a report may run against its own moto server
+                print(report())
+    print(f"_bench ({', '.join(sections)}) took {time.perf_counter() - started:.0f} s on {machine()}, "
+          f"Python {sys.version.split()[0]}_")
     return 0
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({cpu}), load average {load:.1f}"
 
 
 if __name__ == "__main__":

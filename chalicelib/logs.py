@@ -6,11 +6,12 @@ any module still cannot leak a key, a password or a full phone number.
 
 from __future__ import annotations
 
+import functools
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Logger
 
 _SENSITIVE_KEY = re.compile(r"(secret|token|password|authorization|api_key|access_key|code)$", re.I)
 _API_KEY = re.compile(r"\bmlk\.([A-Za-z0-9_]+)\.[A-Za-z0-9_-]+")
@@ -46,10 +47,37 @@ def redact(value: Any, key: str = "") -> Any:
     return value
 
 
-class RedactingFormatter(LambdaPowertoolsFormatter):
-    def serialize(self, log: dict[str, Any]) -> str:  # type: ignore[override]
-        keep = {"timestamp", "level", "location", "service", "xray_trace_id", "request_id", "duration_ms", "status"}
-        return super().serialize({k: (v if k in keep else redact(v, k)) for k, v in log.items()})
+@functools.cache
+def formatter_class() -> type:
+    """The redacting formatter (a Powertools subclass, so defined when first needed: cold start)."""
+    from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+
+    class RedactingFormatter(LambdaPowertoolsFormatter):
+        def serialize(self, log: dict[str, Any]) -> str:  # type: ignore[override]
+            keep = {"timestamp", "level", "location", "service", "xray_trace_id", "request_id", "duration_ms",
+                    "status"}
+            return super().serialize({k: (v if k in keep else redact(v, k)) for k, v in log.items()})
+
+    return RedactingFormatter
 
 
-logger = Logger(service="memberlink", logger_formatter=RedactingFormatter())
+def __getattr__(name: str) -> Any:
+    if name == "RedactingFormatter":
+        return formatter_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class _FirstUseLogger:
+    """The Powertools Logger, built by the first log call: its setup stays out of the import (cold start)."""
+
+    _logger: Logger | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._logger is None:
+            from aws_lambda_powertools.logging import Logger
+
+            type(self)._logger = Logger(service="memberlink", logger_formatter=formatter_class()())
+        return getattr(self._logger, name)
+
+
+logger: Logger = _FirstUseLogger()  # type: ignore[assignment]

@@ -22,6 +22,7 @@ from chalice.local import (
     LocalDevServer,
     LocalGateway,
     LocalGatewayException,
+    ThreadedHTTPServer,
 )
 
 NOT_FOUND_MESSAGE = "no such route: check the method and path against openapi.yaml"
@@ -58,8 +59,14 @@ class ContractRequestHandler(ChaliceRequestHandler):
         raise AttributeError(name)
 
 
+class QueueingServer(ThreadedHTTPServer):
+    # socketserver's default backlog of 5 resets connects beyond it: a burst of senders (a platform's
+    # retries, the load run's 16 senders) waits in the queue instead, as behind API Gateway.
+    request_queue_size = 128
+
+
 def create_api_server(app: Chalice, config: Config, host: str, port: int) -> LocalDevServer:
-    """As ``chalice.local.create_local_server``, with the handler above."""
+    """As ``chalice.local.create_local_server``, with the handler above and a longer listen queue."""
     CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
     app.__class__ = CustomLocalChalice
-    return LocalDevServer(app, config, host, port, handler_cls=ContractRequestHandler)
+    return LocalDevServer(app, config, host, port, handler_cls=ContractRequestHandler, server_cls=QueueingServer)

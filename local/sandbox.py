@@ -111,7 +111,7 @@ def run(port: int, aws_port: int, demo_file: Path = DEMO_FILE, fresh: bool = Fal
 
     from moto.server import ThreadedMotoServer
 
-    from local import state
+    from local import moto_transactions, state
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call drowns the API's log
 
@@ -124,6 +124,7 @@ def run(port: int, aws_port: int, demo_file: Path = DEMO_FILE, fresh: bool = Fal
     kept = "FRESH=1: started clean" if fresh else "nothing saved yet: started clean"
 
     serialize_dynamodb()
+    moto_transactions.install()  # a transaction's backup costs what it touches, not the whole table
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=aws_port, verbose=False)
     moto.start()
     sandbox = None

@@ -6,16 +6,23 @@ Also the store's SMS templates (admin key).
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib import clock, members, verification
+from chalicelib import clock
 from chalicelib.api.http import ADMIN, STOREFRONT, Body, Call, endpoint
+from chalicelib.api.lazy import lazy
 from chalicelib.errors import InvalidRequest
-from chalicelib.members import account
-from chalicelib.sms import templates
 from chalicelib.validation import Field
+
+if TYPE_CHECKING:
+    from chalicelib import members, verification
+    from chalicelib.members import account
+    from chalicelib.sms import templates
+else:  # loaded by the first accounts request, not at cold start (chalicelib/api/lazy.py)
+    members, verification = lazy("chalicelib.members"), lazy("chalicelib.verification")
+    account, templates = lazy("chalicelib.members.account"), lazy("chalicelib.sms.templates")
 
 accounts = Blueprint(__name__)
 
@@ -55,7 +62,7 @@ RECAPTCHA_TOKEN = Field(str, max_length=4000)
 
 
 PHONE = Field(object, required=True)  # "+886..." or {"calling_code", "number"}: checked by sms.parse_phone
-CODE = Field(str, required=True, max_length=6, check=verification.check_code_format)
+CODE = Field(str, required=True, max_length=6, check=lambda value: verification.check_code_format(value))
 
 
 @endpoint(accounts, "/storefront/verifications", ["POST"], roles=STOREFRONT, status=202)
@@ -87,20 +94,30 @@ def put_sms_template(call: Call, template_type: str) -> Body:
 
 
 NAME = Field(str, required=True, max_length=120)
-PASSWORD = Field(str, required=True, max_length=members.passwords.MAX_LENGTH)
-EMAIL = Field(str, max_length=members.core.MAX_EMAIL_LENGTH, check=members.check_email)
 TOKEN = Field(str, max_length=200)
-IDENTIFIER = Field(str, required=True, max_length=members.core.MAX_EMAIL_LENGTH)
+
+
+# Fields whose limits live in the domain modules: built per request, so the modules load lazily.
+def password_field() -> Field:
+    return Field(str, required=True, max_length=members.passwords.MAX_LENGTH)
+
+
+def email_field() -> Field:
+    return Field(str, max_length=members.core.MAX_EMAIL_LENGTH, check=members.check_email)
+
+
+def identifier_field() -> Field:
+    return Field(str, required=True, max_length=members.core.MAX_EMAIL_LENGTH)
 
 
 @endpoint(accounts, "/storefront/members", ["POST"], roles=STOREFRONT, status=201)
 def sign_up(call: Call) -> Body:
-    from chalicelib.api.consents import CONSENT_CONTEXT, origin_of
+    from chalicelib.api.consents import consent_context, origin_of
     from chalicelib.consent import state
 
-    body = call.body({"name": NAME, "password": PASSWORD, "phone": Field(object), "email": EMAIL,
+    body = call.body({"name": NAME, "password": password_field(), "phone": Field(object), "email": email_field(),
                       "verification_token": TOKEN, "email_marketing": Field(bool), "sms_marketing": Field(bool),
-                      **CONSENT_CONTEXT})
+                      **consent_context()})
     now = clock.now()
     # Ticked boxes become consent events in the member's own transaction; unticked (false or absent) = never.
     changes = [change for change in state.choices(body) if change.action == "subscribe"]
@@ -118,14 +135,14 @@ def get_member(call: Call, member_id: str) -> Body:
 
 @endpoint(accounts, "/storefront/sessions", ["POST"], roles=STOREFRONT)
 def log_in(call: Call) -> Body:
-    body = call.body({"identifier": IDENTIFIER, "password": PASSWORD, "client_ip": CLIENT_IP})
+    body = call.body({"identifier": identifier_field(), "password": password_field(), "client_ip": CLIENT_IP})
     return {"member_id": account.log_in(call.store_id, body["identifier"], body["password"], client_ip(call, body),
                                         clock.now())}
 
 
 @endpoint(accounts, "/storefront/password-resets", ["POST"], roles=STOREFRONT, status=202)
 def request_password_reset(call: Call) -> Body:
-    body = call.body({"identifier": IDENTIFIER,
+    body = call.body({"identifier": identifier_field(),
                       "via": Field(str, required=True, max_length=5, check=one_of("via", ("sms", "email"))),
                       "recaptcha_token": RECAPTCHA_TOKEN, "client_ip": CLIENT_IP})
     account.request_password_reset(call.store_id, body["identifier"], body["via"], client_ip(call, body),
@@ -135,7 +152,8 @@ def request_password_reset(call: Call) -> Body:
 
 @endpoint(accounts, "/storefront/password-resets/confirm", ["POST"], roles=STOREFRONT)
 def confirm_password_reset(call: Call) -> Body:
-    body = call.body({"identifier": IDENTIFIER, "code": CODE, "new_password": PASSWORD, "client_ip": CLIENT_IP})
+    body = call.body({"identifier": identifier_field(), "code": CODE, "new_password": password_field(),
+                      "client_ip": CLIENT_IP})
     return {"member_id": account.confirm_password_reset(call.store_id, body["identifier"], body["code"],
                                                         body["new_password"], clock.now())}
 

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Blueprint, Response
 
-from chalicelib import clock, qr, sms, stores
+from chalicelib import clock
 from chalicelib.api.http import ADMIN, Body, Call, endpoint, no_content
+from chalicelib.api.lazy import lazy
 from chalicelib.api.pages import page_url
-from chalicelib.channels import credentials
 from chalicelib.models import BranchModel, StaffModel
 from chalicelib.pagination import page, parse_limit
 from chalicelib.validation import Field, require_non_empty
+
+if TYPE_CHECKING:
+    from chalicelib import qr, sms, stores
+    from chalicelib.channels import credentials
+else:  # loaded by the first admin request, not at cold start (chalicelib/api/lazy.py)
+    qr, sms, stores = lazy("chalicelib.qr"), lazy("chalicelib.sms"), lazy("chalicelib.stores")
+    credentials = lazy("chalicelib.channels.credentials")
 
 admin = Blueprint(__name__)
 

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Blueprint, Response
 
-from chalicelib import binding as domain
 from chalicelib import clock
 from chalicelib.api.http import ADMIN, STOREFRONT, Body, Call, endpoint, no_content
-from chalicelib.binding import orders, templates
-from chalicelib.inbox.blacklist import parse_social_user_key
+from chalicelib.api.lazy import lazy
 from chalicelib.validation import Field
+
+if TYPE_CHECKING:
+    from chalicelib import binding as domain
+    from chalicelib.binding import orders, templates
+    from chalicelib.inbox import blacklist
+else:  # loaded by the first binding request, not at cold start (chalicelib/api/lazy.py)
+    domain, orders = lazy("chalicelib.binding"), lazy("chalicelib.binding.orders")
+    templates, blacklist = lazy("chalicelib.binding.templates"), lazy("chalicelib.inbox.blacklist")
 
 binding = Blueprint(__name__)
 
@@ -47,7 +55,7 @@ def put_template(call: Call, channel: str) -> Body:
 
 @endpoint(binding, "/admin/members/{member_id}/social-accounts/{social_user_key}", ["DELETE"], roles=ADMIN)
 def unbind(call: Call, member_id: str, social_user_key: str) -> Response:
-    domain.unbind(call.store_id, member_id, parse_social_user_key(social_user_key), clock.now())
+    domain.unbind(call.store_id, member_id, blacklist.parse_social_user_key(social_user_key), clock.now())
     return no_content()
 
 

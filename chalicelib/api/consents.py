@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Response
 
 from chalicelib import clock
 from chalicelib.api.http import ADMIN, PUBLIC, STOREFRONT, Body, Call, endpoint
-from chalicelib.consent import state
+from chalicelib.api.lazy import lazy
 from chalicelib.errors import InvalidRequest
 from chalicelib.pagination import parse_limit
 from chalicelib.validation import Field
 
+if TYPE_CHECKING:
+    from chalicelib.consent import state
+else:  # loaded by the first consent request, not at cold start (chalicelib/api/lazy.py)
+    state = lazy("chalicelib.consent.state")
+
 consents = Blueprint(__name__)
 
-CONSENT_CONTEXT = {"client_ip": Field(str, max_length=45), "user_agent": Field(str, max_length=state.MAX_USER_AGENT),
-                   "consent_text": Field(str, max_length=state.MAX_CONSENT_TEXT)}
+
+def consent_context() -> dict[str, Field]:
+    """The customer's IP, browser and the words they agreed to (limits from the domain module, so per request)."""
+    return {"client_ip": Field(str, max_length=45), "user_agent": Field(str, max_length=state.MAX_USER_AGENT),
+            "consent_text": Field(str, max_length=state.MAX_CONSENT_TEXT)}
 
 
 def request_ip(call: Call) -> str | None:
@@ -42,7 +50,8 @@ def get_consents(call: Call, member_id: str) -> Body:
 @endpoint(consents, "/storefront/members/{member_id}/consents", ["PUT"], roles=STOREFRONT)
 def put_consents(call: Call, member_id: str) -> Body:
     body = call.body({"email_marketing": Field(bool), "sms_marketing": Field(bool),
-                      "source": Field(str, required=True, max_length=20, check=state.check_source), **CONSENT_CONTEXT})
+                      "source": Field(str, required=True, max_length=20, check=state.check_source),
+                      **consent_context()})
     changes = state.choices(body)
     if not changes:
         raise InvalidRequest("give 'email_marketing' and/or 'sms_marketing' (true or false)", field="email_marketing")

@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Blueprint, Response
 
 from chalicelib import clock
 from chalicelib.api.etag import conditional_json
 from chalicelib.api.http import ADMIN, Body, Call, endpoint, no_content
+from chalicelib.api.lazy import lazy
 from chalicelib.api.messages import answer
-from chalicelib.channels.credentials import CHANNELS
 from chalicelib.errors import InvalidRequest
-from chalicelib.inbox import autoreply, blacklist, conversations
-from chalicelib.members.core import check_email
-from chalicelib.messages import threads
 from chalicelib.pagination import parse_limit
 from chalicelib.validation import Field
+
+if TYPE_CHECKING:
+    from chalicelib.channels import credentials
+    from chalicelib.inbox import autoreply, blacklist, conversations
+    from chalicelib.members import core
+    from chalicelib.messages import threads
+else:  # loaded by the first inbox request, not at cold start (chalicelib/api/lazy.py)
+    credentials = lazy("chalicelib.channels.credentials")
+    autoreply, blacklist = lazy("chalicelib.inbox.autoreply"), lazy("chalicelib.inbox.blacklist")
+    conversations = lazy("chalicelib.inbox.conversations")
+    core, threads = lazy("chalicelib.members.core"), lazy("chalicelib.messages.threads")
 
 inbox = Blueprint(__name__)
 
@@ -32,14 +42,14 @@ def _flag(raw: str | None, name: str) -> bool:
 def _channel(raw: str | None) -> str | None:
     if raw in (None, ""):
         return None
-    if raw not in (*CHANNELS, *threads.CHANNELS):
-        raise InvalidRequest(f"'channel' must be one of {', '.join((*CHANNELS, *threads.CHANNELS))}",
+    if raw not in (*credentials.CHANNELS, *threads.CHANNELS):
+        raise InvalidRequest(f"'channel' must be one of {', '.join((*credentials.CHANNELS, *threads.CHANNELS))}",
                              field="channel")
     return raw
 
 
 def _email(raw: str | None) -> str | None:
-    return check_email(raw).lower() if raw else None
+    return core.check_email(raw).lower() if raw else None
 
 
 def _order_id(raw: str | None) -> str | None:

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint
 
 from chalicelib import clock, pagination
 from chalicelib.api.http import ADMIN, Body, Call, endpoint
+from chalicelib.api.lazy import lazy
 from chalicelib.errors import InvalidRequest
-from chalicelib.lifecycle import overview, parameters
 from chalicelib.validation import Field, require_non_empty
+
+if TYPE_CHECKING:
+    from chalicelib.lifecycle import overview, parameters
+else:  # loaded by the first lifecycle request, not at cold start (chalicelib/api/lazy.py)
+    overview, parameters = lazy("chalicelib.lifecycle.overview"), lazy("chalicelib.lifecycle.parameters")
 
 lifecycle = Blueprint(__name__)
 

@@ -5,17 +5,26 @@ Member search (``GET /admin/members``) lives in ``chalicelib/api/search.py``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from chalice.app import Blueprint, Response
 
-from chalicelib import clock, stores
+from chalicelib import clock
 from chalicelib.api.etag import conditional_json
 from chalicelib.api.http import ADMIN, Body, Call, endpoint
+from chalicelib.api.lazy import lazy
 from chalicelib.errors import InvalidRequest
-from chalicelib.members import core, imports, notes, profiles, tags
 from chalicelib.pagination import parse_limit
 from chalicelib.validation import Field
+
+if TYPE_CHECKING:
+    from chalicelib import stores
+    from chalicelib.members import core, imports, notes, profiles, tags
+else:  # loaded by the first members request, not at cold start (chalicelib/api/lazy.py)
+    stores, core = lazy("chalicelib.stores"), lazy("chalicelib.members.core")
+    imports, notes = lazy("chalicelib.members.imports"), lazy("chalicelib.members.notes")
+    profiles, tags = lazy("chalicelib.members.profiles"), lazy("chalicelib.members.tags")
 
 members = Blueprint(__name__)
 
@@ -59,12 +68,9 @@ def register_visitor(call: Call) -> Body:
     return view
 
 
-TAGS = Field(list, required=True, check=tags.check_tags)
-
-
 @endpoint(members, "/admin/members/{member_id}/tags", ["POST"], roles=ADMIN)
 def add_tags(call: Call, member_id: str) -> Body:
-    body = call.body({"tags": TAGS})
+    body = call.body({"tags": Field(list, required=True, check=tags.check_tags)})
     return {"member_id": member_id, "tags": tags.add_tags(call.store_id, member_id, body["tags"], clock.now())}
 
 

@@ -6,23 +6,34 @@ The merchant's answer to a shop or order conversation goes through ``POST /admin
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint
 
 from chalicelib import clock
 from chalicelib.api.http import ADMIN, STOREFRONT, Body, Call, endpoint
+from chalicelib.api.lazy import lazy
 from chalicelib.errors import InvalidRequest
-from chalicelib.inbox import conversations
-from chalicelib.members.core import MAX_EMAIL_LENGTH, check_email
-from chalicelib.messages import threads, uploads
-from chalicelib.models.inbox import ConversationModel
 from chalicelib.pagination import parse_limit
 from chalicelib.validation import Field
 
+if TYPE_CHECKING:
+    from chalicelib.inbox import conversations
+    from chalicelib.members import core
+    from chalicelib.messages import threads, uploads
+    from chalicelib.models.inbox import ConversationModel
+else:  # loaded by the first message request, not at cold start (chalicelib/api/lazy.py)
+    conversations, core = lazy("chalicelib.inbox.conversations"), lazy("chalicelib.members.core")
+    threads, uploads = lazy("chalicelib.messages.threads"), lazy("chalicelib.messages.uploads")
+
 messages = Blueprint(__name__)
 
-TEXT = Field(str, max_length=threads.TEXT_LIMIT)
+
+def text_field() -> Field:
+    """Built per request: the limit lives in the threads module, which loads lazily."""
+    return Field(str, max_length=threads.TEXT_LIMIT)
+
+
 MEMBER_ID = Field(str, required=True, max_length=64)
 NOTE_TEXT = Field(str, required=True, max_length=2000)
 
@@ -41,8 +52,9 @@ def _created(conversation_id: str, message_id: str) -> Body:
 @endpoint(messages, "/storefront/shop-messages", ["POST"], roles=STOREFRONT, status=201)
 def write_shop_message(call: Call) -> Body:
     body = call.body({"member_id": Field(str, nullable=True, max_length=64),
-                      "email": Field(str, nullable=True, max_length=MAX_EMAIL_LENGTH, check=check_email),
-                      "name": Field(str, nullable=True, max_length=120), "text": TEXT, "image_ids": uploads.IMAGE_IDS})
+                      "email": Field(str, nullable=True, max_length=core.MAX_EMAIL_LENGTH, check=core.check_email),
+                      "name": Field(str, nullable=True, max_length=120), "text": text_field(),
+                      "image_ids": uploads.IMAGE_IDS})
     text, image_ids = _text_or_images(body)
     if body.get("member_id"):
         customer = threads.member_customer(call.store_id, body["member_id"])
@@ -69,7 +81,7 @@ def read_shop_messages(call: Call) -> Body:
 
 @endpoint(messages, "/storefront/orders/{order_id}/messages", ["POST"], roles=STOREFRONT, status=201)
 def write_order_message(call: Call, order_id: str) -> Body:
-    body = call.body({"member_id": MEMBER_ID, "text": TEXT, "image_ids": uploads.IMAGE_IDS})
+    body = call.body({"member_id": MEMBER_ID, "text": text_field(), "image_ids": uploads.IMAGE_IDS})
     text, image_ids = _text_or_images(body)
     customer = threads.order_customer(call.store_id, order_id, body["member_id"])
     images = uploads.checked_images(call.store_id, image_ids)
@@ -116,12 +128,10 @@ def add_note(call: Call, conversation_id: str) -> Body:
 
 # --- the merchant's answer (called by api/inbox.py) -------------------------------------------------
 
-REPLY_FIELDS = {"text": TEXT, "image_ids": uploads.IMAGE_IDS}
-
 
 def answer(call: Call, conversation: ConversationModel) -> dict[str, Any]:
     from chalicelib.messages import replies  # the MIME machinery is loaded by the requests that send mail
 
-    text, image_ids = _text_or_images(call.body(REPLY_FIELDS))
+    text, image_ids = _text_or_images(call.body({"text": text_field(), "image_ids": uploads.IMAGE_IDS}))
     sent = replies.reply(call.store_id, conversation, text, image_ids, clock.now())
     return {**conversations.message_view(sent.message), "emailed": sent.emailed}

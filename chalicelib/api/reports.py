@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Blueprint
 
 from chalicelib import clock
 from chalicelib.api.http import ADMIN, Body, Call, endpoint
+from chalicelib.api.lazy import lazy
 from chalicelib.validation import Field
+
+if TYPE_CHECKING:
+    from chalicelib.reports import compiler
+else:  # the CSV and S3 code loads with the first report, not at cold start (chalicelib/api/lazy.py)
+    compiler = lazy("chalicelib.reports.compiler")
 
 reports = Blueprint(__name__)
 
@@ -16,14 +24,10 @@ RANGE = {"from": Field(str, required=True, max_length=10), "to": Field(str, requ
 @endpoint(reports, "/admin/reports/sms", ["POST"], roles=ADMIN)
 def sms_report(call: Call) -> Body:
     body = call.body(RANGE)
-    from chalicelib.reports import compiler  # the CSV and S3 code loads with the first report, not at cold start
-
     return compiler.on_demand(call.store_id, "sms", body["from"], body["to"], clock.now())
 
 
 @endpoint(reports, "/admin/reports/referrals", ["POST"], roles=ADMIN)
 def referral_report(call: Call) -> Body:
     body = call.body(RANGE)
-    from chalicelib.reports import compiler
-
     return compiler.on_demand(call.store_id, "referrals", body["from"], body["to"], clock.now())

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Blueprint
 
-from chalicelib import pagination, sms
+from chalicelib import pagination
 from chalicelib.api.http import ADMIN, STAFF, Body, Call, endpoint
+from chalicelib.api.lazy import lazy
 from chalicelib.errors import InvalidRequest
-from chalicelib.lifecycle.audience import stage_members
-from chalicelib.members.search import member_summary, search_members, staff_search, staff_summary
+
+if TYPE_CHECKING:
+    from chalicelib import sms
+    from chalicelib.lifecycle import audience
+    from chalicelib.members import search as domain
+else:  # loaded by the first search, not at cold start (chalicelib/api/lazy.py)
+    sms, domain = lazy("chalicelib.sms"), lazy("chalicelib.members.search")
+    audience = lazy("chalicelib.lifecycle.audience")
 
 search = Blueprint(__name__)
 
@@ -36,11 +45,11 @@ def _search(call: Call, filters: tuple[str, ...]) -> Body:
     by, value = _filter(call, filters)
     limit = pagination.parse_limit(call.query("limit"))
     if by == "stage":  # the lifecycle stage: its own index (chalicelib/lifecycle/audience.py)
-        page = stage_members(call.store_id, value, limit=limit, cursor=call.query("cursor"))
-        return {"items": [member_summary(member) for member in page.members], "next_cursor": page.next_cursor}
+        page = audience.stage_members(call.store_id, value, limit=limit, cursor=call.query("cursor"))
+        return {"items": [domain.member_summary(member) for member in page.members], "next_cursor": page.next_cursor}
     country = sms.sms_store(call.store_id).store.country if by == "phone" else None
-    found = search_members(call.store_id, by, value, country=country, limit=limit, cursor=call.query("cursor"))
-    return {"items": [member_summary(member) for member in found.members], "next_cursor": found.next_cursor}
+    found = domain.search_members(call.store_id, by, value, country=country, limit=limit, cursor=call.query("cursor"))
+    return {"items": [domain.member_summary(member) for member in found.members], "next_cursor": found.next_cursor}
 
 
 @endpoint(search, "/admin/members", ["GET"], roles=ADMIN)
@@ -55,5 +64,5 @@ def staff_search_members(call: Call) -> Body:
     if call.query("cursor"):
         raise InvalidRequest("the staff search has no further pages: type more of the name", field="cursor")
     country = sms.sms_store(call.store_id).store.country if by == "phone" else None
-    found = staff_search(call.store_id, by, value, country=country)
-    return {"items": [staff_summary(member, by) for member in found.members], "next_cursor": None}
+    found = domain.staff_search(call.store_id, by, value, country=country)
+    return {"items": [domain.staff_summary(member, by) for member in found.members], "next_cursor": None}

@@ -3,20 +3,32 @@ storefront's redemption of a registration link (storefront key). Member search i
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Blueprint
 
-from chalicelib import clock, qr, referrals, sms
+from chalicelib import clock
 from chalicelib.api.accounts import PHONE, RECAPTCHA_TOKEN, client_ip, one_of
 from chalicelib.api.http import STAFF, STOREFRONT, Body, Call, endpoint
+from chalicelib.api.lazy import lazy
 from chalicelib.errors import Forbidden
-from chalicelib.referrals import line
-from chalicelib.referrals.invitations import MAX_TOKEN_LENGTH
 from chalicelib.validation import Field
+
+if TYPE_CHECKING:
+    from chalicelib import qr, referrals, sms
+    from chalicelib.referrals import invitations, line
+else:  # loaded by the first staff-app request, not at cold start (chalicelib/api/lazy.py)
+    qr, referrals, sms = lazy("chalicelib.qr"), lazy("chalicelib.referrals"), lazy("chalicelib.sms")
+    invitations, line = lazy("chalicelib.referrals.invitations"), lazy("chalicelib.referrals.line")
 
 staff = Blueprint(__name__)
 
-TOKEN = Field(str, required=True, max_length=MAX_TOKEN_LENGTH)
 MEMBER_ID = Field(str, required=True, max_length=64)
+
+
+def token_field() -> Field:
+    """Built per request: the limit lives in the referrals module, which loads lazily."""
+    return Field(str, required=True, max_length=invitations.MAX_TOKEN_LENGTH)
 
 
 def staff_of(call: Call) -> tuple[str, str]:
@@ -38,7 +50,7 @@ def send_registration_invitation(call: Call) -> Body:
 
 @endpoint(staff, "/storefront/registrations/redeem", ["POST"], roles=STOREFRONT)
 def redeem_registration_invitation(call: Call) -> Body:
-    body = call.body({"token": TOKEN, "member_id": MEMBER_ID})
+    body = call.body({"token": token_field(), "member_id": MEMBER_ID})
     timezone = sms.sms_store(call.store_id).store.timezone
     referral = referrals.redeem_registration_invitation(call.store_id, body["token"], body["member_id"], timezone,
                                                         clock.now())
@@ -60,7 +72,7 @@ def create_line_binding_invitation(call: Call) -> Body:
 
 @endpoint(staff, "/storefront/line-bindings/redeem", ["POST"], roles=STOREFRONT)
 def redeem_line_binding(call: Call) -> Body:
-    body = call.body({"token": TOKEN, "line_user_id": Field(str, required=True, max_length=64),
+    body = call.body({"token": token_field(), "line_user_id": Field(str, required=True, max_length=64),
                       "name": Field(str, max_length=120, nullable=True)})
     member_id, key = line.redeem_line_binding(call.store_id, body["token"], body["line_user_id"], body.get("name"),
                                               clock.now())

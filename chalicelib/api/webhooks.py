@@ -6,12 +6,19 @@ Any Content-Type is accepted: the platforms label their JSON in their own ways.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Blueprint, Response
 
 from chalicelib import clock
 from chalicelib.api.http import PUBLIC, Body, Call, endpoint
-from chalicelib.channels.signatures import signature_header
-from chalicelib.inbox import intake
+from chalicelib.api.lazy import lazy
+
+if TYPE_CHECKING:
+    from chalicelib.channels import signatures
+    from chalicelib.inbox import intake
+else:  # loaded by the first delivery, not at cold start (chalicelib/api/lazy.py)
+    signatures, intake = lazy("chalicelib.channels.signatures"), lazy("chalicelib.inbox.intake")
 
 webhooks = Blueprint(__name__)
 
@@ -27,5 +34,5 @@ def verify_subscription(call: Call, channel: str, store_id: str) -> Response:
 def receive(call: Call, channel: str, store_id: str) -> Body:
     raw = call.request.raw_body
     body = raw.encode("utf-8") if isinstance(raw, str) else (raw or b"")
-    signature = signature_header(channel, call.request.headers)
+    signature = signatures.signature_header(channel, call.request.headers)
     return intake.receive_delivery(store_id, channel, body, signature, clock.now()).view()
