@@ -56,6 +56,19 @@ class Outcome:
                 f"5xx {fivexx}, connection errors {self.errors}, not sent (deadline) {self.skipped}")
 
 
+def _dated(payload: Any, at_ms: int) -> Any:
+    """The payload with every ``timestamp`` / ``time`` set to ``at_ms`` (WhatsApp's in seconds, as a string)."""
+    if isinstance(payload, list):
+        return [_dated(value, at_ms) for value in payload]
+    if not isinstance(payload, dict):
+        return payload
+    dated = {key: _dated(value, at_ms) for key, value in payload.items()}
+    for key in ("timestamp", "time"):
+        if key in dated:
+            dated[key] = str(at_ms // 1000) if isinstance(dated[key], str) else at_ms
+    return dated
+
+
 def _payload(channel: str, customer: int, message_id: str) -> Any:
     from tests import support_channels as ch
 
@@ -73,9 +86,10 @@ Send = tuple[str, bytes, dict[str, str]]  # channel, body, headers
 
 
 def deliveries(credentials: dict[str, dict[str, str]], rng: random.Random, count: int = DELIVERIES,
-               redelivery_share: float = REDELIVERY_SHARE) -> tuple[list[Send], set[str]]:
+               redelivery_share: float = REDELIVERY_SHARE, at_ms: int | None = None) -> tuple[list[Send], set[str]]:
     """``count`` signed deliveries, of which ``redelivery_share`` repeat an earlier one byte for byte, and
-    the provider message ids of the unique ones."""
+    the provider message ids of the unique ones. ``at_ms``: the events' time (the stack's clock, which
+    may have been moved on; the app drops events older than its dedup window)."""
     from tests import support_channels as ch
 
     unique = round(count / (1 + redelivery_share))
@@ -85,7 +99,8 @@ def deliveries(credentials: dict[str, dict[str, str]], rng: random.Random, count
     for _ in range(unique):
         channel = rng.choices(channels, weights)[0]
         message_id = f"{channel[:2]}{secrets.token_hex(8)}"
-        raw = ch.body(_payload(channel, rng.randrange(CUSTOMERS), message_id))
+        payload = _payload(channel, rng.randrange(CUSTOMERS), message_id)
+        raw = ch.body(_dated(payload, at_ms) if at_ms is not None else payload)
         firsts.append((channel, raw, ch.signed_headers(channel, credentials[channel], raw)))
         ids.add(message_id)
     rng.shuffle(firsts)
@@ -132,6 +147,16 @@ def run(requests: list[tuple[str, str, bytes, dict[str, str]]], api: str, sender
     return outcome
 
 
+def stack_time_ms(api: str) -> int:
+    """The local stack's clock (``GET /_local/clock``), in epoch milliseconds."""
+    from datetime import datetime
+
+    import urllib3
+
+    now = json.loads(urllib3.request("GET", api + "/_local/clock", timeout=30.0).data)["now"]
+    return int(datetime.fromisoformat(now.replace("Z", "+00:00")).timestamp() * 1000)
+
+
 def stored_messages(info: dict[str, Any]) -> tuple[Counter[str], int]:
     """Provider message ids of every inbound message item, and the store's unread total, read from moto."""
     import boto3
@@ -164,7 +189,7 @@ def report() -> str:
         stack = start_stack(Path(workdir))
         try:
             info = stack.info
-            sends, unique_ids = deliveries(info["channels"], rng)
+            sends, unique_ids = deliveries(info["channels"], rng, at_ms=stack_time_ms(info["api"]))
             hooks = run([("POST", f"/webhooks/{channel}/{info['store_id']}", raw, headers)
                           for channel, raw, headers in sends], info["api"])
             stored, unread = stored_messages(info)

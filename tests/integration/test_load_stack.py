@@ -14,7 +14,7 @@ from bench import load
 
 def test_concurrent_deliveries_with_redeliveries_are_stored_once_each_and_never_5xx(stack):
     sends, unique_ids = load.deliveries(stack.info["channels"], random.Random(1818), count=240,
-                                        redelivery_share=0.2)
+                                        redelivery_share=0.2, at_ms=load.stack_time_ms(stack.api))
     outcome = load.run([("POST", f"/webhooks/{channel}/{stack.info['store_id']}", raw, headers)
                         for channel, raw, headers in sends], stack.api, senders=8)
 
