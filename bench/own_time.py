@@ -393,8 +393,9 @@ def measure(route: HotRoute, samples: int = SAMPLES) -> RouteResult:
 
 
 def table(results: list[RouteResult]) -> str:
-    rows = ["| hot route | ours: total p50 / p99 | ours: own p50 / p99 | ours: own CPU p50 / p99 | floor: total p50 / p99 "
-            "| floor: own p50 / p99 | own vs floor (p50) | budget | holds | moto's GC pauses p50 / p99, ours / floor |",
+    rows = ["| hot route | ours: total p50 / p99 | ours: own p50 / p99 | ours: own CPU p50 / p99 | "
+            "floor: total p50 / p99 | floor: own p50 / p99 | own vs floor (p50) | budget | holds | "
+            "moto's GC pauses p50 / p99, ours / floor |",
             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         budget = "own <= 3x floor, < 2 ms p50" + (f", p99 < {r.route.p99_budget_ms:g} ms"
