@@ -5,10 +5,11 @@ from __future__ import annotations
 from chalice.app import Blueprint, Response
 
 from chalicelib import clock
+from chalicelib.api import views
 from chalicelib.api.etag import conditional_json
 from chalicelib.api.http import ADMIN, Body, Call, endpoint, no_content
 from chalicelib.api.messages import answer
-from chalicelib.channels.credentials import CHANNELS
+from chalicelib.channels.spec import CHANNELS
 from chalicelib.errors import InvalidRequest
 from chalicelib.inbox import autoreply, blacklist, conversations
 from chalicelib.members.core import check_email
@@ -19,6 +20,13 @@ from chalicelib.validation import Field
 inbox = Blueprint(__name__)
 
 TEXT = Field(str, required=True, max_length=2000)
+RULE_FIELDS = {
+    "channel": Field(str, required=True, check=autoreply.choice(autoreply.RULE_CHANNELS, "channel")),
+    "scope": Field(str, required=True, check=autoreply.choice(autoreply.SCOPES, "scope")),
+    "keywords": Field(list, required=True, check=autoreply.check_keywords),
+    "reply_text": Field(str, required=True, max_length=2000),
+    "private_reply": Field(bool),
+}
 
 
 def _flag(raw: str | None, name: str) -> bool:
@@ -65,7 +73,8 @@ def get_conversation(call: Call, conversation_id: str) -> Response:
 @endpoint(inbox, "/admin/conversations/{conversation_id}/messages", ["GET"], roles=ADMIN)
 def list_messages(call: Call, conversation_id: str) -> Response:
     return conditional_json(call, conversations.list_messages(call.store_id, conversation_id,
-                                                              parse_limit(call.query("limit")), call.query("cursor")))
+                                                              parse_limit(call.query("limit")), call.query("cursor"),
+                                                              conversations.message_view))
 
 
 @endpoint(inbox, "/admin/conversations/{conversation_id}/messages", ["POST"], roles=ADMIN, status=201)
@@ -85,13 +94,14 @@ def mark_read(call: Call, conversation_id: str) -> Body:
 
 @endpoint(inbox, "/admin/blacklist", ["GET"], roles=ADMIN)
 def list_blacklist(call: Call) -> Body:
-    return blacklist.list_entries(call.store_id, parse_limit(call.query("limit")), call.query("cursor"))
+    return blacklist.list_entries(call.store_id, parse_limit(call.query("limit")), call.query("cursor"),
+                                 views.blacklist_entry_view)
 
 
 @endpoint(inbox, "/admin/blacklist/{social_user_key}", ["PUT"], roles=ADMIN)
 def add_to_blacklist(call: Call, social_user_key: str) -> Body:
     key = blacklist.parse_social_user_key(social_user_key)
-    return blacklist.entry_view(blacklist.add(call.store_id, key, clock.now()))
+    return views.blacklist_entry_view(blacklist.add(call.store_id, key, clock.now()))
 
 
 @endpoint(inbox, "/admin/blacklist/{social_user_key}", ["DELETE"], roles=ADMIN)
@@ -102,12 +112,13 @@ def remove_from_blacklist(call: Call, social_user_key: str) -> Response:
 
 @endpoint(inbox, "/admin/auto-reply-rules", ["POST"], roles=ADMIN, status=201)
 def create_rule(call: Call) -> Body:
-    return autoreply.rule_view(autoreply.create_rule(call.store_id, call.body(autoreply.RULE_FIELDS), clock.now()))
+    return views.rule_view(autoreply.create_rule(call.store_id, call.body(RULE_FIELDS), clock.now()))
 
 
 @endpoint(inbox, "/admin/auto-reply-rules", ["GET"], roles=ADMIN)
 def list_rules(call: Call) -> Body:
-    return autoreply.list_rules(call.store_id, parse_limit(call.query("limit")), call.query("cursor"))
+    return autoreply.list_rules(call.store_id, parse_limit(call.query("limit")), call.query("cursor"),
+                                views.rule_view)
 
 
 @endpoint(inbox, "/admin/auto-reply-rules/{rule_id}", ["DELETE"], roles=ADMIN)

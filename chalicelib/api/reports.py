@@ -24,6 +24,6 @@ def sms_report(call: Call) -> Body:
 @endpoint(reports, "/admin/reports/referrals", ["POST"], roles=ADMIN)
 def referral_report(call: Call) -> Body:
     body = call.body(RANGE)
-    from chalicelib.reports import compiler
+    from chalicelib.reports import compiler  # as above
 
     return compiler.on_demand(call.store_id, "referrals", body["from"], body["to"], clock.now())

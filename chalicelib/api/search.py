@@ -5,10 +5,11 @@ from __future__ import annotations
 from chalice.app import Blueprint
 
 from chalicelib import pagination, sms
+from chalicelib.api import views
 from chalicelib.api.http import ADMIN, STAFF, Body, Call, endpoint
 from chalicelib.errors import InvalidRequest
 from chalicelib.lifecycle.audience import stage_members
-from chalicelib.members.search import member_summary, search_members, staff_search, staff_summary
+from chalicelib.members.search import search_members, staff_search
 
 search = Blueprint(__name__)
 
@@ -37,10 +38,12 @@ def _search(call: Call, filters: tuple[str, ...]) -> Body:
     limit = pagination.parse_limit(call.query("limit"))
     if by == "stage":  # the lifecycle stage: its own index (chalicelib/lifecycle/audience.py)
         page = stage_members(call.store_id, value, limit=limit, cursor=call.query("cursor"))
-        return {"items": [member_summary(member) for member in page.members], "next_cursor": page.next_cursor}
+        return {"items": [views.member_summary_view(member) for member in page.members],
+                "next_cursor": page.next_cursor}
     country = sms.sms_store(call.store_id).store.country if by == "phone" else None
     found = search_members(call.store_id, by, value, country=country, limit=limit, cursor=call.query("cursor"))
-    return {"items": [member_summary(member) for member in found.members], "next_cursor": found.next_cursor}
+    return {"items": [views.member_summary_view(member) for member in found.members],
+            "next_cursor": found.next_cursor}
 
 
 @endpoint(search, "/admin/members", ["GET"], roles=ADMIN)
@@ -56,4 +59,4 @@ def staff_search_members(call: Call) -> Body:
         raise InvalidRequest("the staff search has no further pages: type more of the name", field="cursor")
     country = sms.sms_store(call.store_id).store.country if by == "phone" else None
     found = staff_search(call.store_id, by, value, country=country)
-    return {"items": [staff_summary(member, by) for member in found.members], "next_cursor": None}
+    return {"items": [views.staff_summary_view(member, by) for member in found.members], "next_cursor": None}

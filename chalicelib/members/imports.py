@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -180,7 +181,7 @@ def read_csv(raw: bytes) -> Iterator[tuple[int, dict[str, str] | None, int, int]
 
 def check_row(line: int, cells: dict[str, str] | None, count: int, width: int, country: str | None) -> Row:
     """One record's checks (no I/O): the reasons it cannot be imported, or what it imports."""
-    from chalicelib.sms.phones import parse_phone
+    from chalicelib.sms.phones import parse_phone  # phonenumbers loads only for an import
 
     row = Row(line)
     if cells is None:
@@ -347,8 +348,6 @@ RETRIES = 8
 
 def _batch_write(client: Any, items: list[tuple[str, dict[str, Any]]]) -> None:
     """``BatchWriteItem`` puts across tables, ``UnprocessedItems`` retried with backoff."""
-    import time
-
     pending: dict[str, list[dict[str, Any]]] = {}
     for table, item in items:
         pending.setdefault(table, []).append({"PutRequest": {"Item": item}})
@@ -368,7 +367,7 @@ def _create_all(store_id: str, rows: list[Row], now: datetime) -> None:
     call). The race this accepts: a sign-up of the same number or email committing between our
     BatchGet and our write would be overwritten (see docs/members.md).
     """
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import ThreadPoolExecutor  # threads load only for an import that writes
 
     client = connection().client  # botocore clients are thread-safe
     from chalicelib.consent import state

@@ -23,7 +23,7 @@ class Phone:
 
     def scope_for(self, store_country: str) -> str:
         """``domestic`` when the number's calling code is the store country's, else ``international``."""
-        import phonenumbers
+        import phonenumbers  # its metadata loads with the first number, not at cold start
 
         return "domestic" if self.calling_code == str(phonenumbers.country_code_for_region(store_country)) \
             else "international"
@@ -50,7 +50,7 @@ def parse_phone(value: Any, default_region: str | None, *, field: str = "phone")
     >>> parse_phone({"calling_code": "886", "number": "0912345678"}, "TW").e164
     '+886912345678'
     """
-    import phonenumbers
+    import phonenumbers  # as above: loaded with the first number
     from phonenumbers import PhoneNumberType
 
     region = default_region
@@ -96,7 +96,7 @@ def parse_phone(value: Any, default_region: str | None, *, field: str = "phone")
 
 def from_e164(e164: str) -> Phone:
     """A stored E.164 number back into its parts (no mobile check: it was checked when stored)."""
-    import phonenumbers
+    import phonenumbers  # as above
 
     parsed = phonenumbers.parse(e164, None)
     return Phone(e164=e164, calling_code=str(parsed.country_code), national_number=str(parsed.national_number),
