@@ -93,11 +93,11 @@ _BASE64_32 = re.compile(r"[A-Za-z0-9+/]{43}=")
 
 def signature_problem(channel: str, given: str | None) -> str:
     """What is wrong with a delivery's signature, by its shape only: never a hint at the expected value."""
-    header, form = _SIGNATURE_FORMS[channel == "line"]
+    header, form = _SIGNATURE_FORMS[not spec_for(channel).meta]
     if not given:
         return f"the {header} header is missing: {channel} deliveries carry {form}"
     value = given.strip()
-    if channel != "line":
+    if spec_for(channel).meta:
         if value[:7].lower() != "sha256=":
             return f"the {header} header must start with 'sha256=': it holds {form}"
         if not _HEX64.fullmatch(value[7:]):
@@ -118,7 +118,7 @@ def receive_delivery(store_id: str, channel: str, raw: bytes, signature: str | N
         raise NotFound(f"no {channel} channel is configured for this store")
     if not signature_is_valid(channel, channel_secrets, raw, signature):
         raise Unauthorized(signature_problem(channel, signature), code="invalid_signature",
-                           header=_SIGNATURE_FORMS[channel == "line"][0])
+                           header=_SIGNATURE_FORMS[not spec_for(channel).meta][0])
     delivery = read_delivery(channel, raw, now)
     result = DeliveryResult(events=len(delivery.events), skipped=delivery.skipped)
     for position, event in enumerate(delivery.events):
