@@ -32,6 +32,7 @@ if local_routes_enabled():
     app.register_blueprint(local)
 
 # --- schedules (issue 7: reports) ---
+# Each handler below imports its area inside the function: a function loads only its own code (cold start).
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS), name="compile_reports")

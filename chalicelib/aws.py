@@ -47,7 +47,7 @@ def get_parameter(name: str, *, max_age: int, force_fetch: bool = False) -> str:
     Raises Powertools' ``GetParameterError`` when it does not exist.
     """
     from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS  # with the first parameter
-    from aws_lambda_powertools.utilities.parameters.ssm import SSMProvider
+    from aws_lambda_powertools.utilities.parameters.ssm import SSMProvider  # cold start: Powertools loads on first use
 
     provider = DEFAULT_PROVIDERS.get("ssm")
     if provider is None:  # first use, or after parameters.clear_caches()

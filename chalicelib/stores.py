@@ -14,6 +14,7 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from chalicelib import access, tokens
 from chalicelib.access import Role
 from chalicelib.errors import InvalidRequest, NotFound
+from chalicelib.members.core import check_email
 from chalicelib.models import BranchModel, StaffModel, StoreModel
 from chalicelib.models.reports import StoreRegistryModel, registry_item
 from chalicelib.models.transactions import NamedTransaction
@@ -70,7 +71,6 @@ def _zones_by_country() -> dict[str, list[str]]:
 
 
 def check_shop_email(value: str) -> str:
-    from chalicelib.members.core import check_email
 
     email = check_email(value, "shop_email")
     if any(ch in email for ch in '<>",;\r\n'):  # one bare address: it becomes a From header

@@ -32,6 +32,7 @@ from chalicelib.errors import ApiError, Conflict, InvalidRequest, NotFound
 from chalicelib.logs import logger
 from chalicelib.models.transactions import NamedTransaction, conflicted
 from chalicelib.models.verification import VerificationModel
+from chalicelib.sms import captcha
 
 CODE_TTL = lifetimes.CODE_TTL
 TOKEN_TTL = lifetimes.VERIFICATION_TOKEN_TTL
@@ -127,7 +128,6 @@ def start_phone_verification(store_id: str, phone_input: Any, purpose: str, clie
     """
     settings_ = sms.sms_store(store_id)
     phone = sms.parse_phone(phone_input, settings_.store.country)
-    from chalicelib.sms import captcha
 
     captcha.guard(settings_, recaptcha_token, client_ip)
     verification_id = tokens.new_id("vf")

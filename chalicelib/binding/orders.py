@@ -74,6 +74,7 @@ def counts(status: str | None) -> bool:
 
 
 def recompute_member(store_id: str, member_id: str, now: datetime) -> None:
+    # Here, not at the top: lifecycle.incremental imports this module (what counts as an order).
     from chalicelib.lifecycle.incremental import recompute_member as recompute
 
     recompute(store_id, member_id, now)

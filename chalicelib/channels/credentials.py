@@ -15,6 +15,7 @@ from datetime import datetime
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import secrets, tokens
+from chalicelib.channels import outbound
 from chalicelib.channels.spec import spec_for
 from chalicelib.errors import NotFound
 from chalicelib.models import ChannelModel
@@ -31,7 +32,6 @@ def configure_channel(store_id: str, channel: str, values: dict[str, str], now: 
     if channel == "line":
         # LINE names the bot in each delivery's `destination`: read it now, so deliveries to another
         # bot can be told apart (and a wrong access token is refused before anything is saved).
-        from chalicelib.channels import outbound
 
         account_id = outbound.line_bot_user_id(values["channel_access_token"])
     secret_values = {name: values[name] for name in spec.secret_fields}

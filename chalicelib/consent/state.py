@@ -23,6 +23,7 @@ from chalicelib.members.core import get_member
 from chalicelib.models.consents import ConsentEventModel
 from chalicelib.models.members import ConsentAttribute, MemberModel
 from chalicelib.models.transactions import NamedTransaction
+from chalicelib.pagination import decode_cursor, encode_cursor
 
 PURPOSES = ("email_marketing", "sms_marketing")
 STOREFRONT_SOURCES = ("signup_form", "member_center", "checkout")
@@ -189,7 +190,6 @@ def choices(body: dict[str, Any]) -> list[Change]:
 
 def consent_events(store_id: str, member_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
     """The member's log, oldest first (404 for an unknown member)."""
-    from chalicelib.pagination import decode_cursor, encode_cursor
 
     get_member(store_id, member_id)
     member_key = f"{store_id}#{member_id}"

@@ -24,6 +24,7 @@ from chalicelib.channels.events import InboundEvent
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.inbox import eligibility
 from chalicelib.lifetimes import duration_text
+from chalicelib.messages.uploads import image_url
 from chalicelib.models.inbox import (
     ConversationModel,
     DeliveryModel,
@@ -399,7 +400,7 @@ def conversation_view(conversation: ConversationModel, now: datetime, *,
         "invite_blocked_reason": reason,
     }
     if with_shop_fields and conversation.social_user_key is None:
-        from chalicelib.messages.threads import add_shop_fields
+        from chalicelib.messages.threads import add_shop_fields  # not at the top: messages.threads imports this module
 
         add_shop_fields(conversation.store_id, [(conversation, view)])
     return view
@@ -414,7 +415,6 @@ def message_view(message: MessageModel) -> dict[str, Any]:
     attachments = [_plain(a) for a in (message.attachments or [])]
     for attachment in attachments:
         if attachment.get("image_id"):  # an uploaded image: shown through a short-lived URL
-            from chalicelib.messages.uploads import image_url
 
             attachment["url"] = image_url(store_id, str(attachment["image_id"]))
     return {

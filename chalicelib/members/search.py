@@ -20,6 +20,7 @@ from chalicelib import abuse, pagination
 from chalicelib.errors import InvalidRequest
 from chalicelib.members.core import email_identity, find_member_by_identity, phone_identity
 from chalicelib.models.members import MemberModel
+from chalicelib.sms import from_e164
 
 FILTERS = ("phone", "email", "name", "added_from")
 MAX_VALUE_LENGTH = 254
@@ -105,7 +106,6 @@ def staff_search(store_id: str, by: str, value: str, *, country: str | None = No
 
 def mask_phone(e164: str) -> str:
     """``+886912345678`` -> ``+886*****5678``: the calling code and the last four digits."""
-    from chalicelib.sms import from_e164
 
     try:
         phone = from_e164(e164)

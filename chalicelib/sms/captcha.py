@@ -69,7 +69,6 @@ def guard(store: SmsStore, token: str | None, client_ip: str | None) -> None:
 
 def require_human(store: SmsStore, token: str | None, client_ip: str | None) -> None:
     """400 ``captcha_failed`` unless ``token`` is a reCAPTCHA v3 verdict the store's rules accept."""
-    from chalicelib import aws
 
     store_id = store.store.store_id
     if not token:

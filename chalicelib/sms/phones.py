@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from phonenumbers import PhoneNumberType
+
 from chalicelib.errors import InvalidRequest
 
 MAX_INPUT_LENGTH = 32
@@ -51,7 +53,6 @@ def parse_phone(value: Any, default_region: str | None, *, field: str = "phone")
     '+886912345678'
     """
     import phonenumbers  # as above: loaded with the first number
-    from phonenumbers import PhoneNumberType
 
     region = default_region
     if isinstance(value, dict):
