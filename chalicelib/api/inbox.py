@@ -74,7 +74,7 @@ def get_conversation(call: Call, conversation_id: str) -> Response:
 def list_messages(call: Call, conversation_id: str) -> Response:
     return conditional_json(call, conversations.list_messages(call.store_id, conversation_id,
                                                               parse_limit(call.query("limit")), call.query("cursor"),
-                                                              conversations.message_view))
+                                                              views.message_view))
 
 
 @endpoint(inbox, "/admin/conversations/{conversation_id}/messages", ["POST"], roles=ADMIN, status=201)
@@ -83,7 +83,7 @@ def reply(call: Call, conversation_id: str) -> Body:
     if threads.is_shop_channel(conversation.channel):
         return answer(call, conversation)  # by e-mail, from the store's shop_email
     body = call.body({"text": TEXT})
-    return conversations.message_view(conversations.reply(call.store_id, conversation_id, body["text"], clock.now(),
+    return views.message_view(conversations.reply(call.store_id, conversation_id, body["text"], clock.now(),
                                                           conversation))
 
 

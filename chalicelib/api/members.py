@@ -28,15 +28,13 @@ CSV_CONTENT_TYPES = ["text/csv", "text/plain", "application/csv", "application/v
 @endpoint(members, "/admin/members/{member_id}", ["GET"], roles=ADMIN)
 def get_profile(call: Call, member_id: str) -> Response:
     from chalicelib.binding.orders import orders_of_member  # the binding code loads with its own routes
-    from chalicelib.consent.state import consents_view
     from chalicelib.lifecycle.incremental import live_view
-    from chalicelib.lifecycle.tracking import lifecycle_view
 
     profile = profiles.member_profile(call.store_id, member_id)
     orders = orders_of_member(call.store_id, member_id)
     # A member not staged yet shows the stage computed on the spot (nothing written).
-    lifecycle = lifecycle_view(profile.member) or live_view(call.store_id, profile.member, orders, clock.now())
-    return conditional_json(call, views.profile_view(profile, orders, lifecycle, consents_view(profile.member)))
+    lifecycle = views.lifecycle_view(profile.member) or live_view(call.store_id, profile.member, orders, clock.now())
+    return conditional_json(call, views.profile_view(profile, orders, lifecycle, views.consents_view(profile.member)))
 
 
 @endpoint(members, "/admin/members", ["POST"], roles=ADMIN, status=201)

@@ -11,6 +11,7 @@ from typing import Any
 from chalice.app import Blueprint
 
 from chalicelib import clock
+from chalicelib.api import views
 from chalicelib.api.http import ADMIN, STOREFRONT, Body, Call, endpoint
 from chalicelib.errors import InvalidRequest
 from chalicelib.inbox import conversations
@@ -110,7 +111,7 @@ def admin_upload(call: Call) -> Body:
 def add_note(call: Call, conversation_id: str) -> Body:
     body = call.body({"text": NOTE_TEXT})
     conversations.get_conversation(call.store_id, conversation_id)  # 404 before the write, for a clear answer
-    return conversations.message_view(conversations.add_note(call.store_id, conversation_id, body["text"],
+    return views.message_view(conversations.add_note(call.store_id, conversation_id, body["text"],
                                                              clock.now()))
 
 
@@ -124,4 +125,4 @@ def answer(call: Call, conversation: ConversationModel) -> dict[str, Any]:
 
     text, image_ids = _text_or_images(call.body(REPLY_FIELDS))
     sent = replies.reply(call.store_id, conversation, text, image_ids, clock.now())
-    return {**conversations.message_view(sent.message), "emailed": sent.emailed}
+    return {**views.message_view(sent.message), "emailed": sent.emailed}

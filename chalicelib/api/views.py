@@ -2,8 +2,8 @@
 
 Domain code returns models; routes turn them into bodies here. A domain function that pages
 through a query takes the view as ``shape``, so it never decides what a response looks like.
-(The inbox's conversation and message views still sit in ``inbox/conversations.py``: the shop
-messages add fields to them that need reads; moving them is the next step.)
+Views that read more than the item itself stay beside the reads: the inbox's conversation view (shop
+fields), the storefront's thread views (``messages/threads.py``) and the lifecycle overview.
 """
 
 from __future__ import annotations
@@ -13,12 +13,16 @@ from typing import TYPE_CHECKING, Any
 from chalicelib import clock
 from chalicelib.binding.orders import PAID
 from chalicelib.channels.spec import spec_for
+from chalicelib.consent import state
+from chalicelib.inbox.conversations import plain_attachment
 from chalicelib.members.core import PHONE_VERIFIED_LABELS, phone_verified_label
 from chalicelib.members.profiles import MemberProfile
 from chalicelib.members.search import mask_email, mask_phone
+from chalicelib.messages.uploads import image_url
 from chalicelib.models.binding import OrderModel
+from chalicelib.models.consents import MarketingSendModel
 from chalicelib.models.customers import MemberNoteModel
-from chalicelib.models.inbox import AutoReplyRuleModel, BlacklistModel
+from chalicelib.models.inbox import AutoReplyRuleModel, BlacklistModel, MessageModel
 from chalicelib.models.members import MemberModel
 from chalicelib.models.stores import BranchModel, ChannelModel, StaffModel, StoreModel
 
@@ -161,3 +165,62 @@ def profile_view(profile: MemberProfile, orders: list[OrderModel], lifecycle: di
         "lifecycle": lifecycle,
         "updated_at": clock.isoformat(member.updated_at),
     }
+
+
+# --- inbox messages -------------------------------------------------------------------------------
+
+
+def message_view(message: MessageModel) -> dict[str, Any]:
+    store_id = message.conversation_key.split("#", 1)[0]
+    attachments = [plain_attachment(a) for a in (message.attachments or [])]
+    for attachment in attachments:
+        if attachment.get("image_id"):  # an uploaded image: shown through a short-lived URL
+            attachment["url"] = image_url(store_id, str(attachment["image_id"]))
+    return {
+        "message_id": message.message_id,
+        "direction": message.direction,
+        "kind": message.kind,
+        "text": message.text,
+        "attachments": attachments,
+        "comment_id": message.comment_id,
+        "post_id": message.post_id,
+        "auto_reply_rule_id": message.auto_reply_rule_id,
+        "at": clock.isoformat(message.at),
+    }
+
+
+# --- consent and marketing ------------------------------------------------------------------------
+
+
+def consent_view(member: MemberModel, purpose: str) -> dict[str, Any]:
+    found = state.current(member, purpose)
+    return {"state": state.state_of(member, purpose), "suppressed": state.suppressed_of(member, purpose),
+            "updated_at": clock.isoformat(found.updated_at) if found is not None and found.updated_at else None,
+            "source": found.source if found is not None else None}
+
+
+def consents_view(member: MemberModel) -> dict[str, Any]:
+    return {purpose: consent_view(member, purpose) for purpose in state.PURPOSES}
+
+
+def send_view(send: MarketingSendModel) -> dict[str, Any]:
+    no_address = "no_email" if send.channel == "email" else "no_phone"
+    return {"send_id": send.send_id, "state": send.state, "kind": send.kind, "recipients": int(send.recipients),
+            "sent": int(send.sent), "failed": int(send.failed),
+            "excluded": {no_address: int(send.excluded_no_address),
+                         "not_subscribed": int(send.excluded_not_subscribed),
+                         "suppressed": int(send.excluded_suppressed)},
+            "created_at": clock.isoformat(send.created_at),
+            "finished_at": clock.isoformat(send.finished_at) if send.finished_at else None}
+
+
+# --- lifecycle ------------------------------------------------------------------------------------
+
+
+def lifecycle_view(member: MemberModel) -> dict[str, Any] | None:
+    """The profile's ``lifecycle``: the stored stage, since when, and why (None before the first computation)."""
+    if not member.lifecycle_stage:
+        return None
+    return {"stage": member.lifecycle_stage,
+            "since": clock.isoformat(member.lifecycle_since) if member.lifecycle_since else None,
+            "reason": member.lifecycle_reason, "parameters_version": member.lifecycle_version}

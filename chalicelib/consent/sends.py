@@ -127,17 +127,6 @@ def get_send(store_id: str, send_id: str, channel: str) -> MarketingSendModel:
     return send
 
 
-def send_view(send: MarketingSendModel) -> dict[str, Any]:
-    no_address = "no_email" if send.channel == "email" else "no_phone"
-    return {"send_id": send.send_id, "state": send.state, "kind": send.kind, "recipients": int(send.recipients),
-            "sent": int(send.sent), "failed": int(send.failed),
-            "excluded": {no_address: int(send.excluded_no_address),
-                         "not_subscribed": int(send.excluded_not_subscribed),
-                         "suppressed": int(send.excluded_suppressed)},
-            "created_at": clock.isoformat(send.created_at),
-            "finished_at": clock.isoformat(send.finished_at) if send.finished_at else None}
-
-
 # ---------------------------------------------------------------- the worker
 
 

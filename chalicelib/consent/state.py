@@ -165,17 +165,6 @@ class AlreadyApplied(Exception):
     """An ``also_save`` receipt already existed: this change was made before (a redelivery)."""
 
 
-def consent_view(member: MemberModel, purpose: str) -> dict[str, Any]:
-    found = current(member, purpose)
-    return {"state": state_of(member, purpose), "suppressed": suppressed_of(member, purpose),
-            "updated_at": clock.isoformat(found.updated_at) if found is not None and found.updated_at else None,
-            "source": found.source if found is not None else None}
-
-
-def consents_view(member: MemberModel) -> dict[str, Any]:
-    return {purpose: consent_view(member, purpose) for purpose in PURPOSES}
-
-
 def check_source(value: str) -> str:
     if value not in STOREFRONT_SOURCES:
         raise InvalidRequest(f"'source' must be one of {', '.join(STOREFRONT_SOURCES)}", field="source")

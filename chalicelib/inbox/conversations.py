@@ -24,7 +24,6 @@ from chalicelib.channels.events import InboundEvent
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.inbox import eligibility
 from chalicelib.lifetimes import duration_text
-from chalicelib.messages.uploads import image_url
 from chalicelib.models.inbox import (
     ConversationModel,
     DeliveryModel,
@@ -406,25 +405,6 @@ def conversation_view(conversation: ConversationModel, now: datetime, *,
     return view
 
 
-def _plain(attachment: Any) -> dict[str, Any]:
+def plain_attachment(attachment: Any) -> dict[str, Any]:
+    """A stored attachment (map attribute or dict) as a plain dict."""
     return dict(attachment.as_dict()) if hasattr(attachment, "as_dict") else dict(attachment)
-
-
-def message_view(message: MessageModel) -> dict[str, Any]:
-    store_id = message.conversation_key.split("#", 1)[0]
-    attachments = [_plain(a) for a in (message.attachments or [])]
-    for attachment in attachments:
-        if attachment.get("image_id"):  # an uploaded image: shown through a short-lived URL
-
-            attachment["url"] = image_url(store_id, str(attachment["image_id"]))
-    return {
-        "message_id": message.message_id,
-        "direction": message.direction,
-        "kind": message.kind,
-        "text": message.text,
-        "attachments": attachments,
-        "comment_id": message.comment_id,
-        "post_id": message.post_id,
-        "auto_reply_rule_id": message.auto_reply_rule_id,
-        "at": clock.isoformat(message.at),
-    }
