@@ -27,18 +27,19 @@ for blueprint in (admin, webhooks, inbox, binding, accounts, members, search, st
 app.register_middleware(contract_errors, "http")
 
 if local_routes_enabled():
-    from chalicelib.api.local import local
+    from chalicelib.api.local import local  # the sandbox-only routes exist only where they are enabled
 
     app.register_blueprint(local)
 
 # --- schedules (issue 7: reports) ---
+# Each handler below imports its area inside the function: a function loads only its own code (cold start).
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS), name="compile_reports")
 def compile_reports(event: object) -> dict[str, int]:
     """Hourly, because stores' midnights fall at different UTC hours: every store's ended, missing days."""
     from chalicelib import clock
-    from chalicelib.reports.compiler import run_scheduled
+    from chalicelib.reports.compiler import run_scheduled  # report code loads with the schedule, not the API
 
     summary = run_scheduled(clock.now())
     return {"stores": summary.stores, "compiled": len(summary.compiled), "failed": len(summary.failed)}

@@ -262,12 +262,12 @@ def operator_command(args: argparse.Namespace) -> int:
             out({"store_id": args.store, "key_id": issued.key_id, "role": args.role, "key": issued.key,
                  **({"staff_id": staff_id, "branch_id": branch_id} if staff_id else {})})
         elif args.command == "configure-channel":
+            from chalicelib.api.admin import channel_fields
             from chalicelib.channels import configure_channel
-            from chalicelib.channels.credentials import request_fields
             from chalicelib.validation import parse_object
 
             stores.get_store(args.store)
-            values = parse_object(dict(args.values), request_fields(args.channel))
+            values = parse_object(dict(args.values), channel_fields(args.channel))
             configure_channel(args.store, args.channel, values, clock.now())
             out({"store_id": args.store, "channel": args.channel, "configured": sorted(values)})
         elif args.command == "list-keys":

@@ -103,6 +103,7 @@ def report() -> str:
 
     from bench.support import CallCounter
     from chalicelib import clock, stores
+    from chalicelib.api import views
     from chalicelib.consent import sends
     from local.resources import create_resources
 
@@ -132,7 +133,7 @@ def report() -> str:
             seconds = time.perf_counter() - started
         finally:
             sends.hand_off = original_hand_off  # type: ignore[assignment]
-        view = sends.send_view(sends.get_send(created.store_id, send.send_id, "email"))
+        view = views.send_view(sends.get_send(created.store_id, send.send_id, "email"))
     dynamodb, ses = counter.by_service("dynamodb"), counter.by_service("ses")
     recipients = max(view["recipients"], 1)
     return ("## Marketing broadcast (background worker, embedded AWS)\n\n"

@@ -18,7 +18,7 @@ _lock = threading.Lock()
 
 
 def _config(service: str) -> Any:
-    from botocore.config import Config
+    from botocore.config import Config  # with the first client, as boto3 below
 
     if service == "s3":
         return Config(signature_version="s3v4")  # presigned URLs to KMS-encrypted objects need SigV4
@@ -46,8 +46,8 @@ def get_parameter(name: str, *, max_age: int, force_fetch: bool = False) -> str:
 
     Raises Powertools' ``GetParameterError`` when it does not exist.
     """
-    from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
-    from aws_lambda_powertools.utilities.parameters.ssm import SSMProvider
+    from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS  # with the first parameter
+    from aws_lambda_powertools.utilities.parameters.ssm import SSMProvider  # cold start: Powertools loads on first use
 
     provider = DEFAULT_PROVIDERS.get("ssm")
     if provider is None:  # first use, or after parameters.clear_caches()

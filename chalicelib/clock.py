@@ -47,6 +47,6 @@ def isoformat(moment: datetime) -> str:
 
 def local_day(moment: datetime, tz_name: str) -> str:
     """The calendar date (YYYY-MM-DD) of ``moment`` in the store's time zone: reports are cut by it."""
-    from zoneinfo import ZoneInfo
+    from zoneinfo import ZoneInfo  # time zone data loads with the first local day
 
     return moment.astimezone(ZoneInfo(tz_name)).date().isoformat()

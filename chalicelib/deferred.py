@@ -18,6 +18,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from chalicelib import aws
 from chalicelib.logs import logger
 
 # Task name -> "module:function" taking the payload (imported on first use, so cold starts stay small).
@@ -35,7 +36,6 @@ def defer(task: str, payload: dict[str, Any]) -> None:
     event = {"task": task, "payload": payload}
     function = os.environ.get("DEFERRED_FUNCTION_NAME")
     if function:
-        from chalicelib import aws
 
         aws.client("lambda").invoke(FunctionName=function, InvocationType="Event",
                                       Payload=json.dumps(event).encode())

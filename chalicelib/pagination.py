@@ -14,6 +14,9 @@ MAX_LIMIT = 200
 
 T = TypeVar("T")
 
+# How a route shows one item of a page (a view in chalicelib/api/views.py): the domain pages, api shapes.
+Shape = Callable[[Any], dict[str, Any]]
+
 
 def parse_limit(raw: str | None) -> int:
     if raw is None or raw == "":
@@ -47,8 +50,7 @@ def decode_cursor(raw: str | None, store_id: str, *, partition: str = "store_id"
     return dict(key)
 
 
-def page(query: Callable[..., Any], store_id: str, limit: int, cursor: str | None,
-         shape: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+def page(query: Callable[..., Any], store_id: str, limit: int, cursor: str | None, shape: Shape) -> dict[str, Any]:
     """Run ``query(store_id, limit=, last_evaluated_key=)`` once and shape one page of items."""
     results = query(store_id, limit=limit, last_evaluated_key=decode_cursor(cursor, store_id))
     items = [shape(item) for item in results]

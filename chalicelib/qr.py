@@ -6,10 +6,11 @@ pure Python, has no dependencies and writes a compact single-path SVG.
 
 from __future__ import annotations
 
+import io
+
 
 def svg(text: str) -> str:
     """An SVG document (black on white, 4-module quiet zone, medium error correction) encoding ``text``."""
-    import io
 
     import segno  # imported on first use: keeps it off every cold start
 

@@ -30,7 +30,7 @@ def put_channel_secrets(store_id: str, channel: str, values: dict[str, str]) -> 
 
 def get_channel_secrets(store_id: str, channel: str) -> dict[str, Any] | None:
     """The channel's secrets, or None when the channel was never configured."""
-    from aws_lambda_powertools.utilities import parameters
+    from aws_lambda_powertools.utilities import parameters  # loaded when first needed: not on every cold start
 
     try:
         raw = aws.get_parameter(parameter_name(store_id, channel), max_age=CACHE_SECONDS)

@@ -11,13 +11,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from chalicelib import access, clock, tokens
+from chalicelib import access, tokens
 from chalicelib.access import Role
 from chalicelib.errors import InvalidRequest, NotFound
+from chalicelib.members.core import check_email
 from chalicelib.models import BranchModel, StaffModel, StoreModel
 from chalicelib.models.reports import StoreRegistryModel, registry_item
 from chalicelib.models.transactions import NamedTransaction
-from chalicelib.validation import Field
 
 DEFAULT_SMS_DAILY_CAP = 1000
 DEFAULT_SMS_IP_HOURLY_LIMIT = 10
@@ -58,7 +58,7 @@ def default_timezone(country: str) -> str | None:
 
 @functools.cache
 def _zones_by_country() -> dict[str, list[str]]:
-    import importlib.resources
+    import importlib.resources  # only for a store created with a country and no time zone
 
     # zone.tab from the tzdata package: "<country>\t<coordinates>\t<zone>" per line.
     table = importlib.resources.files("tzdata.zoneinfo").joinpath("zone.tab").read_text(encoding="utf-8")
@@ -71,24 +71,11 @@ def _zones_by_country() -> dict[str, list[str]]:
 
 
 def check_shop_email(value: str) -> str:
-    from chalicelib.members.core import check_email
 
     email = check_email(value, "shop_email")
     if any(ch in email for ch in '<>",;\r\n'):  # one bare address: it becomes a From header
         raise InvalidRequest("'shop_email' must be one bare address such as shop@example.com", field="shop_email")
     return email
-
-
-SETTINGS_FIELDS = {
-    "name": Field(str, max_length=120),
-    "storefront_url": Field(str, max_length=500, nullable=True, check=check_storefront_url),
-    "country": Field(str, max_length=2, check=check_country),
-    "timezone": Field(str, max_length=64, check=check_timezone),
-    "sms_daily_cap": Field(int, minimum=0, maximum=1_000_000),
-    "sms_ip_hourly_limit": Field(int, minimum=1, maximum=10_000),
-    "shop_email": Field(str, max_length=254, nullable=True, check=check_shop_email),
-    "postal_address": Field(str, max_length=500, nullable=True),
-}
 
 
 @dataclass(frozen=True)
@@ -127,16 +114,6 @@ def get_store(store_id: str) -> StoreModel:
         raise NotFound("store not found") from None
 
 
-def settings_view(store: StoreModel) -> dict[str, Any]:
-    return {
-        "store_id": store.store_id, "name": store.name, "storefront_url": store.storefront_url,
-        "country": store.country, "timezone": store.timezone,
-        "sms_daily_cap": int(store.sms_daily_cap), "sms_ip_hourly_limit": int(store.sms_ip_hourly_limit),
-        "shop_email": store.shop_email, "postal_address": store.postal_address,
-        "updated_at": clock.isoformat(store.updated_at),
-    }
-
-
 def update_settings(store_id: str, changes: dict[str, Any], now: datetime) -> StoreModel:
     """Apply a partial settings update in one conditional write and return the stored store."""
     store = StoreModel(store_id)
@@ -163,10 +140,6 @@ def get_branch(store_id: str, branch_id: str) -> BranchModel:
         return BranchModel.get(store_id, branch_id)
     except DoesNotExist:
         raise NotFound(f"branch {branch_id} not found") from None
-
-
-def branch_view(branch: BranchModel) -> dict[str, Any]:
-    return {"branch_id": branch.branch_id, "name": branch.name, "created_at": clock.isoformat(branch.created_at)}
 
 
 @dataclass(frozen=True)
@@ -205,9 +178,3 @@ def get_staff(store_id: str, staff_id: str) -> StaffModel:
         return StaffModel.get(store_id, staff_id)
     except StaffModel.DoesNotExist:
         raise NotFound(f"staff member {staff_id} not found") from None
-
-
-def staff_view(staff: StaffModel) -> dict[str, Any]:
-    return {"staff_id": staff.staff_id, "name": staff.name, "branch_id": staff.branch_id,
-            "created_at": clock.isoformat(staff.created_at),
-            "removed_at": clock.isoformat(staff.removed_at) if staff.removed_at else None}

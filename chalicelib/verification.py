@@ -26,15 +26,16 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
-from chalicelib import abuse, sms, tokens
+from chalicelib import abuse, aws, lifetimes, sms, tokens
 from chalicelib.config import settings
 from chalicelib.errors import ApiError, Conflict, InvalidRequest, NotFound
 from chalicelib.logs import logger
 from chalicelib.models.transactions import NamedTransaction, conflicted
 from chalicelib.models.verification import VerificationModel
+from chalicelib.sms import captcha
 
-CODE_TTL = timedelta(minutes=10)
-TOKEN_TTL = timedelta(minutes=15)
+CODE_TTL = lifetimes.CODE_TTL
+TOKEN_TTL = lifetimes.VERIFICATION_TOKEN_TTL
 MAX_WRONG_CODES = abuse.CODE_ATTEMPTS
 
 PHONE_PURPOSES = ("signup", "login", "reset_password", "change_phone")
@@ -47,9 +48,7 @@ def pepper() -> bytes:
     from_env = os.environ.get("CODE_PEPPER")
     if from_env:
         return from_env.encode("utf-8")
-    from aws_lambda_powertools.utilities import parameters
-
-    from chalicelib import aws
+    from aws_lambda_powertools.utilities import parameters  # Powertools Parameters load with the first use
 
     name = f"{settings().ssm_prefix}/{PEPPER_PARAMETER}"
     try:
@@ -129,7 +128,6 @@ def start_phone_verification(store_id: str, phone_input: Any, purpose: str, clie
     """
     settings_ = sms.sms_store(store_id)
     phone = sms.parse_phone(phone_input, settings_.store.country)
-    from chalicelib.sms import captcha
 
     captcha.guard(settings_, recaptcha_token, client_ip)
     verification_id = tokens.new_id("vf")
@@ -306,4 +304,5 @@ def consume_token(store_id: str, token: str, purpose: str, target: str, now: dat
 
 def invalid_token(field: str = "verification_token") -> ApiError:
     return InvalidRequest(f"'{field}' is not a valid, unused verification token for this number and purpose "
-                          "(tokens last 15 minutes)", code="invalid_verification_token", field=field)
+                          f"(tokens last {lifetimes.duration_text(TOKEN_TTL)})", code="invalid_verification_token",
+                          field=field)

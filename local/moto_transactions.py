@@ -92,6 +92,19 @@ def install() -> None:
         finally:
             _named.keys = None
 
+    transact_write_items._memberlink_original = original  # type: ignore[attr-defined]
     models.copy = _CopyModule()  # type: ignore[attr-defined]
     models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     models.DynamoDBBackend._memberlink_cheap_backups = True  # type: ignore[attr-defined]
+
+
+def uninstall() -> None:
+    """moto as it comes (for tests that installed this in a shared process)."""
+    from moto.dynamodb import models
+
+    if not getattr(models.DynamoDBBackend, "_memberlink_cheap_backups", False):
+        return
+    models.DynamoDBBackend.transact_write_items = (  # type: ignore[method-assign]
+        models.DynamoDBBackend.transact_write_items._memberlink_original)  # type: ignore[attr-defined]
+    models.copy = copy  # type: ignore[attr-defined]
+    models.DynamoDBBackend._memberlink_cheap_backups = False  # type: ignore[attr-defined]

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-# The local stage's environment (as .chalice/config.json gives it), set before app.py is imported.
+
+def stage_environment(stage: str = "local") -> dict[str, str]:
+    """The stage's environment as .chalice/config.json gives it (app-wide values, then the stage's)."""
+    config = json.loads((Path(__file__).resolve().parents[1] / ".chalice" / "config.json").read_text())
+    return {**config.get("environment_variables", {}), **config["stages"][stage].get("environment_variables", {})}
+
+
+# Set before app.py is imported: chalice.test.Client only patches the stage's variables in during a request.
 os.environ.update({
-    "STAGE": "local",
-    "TABLE_PREFIX": "memberlink-local",
-    "SSM_PREFIX": "/memberlink/local",
-    "REPORTS_BUCKET": "memberlink-local-reports",
+    **stage_environment(),
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
-    "POWERTOOLS_SERVICE_NAME": "memberlink",
 })
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)
@@ -65,6 +72,19 @@ def client(aws: None) -> Iterator[object]:
         yield test_client
 
 
+def call(client: Any, method: str, path: str, headers: dict[str, str], body: Any = None) -> tuple[int, Any]:
+    """One JSON request through chalice.test.Client: (status, parsed body or None). The one request helper."""
+    data = json.dumps(body).encode() if body is not None else b""
+    response = getattr(client.http, method.lower())(path, headers=headers, body=data)
+    return response.status_code, json.loads(response.body) if response.body else None
+
+
+@pytest.fixture
+def api(client: Any) -> Callable[..., tuple[int, Any]]:
+    """``api("POST", path, headers, body)`` -> (status, body): :func:`call` bound to the test's client."""
+    return functools.partial(call, client)
+
+
 def _new_store(name: str) -> StoreKeys:
     from chalicelib import clock, stores
 
@@ -80,3 +100,33 @@ def store(aws: None) -> StoreKeys:
 @pytest.fixture
 def other_store(aws: None) -> StoreKeys:
     return _new_store("Rival Coffee")
+
+
+def slip_extra_items_into_transactions(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """Every NamedTransaction also carries a passing condition check (sent first) and an unconditional
+    update (sent last): code that found a failed item by its position would blame the wrong one.
+    Returns the names of each committed transaction's items, in wire order."""
+    from chalicelib import tokens
+    from chalicelib.models.inbox import InboxSummaryModel
+    from chalicelib.models.stores import StoreModel
+    from chalicelib.models.transactions import NamedTransaction
+
+    committed: list[list[str]] = []
+    original = NamedTransaction.__exit__
+
+    def exit_with_extra_items(self: NamedTransaction, exc_type: Any, exc: Any, tb: Any) -> Any:
+        if exc_type is None:
+            probe = tokens.new_id("probe")
+            self.check("probe_check", StoreModel, probe, None, condition=StoreModel.store_id.does_not_exist())
+            self.update("probe_update", InboxSummaryModel(probe), actions=[InboxSummaryModel.total_unread.add(0)])
+            committed.append(self.names())
+        return original(self, exc_type, exc, tb)
+
+    monkeypatch.setattr(NamedTransaction, "__exit__", exit_with_extra_items)
+    return committed
+
+
+@pytest.fixture(autouse=os.environ.get("MEMBERLINK_EXTRA_TX_ITEMS") == "1")
+def _extra_items_everywhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``MEMBERLINK_EXTRA_TX_ITEMS=1 make test``: the whole suite with extra items in every transaction."""
+    slip_extra_items_into_transactions(monkeypatch)

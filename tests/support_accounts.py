@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import itertools
-import json
 import random
 import re
-from typing import Any
+
+from tests.conftest import call  # noqa: F401  # the one request helper, re-exported for the accounts tests
 
 _counter = itertools.count()
 _base = random.randrange(10_000_000)
@@ -40,13 +40,6 @@ def last_code(phone: str) -> str:
     messages = moto_sms(phone)
     assert messages, f"no SMS was sent to {phone}"
     return code_in(messages[-1])
-
-
-def call(client: Any, method: str, path: str, headers: dict[str, str], body: Any = None) -> tuple[int, Any]:
-    """One request through chalice.test.Client; returns (status, parsed JSON or None)."""
-    data = json.dumps(body).encode() if body is not None else b""
-    response = getattr(client.http, method.lower())(path, headers=headers, body=data)
-    return response.status_code, json.loads(response.body) if response.body else None
 
 
 def moto_emails(to: str) -> list[str]:

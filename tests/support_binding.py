@@ -76,9 +76,3 @@ def link_in(item: dict[str, Any]) -> str:
         assert action["type"] == "uri"
         return str(action["uri"])
     return str(body["message"]["attachment"]["payload"]["buttons"][0]["url"])
-
-
-def call(client: Any, method: str, path: str, headers: dict[str, str], payload: Any = None) -> tuple[int, Any]:
-    data = json.dumps(payload) if payload is not None else b""
-    response = getattr(client.http, method.lower())(path, headers=headers, body=data)
-    return response.status_code, json.loads(response.body) if response.body else None

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from tests.support_binding import call
+from tests.conftest import call
 
 LIFECYCLE_HEADER = "Stage,Members,Entered,Left"
 

@@ -6,6 +6,8 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from tests.conftest import call
+
 HEADER = ("Name", "Email", "Mobile Number", "International Calling Code", "Is Member")
 BOM = "\ufeff"
 
@@ -32,9 +34,7 @@ def customer_rows(count: int, start: int = 0) -> list[list[str]]:
 
 
 def admin_call(client: Any, store: Any, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-    data = json.dumps(body).encode() if body is not None else b""
-    response = getattr(client.http, method.lower())(path, headers=store.admin(), body=data)
-    return response.status_code, json.loads(response.body) if response.body else None
+    return call(client, method, path, store.admin(), body)
 
 
 def import_csv(client: Any, store: Any, data: bytes, *, dry_run: bool | None = None,

@@ -18,10 +18,12 @@ from chalicelib.validation import Field
 
 if TYPE_CHECKING:
     from chalicelib import members, verification
+    from chalicelib.api import views
     from chalicelib.members import account
     from chalicelib.sms import templates
 else:  # loaded by the first accounts request, not at cold start (chalicelib/api/lazy.py)
     members, verification = lazy("chalicelib.members"), lazy("chalicelib.verification")
+    views = lazy("chalicelib.api.views")
     account, templates = lazy("chalicelib.members.account"), lazy("chalicelib.sms.templates")
 
 accounts = Blueprint(__name__)
@@ -130,7 +132,7 @@ def sign_up(call: Call) -> Body:
 
 @endpoint(accounts, "/storefront/members/{member_id}", ["GET"], roles=STOREFRONT)
 def get_member(call: Call, member_id: str) -> Body:
-    return members.member_view(members.get_member(call.store_id, member_id))
+    return views.member_view(members.get_member(call.store_id, member_id))
 
 
 @endpoint(accounts, "/storefront/sessions", ["POST"], roles=STOREFRONT)
@@ -161,7 +163,7 @@ def confirm_password_reset(call: Call) -> Body:
 @endpoint(accounts, "/storefront/members/{member_id}/phone", ["PUT"], roles=STOREFRONT)
 def change_phone(call: Call, member_id: str) -> Body:
     body = call.body({"phone": PHONE, "verification_token": Field(str, required=True, max_length=200)})
-    return members.member_view(account.change_phone(call.store_id, member_id, body["phone"],
+    return views.member_view(account.change_phone(call.store_id, member_id, body["phone"],
                                                     body["verification_token"], clock.now()))
 
 
@@ -177,7 +179,7 @@ def change_email(call: Call, member_id: str) -> Any:
                                                        clock.now())
         return Response(body={"verification_id": verification_id}, status_code=202,
                         headers={"Content-Type": "application/json"})
-    return members.member_view(account.confirm_email_change(call.store_id, member_id, body["email"], body["code"],
+    return views.member_view(account.confirm_email_change(call.store_id, member_id, body["email"], body["code"],
                                                             clock.now()))
 
 
@@ -191,7 +193,7 @@ def put_recaptcha(call: Call) -> Body:
                       "hostnames": Field(list, check=short_strings("hostnames"))})
     if "secret" not in body:
         raise InvalidRequest("'secret' is required (null turns reCAPTCHA off)", field="secret")
-    from chalicelib.sms import captcha
+    from chalicelib.sms import captcha  # loads with the first reCAPTCHA setting, not at cold start
 
     return captcha.configure(call.store_id, body.get("secret"), clock.now(), min_score=body.get("min_score"),
                              actions=body.get("actions"), hostnames=body.get("hostnames"))

@@ -15,9 +15,10 @@ from chalicelib.pagination import parse_limit
 from chalicelib.validation import Field
 
 if TYPE_CHECKING:
+    from chalicelib.api import views
     from chalicelib.consent import state
 else:  # loaded by the first consent request, not at cold start (chalicelib/api/lazy.py)
-    state = lazy("chalicelib.consent.state")
+    state, views = lazy("chalicelib.consent.state"), lazy("chalicelib.api.views")
 
 consents = Blueprint(__name__)
 
@@ -44,7 +45,7 @@ def origin_of(call: Call, body: dict[str, Any], source: str, now: datetime) -> s
 def get_consents(call: Call, member_id: str) -> Body:
     from chalicelib.members.core import get_member
 
-    return state.consents_view(get_member(call.store_id, member_id))
+    return views.consents_view(get_member(call.store_id, member_id))
 
 
 @endpoint(consents, "/storefront/members/{member_id}/consents", ["PUT"], roles=STOREFRONT)
@@ -57,7 +58,7 @@ def put_consents(call: Call, member_id: str) -> Body:
         raise InvalidRequest("give 'email_marketing' and/or 'sms_marketing' (true or false)", field="email_marketing")
     now = clock.now()
     member = state.change_consents(call.store_id, member_id, changes, origin_of(call, body, body["source"], now))
-    return state.consents_view(member)
+    return views.consents_view(member)
 
 
 @endpoint(consents, "/admin/members/{member_id}/consent-events", ["GET"], roles=ADMIN)
@@ -81,7 +82,7 @@ def admin_unsubscribe(call: Call, member_id: str) -> Body:
         raise InvalidRequest("give 'email_marketing' and/or 'sms_marketing' as false", field="email_marketing")
     now = clock.now()
     origin = state.Origin(source="admin", actor=f"admin:{call.principal.key_id}", at=now, client_ip=request_ip(call))
-    return state.consents_view(state.change_consents(call.store_id, member_id, changes, origin))
+    return views.consents_view(state.change_consents(call.store_id, member_id, changes, origin))
 
 
 # --- the public unsubscribe link (RFC 8058) ---
@@ -147,7 +148,7 @@ def unsubscribe_one_click(call: Call, token: str) -> Response | Body:
     if wants_html:
         return _html(200, "Unsubscribed", f"<h1>You are unsubscribed</h1><p>You will no longer receive "
                                           f"{PURPOSE_LABELS[target.purpose]} from this store.</p>")
-    return {"unsubscribed": True, "purpose": target.purpose, **{target.purpose: state.consent_view(member,
+    return {"unsubscribed": True, "purpose": target.purpose, **{target.purpose: views.consent_view(member,
                                                                                                     target.purpose)}}
 
 
@@ -204,7 +205,7 @@ def start_marketing_email(call: Call) -> Body:
 def get_marketing_email(call: Call, send_id: str) -> Body:
     from chalicelib.consent import sends
 
-    return sends.send_view(sends.get_send(call.store_id, send_id, "email"))
+    return views.send_view(sends.get_send(call.store_id, send_id, "email"))
 
 
 @endpoint(consents, "/admin/marketing-sms", ["POST"], roles=ADMIN, status=202)
@@ -224,4 +225,4 @@ def start_marketing_sms(call: Call) -> Body:
 def get_marketing_sms(call: Call, send_id: str) -> Body:
     from chalicelib.consent import sends
 
-    return sends.send_view(sends.get_send(call.store_id, send_id, "sms"))
+    return views.send_view(sends.get_send(call.store_id, send_id, "sms"))

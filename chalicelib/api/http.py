@@ -20,7 +20,7 @@ from typing import Any
 
 from chalice.app import Blueprint, Request, Response, handle_extra_types
 
-from chalicelib import access, clock
+from chalicelib import access
 from chalicelib.access import Principal, Role
 from chalicelib.config import settings
 from chalicelib.errors import ApiError
@@ -157,10 +157,6 @@ def endpoint(bp: Blueprint, path: str, methods: list[str], *, roles: tuple[Role,
 
 def no_content() -> Response:
     return Response(body="", status_code=204)
-
-
-def now_iso() -> str:
-    return clock.isoformat(clock.now())
 
 
 _CHALICE_ERROR_CODES = {405: "method_not_allowed", 415: "unsupported_media_type", 400: "invalid_request"}

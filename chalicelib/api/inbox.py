@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from chalice.app import Blueprint, Response
@@ -16,12 +17,13 @@ from chalicelib.pagination import parse_limit
 from chalicelib.validation import Field
 
 if TYPE_CHECKING:
-    from chalicelib.channels import credentials
+    from chalicelib.api import views
+    from chalicelib.channels import spec as channel_spec
     from chalicelib.inbox import autoreply, blacklist, conversations
     from chalicelib.members import core
     from chalicelib.messages import threads
 else:  # loaded by the first inbox request, not at cold start (chalicelib/api/lazy.py)
-    credentials = lazy("chalicelib.channels.credentials")
+    views, channel_spec = lazy("chalicelib.api.views"), lazy("chalicelib.channels.spec")
     autoreply, blacklist = lazy("chalicelib.inbox.autoreply"), lazy("chalicelib.inbox.blacklist")
     conversations = lazy("chalicelib.inbox.conversations")
     core, threads = lazy("chalicelib.members.core"), lazy("chalicelib.messages.threads")
@@ -29,6 +31,18 @@ else:  # loaded by the first inbox request, not at cold start (chalicelib/api/la
 inbox = Blueprint(__name__)
 
 TEXT = Field(str, required=True, max_length=2000)
+
+
+@functools.cache
+def rule_fields() -> dict[str, Field]:
+    """Built by the first rule created: the checks live in ``autoreply``, which loads lazily."""
+    return {
+        "channel": Field(str, required=True, check=autoreply.choice(autoreply.RULE_CHANNELS, "channel")),
+        "scope": Field(str, required=True, check=autoreply.choice(autoreply.SCOPES, "scope")),
+        "keywords": Field(list, required=True, check=autoreply.check_keywords),
+        "reply_text": Field(str, required=True, max_length=2000),
+        "private_reply": Field(bool),
+    }
 
 
 def _flag(raw: str | None, name: str) -> bool:
@@ -42,8 +56,8 @@ def _flag(raw: str | None, name: str) -> bool:
 def _channel(raw: str | None) -> str | None:
     if raw in (None, ""):
         return None
-    if raw not in (*credentials.CHANNELS, *threads.CHANNELS):
-        raise InvalidRequest(f"'channel' must be one of {', '.join((*credentials.CHANNELS, *threads.CHANNELS))}",
+    if raw not in (*channel_spec.CHANNELS, *threads.CHANNELS):
+        raise InvalidRequest(f"'channel' must be one of {', '.join((*channel_spec.CHANNELS, *threads.CHANNELS))}",
                              field="channel")
     return raw
 
@@ -75,7 +89,8 @@ def get_conversation(call: Call, conversation_id: str) -> Response:
 @endpoint(inbox, "/admin/conversations/{conversation_id}/messages", ["GET"], roles=ADMIN)
 def list_messages(call: Call, conversation_id: str) -> Response:
     return conditional_json(call, conversations.list_messages(call.store_id, conversation_id,
-                                                              parse_limit(call.query("limit")), call.query("cursor")))
+                                                              parse_limit(call.query("limit")), call.query("cursor"),
+                                                              views.message_view))
 
 
 @endpoint(inbox, "/admin/conversations/{conversation_id}/messages", ["POST"], roles=ADMIN, status=201)
@@ -84,7 +99,7 @@ def reply(call: Call, conversation_id: str) -> Body:
     if threads.is_shop_channel(conversation.channel):
         return answer(call, conversation)  # by e-mail, from the store's shop_email
     body = call.body({"text": TEXT})
-    return conversations.message_view(conversations.reply(call.store_id, conversation_id, body["text"], clock.now(),
+    return views.message_view(conversations.reply(call.store_id, conversation_id, body["text"], clock.now(),
                                                           conversation))
 
 
@@ -95,13 +110,14 @@ def mark_read(call: Call, conversation_id: str) -> Body:
 
 @endpoint(inbox, "/admin/blacklist", ["GET"], roles=ADMIN)
 def list_blacklist(call: Call) -> Body:
-    return blacklist.list_entries(call.store_id, parse_limit(call.query("limit")), call.query("cursor"))
+    return blacklist.list_entries(call.store_id, parse_limit(call.query("limit")), call.query("cursor"),
+                                 views.blacklist_entry_view)
 
 
 @endpoint(inbox, "/admin/blacklist/{social_user_key}", ["PUT"], roles=ADMIN)
 def add_to_blacklist(call: Call, social_user_key: str) -> Body:
     key = blacklist.parse_social_user_key(social_user_key)
-    return blacklist.entry_view(blacklist.add(call.store_id, key, clock.now()))
+    return views.blacklist_entry_view(blacklist.add(call.store_id, key, clock.now()))
 
 
 @endpoint(inbox, "/admin/blacklist/{social_user_key}", ["DELETE"], roles=ADMIN)
@@ -112,12 +128,13 @@ def remove_from_blacklist(call: Call, social_user_key: str) -> Response:
 
 @endpoint(inbox, "/admin/auto-reply-rules", ["POST"], roles=ADMIN, status=201)
 def create_rule(call: Call) -> Body:
-    return autoreply.rule_view(autoreply.create_rule(call.store_id, call.body(autoreply.RULE_FIELDS), clock.now()))
+    return views.rule_view(autoreply.create_rule(call.store_id, call.body(rule_fields()), clock.now()))
 
 
 @endpoint(inbox, "/admin/auto-reply-rules", ["GET"], roles=ADMIN)
 def list_rules(call: Call) -> Body:
-    return autoreply.list_rules(call.store_id, parse_limit(call.query("limit")), call.query("cursor"))
+    return autoreply.list_rules(call.store_id, parse_limit(call.query("limit")), call.query("cursor"),
+                                views.rule_view)
 
 
 @endpoint(inbox, "/admin/auto-reply-rules/{rule_id}", ["DELETE"], roles=ADMIN)

@@ -20,8 +20,10 @@ from chalicelib.validation import Field
 
 if TYPE_CHECKING:
     from chalicelib import stores
+    from chalicelib.api import views
     from chalicelib.members import core, imports, notes, profiles, tags
 else:  # loaded by the first members request, not at cold start (chalicelib/api/lazy.py)
+    views = lazy("chalicelib.api.views")
     stores, core = lazy("chalicelib.stores"), lazy("chalicelib.members.core")
     imports, notes = lazy("chalicelib.members.imports"), lazy("chalicelib.members.notes")
     profiles, tags = lazy("chalicelib.members.profiles"), lazy("chalicelib.members.tags")
@@ -35,7 +37,14 @@ CSV_CONTENT_TYPES = ["text/csv", "text/plain", "application/csv", "application/v
 
 @endpoint(members, "/admin/members/{member_id}", ["GET"], roles=ADMIN)
 def get_profile(call: Call, member_id: str) -> Response:
-    return conditional_json(call, profiles.member_profile(call.store_id, member_id))
+    from chalicelib.binding.orders import orders_of_member  # the binding code loads with its own routes
+    from chalicelib.lifecycle.incremental import live_view
+
+    profile = profiles.member_profile(call.store_id, member_id)
+    orders = orders_of_member(call.store_id, member_id)
+    # A member not staged yet shows the stage computed on the spot (nothing written).
+    lifecycle = views.lifecycle_view(profile.member) or live_view(call.store_id, profile.member, orders, clock.now())
+    return conditional_json(call, views.profile_view(profile, orders, lifecycle, views.consents_view(profile.member)))
 
 
 @endpoint(members, "/admin/members", ["POST"], roles=ADMIN, status=201)
@@ -54,12 +63,12 @@ def register_visitor(call: Call) -> Body:
         email = email or conversation_email
     phone = None
     if body.get("phone") is not None:
-        from chalicelib.sms.phones import parse_phone
+        from chalicelib.sms.phones import parse_phone  # phonenumbers loads only when a phone is given
 
         phone = parse_phone(body["phone"], stores.get_store(call.store_id).country).e164
     now = clock.now()
     member = profiles.register_visitor(call.store_id, body["name"], phone, email, now)
-    view = core.member_view(member)
+    view = views.member_view(member)
     if conversation_id:
         from chalicelib.messages import threads
 
@@ -83,13 +92,14 @@ def remove_tag(call: Call, member_id: str, tag: str) -> Body:
 @endpoint(members, "/admin/tags/{tag}/members", ["GET"], roles=ADMIN)
 def members_tagged(call: Call, tag: str) -> Body:
     name = tags.check_tag(unquote(tag), "tag")
-    return tags.members_tagged(call.store_id, name, parse_limit(call.query("limit")), call.query("cursor"))
+    return tags.members_tagged(call.store_id, name, parse_limit(call.query("limit")), call.query("cursor"),
+                               views.member_view)
 
 
 @endpoint(members, "/admin/members/{member_id}/notes", ["POST"], roles=ADMIN, status=201)
 def add_note(call: Call, member_id: str) -> Body:
     body = call.body({"text": Field(str, required=True, max_length=notes.MAX_NOTE_LENGTH)})
-    return notes.add_note(call.store_id, member_id, body["text"], call.principal, clock.now())
+    return views.note_view(notes.add_note(call.store_id, member_id, body["text"], call.principal, clock.now()))
 
 
 def _dry_run(value: str | None) -> bool:

@@ -18,6 +18,7 @@ from chalicelib.pagination import parse_limit
 from chalicelib.validation import Field
 
 if TYPE_CHECKING:
+    from chalicelib.api import views
     from chalicelib.inbox import conversations
     from chalicelib.members import core
     from chalicelib.messages import threads, uploads
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 else:  # loaded by the first message request, not at cold start (chalicelib/api/lazy.py)
     conversations, core = lazy("chalicelib.inbox.conversations"), lazy("chalicelib.members.core")
     threads, uploads = lazy("chalicelib.messages.threads"), lazy("chalicelib.messages.uploads")
+    views = lazy("chalicelib.api.views")
 
 messages = Blueprint(__name__)
 
@@ -122,7 +124,7 @@ def admin_upload(call: Call) -> Body:
 def add_note(call: Call, conversation_id: str) -> Body:
     body = call.body({"text": NOTE_TEXT})
     conversations.get_conversation(call.store_id, conversation_id)  # 404 before the write, for a clear answer
-    return conversations.message_view(conversations.add_note(call.store_id, conversation_id, body["text"],
+    return views.message_view(conversations.add_note(call.store_id, conversation_id, body["text"],
                                                              clock.now()))
 
 
@@ -134,4 +136,4 @@ def answer(call: Call, conversation: ConversationModel) -> dict[str, Any]:
 
     text, image_ids = _text_or_images(call.body({"text": text_field(), "image_ids": uploads.IMAGE_IDS}))
     sent = replies.reply(call.store_id, conversation, text, image_ids, clock.now())
-    return {**conversations.message_view(sent.message), "emailed": sent.emailed}
+    return {**views.message_view(sent.message), "emailed": sent.emailed}

@@ -13,11 +13,12 @@ from chalicelib.errors import InvalidRequest
 
 if TYPE_CHECKING:
     from chalicelib import sms
+    from chalicelib.api import views
     from chalicelib.lifecycle import audience
     from chalicelib.members import search as domain
 else:  # loaded by the first search, not at cold start (chalicelib/api/lazy.py)
     sms, domain = lazy("chalicelib.sms"), lazy("chalicelib.members.search")
-    audience = lazy("chalicelib.lifecycle.audience")
+    audience, views = lazy("chalicelib.lifecycle.audience"), lazy("chalicelib.api.views")
 
 search = Blueprint(__name__)
 
@@ -46,10 +47,12 @@ def _search(call: Call, filters: tuple[str, ...]) -> Body:
     limit = pagination.parse_limit(call.query("limit"))
     if by == "stage":  # the lifecycle stage: its own index (chalicelib/lifecycle/audience.py)
         page = audience.stage_members(call.store_id, value, limit=limit, cursor=call.query("cursor"))
-        return {"items": [domain.member_summary(member) for member in page.members], "next_cursor": page.next_cursor}
+        return {"items": [views.member_summary_view(member) for member in page.members],
+                "next_cursor": page.next_cursor}
     country = sms.sms_store(call.store_id).store.country if by == "phone" else None
     found = domain.search_members(call.store_id, by, value, country=country, limit=limit, cursor=call.query("cursor"))
-    return {"items": [domain.member_summary(member) for member in found.members], "next_cursor": found.next_cursor}
+    return {"items": [views.member_summary_view(member) for member in found.members],
+            "next_cursor": found.next_cursor}
 
 
 @endpoint(search, "/admin/members", ["GET"], roles=ADMIN)
@@ -65,4 +68,4 @@ def staff_search_members(call: Call) -> Body:
         raise InvalidRequest("the staff search has no further pages: type more of the name", field="cursor")
     country = sms.sms_store(call.store_id).store.country if by == "phone" else None
     found = domain.staff_search(call.store_id, by, value, country=country)
-    return {"items": [domain.staff_summary(member, by) for member in found.members], "next_cursor": None}
+    return {"items": [views.staff_summary_view(member, by) for member in found.members], "next_cursor": None}

@@ -14,9 +14,9 @@ from __future__ import annotations
 from chalicelib.binding.bindings import Binding, preview, redeem, unbind
 from chalicelib.binding.invitations import SentLink, send_cart_link, send_invitation
 from chalicelib.binding.links import CART_LINK_TTL, INVITATION_TTL
-from chalicelib.binding.orders import PlacedOrder, order_view, orders_of_member, place_order
-from chalicelib.binding.templates import get_template, put_template, template_view
+from chalicelib.binding.orders import PlacedOrder, orders_of_member, place_order
+from chalicelib.binding.templates import get_template, put_template
 
-__all__ = ["CART_LINK_TTL", "INVITATION_TTL", "Binding", "PlacedOrder", "SentLink", "get_template", "order_view",
+__all__ = ["CART_LINK_TTL", "INVITATION_TTL", "Binding", "PlacedOrder", "SentLink", "get_template",
            "orders_of_member", "place_order", "preview", "put_template", "redeem", "send_cart_link",
-           "send_invitation", "template_view", "unbind"]
+           "send_invitation", "unbind"]

@@ -15,23 +15,27 @@ from urllib.parse import quote
 
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib import tokens
+from chalicelib import single_use, tokens
 from chalicelib.binding import links, templates
 from chalicelib.channels import outbound
+from chalicelib.channels.spec import spec_for
 from chalicelib.errors import ApiError, NotFound
 from chalicelib.inbox import conversations, eligibility
+from chalicelib.lifetimes import duration_text
 from chalicelib.logs import logger
 from chalicelib.models.binding import BindingTemplateModel, BindingTokenModel
 from chalicelib.models.inbox import ConversationModel
 from chalicelib.models.stores import StoreModel
 from chalicelib.models.transactions import NamedGet, NamedTransaction
 
-INVITATION_NOTE = "binding invitation sent, valid for 1 hour"
-CART_TEXT = "Your cart is ready: tap the button to check out. The link is valid for 7 days."
+INVITATION_NOTE = f"binding invitation sent, valid for {duration_text(links.INVITATION_TTL)}"
+CART_TEXT = ("Your cart is ready: tap the button to check out. "
+             f"The link is valid for {duration_text(links.CART_LINK_TTL)}.")
+WINDOW_TEXT = f"the customer's last message is more than {duration_text(eligibility.MESSAGING_WINDOW)} old"
 CART_BUTTON = "Check out"
 REFUSALS = {
-    eligibility.OUTSIDE_24H_WINDOW: "the customer's last message is more than 24 hours old: the channel no longer "
-                                    "accepts a message; wait until the customer writes again",
+    eligibility.OUTSIDE_24H_WINDOW: f"{WINDOW_TEXT}: the channel no longer accepts a message; wait until the "
+                                    "customer writes again",
     eligibility.ALREADY_BOUND: "this customer is already bound to a member",
     eligibility.BLACKLISTED: "this customer is blacklisted",
     eligibility.NOT_A_SOCIAL_CONVERSATION: "a shop or order conversation has no social account to bind; "
@@ -112,14 +116,13 @@ def send_cart_link(store_id: str, conversation_id: str, cart_id: str, now: datet
     if conversation.blacklisted:
         raise InvitationRefused(REFUSALS[eligibility.BLACKLISTED], code=eligibility.BLACKLISTED)
     if not eligibility.window_open(conversation.last_inbound_at, now):
-        raise eligibility.OutsideMessagingWindow("the customer's last message is more than 24 hours old: the "
-                                                 "channel no longer accepts a message")
+        raise eligibility.OutsideMessagingWindow(f"{WINDOW_TEXT}: the channel no longer accepts a message")
     token = links.new_link_token(conversation.social_user_key, conversation.social_user_name)
     url = f"{context.storefront_url}/cart?cart_id={quote(cart_id, safe='')}&cart_token={token.value}"
     message = outbound.OutboundMessage(CART_TEXT, outbound.LinkButton(CART_BUTTON, url))
     return _send(store_id, conversation, token, message, purpose=links.CART, ttl=links.CART_LINK_TTL,
-                 note=f"cart link sent (cart {cart_id}), valid for 7 days", url=url, now=now,
-                 link_id=tokens.new_id("cl"), cart_id=cart_id)
+                 note=f"cart link sent (cart {cart_id}), valid for {duration_text(links.CART_LINK_TTL)}", url=url,
+                 now=now, link_id=tokens.new_id("cl"), cart_id=cart_id)
 
 
 def _send(store_id: str, conversation: ConversationModel, token: links.LinkToken,
@@ -129,13 +132,13 @@ def _send(store_id: str, conversation: ConversationModel, token: links.LinkToken
     user_id = conversation.social_user_key.split(":", 1)[1]
     sent = outbound.send_to_customer(store_id, conversation.channel, conversation.account_id, user_id,
                                      conversation.last_comment_id, message)
-    expires_at = now + ttl
+    expires_at = single_use.expiry(now, ttl)
     item = BindingTokenModel(store_id, token.token_hash, purpose=purpose, invitation_id=link_id,
                              channel=conversation.channel, social_user_key=conversation.social_user_key,
                              social_user_name=conversation.social_user_name, conversation_id=conversation_id,
                              cart_id=cart_id, created_at=now, expires_at=expires_at)
-    # WhatsApp carries the link in the text; what is stored keeps it with the token masked (no live token at rest).
-    shown = message.text if conversation.channel != "whatsapp" else f"{message.text}\n{links.masked_url(url)}"
+    # A link shown in the text (no button) is stored with its token masked: no live token at rest.
+    shown = message.text if spec_for(conversation.channel).link_buttons else f"{message.text}\n{links.masked_url(url)}"
     write = conversations.outbound_write(store_id, conversation_id, channel=conversation.channel, kind=purpose,
                                          text=shown, provider_message_id=sent.provider_message_id, at=now, now=now,
                                          clears_comment=sent.private_reply_to is not None)

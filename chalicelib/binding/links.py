@@ -14,19 +14,20 @@ import base64
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from pynamodb.expressions.condition import Condition
 
-from chalicelib import tokens
-from chalicelib.channels.credentials import CHANNELS
-from chalicelib.errors import ApiError, Conflict, LinkExpired, NotFound
+from chalicelib import single_use, tokens
+from chalicelib.channels.spec import CHANNELS
+from chalicelib.errors import ApiError
 from chalicelib.models.binding import BindingTokenModel
 
-INVITATION_TTL = timedelta(hours=1)  # "a binding link is valid for one hour"
-CART_LINK_TTL = timedelta(days=7)
-INVITATION = "invitation"
-CART = "cart"
+INVITATION = single_use.BINDING_INVITATION.name
+CART = single_use.CART_LINK.name
+PURPOSES = {INVITATION: single_use.BINDING_INVITATION, CART: single_use.CART_LINK}
+INVITATION_TTL = single_use.BINDING_INVITATION.lifetime
+CART_LINK_TTL = single_use.CART_LINK.lifetime
 MAX_TOKEN_LENGTH = 1000
 CLAIMED_NAME_MAX = 40  # keeps links short (LINE URI actions take at most 1000 characters)
 
@@ -77,30 +78,19 @@ def parse_link_token(value: str) -> LinkToken:
 
 
 def invalid_token() -> ApiError:
-    return NotFound("this link is not valid", code="invalid_token")
-
-
-def token_expired() -> ApiError:
-    return LinkExpired("this link has expired; ask the shop for a new one")
-
-
-def token_used() -> ApiError:
-    return Conflict("this link has already been used", code="token_used")
+    return single_use.invalid(PURPOSES[INVITATION])
 
 
 def refusal(token: BindingTokenModel | None, purpose: str, now: datetime) -> ApiError:
     """Why a stored token (``None``: absent) cannot be used: 404, then 409 used, then 410 expired."""
-    if token is None or token.purpose != purpose:
-        return invalid_token()
-    if token.used_at is not None:
-        return token_used()
-    if token.expires_at <= now:
-        return token_expired()
-    return invalid_token()
+    kind = PURPOSES[purpose]
+    return single_use.refusal(kind, token if token is not None and token.purpose == purpose else None, now) \
+        or single_use.invalid(kind)
 
 
 def usable(purpose: str, now: datetime) -> Condition:
-    """The condition every use of a token carries: it exists, has this purpose and has not expired."""
+    """The condition every use of a token carries: it exists, has not expired and has this purpose
+    (an invitation also checks it is unused; a cart link checks it has not bound yet)."""
     T = BindingTokenModel
-    condition: Condition = T.token_hash.exists() & (T.purpose == purpose) & (T.expires_at > now)
+    condition: Condition = single_use.usable(T, now, once=False) & (T.purpose == purpose)
     return condition

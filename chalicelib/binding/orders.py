@@ -31,14 +31,12 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
-from chalicelib import clock
 from chalicelib.binding import bindings, links
 from chalicelib.errors import ApiError, Conflict, InvalidRequest, NotFound
 from chalicelib.members import find_identity, social_identity
 from chalicelib.models.binding import BindingTokenModel, OrderModel
 from chalicelib.models.members import MemberModel
 from chalicelib.models.transactions import NamedTransaction, conflicted
-from chalicelib.validation import Field
 
 MAX_TOTAL = Decimal("1000000000000")
 PAID = "paid"
@@ -76,6 +74,7 @@ def counts(status: str | None) -> bool:
 
 
 def recompute_member(store_id: str, member_id: str, now: datetime) -> None:
+    # Here, not at the top: lifecycle.incremental imports this module (what counts as an order).
     from chalicelib.lifecycle.incremental import recompute_member as recompute
 
     recompute(store_id, member_id, now)
@@ -96,18 +95,6 @@ def check_ordered_at(value: str) -> datetime:
         raise InvalidRequest("'ordered_at' must be an ISO 8601 time with offset, e.g. 2026-05-01T12:30:00+08:00",
                              field="ordered_at")
     return moment.astimezone(UTC)
-
-
-FIELDS = {
-    "order_id": Field(str, required=True, max_length=100, check=check_order_id),
-    "member_id": Field(str, required=True, max_length=64),
-    "cart_token": Field(str, nullable=True, max_length=links.MAX_TOKEN_LENGTH),
-    "total": Field(object, required=True, check=check_total),
-    "currency": Field(str, required=True, check=check_currency),
-    "status": Field(str, check=check_status),
-    "ordered_at": Field(str, max_length=40, check=check_ordered_at),
-}
-STATUS_FIELDS = {"status": Field(str, required=True, check=check_status)}
 
 
 @dataclass(frozen=True)
@@ -240,11 +227,3 @@ def change_status(store_id: str, order_id: str, status: str, now: datetime) -> O
 def orders_of_member(store_id: str, member_id: str, limit: int = 50) -> list[OrderModel]:
     """A member's orders, newest first: one Query on ``by_member`` (for the member profile)."""
     return list(OrderModel.by_member.query(f"{store_id}#{member_id}", scan_index_forward=False, limit=limit))
-
-
-def order_view(order: OrderModel) -> dict[str, Any]:
-    return {
-        "order_id": order.order_id, "member_id": order.member_id, "total": order.total, "currency": order.currency,
-        "ordered_at": clock.isoformat(order.ordered_at), "status": order.status or PAID,
-        "binding": {"status": order.binding, "social_user_key": order.social_user_key} if order.binding else None,
-    }

@@ -13,34 +13,28 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from chalicelib import clock
-from chalicelib.channels.credentials import CHANNELS
+from chalicelib.channels.spec import CHANNELS
 from chalicelib.errors import InvalidRequest, NotFound
+from chalicelib.lifetimes import BINDING_INVITATION_TTL, duration_text
 from chalicelib.models.binding import BindingTemplateModel
-from chalicelib.validation import Field
 
-TEXT_LIMITS = {"facebook": 640, "instagram": 640, "line": 5000, "whatsapp": 1024}
+TEXT_LIMITS = {name: spec.text_limit for name, spec in CHANNELS.items()}
 BUTTON_TEXT_MAX = 20
 PLACEHOLDER = "{customer_name}"
 UNKNOWN_NAME = "there"  # "Hi there!" when the channel never told us the customer's name
 DEFAULT_TEXT = ("Hi {customer_name}! Become a member of our shop: tap the link to connect this chat "
-                "to your member account. The link is valid for 1 hour.")
+                f"to your member account. The link is valid for {duration_text(BINDING_INVITATION_TTL)}.")
 DEFAULT_BUTTON_TEXT = "Become a member"
 
 # Anything that reads like a placeholder: a customer must never receive "{name}" as written.
 _PLACEHOLDER_LIKE = re.compile(r"\{\s*([A-Za-z_][\w .-]*?)\s*\}")
-
-FIELDS = {
-    "text": Field(str, required=True, max_length=max(TEXT_LIMITS.values())),
-    "button_text": Field(str, nullable=True, max_length=BUTTON_TEXT_MAX),
-}
 
 
 @dataclass(frozen=True)
 class Template:
     channel: str
     text: str
-    button_text: str | None  # None on whatsapp
+    button_text: str | None  # None where the channel shows no link button (the link is in the text)
     is_default: bool = True
     updated_at: datetime | None = None
 
@@ -61,13 +55,13 @@ def check_channel(channel: str) -> str:
 
 
 def default_template(channel: str) -> Template:
-    return Template(channel, DEFAULT_TEXT, None if channel == "whatsapp" else DEFAULT_BUTTON_TEXT)
+    return Template(channel, DEFAULT_TEXT, DEFAULT_BUTTON_TEXT if CHANNELS[channel].link_buttons else None)
 
 
 def from_item(channel: str, item: BindingTemplateModel | None) -> Template:
     if item is None:
         return default_template(channel)
-    button = None if channel == "whatsapp" else (item.button_text or DEFAULT_BUTTON_TEXT)
+    button = (item.button_text or DEFAULT_BUTTON_TEXT) if CHANNELS[channel].link_buttons else None
     return Template(channel, item.text, button, is_default=False, updated_at=item.updated_at)
 
 
@@ -81,8 +75,8 @@ def check_template(channel: str, body: dict[str, Any]) -> tuple[str, str | None]
     if len(text) > limit:
         raise InvalidRequest(f"'text' is longer than {limit} characters, the most {channel} shows", field="text")
     button_text = body.get("button_text")
-    if channel == "whatsapp" and button_text is not None:
-        raise InvalidRequest("whatsapp has no button: the link is appended to the text; leave out 'button_text'",
+    if not CHANNELS[channel].link_buttons and button_text is not None:
+        raise InvalidRequest(f"{channel} has no button: the link is appended to the text; leave out 'button_text'",
                              field="button_text")
     if button_text and _PLACEHOLDER_LIKE.search(button_text):
         raise InvalidRequest(f"'button_text' takes no placeholders (only 'text' takes {PLACEHOLDER})",
@@ -107,7 +101,3 @@ def get_template(store_id: str, channel: str) -> Template:
         return default_template(channel)
 
 
-def template_view(template: Template) -> dict[str, Any]:
-    return {"channel": template.channel, "text": template.text, "button_text": template.button_text,
-            "is_default": template.is_default,
-            "updated_at": clock.isoformat(template.updated_at) if template.updated_at else None}

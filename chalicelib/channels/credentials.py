@@ -10,45 +10,15 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
-from chalicelib import clock, secrets, tokens
+from chalicelib import secrets, tokens
+from chalicelib.channels import outbound
+from chalicelib.channels.spec import spec_for
 from chalicelib.errors import NotFound
 from chalicelib.models import ChannelModel
-from chalicelib.validation import Field
-
-
-@dataclass(frozen=True)
-class ChannelSpec:
-    account_field: str | None  # the platform's id of the store's account on that channel
-    secret_fields: tuple[str, ...]
-
-
-CHANNELS: dict[str, ChannelSpec] = {
-    "facebook": ChannelSpec("page_id", ("app_secret", "verify_token", "access_token")),
-    "instagram": ChannelSpec("ig_user_id", ("app_secret", "verify_token", "access_token")),
-    "whatsapp": ChannelSpec("phone_number_id", ("app_secret", "verify_token", "access_token")),
-    "line": ChannelSpec(None, ("channel_secret", "channel_access_token")),
-}
-
-
-def spec_for(channel: str) -> ChannelSpec:
-    try:
-        return CHANNELS[channel]
-    except KeyError:
-        raise NotFound(f"unknown channel '{channel}'; channels are {', '.join(CHANNELS)}") from None
-
-
-def request_fields(channel: str) -> dict[str, Field]:
-    spec = spec_for(channel)
-    fields = {name: Field(str, required=True, max_length=1024) for name in spec.secret_fields}
-    if spec.account_field:
-        fields[spec.account_field] = Field(str, required=True, max_length=64)
-    return fields
 
 
 def mask(secret: str) -> str:
@@ -62,7 +32,6 @@ def configure_channel(store_id: str, channel: str, values: dict[str, str], now: 
     if channel == "line":
         # LINE names the bot in each delivery's `destination`: read it now, so deliveries to another
         # bot can be told apart (and a wrong access token is refused before anything is saved).
-        from chalicelib.channels import outbound
 
         account_id = outbound.line_bot_user_id(values["channel_access_token"])
     secret_values = {name: values[name] for name in spec.secret_fields}
@@ -128,17 +97,5 @@ def get_channel_config(store_id: str, channel: str) -> ChannelModel:
         raise NotFound(f"channel '{channel}' is not configured") from None
 
 
-def channel_view(item: ChannelModel) -> dict[str, Any]:
-    spec = spec_for(item.channel)
-    view: dict[str, Any] = {"channel": item.channel, "configured": True,
-                            "updated_at": clock.isoformat(item.updated_at)}
-    if spec.account_field:
-        view[spec.account_field] = item.account_id
-    elif item.channel == "line":
-        view["bot_user_id"] = item.account_id
-    view.update(item.secret_hints.as_dict() if item.secret_hints else {})  # type: ignore[no-untyped-call]
-    return view
-
-
-def list_channels(store_id: str) -> list[dict[str, Any]]:
-    return [channel_view(item) for item in ChannelModel.query(store_id)]
+def list_channels(store_id: str) -> list[ChannelModel]:
+    return list(ChannelModel.query(store_id))

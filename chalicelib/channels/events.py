@@ -22,9 +22,6 @@ from chalicelib.logs import logger
 META_OBJECTS = {"facebook": "page", "instagram": "instagram", "whatsapp": "whatsapp_business_account"}
 
 # Event kinds that become inbound messages in the conversation.
-INBOUND_KINDS = ("message", "postback", "comment", "follow", "unfollow")
-
-
 class PayloadError(InvalidRequest):
     """A signed delivery whose content is not what the platform documents."""
 

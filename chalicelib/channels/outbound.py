@@ -20,6 +20,7 @@ from urllib.parse import quote
 import urllib3
 
 from chalicelib import secrets
+from chalicelib.channels.spec import spec_for
 from chalicelib.config import settings
 from chalicelib.errors import ApiError
 from chalicelib.logs import logger
@@ -128,7 +129,7 @@ def private_reply_comment(channel: str, last_comment_id: str | None) -> str | No
     Messenger/Facebook and Instagram the first message goes as a private reply to that comment,
     once per comment. The one rule for every outbound message (replies, invitations, cart links).
     """
-    return last_comment_id if channel in ("facebook", "instagram") and last_comment_id else None
+    return last_comment_id if spec_for(channel).private_replies and last_comment_id else None
 
 
 def send_to_customer(store_id: str, channel: str, account_id: str | None, user_id: str,
@@ -156,13 +157,6 @@ def reply_to_comment(store_id: str, channel: str, comment_id: str, text: str) ->
     edge = "replies" if channel == "instagram" else "comments"
     body = _call(store_id, channel, "POST", f"/{_segment(comment_id)}/{edge}", {"message": text})
     return Sent(str(body["id"]) if isinstance(body, dict) and body.get("id") else None)
-
-
-def line_reply(store_id: str, reply_token: str, message: OutboundMessage) -> Sent:
-    """Answer a LINE event with its reply token (free of push quota, valid for a short while only)."""
-    body = _call(store_id, "line", "POST", "/v2/bot/message/reply",
-                 {"replyToken": reply_token, "messages": line_messages(message)})
-    return Sent(_line_message_id(body))
 
 
 def line_bot_user_id(channel_access_token: str) -> str:

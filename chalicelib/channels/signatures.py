@@ -14,6 +14,8 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 
+from chalicelib.channels.spec import spec_for
+
 META_HEADER = "x-hub-signature-256"
 META_LEGACY_HEADER = "x-hub-signature"
 LINE_HEADER = "x-line-signature"
@@ -29,7 +31,7 @@ def line_signature(channel_secret: str, body: bytes) -> str:
 
 def signature_header(channel: str, headers: Mapping[str, str]) -> str | None:
     """The signature a request carries for ``channel`` (Meta: SHA-256 header first, then legacy SHA-1)."""
-    if channel == "line":
+    if not spec_for(channel).meta:
         return headers.get(LINE_HEADER)
     return headers.get(META_HEADER) or headers.get(META_LEGACY_HEADER)
 
@@ -38,7 +40,7 @@ def signature_is_valid(channel: str, secrets: dict[str, str], body: bytes, given
     """True only when ``given`` is the signature of ``body`` under the channel's secret."""
     if not given:
         return False
-    if channel == "line":
+    if not spec_for(channel).meta:  # LINE: base64 HMAC keyed with the channel secret
         secret = secrets.get("channel_secret")
         if not secret:
             return False

@@ -21,16 +21,30 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.update import Action
 
-from chalicelib import clock, pagination, tokens
+from chalicelib import aws, clock, pagination, tokens
+from chalicelib.config import settings
 from chalicelib.consent import state
 from chalicelib.consent.unsubscribe import token_for
+from chalicelib.email import EmailNotSent, OutboundEmail
+from chalicelib.email import send as send_email
+from chalicelib.email.sender import message_domain
 from chalicelib.errors import ApiError, InvalidRequest, NotFound
+from chalicelib.lifecycle.audience import stage_members
+from chalicelib.lifecycle.stages import check_stage
 from chalicelib.logs import logger
+from chalicelib.members.tags import check_tag
+from chalicelib.messages.replytoken import inbound_domain
 from chalicelib.models.consents import MarketingSendModel
+from chalicelib.models.customers import TAG_SEPARATOR, MemberTagModel
 from chalicelib.models.members import MemberModel
 from chalicelib.models.stores import StoreModel
+from chalicelib.sms.sender import RateLimited, SmsFailed, sns_client
+from chalicelib.sms.sender import send as send_sms
+from chalicelib.stores import get_store
 
 PAGE_SIZE = 100  # BatchGetItem's limit
 BUDGET_SECONDS = 600.0  # an invocation hands on after 10 minutes (Lambda's limit is 15)
@@ -69,10 +83,8 @@ def check_audience(value: dict[str, Any]) -> dict[str, Any]:
                                  field="audience.member_ids")
         return {"member_ids": list(dict.fromkeys(ids))}
     if key == "tag":
-        from chalicelib.members.tags import check_tag
 
         return {"tag": check_tag(value["tag"], "audience.tag")}
-    from chalicelib.lifecycle.stages import check_stage
 
     if not isinstance(value["stage"], str):
         raise InvalidRequest("'audience.stage' must be a lifecycle stage", field="audience.stage")
@@ -95,7 +107,6 @@ def _store_ready(store: StoreModel, channel: str) -> None:
 def start_send(store_id: str, channel: str, kind: str, subject: str | None, text: str, audience: dict[str, Any],
                base_url: str | None, now: datetime) -> MarketingSendModel:
     """Store a queued send and hand it to the worker; 422 when the store is not ready to send marketing."""
-    from chalicelib.stores import get_store
 
     _store_ready(get_store(store_id), channel)
     send = MarketingSendModel(store_id, tokens.new_id("ms"), channel=channel, kind=kind, subject=subject, text=text,
@@ -106,7 +117,6 @@ def start_send(store_id: str, channel: str, kind: str, subject: str | None, text
 
 
 def get_send(store_id: str, send_id: str, channel: str) -> MarketingSendModel:
-    from pynamodb.exceptions import DoesNotExist
 
     try:
         send = MarketingSendModel.get(store_id, send_id)
@@ -117,28 +127,15 @@ def get_send(store_id: str, send_id: str, channel: str) -> MarketingSendModel:
     return send
 
 
-def send_view(send: MarketingSendModel) -> dict[str, Any]:
-    no_address = "no_email" if send.channel == "email" else "no_phone"
-    return {"send_id": send.send_id, "state": send.state, "kind": send.kind, "recipients": int(send.recipients),
-            "sent": int(send.sent), "failed": int(send.failed),
-            "excluded": {no_address: int(send.excluded_no_address),
-                         "not_subscribed": int(send.excluded_not_subscribed),
-                         "suppressed": int(send.excluded_suppressed)},
-            "created_at": clock.isoformat(send.created_at),
-            "finished_at": clock.isoformat(send.finished_at) if send.finished_at else None}
-
-
 # ---------------------------------------------------------------- the worker
 
 
 def hand_off(event: dict[str, Any]) -> None:
     """The rest of a send to a fresh invocation: an asynchronous invoke on AWS, the same function in process locally."""
-    from chalicelib.config import settings
 
     if settings().is_local:
         run(event, clock.now())
         return
-    from chalicelib import aws
 
     aws.client("lambda").invoke(FunctionName=os.environ[SEND_FUNCTION_ENV], InvocationType="Event",
                                   Payload=json.dumps(event).encode())
@@ -154,7 +151,6 @@ def audience_page(store_id: str, audience: dict[str, Any], cursor: str | None,
         found = {m.member_id: m for m in MemberModel.batch_get([(store_id, i) for i in ids])} if ids else {}
         return [found[i] for i in ids if i in found], (str(end) if end < len(audience["member_ids"]) else None)
     if "tag" in audience:
-        from chalicelib.models.customers import TAG_SEPARATOR, MemberTagModel
 
         results = MemberTagModel.query(store_id, MemberTagModel.tag_member.startswith(f"{audience['tag']}"
                                                                                       f"{TAG_SEPARATOR}"),
@@ -162,7 +158,6 @@ def audience_page(store_id: str, audience: dict[str, Any], cursor: str | None,
         ids = [item.member_id for item in results]
         found = {m.member_id: m for m in MemberModel.batch_get([(store_id, i) for i in ids])} if ids else {}
         return [found[i] for i in ids if i in found], pagination.encode_cursor(results.last_evaluated_key)
-    from chalicelib.lifecycle.audience import stage_members
 
     page = stage_members(store_id, audience["stage"], limit=page_size, cursor=cursor)
     return page.members, page.next_cursor
@@ -195,7 +190,6 @@ Deliver = Callable[[StoreModel, MarketingSendModel, MemberModel], str]  # sent |
 
 def run(event: dict[str, Any], now: datetime, budget_seconds: float = BUDGET_SECONDS) -> None:
     """The worker: pages of the audience until done or out of budget, then hands the rest on."""
-    from chalicelib.stores import get_store
 
     started = time.monotonic()
     store_id, send_id, cursor = str(event["store_id"]), str(event["send_id"]), event.get("cursor")
@@ -243,9 +237,6 @@ def unsubscribe_url(send: MarketingSendModel, member: MemberModel, purpose: str)
 
 def marketing_email(store: StoreModel, send: MarketingSendModel, member: MemberModel) -> Any:
     """The e-mail: RFC 8058 headers, List-Id, and in the body a visible unsubscribe link and the postal address."""
-    from chalicelib.email import OutboundEmail
-    from chalicelib.email.sender import message_domain
-    from chalicelib.messages.replytoken import inbound_domain
 
     token = token_for(member.store_id, member.member_id, "email_marketing")
     url = unsubscribe_url(send, member, "email_marketing")
@@ -275,8 +266,6 @@ def marketing_email(store: StoreModel, send: MarketingSendModel, member: MemberM
 
 
 def _deliver_email(store: StoreModel, send: MarketingSendModel, member: MemberModel) -> str:
-    from chalicelib.email import EmailNotSent
-    from chalicelib.email import send as send_email
 
     try:
         send_email(marketing_email(store, send, member))
@@ -297,9 +286,7 @@ def marketing_sms_text(store: StoreModel, send: MarketingSendModel, member: Memb
 
 def _opted_out(phone: str) -> bool:
     """SNS's own opt-out list (a recipient who replied STOP): SNS would refuse the publish anyway."""
-    from botocore.exceptions import BotoCoreError, ClientError
 
-    from chalicelib.sms.sender import sns_client
 
     try:
         answer = sns_client().check_if_phone_number_is_opted_out(phoneNumber=phone)
@@ -309,8 +296,6 @@ def _opted_out(phone: str) -> bool:
 
 
 def _deliver_sms(store: StoreModel, send: MarketingSendModel, member: MemberModel) -> str:
-    from chalicelib.sms.sender import RateLimited, SmsFailed
-    from chalicelib.sms.sender import send as send_sms
 
     phone = str(member.phone)
     if _opted_out(phone):

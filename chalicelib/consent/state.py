@@ -23,6 +23,7 @@ from chalicelib.members.core import get_member
 from chalicelib.models.consents import ConsentEventModel
 from chalicelib.models.members import ConsentAttribute, MemberModel
 from chalicelib.models.transactions import NamedTransaction
+from chalicelib.pagination import decode_cursor, encode_cursor
 
 PURPOSES = ("email_marketing", "sms_marketing")
 STOREFRONT_SOURCES = ("signup_form", "member_center", "checkout")
@@ -164,17 +165,6 @@ class AlreadyApplied(Exception):
     """An ``also_save`` receipt already existed: this change was made before (a redelivery)."""
 
 
-def consent_view(member: MemberModel, purpose: str) -> dict[str, Any]:
-    found = current(member, purpose)
-    return {"state": state_of(member, purpose), "suppressed": suppressed_of(member, purpose),
-            "updated_at": clock.isoformat(found.updated_at) if found is not None and found.updated_at else None,
-            "source": found.source if found is not None else None}
-
-
-def consents_view(member: MemberModel) -> dict[str, Any]:
-    return {purpose: consent_view(member, purpose) for purpose in PURPOSES}
-
-
 def check_source(value: str) -> str:
     if value not in STOREFRONT_SOURCES:
         raise InvalidRequest(f"'source' must be one of {', '.join(STOREFRONT_SOURCES)}", field="source")
@@ -189,7 +179,6 @@ def choices(body: dict[str, Any]) -> list[Change]:
 
 def consent_events(store_id: str, member_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
     """The member's log, oldest first (404 for an unknown member)."""
-    from chalicelib.pagination import decode_cursor, encode_cursor
 
     get_member(store_id, member_id)
     member_key = f"{store_id}#{member_id}"

@@ -18,24 +18,23 @@ from typing import Any
 
 from pynamodb.exceptions import DeleteError
 
-from chalicelib import clock, tokens
+from chalicelib import tokens
 from chalicelib.channels import outbound
 from chalicelib.channels.events import InboundEvent
+from chalicelib.channels.spec import spec_for
 from chalicelib.errors import InvalidRequest, NotFound
 from chalicelib.inbox.conversations import conversation_id_for, record_outbound
 from chalicelib.logs import logger
 from chalicelib.models.inbox import AutoReplyRuleModel, MessageModel
-from chalicelib.pagination import page
-from chalicelib.validation import Field
+from chalicelib.pagination import Shape, page
 
 RULE_CACHE_SECONDS = 60
-RULE_CHANNELS = ("instagram", "facebook")
+RULE_CHANNELS = ("instagram", "facebook")  # the channels with comment_reply_limit (this order in messages)
 SCOPES = ("comments", "messages")
 MAX_KEYWORDS = 50
-REPLY_MAX = {"instagram": 1000, "facebook": 2000}  # Meta's limits on a message / comment text
 
 
-def _keywords(value: list[Any]) -> list[str]:
+def check_keywords(value: list[Any]) -> list[str]:
     cleaned = [k.strip() for k in value if isinstance(k, str) and k.strip()]
     if len(cleaned) != len(value) or not cleaned:
         raise InvalidRequest("'keywords' must be a non-empty list of non-empty strings", field="keywords")
@@ -45,21 +44,13 @@ def _keywords(value: list[Any]) -> list[str]:
     return cleaned
 
 
-def _choice(options: tuple[str, ...], name: str) -> Any:
+def choice(options: tuple[str, ...], name: str) -> Any:
+    """A field check: the value is one of ``options`` (400 naming the field otherwise)."""
     def check(value: str) -> str:
         if value not in options:
             raise InvalidRequest(f"'{name}' must be one of {', '.join(options)}", field=name)
         return value
     return check
-
-
-RULE_FIELDS = {
-    "channel": Field(str, required=True, check=_choice(RULE_CHANNELS, "channel")),
-    "scope": Field(str, required=True, check=_choice(SCOPES, "scope")),
-    "keywords": Field(list, required=True, check=_keywords),
-    "reply_text": Field(str, required=True, max_length=2000),
-    "private_reply": Field(bool),
-}
 
 
 # --- rules ----------------------------------------------------------------------------------------
@@ -69,8 +60,9 @@ _cache_lock = threading.Lock()
 
 
 def create_rule(store_id: str, values: dict[str, Any], now: datetime) -> AutoReplyRuleModel:
-    if len(values["reply_text"]) > REPLY_MAX[values["channel"]]:
-        raise InvalidRequest(f"'reply_text' is longer than {REPLY_MAX[values['channel']]} characters "
+    reply_max = spec_for(values["channel"]).comment_reply_limit or 0
+    if len(values["reply_text"]) > reply_max:
+        raise InvalidRequest(f"'reply_text' is longer than {reply_max} characters "
                              f"for {values['channel']}", field="reply_text")
     private = bool(values.get("private_reply", False))
     if private and values["scope"] != "comments":
@@ -84,8 +76,8 @@ def create_rule(store_id: str, values: dict[str, Any], now: datetime) -> AutoRep
     return rule
 
 
-def list_rules(store_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
-    return page(AutoReplyRuleModel.query, store_id, limit, cursor, rule_view)
+def list_rules(store_id: str, limit: int, cursor: str | None, shape: Shape) -> dict[str, Any]:
+    return page(AutoReplyRuleModel.query, store_id, limit, cursor, shape)
 
 
 def delete_rule(store_id: str, rule_id: str) -> None:
@@ -124,12 +116,6 @@ def matching_rule(rules: list[AutoReplyRuleModel], channel: str, scope: str,
                 and any(keyword.casefold() in folded for keyword in rule.keywords):
             return rule
     return None
-
-
-def rule_view(rule: AutoReplyRuleModel) -> dict[str, Any]:
-    return {"rule_id": rule.rule_id, "channel": rule.channel, "scope": rule.scope,
-            "keywords": list(rule.keywords), "reply_text": rule.reply_text,
-            "private_reply": bool(rule.private_reply), "created_at": clock.isoformat(rule.created_at)}
 
 
 # --- answering ------------------------------------------------------------------------------------

@@ -14,13 +14,12 @@ from urllib.parse import unquote
 
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib import clock
-from chalicelib.channels.credentials import CHANNELS
+from chalicelib.channels.spec import CHANNELS
 from chalicelib.errors import InvalidRequest
 from chalicelib.inbox.conversations import conversation_id_for, identity_actions
 from chalicelib.models.inbox import BlacklistModel, ConversationModel
 from chalicelib.models.transactions import NamedTransaction
-from chalicelib.pagination import page
+from chalicelib.pagination import Shape, page
 
 _USER_ID = re.compile(r"^[A-Za-z0-9._\-]{1,128}$")
 
@@ -63,10 +62,7 @@ def remove(store_id: str, social_user_key: str) -> None:
         raise
 
 
-def list_entries(store_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
-    return page(BlacklistModel.query, store_id, limit, cursor, entry_view)
+def list_entries(store_id: str, limit: int, cursor: str | None, shape: Shape) -> dict[str, Any]:
+    return page(BlacklistModel.query, store_id, limit, cursor, shape)
 
 
-def entry_view(entry: BlacklistModel) -> dict[str, Any]:
-    return {"social_user_key": entry.social_user_key, "channel": entry.social_user_key.split(":", 1)[0],
-            "added_at": clock.isoformat(entry.added_at)}

@@ -23,6 +23,7 @@ from chalicelib.channels import outbound
 from chalicelib.channels.events import InboundEvent
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.inbox import eligibility
+from chalicelib.lifetimes import duration_text
 from chalicelib.models.inbox import (
     ConversationModel,
     DeliveryModel,
@@ -31,7 +32,7 @@ from chalicelib.models.inbox import (
     MessageModel,
 )
 from chalicelib.models.transactions import NamedTransaction
-from chalicelib.pagination import decode_cursor, encode_cursor
+from chalicelib.pagination import Shape, decode_cursor, encode_cursor
 
 # How long a provider message id is remembered for deduplication (Meta retries for up to 36 hours).
 DELIVERY_MEMORY = timedelta(days=30)
@@ -288,12 +289,13 @@ def total_unread(store_id: str) -> int:
         return 0
 
 
-def list_messages(store_id: str, conversation_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+def list_messages(store_id: str, conversation_id: str, limit: int, cursor: str | None,
+                  shape: Shape) -> dict[str, Any]:
     """Oldest first. Notes are included: this is the merchant's view."""
     key = conversation_key(store_id, conversation_id)
     start = decode_cursor(cursor, key, partition="conversation_key")
     results = MessageModel.query(key, scan_index_forward=True, limit=limit, last_evaluated_key=start)
-    items = [message_view(item) for item in results]
+    items = [shape(item) for item in results]
     if not items and start is None:
         get_conversation(store_id, conversation_id)  # 404 for an unknown (or another store's) conversation
     return {"items": items, "next_cursor": encode_cursor(results.last_evaluated_key)}
@@ -330,8 +332,9 @@ def reply(store_id: str, conversation_id: str, text: str, now: datetime,
     """Send ``text`` to the customer through the conversation's channel and keep it in the conversation."""
     conversation = conversation or get_conversation(store_id, conversation_id)
     if not eligibility.window_open(conversation.last_inbound_at, now):
-        raise eligibility.OutsideMessagingWindow("the customer's last message is more than 24 hours old: the "
-                                                 "channel no longer accepts a free-form reply")
+        raise eligibility.OutsideMessagingWindow(
+            f"the customer's last message is more than {duration_text(eligibility.MESSAGING_WINDOW)} old: the "
+            "channel no longer accepts a free-form reply")
     channel = conversation.channel
     assert conversation.social_user_key, "shop and order conversations are answered by messages.replies"
     user_id = conversation.social_user_key.split(":", 1)[1]
@@ -396,32 +399,12 @@ def conversation_view(conversation: ConversationModel, now: datetime, *,
         "invite_blocked_reason": reason,
     }
     if with_shop_fields and conversation.social_user_key is None:
-        from chalicelib.messages.threads import add_shop_fields
+        from chalicelib.messages.threads import add_shop_fields  # not at the top: messages.threads imports this module
 
         add_shop_fields(conversation.store_id, [(conversation, view)])
     return view
 
 
-def _plain(attachment: Any) -> dict[str, Any]:
+def plain_attachment(attachment: Any) -> dict[str, Any]:
+    """A stored attachment (map attribute or dict) as a plain dict."""
     return dict(attachment.as_dict()) if hasattr(attachment, "as_dict") else dict(attachment)
-
-
-def message_view(message: MessageModel) -> dict[str, Any]:
-    store_id = message.conversation_key.split("#", 1)[0]
-    attachments = [_plain(a) for a in (message.attachments or [])]
-    for attachment in attachments:
-        if attachment.get("image_id"):  # an uploaded image: shown through a short-lived URL
-            from chalicelib.messages.uploads import image_url
-
-            attachment["url"] = image_url(store_id, str(attachment["image_id"]))
-    return {
-        "message_id": message.message_id,
-        "direction": message.direction,
-        "kind": message.kind,
-        "text": message.text,
-        "attachments": attachments,
-        "comment_id": message.comment_id,
-        "post_id": message.post_id,
-        "auto_reply_rule_id": message.auto_reply_rule_id,
-        "at": clock.isoformat(message.at),
-    }

@@ -8,12 +8,13 @@ unsolicited one reads as spam. This module is the one place that rule lives: inb
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from chalicelib import lifetimes
 from chalicelib.errors import ApiError
 from chalicelib.models.inbox import ConversationModel
 
-MESSAGING_WINDOW = timedelta(hours=24)
+MESSAGING_WINDOW = lifetimes.MESSAGING_WINDOW
 
 OUTSIDE_24H_WINDOW = "outside_24h_window"
 ALREADY_BOUND = "already_bound"
@@ -28,7 +29,7 @@ class OutsideMessagingWindow(ApiError):
 
 
 def window_open(last_inbound_at: datetime | None, now: datetime) -> bool:
-    """True while the customer's last inbound message is less than 24 hours old."""
+    """True while the customer's last inbound message is younger than :data:`MESSAGING_WINDOW`."""
     return last_inbound_at is not None and now - last_inbound_at < MESSAGING_WINDOW
 
 
@@ -45,5 +46,3 @@ def invite_blocked_reason(conversation: ConversationModel, now: datetime) -> str
     return None
 
 
-def can_invite_binding(conversation: ConversationModel, now: datetime) -> bool:
-    return invite_blocked_reason(conversation, now) is None

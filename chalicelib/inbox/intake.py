@@ -25,9 +25,10 @@ from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import secrets, tokens
 from chalicelib.channels import outbound
-from chalicelib.channels.credentials import cached_channel_config, get_channel_config, spec_for
+from chalicelib.channels.credentials import cached_channel_config, get_channel_config
 from chalicelib.channels.events import InboundEvent, read_delivery
 from chalicelib.channels.signatures import signature_is_valid
+from chalicelib.channels.spec import spec_for
 from chalicelib.errors import Forbidden, NotFound, PayloadTooLarge, Unauthorized
 from chalicelib.inbox import autoreply
 from chalicelib.inbox.conversations import (
@@ -43,7 +44,6 @@ from chalicelib.models.inbox import ConversationModel
 
 # Meta batches up to 1000 updates per delivery; a legitimate body stays well under this.
 WEBHOOK_MAX_BODY_BYTES = 1536 * 1024
-META_CHANNELS = ("facebook", "instagram", "whatsapp")
 _STORE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _NAME_CACHE_SIZE = 10_000
 
@@ -72,7 +72,7 @@ def verify_subscription(store_id: str, channel: str, mode: str | None, token: st
                         challenge: str | None) -> str:
     """Meta's ``hub.challenge`` when ``hub.verify_token`` is the store's verify token; else 403."""
     _store_channel(store_id, channel)
-    if channel not in META_CHANNELS:
+    if not spec_for(channel).meta:
         raise NotFound(f"{channel} has no subscription handshake")
     config = get_channel_config(store_id, channel)  # 404 when not configured
     if mode != "subscribe" or not token or challenge is None or not config.verify_token_hash \
@@ -93,11 +93,11 @@ _BASE64_32 = re.compile(r"[A-Za-z0-9+/]{43}=")
 
 def signature_problem(channel: str, given: str | None) -> str:
     """What is wrong with a delivery's signature, by its shape only: never a hint at the expected value."""
-    header, form = _SIGNATURE_FORMS[channel == "line"]
+    header, form = _SIGNATURE_FORMS[not spec_for(channel).meta]
     if not given:
         return f"the {header} header is missing: {channel} deliveries carry {form}"
     value = given.strip()
-    if channel != "line":
+    if spec_for(channel).meta:
         if value[:7].lower() != "sha256=":
             return f"the {header} header must start with 'sha256=': it holds {form}"
         if not _HEX64.fullmatch(value[7:]):
@@ -118,7 +118,7 @@ def receive_delivery(store_id: str, channel: str, raw: bytes, signature: str | N
         raise NotFound(f"no {channel} channel is configured for this store")
     if not signature_is_valid(channel, channel_secrets, raw, signature):
         raise Unauthorized(signature_problem(channel, signature), code="invalid_signature",
-                           header=_SIGNATURE_FORMS[channel == "line"][0])
+                           header=_SIGNATURE_FORMS[not spec_for(channel).meta][0])
     delivery = read_delivery(channel, raw, now)
     result = DeliveryResult(events=len(delivery.events), skipped=delivery.skipped)
     for position, event in enumerate(delivery.events):

@@ -52,6 +52,7 @@ from chalicelib.models.members import MemberModel
 from chalicelib.models.reports import REGISTRY_PARTITION, StoreRegistryModel
 from chalicelib.models.stores import StoreModel
 from chalicelib.reports import csvfile
+from chalicelib.reports.s3stream import s3_client
 
 HEADER = ("Stage", "Members", "Entered", "Left")
 BUDGET_SECONDS = 12 * 60  # of a Lambda's 15 minutes: time left to write the CSV and hand over
@@ -197,7 +198,6 @@ def csv_bytes(counts: dict[str, int], entered: Counter[str], left: Counter[str])
 
 def finish(state: RunState, now: datetime) -> str:
     """Write the day's CSV, then mark the run done (its counts are what ``GET /admin/lifecycle`` shows)."""
-    from chalicelib.reports.s3stream import s3_client
 
     key = csv_key(state.store_id, state.day)
     entered, left = day_changes(state.store_id, state.day)

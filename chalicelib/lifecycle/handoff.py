@@ -6,19 +6,18 @@ import json
 import os
 from typing import Any
 
-from chalicelib import clock
+from chalicelib import aws, clock
 from chalicelib.config import settings
+from chalicelib.lifecycle.daily import continue_run
 
 CONTINUE_FUNCTION_ENV = "LIFECYCLE_CONTINUE_FUNCTION"  # set by the template to the function's name
 
 
 def hand_off(event: dict[str, Any]) -> None:
     if settings().is_local:
-        from chalicelib.lifecycle.daily import continue_run
 
         continue_run(event, clock.now(), hand_off)  # the sandbox has no Lambda service: the same function, now
         return
-    from chalicelib import aws
 
     aws.client("lambda").invoke(FunctionName=os.environ[CONTINUE_FUNCTION_ENV], InvocationType="Event",
                                   Payload=json.dumps(event).encode())

@@ -22,6 +22,8 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
+from chalicelib.errors import InvalidRequest
+
 NEED_INTRODUCE, SILENT, LOYALISTS = "need_introduce", "silent", "loyalists"
 HIGH_POTENTIAL, NEED_NURTURING, CANT_LOSE, LOST = "high_potential", "need_nurturing", "cant_lose", "lost"
 
@@ -151,7 +153,6 @@ def classify(orders: Iterable[CountedOrder], created_at: datetime, params: Param
 
 def check_stage(value: str) -> str:
     """A stage name from a request; 400 naming ``stage`` otherwise."""
-    from chalicelib.errors import InvalidRequest
 
     if value not in LABELS:
         raise InvalidRequest(f"unknown stage '{value[:40]}'; one of {', '.join(STAGES)}", field="stage")

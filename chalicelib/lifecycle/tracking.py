@@ -65,15 +65,6 @@ def move(store_id: str, member_id: str, current_stage: str | None, verdict: Verd
     return Change(member_id, current_stage, verdict.stage)
 
 
-def lifecycle_view(member: MemberModel) -> dict[str, Any] | None:
-    """The profile's ``lifecycle``: the stored stage, since when, and why (None before the first computation)."""
-    if not member.lifecycle_stage:
-        return None
-    return {"stage": member.lifecycle_stage,
-            "since": clock.isoformat(member.lifecycle_since) if member.lifecycle_since else None,
-            "reason": member.lifecycle_reason, "parameters_version": member.lifecycle_version}
-
-
 def history_view(item: LifecycleHistoryModel) -> dict[str, Any]:
     return {"from": item.from_stage, "to": item.to_stage, "at": clock.isoformat(item.at),
             "parameters_version": int(item.parameters_version), "reason": item.reason, "cause": item.cause}

@@ -20,7 +20,6 @@ from chalicelib.members.core import (
     find_identity,
     find_member_by_identity,
     get_member,
-    member_view,
     phone_identity,
     phone_taken,
     phone_verified_label,
@@ -30,6 +29,6 @@ from chalicelib.members.core import (
 from chalicelib.members.passwords import check_password, hash_password, verify_password
 
 __all__ = ["add_social_account", "check_email", "check_password", "create_member", "email_identity", "email_taken",
-           "find_identity", "find_member_by_identity", "get_member", "hash_password", "member_view",
+           "find_identity", "find_member_by_identity", "get_member", "hash_password",
            "phone_identity", "phone_taken", "phone_verified_label", "social_identity", "social_identity_item",
            "verify_password"]

@@ -12,7 +12,7 @@ Rules that carry the product:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
@@ -20,6 +20,7 @@ from pynamodb.models import Model
 
 from chalicelib import abuse, clock, deferred, sms, verification
 from chalicelib.errors import ApiError, Conflict, InvalidRequest, Unauthorized
+from chalicelib.lifetimes import duration_text
 from chalicelib.logs import logger
 from chalicelib.members import mail
 from chalicelib.members.core import (
@@ -199,11 +200,7 @@ def deliver_reset_code(payload: dict[str, Any]) -> None:
             logger.info("password reset sms not sent", extra={"store_id": store_id, "reason": exc.code})
         return
     mail.send_email(pending.target, f"{settings_.store.name}: password reset",
-                    f"Your password reset code is {code}. It expires in {_minutes(verification.CODE_TTL)} minutes.")
-
-
-def _minutes(ttl: timedelta) -> int:
-    return int(ttl.total_seconds() // 60)
+                    f"Your password reset code is {code}. It expires in {duration_text(verification.CODE_TTL)}.")
 
 
 def confirm_password_reset(store_id: str, identifier: str, code: str, new_password: str, now: datetime) -> str:
@@ -293,7 +290,7 @@ def request_email_change(store_id: str, member_id: str, email: str, client_ip: s
                                             member_id=member_id)
     sms.count_send(settings_.store, email_identity(email), client_ip, now, also_save=[item])
     if not mail.send_email(email, f"{settings_.store.name}: confirm your email",
-                           f"Your code is {code}. It expires in {_minutes(verification.CODE_TTL)} minutes."):
+                           f"Your code is {code}. It expires in {duration_text(verification.CODE_TTL)}."):
         raise EmailFailed("the email could not be sent; please try again")
     return verification_id
 

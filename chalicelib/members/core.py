@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.update import Action
@@ -181,11 +180,3 @@ def phone_verified_label(member: MemberModel) -> str:
     return PHONE_VERIFIED_LABELS[bool(member.phone and member.phone_verified)]
 
 
-def member_view(member: MemberModel) -> dict[str, Any]:
-    return {
-        "member_id": member.member_id, "name": member.name,
-        "phone": member.phone, "phone_verified": bool(member.phone_verified),
-        "phone_verified_label": phone_verified_label(member),
-        "email": member.email, "email_verified": bool(member.email_verified),
-        "created_at": clock.isoformat(member.created_at),
-    }

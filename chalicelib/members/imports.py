@@ -30,13 +30,15 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 
+from chalicelib.consent import state
 from chalicelib.errors import ApiError, InvalidRequest, PayloadTooLarge
 from chalicelib.members.core import (
     MAX_EMAIL_LENGTH,
@@ -46,6 +48,7 @@ from chalicelib.members.core import (
     member_item,
     phone_identity,
 )
+from chalicelib.models.consents import ConsentEventModel
 from chalicelib.models.members import MemberIdentityModel, MemberModel
 from chalicelib.models.transactions import NamedTransaction, connection
 
@@ -180,7 +183,7 @@ def read_csv(raw: bytes) -> Iterator[tuple[int, dict[str, str] | None, int, int]
 
 def check_row(line: int, cells: dict[str, str] | None, count: int, width: int, country: str | None) -> Row:
     """One record's checks (no I/O): the reasons it cannot be imported, or what it imports."""
-    from chalicelib.sms.phones import parse_phone
+    from chalicelib.sms.phones import parse_phone  # phonenumbers loads only for an import
 
     row = Row(line)
     if cells is None:
@@ -216,7 +219,6 @@ def check_row(line: int, cells: dict[str, str] | None, count: int, width: int, c
 
 
 def _check_consents(row: Row, cells: dict[str, str]) -> None:
-    from datetime import UTC, date
 
     for key, (purpose, title) in CONSENT_COLUMNS.items():
         flag = cells.get(key, "").upper()
@@ -237,14 +239,12 @@ def _check_consents(row: Row, cells: dict[str, str]) -> None:
 
 
 def consent_origin(row: Row) -> Any:
-    from chalicelib.consent import state
 
     assert row.consent_at is not None
     return state.Origin(source="csv_import", actor="import", at=row.consent_at)
 
 
 def consent_changes(row: Row) -> list[Any]:
-    from chalicelib.consent import state
 
     return [state.Change(purpose, "subscribe") for purpose in row.subscribe]
 
@@ -332,7 +332,6 @@ def _compare(row: Row, member: MemberModel) -> None:
         row.new_email = True
     row.new_name = row.name != member.name
     row.raise_member = row.is_member and not member.is_member
-    from chalicelib.consent import state
 
     row.subscribe = [p for p in row.subscribe if state.state_of(member, p) != state.SUBSCRIBED]
     row.changed = row.new_phone or row.new_email or row.new_name or row.raise_member or bool(row.subscribe)
@@ -347,8 +346,6 @@ RETRIES = 8
 
 def _batch_write(client: Any, items: list[tuple[str, dict[str, Any]]]) -> None:
     """``BatchWriteItem`` puts across tables, ``UnprocessedItems`` retried with backoff."""
-    import time
-
     pending: dict[str, list[dict[str, Any]]] = {}
     for table, item in items:
         pending.setdefault(table, []).append({"PutRequest": {"Item": item}})
@@ -368,11 +365,9 @@ def _create_all(store_id: str, rows: list[Row], now: datetime) -> None:
     call). The race this accepts: a sign-up of the same number or email committing between our
     BatchGet and our write would be overwritten (see docs/members.md).
     """
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import ThreadPoolExecutor  # threads load only for an import that writes
 
     client = connection().client  # botocore clients are thread-safe
-    from chalicelib.consent import state
-    from chalicelib.models.consents import ConsentEventModel
 
     members_table, identities_table = MemberModel.Meta.table_name, MemberIdentityModel.Meta.table_name
     events_table = ConsentEventModel.Meta.table_name
@@ -407,7 +402,6 @@ def _update(store_id: str, row: Row, now: datetime) -> None:
     if row.new_phone or row.new_email or row.new_name or row.raise_member:
         _update_profile(store_id, row, now)
     if row.subscribe and not row.errors:
-        from chalicelib.consent import state
 
         try:
             state.change_consents(store_id, row.member_id or "", consent_changes(row), consent_origin(row), now=now)

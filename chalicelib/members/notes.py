@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
-from chalicelib import clock, tokens
+from chalicelib import tokens
 from chalicelib.access import Principal
 from chalicelib.members.core import get_member
 from chalicelib.models.access import ApiKeyModel
@@ -22,7 +21,7 @@ def _key_label(store_id: str, key_id: str) -> str | None:
     return None
 
 
-def add_note(store_id: str, member_id: str, text: str, author: Principal, now: datetime) -> dict[str, Any]:
+def add_note(store_id: str, member_id: str, text: str, author: Principal, now: datetime) -> MemberNoteModel:
     """Append a note to the member's notes (404 for an unknown member)."""
     get_member(store_id, member_id)
     note_id = tokens.new_id("nt")
@@ -31,17 +30,11 @@ def add_note(store_id: str, member_id: str, text: str, author: Principal, now: d
                            text=text, author_key_id=author.key_id, author_label=_key_label(store_id, author.key_id),
                            created_at=now)
     note.save(condition=MemberNoteModel.note_key.does_not_exist())
-    return note_view(note)
+    return note
 
 
-def note_view(note: MemberNoteModel) -> dict[str, Any]:
-    return {"note_id": note.note_id, "text": note.text,
-            "author": {"key_id": note.author_key_id, "label": note.author_label},
-            "created_at": clock.isoformat(note.created_at)}
-
-
-def member_notes(store_id: str, member_id: str, limit: int = PROFILE_NOTES) -> list[dict[str, Any]]:
+def member_notes(store_id: str, member_id: str, limit: int = PROFILE_NOTES) -> list[MemberNoteModel]:
     """The member's newest ``limit`` notes, newest first (one Query)."""
     results = MemberNoteModel.query(store_id, MemberNoteModel.note_key.startswith(f"{member_id}#"),
                                     scan_index_forward=False, limit=limit)
-    return [note_view(note) for note in results]
+    return list(results)

@@ -18,7 +18,7 @@ def check_password(value: str, field: str = "password") -> str:
 
 @functools.cache
 def _hasher() -> Any:
-    from argon2 import PasswordHasher
+    from argon2 import PasswordHasher  # argon2 loads with the first password, not at cold start
 
     return PasswordHasher()  # argon2id, RFC 9106 low-memory profile
 
@@ -29,7 +29,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
     """True when ``password`` matches; always does the work of one verification (no timing hint)."""
-    from argon2.exceptions import InvalidHashError, VerificationError
+    from argon2.exceptions import InvalidHashError, VerificationError  # as above
 
     try:
         return bool(_hasher().verify(stored_hash or _dummy_hash(), password)) and stored_hash is not None

@@ -1,32 +1,22 @@
 """The admin's member profile (``GET /admin/members/{id}``) and visitors registered as members by the merchant.
 
 A profile costs: the member (GetItem), its newest notes (one Query), the referral's staff member and
-branch (GetItems, only when the member has a referral) and its orders (:func:`member_orders`).
+branch (GetItems, only when the member has a referral); the route adds its orders (one Query).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
-from chalicelib import clock
 from chalicelib.errors import InvalidRequest
-from chalicelib.lifecycle.incremental import live_view
-from chalicelib.lifecycle.tracking import lifecycle_view
-from chalicelib.members.core import PHONE_VERIFIED_LABELS, create_member, get_member, member_view
+from chalicelib.members.core import create_member, get_member
 from chalicelib.members.notes import member_notes
-from chalicelib.models.binding import OrderModel
+from chalicelib.models.customers import MemberNoteModel
 from chalicelib.models.members import MemberModel
 from chalicelib.models.stores import BranchModel, StaffModel
-
-
-def member_orders(store_id: str, member_id: str) -> list[OrderModel]:
-    """The member's newest 50 orders, newest first, as posted by the storefront (``POST /storefront/orders``)."""
-    from chalicelib.binding.orders import orders_of_member
-
-    return orders_of_member(store_id, member_id)
 
 
 def _name_of(model: type[StaffModel] | type[BranchModel], store_id: str, key: str | None) -> str | None:
@@ -38,44 +28,22 @@ def _name_of(model: type[StaffModel] | type[BranchModel], store_id: str, key: st
         return None
 
 
-def referral_view(member: MemberModel) -> dict[str, Any] | None:
-    if not member.referral_staff_id and not member.referral_branch_id:
-        return None
-    return {
-        "staff_id": member.referral_staff_id,
-        "staff_name": _name_of(StaffModel, member.store_id, member.referral_staff_id),
-        "branch_id": member.referral_branch_id,
-        "branch_name": _name_of(BranchModel, member.store_id, member.referral_branch_id),
-        "bound_at": clock.isoformat(member.referral_bound_at) if member.referral_bound_at else None,
-    }
+@dataclass(frozen=True)
+class MemberProfile:
+    """Everything the merchant sees about one member but its orders (``binding.orders_of_member``)."""
+
+    member: MemberModel
+    notes: list[MemberNoteModel]  # newest first
+    referral_staff_name: str | None
+    referral_branch_name: str | None
 
 
-def _consents(member: MemberModel) -> dict[str, Any]:
-    from chalicelib.consent.state import consents_view
-
-    return consents_view(member)
-
-
-def member_profile(store_id: str, member_id: str) -> dict[str, Any]:
-    """Everything the merchant sees about one member (404 ``not_found``, also for another store's member)."""
-    from chalicelib.binding.orders import order_view
-
+def member_profile(store_id: str, member_id: str) -> MemberProfile:
+    """The member, its newest notes and its referral's names (404 ``not_found``, also for another store's member)."""
     member = get_member(store_id, member_id)
-    orders = member_orders(store_id, member_id)
-    return {
-        **member_view(member),
-        "email_verified_label": PHONE_VERIFIED_LABELS[bool(member.email and member.email_verified)],
-        "is_member": bool(member.is_member),
-        "social_accounts": [{"key": account.key, "name": account.name, "bound_at": clock.isoformat(account.bound_at)}
-                            for account in member.social_accounts or []],
-        "referral": referral_view(member),
-        "tags": sorted(member.tags or []),
-        "consents": _consents(member),
-        "notes": member_notes(store_id, member_id),
-        "orders": [order_view(order) for order in orders],
-        "lifecycle": lifecycle_view(member) or live_view(store_id, member, orders, clock.now()),
-        "updated_at": clock.isoformat(member.updated_at),
-    }
+    return MemberProfile(member, member_notes(store_id, member_id),
+                         _name_of(StaffModel, store_id, member.referral_staff_id),
+                         _name_of(BranchModel, store_id, member.referral_branch_id))
 
 
 def register_visitor(store_id: str, name: str, phone: str | None, email: str | None, now: datetime) -> MemberModel:

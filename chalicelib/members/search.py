@@ -16,10 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib import abuse, clock, pagination
+from chalicelib import abuse, pagination
 from chalicelib.errors import InvalidRequest
-from chalicelib.members.core import email_identity, find_member_by_identity, member_view, phone_identity
+from chalicelib.members.core import email_identity, find_member_by_identity, phone_identity
 from chalicelib.models.members import MemberModel
+from chalicelib.sms import from_e164
 
 FILTERS = ("phone", "email", "name", "added_from")
 MAX_VALUE_LENGTH = 254
@@ -65,7 +66,7 @@ def search_members(store_id: str, by: str, value: str, *, country: str | None = 
     if len(text) > MAX_VALUE_LENGTH:
         raise InvalidRequest(f"'{by}' is longer than {MAX_VALUE_LENGTH} characters", field=by)
     if by == "phone":
-        from chalicelib.sms import parse_phone
+        from chalicelib.sms import parse_phone  # phonenumbers loads only for a phone search
 
         return _one(store_id, phone_identity(parse_phone(text, country, field="phone").e164))
     if by == "email":
@@ -93,15 +94,6 @@ def _start_key(store_id: str, by: str, cursor: str | None) -> dict[str, Any] | N
     return start
 
 
-def member_summary(member: MemberModel) -> dict[str, Any]:
-    """A search result: the account view, whether the customer signed up, and the store referral."""
-    referral = None
-    if member.referral_staff_id:
-        referral = {"staff_id": member.referral_staff_id, "branch_id": member.referral_branch_id,
-                    "bound_at": clock.isoformat(member.referral_bound_at) if member.referral_bound_at else None}
-    return {**member_view(member), "is_member": bool(member.is_member), "referral": referral}
-
-
 def staff_search(store_id: str, by: str, value: str, *, country: str | None = None) -> SearchPage:
     """The staff app's search: a name needs :data:`abuse.STAFF_NAME_MIN_CHARS` characters and finds at most
     :data:`abuse.STAFF_SEARCH_MAX_RESULTS` members, with no next page (a counter tablet cannot page through
@@ -112,19 +104,8 @@ def staff_search(store_id: str, by: str, value: str, *, country: str | None = No
     return SearchPage(found.members[:abuse.STAFF_SEARCH_MAX_RESULTS], None)
 
 
-def staff_summary(member: MemberModel, by: str) -> dict[str, Any]:
-    """A staff search result: phone and email masked, except the one the staff member typed in full."""
-    summary = member_summary(member)
-    if by != "phone" and summary.get("phone"):
-        summary["phone"] = mask_phone(str(summary["phone"]))
-    if by != "email" and summary.get("email"):
-        summary["email"] = mask_email(str(summary["email"]))
-    return summary
-
-
 def mask_phone(e164: str) -> str:
     """``+886912345678`` -> ``+886*****5678``: the calling code and the last four digits."""
-    from chalicelib.sms import from_e164
 
     try:
         phone = from_e164(e164)

@@ -15,7 +15,6 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib import pagination
 from chalicelib.errors import InvalidRequest, NotFound
-from chalicelib.members.core import member_view
 from chalicelib.models.customers import TAG_SEPARATOR, MemberTagModel
 from chalicelib.models.members import MemberModel
 from chalicelib.models.transactions import NamedTransaction
@@ -89,12 +88,12 @@ def remove_tag(store_id: str, member_id: str, tag: str, now: datetime) -> list[s
     return _write(store_id, member_id, [tag], now, add=False)
 
 
-def members_tagged(store_id: str, tag: str, limit: int, cursor: str | None) -> dict[str, Any]:
+def members_tagged(store_id: str, tag: str, limit: int, cursor: str | None, shape: pagination.Shape) -> dict[str, Any]:
     """One page of the members carrying ``tag``: one Query on the tag items, one BatchGet of the members."""
     results = MemberTagModel.query(store_id, MemberTagModel.tag_member.startswith(f"{tag}{TAG_SEPARATOR}"),
                                    limit=limit, last_evaluated_key=pagination.decode_cursor(cursor, store_id))
     member_ids = [item.member_id for item in results]
     found = {m.member_id: m for m in MemberModel.batch_get([(store_id, mid) for mid in member_ids])} \
         if member_ids else {}
-    items = [member_view(found[mid]) for mid in member_ids if mid in found]
+    items = [shape(found[mid]) for mid in member_ids if mid in found]
     return {"items": items, "next_cursor": pagination.encode_cursor(results.last_evaluated_key)}

@@ -31,6 +31,7 @@ from email.utils import getaddresses
 from enum import StrEnum
 from html.parser import HTMLParser
 from typing import Any, cast
+from urllib.parse import unquote_plus
 
 from chalicelib import aws, tokens
 from chalicelib.logs import logger
@@ -223,7 +224,6 @@ def quarantine(s3: Any, bucket: str, key: str, reason: str) -> Result:
 
 def handle_event(event: dict[str, Any], now: datetime) -> list[Result]:
     """An S3 ``ObjectCreated`` notification (keys arrive URL-encoded, spaces as ``+``)."""
-    from urllib.parse import unquote_plus
 
     return [handle_object(record["s3"]["bucket"]["name"], unquote_plus(record["s3"]["object"]["key"]), now)
             for record in event.get("Records", []) if "s3" in record]

@@ -185,7 +185,7 @@ def image_urls(store_id: str, message: MessageModel) -> list[str]:
 
 
 def _attachments(message: MessageModel) -> list[dict[str, Any]]:
-    return [conversations._plain(a) for a in (message.attachments or [])]
+    return [conversations.plain_attachment(a) for a in (message.attachments or [])]
 
 
 # --- the inbox's view -------------------------------------------------------------------------------

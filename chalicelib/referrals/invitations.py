@@ -13,20 +13,21 @@ concurrent redemptions of one token exactly one wins.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
-from chalicelib import clock, sms, tokens
-from chalicelib.errors import ApiError, Conflict, LinkExpired, NotFound
+from chalicelib import clock, single_use, sms, tokens
+from chalicelib.errors import ApiError, Conflict, NotFound
 from chalicelib.models.members import MemberModel
 from chalicelib.models.referrals import RegistrationInvitationModel
 from chalicelib.models.stores import StoreModel
 from chalicelib.models.transactions import NamedTransaction, condition_failed, conflicted
 from chalicelib.sms import captcha
 
-INVITATION_TTL = timedelta(hours=2)
+LINK = single_use.REGISTRATION
+INVITATION_TTL = LINK.lifetime
 REGISTER_PATH = "/account/register"
 MAX_TOKEN_LENGTH = 200
 
@@ -59,11 +60,6 @@ def storefront_url(store: StoreModel) -> str:
     return str(store.storefront_url).rstrip("/")
 
 
-def link_expiry(now: datetime, ttl: timedelta) -> datetime:
-    # Whole seconds: the TTL attribute stores epoch seconds, and the answer must say what is stored.
-    return (now + ttl).astimezone(UTC).replace(microsecond=0)
-
-
 def send_registration_invitation(store_id: str, staff_id: str, branch_id: str, phone_input: Any,
                                  client_ip: str | None, now: datetime, *,
                                  recaptcha_token: str | None = None) -> SentInvitation:
@@ -87,7 +83,7 @@ def send_registration_invitation(store_id: str, staff_id: str, branch_id: str, p
     token = tokens.new_secret()
     invitation = RegistrationInvitationModel(
         store_id, tokens.sha256_hex(token), invitation_id=tokens.new_id("ri"), staff_id=staff_id,
-        branch_id=branch_id, phone=phone.e164, created_at=now, expires_at=link_expiry(now, INVITATION_TTL))
+        branch_id=branch_id, phone=phone.e164, created_at=now, expires_at=LINK.expiry(now))
     link = f"{base}{REGISTER_PATH}?invite={token}"
     sms.send(store, phone, settings.text("registration_invitation", link=link), "member_notification", client_ip,
              now, also_save=[invitation])
@@ -127,9 +123,7 @@ def redeem_registration_invitation(store_id: str, token: str, member_id: str, ti
             tx.update("token", invitation,
                       actions=[RegistrationInvitationModel.used_at.set(now),
                                RegistrationInvitationModel.used_by_member_id.set(member_id)],
-                      condition=(RegistrationInvitationModel.token_hash.exists()
-                                 & RegistrationInvitationModel.used_at.does_not_exist()
-                                 & (RegistrationInvitationModel.expires_at > now)))
+                      condition=single_use.usable(RegistrationInvitationModel, now))
             tx.update("member", member,
                       actions=[MemberModel.referral_staff_id.set(stored.staff_id),
                                MemberModel.referral_branch_id.set(stored.branch_id),
@@ -150,31 +144,11 @@ def _invitation(store_id: str, token_hash: str, now: datetime) -> RegistrationIn
     try:
         stored = RegistrationInvitationModel.get(store_id, token_hash)
     except DoesNotExist:
-        raise invalid_token() from None
-    refusal = _token_refusal(stored.used_at is not None, stored.expires_at, now)
+        raise single_use.invalid(LINK) from None
+    refusal = single_use.refusal(LINK, stored, now)
     if refusal is not None:
         raise refusal
     return stored
-
-
-def _token_refusal(used: bool, expires_at: datetime, now: datetime) -> ApiError | None:
-    if used:
-        return token_used()
-    if expires_at <= now:
-        return token_expired()
-    return None
-
-
-def invalid_token() -> ApiError:
-    return NotFound("this invitation link is not valid", code="invalid_token")
-
-
-def token_expired() -> ApiError:
-    return LinkExpired("this invitation link has expired; ask the store for a new one")
-
-
-def token_used() -> ApiError:
-    return Conflict("this invitation link was already used", code="token_used")
 
 
 def phone_mismatch() -> ApiError:
@@ -193,8 +167,8 @@ def _refusal(exc: TransactWriteError, store_id: str, token_hash: str, member_id:
     try:
         stored = RegistrationInvitationModel.get(store_id, token_hash, consistent_read=True)
     except DoesNotExist:
-        return invalid_token()
-    refusal = _token_refusal(stored.used_at is not None, stored.expires_at, now)
+        return single_use.invalid(LINK)
+    refusal = single_use.refusal(LINK, stored, now)
     if refusal is not None:
         return refusal
     try:
@@ -206,4 +180,4 @@ def _refusal(exc: TransactWriteError, store_id: str, token_hash: str, member_id:
     if member.phone != stored.phone or not member.phone_verified:
         return phone_mismatch()
     # A concurrent redemption of this token is still in flight: exactly one of them wins.
-    return token_used()
+    return single_use.used(LINK)

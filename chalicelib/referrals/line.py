@@ -12,25 +12,20 @@ social account appended to the member.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
-from chalicelib import members, sms, tokens
+from chalicelib import members, single_use, sms, tokens
 from chalicelib.errors import ApiError, Conflict, NotFound
 from chalicelib.models.members import MemberIdentityModel, MemberModel
 from chalicelib.models.referrals import LineBindingInvitationModel
 from chalicelib.models.stores import ChannelModel
 from chalicelib.models.transactions import NamedTransaction, condition_failed, conflicted
-from chalicelib.referrals.invitations import (
-    invalid_token,
-    link_expiry,
-    storefront_url,
-    token_expired,
-    token_used,
-)
+from chalicelib.referrals.invitations import storefront_url
 
-LINE_BINDING_TTL = timedelta(hours=1)
+LINK = single_use.LINE_BINDING
+LINE_BINDING_TTL = LINK.lifetime
 LINE_BIND_PATH = "/account/line-bind"
 VIA = ("qr", "sms")
 SMS_TEXT = "{store_name}: link your LINE account to your membership: {link}"
@@ -72,7 +67,7 @@ def create_line_binding_invitation(store_id: str, staff_id: str, branch_id: str,
     token = tokens.new_secret()
     item = LineBindingInvitationModel(store_id, tokens.sha256_hex(token), invitation_id=tokens.new_id("lb"),
                                       member_id=member_id, staff_id=staff_id, branch_id=branch_id, via=via,
-                                      created_at=now, expires_at=link_expiry(now, LINE_BINDING_TTL))
+                                      created_at=now, expires_at=LINK.expiry(now))
     url = f"{base}{LINE_BIND_PATH}?token={token}"
     if via == "sms":
         if not member.phone:
@@ -95,11 +90,10 @@ def redeem_line_binding(store_id: str, token: str, line_user_id: str, name: str 
     try:
         stored = LineBindingInvitationModel.get(store_id, token_hash)
     except DoesNotExist:
-        raise invalid_token() from None
-    if stored.used_at is not None:
-        raise token_used()
-    if stored.expires_at <= now:
-        raise token_expired()
+        raise single_use.invalid(LINK) from None
+    refusal = single_use.refusal(LINK, stored, now)
+    if refusal is not None:
+        raise refusal
     key = f"line:{line_user_id}"
     identity = members.social_identity_item(store_id, stored.member_id, key, now)
     try:
@@ -108,9 +102,7 @@ def redeem_line_binding(store_id: str, token: str, line_user_id: str, name: str 
             tx.update("token", LineBindingInvitationModel(store_id, token_hash),
                       actions=[LineBindingInvitationModel.used_at.set(now),
                                LineBindingInvitationModel.used_by_social_key.set(key)],
-                      condition=(LineBindingInvitationModel.token_hash.exists()
-                                 & LineBindingInvitationModel.used_at.does_not_exist()
-                                 & (LineBindingInvitationModel.expires_at > now)))
+                      condition=single_use.usable(LineBindingInvitationModel, now))
             tx.update("member", MemberModel(store_id, stored.member_id),
                       actions=members.add_social_account(key, name, now),
                       condition=MemberModel.member_id.exists())
@@ -124,10 +116,9 @@ def _refusal(exc: TransactWriteError, store_id: str, token_hash: str, member_id:
     if not (condition_failed(exc) or conflicted(exc)):
         return exc
     stored = LineBindingInvitationModel.get(store_id, token_hash, consistent_read=True)
-    if stored.used_at is not None:
-        return token_used()
-    if stored.expires_at <= now:
-        return token_expired()
+    refusal = single_use.refusal(LINK, stored, now)
+    if refusal is not None:
+        return refusal
     holder = members.find_identity(store_id, members.social_identity(key))
     if holder is not None:
         if holder.member_id == member_id:

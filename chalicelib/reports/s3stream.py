@@ -11,14 +11,14 @@ import io
 from types import TracebackType
 from typing import Any
 
+from chalicelib import aws
+
 PART_SIZE = 8 * 1024 * 1024  # S3's minimum part is 5 MiB (except the last)
 CONTENT_TYPE = "text/csv; charset=utf-8"
 
 
 def s3_client() -> Any:
     """The process's S3 client (SigV4: presigned URLs to KMS-encrypted objects need it)."""
-    from chalicelib import aws
-
     return aws.client("s3")
 
 

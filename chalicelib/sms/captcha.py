@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 import urllib3
 
+from chalicelib import aws
 from chalicelib.config import settings
 from chalicelib.errors import ApiError, InvalidRequest
 from chalicelib.models.sms import SmsTemplatesModel
@@ -41,10 +42,9 @@ def parameter_name(store_id: str) -> str:
 def configure(store_id: str, secret: str | None, now: datetime, *, min_score: float | None = None,
               actions: list[str] | None = None, hostnames: list[str] | None = None) -> dict[str, Any]:
     """Turn reCAPTCHA on with ``secret`` (kept in SSM) and its rules, or off with None; returns its view."""
-    from aws_lambda_powertools.utilities import parameters
+    from aws_lambda_powertools.utilities import parameters  # Powertools Parameters load with the first use
 
-    from chalicelib import aws
-    from chalicelib.sms.templates import forget
+    from chalicelib.sms.templates import forget  # sms.templates imports this module's package: no cycle at import
 
     ssm = aws.client("ssm")
     if secret:
@@ -69,7 +69,6 @@ def guard(store: SmsStore, token: str | None, client_ip: str | None) -> None:
 
 def require_human(store: SmsStore, token: str | None, client_ip: str | None) -> None:
     """400 ``captcha_failed`` unless ``token`` is a reCAPTCHA v3 verdict the store's rules accept."""
-    from chalicelib import aws
 
     store_id = store.store.store_id
     if not token:

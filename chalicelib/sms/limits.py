@@ -24,7 +24,6 @@ from chalicelib.models.transactions import NamedTransaction
 from chalicelib.models.verification import SmsLimitModel
 
 RESEND_AFTER_SECONDS = 30
-SENDS_PER_HOUR = 3
 HOUR = 3600
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from phonenumbers import PhoneNumberType
+
 from chalicelib.errors import InvalidRequest
 
 MAX_INPUT_LENGTH = 32
@@ -23,7 +25,7 @@ class Phone:
 
     def scope_for(self, store_country: str) -> str:
         """``domestic`` when the number's calling code is the store country's, else ``international``."""
-        import phonenumbers
+        import phonenumbers  # its metadata loads with the first number, not at cold start
 
         return "domestic" if self.calling_code == str(phonenumbers.country_code_for_region(store_country)) \
             else "international"
@@ -50,8 +52,7 @@ def parse_phone(value: Any, default_region: str | None, *, field: str = "phone")
     >>> parse_phone({"calling_code": "886", "number": "0912345678"}, "TW").e164
     '+886912345678'
     """
-    import phonenumbers
-    from phonenumbers import PhoneNumberType
+    import phonenumbers  # as above: loaded with the first number
 
     region = default_region
     if isinstance(value, dict):
@@ -96,7 +97,7 @@ def parse_phone(value: Any, default_region: str | None, *, field: str = "phone")
 
 def from_e164(e164: str) -> Phone:
     """A stored E.164 number back into its parts (no mobile check: it was checked when stored)."""
-    import phonenumbers
+    import phonenumbers  # as above
 
     parsed = phonenumbers.parse(e164, None)
     return Phone(e164=e164, calling_code=str(parsed.country_code), national_number=str(parsed.national_number),

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from chalicelib.errors import ApiError, InvalidRequest, NotFound
+from chalicelib.lifetimes import CODE_TTL, duration_text
 from chalicelib.models.sms import SmsTemplatesModel
 from chalicelib.models.stores import StoreModel
 from chalicelib.models.transactions import NamedGet
@@ -25,7 +26,8 @@ PLACEHOLDERS = ("code", "link", "store_name")
 TEMPLATE_TYPES = ("verification", "registration_invitation")
 REQUIRED_PLACEHOLDER = {"verification": "code", "registration_invitation": "link"}
 DEFAULT_TEMPLATES = {
-    "verification": "{store_name}: your verification code is {code}. It expires in 10 minutes.",
+    "verification": "{store_name}: your verification code is {code}. "
+                    f"It expires in {duration_text(CODE_TTL)}.",
     "registration_invitation": "{store_name} invites you to become a member: {link}",
 }
 # Longest values a placeholder can take, to check a template can never render over the limit.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import boto3
 
@@ -149,7 +150,7 @@ def test_channel_secrets_are_write_only_and_kept_out_of_dynamodb(client, store):
         assert FACEBOOK[secret] not in raw_item
         assert FACEBOOK[secret] not in response.body.decode()
     parameter = boto3.client("ssm").get_parameter(
-        Name=f"/memberlink/local/stores/{store.store_id}/channels/facebook", WithDecryption=True)
+        Name=f"{os.environ['SSM_PREFIX']}/stores/{store.store_id}/channels/facebook", WithDecryption=True)
     assert parameter["Parameter"]["Type"] == "SecureString"
     assert json.loads(parameter["Parameter"]["Value"])["app_secret"] == FACEBOOK["app_secret"]
 

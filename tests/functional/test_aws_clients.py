@@ -15,7 +15,7 @@ import pytest
 from chalicelib import aws, clock
 from chalicelib.members import core
 from chalicelib.models.transactions import reset_connection
-from tests.support_accounts import call, fresh_tw_mobile, last_code
+from tests.support_accounts import fresh_tw_mobile, last_code
 from tests.support_channels import deliver, messenger_message, uid, whatsapp_text
 
 
@@ -39,7 +39,7 @@ def client_creations(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
     yield built
 
 
-def test_many_requests_build_one_client_per_service(client: Any, store: Any, creds: Any, monkeypatch: Any,
+def test_many_requests_build_one_client_per_service(client: Any, api: Any, store: Any, creds: Any, monkeypatch: Any,
                                                      client_creations: Counter[str]) -> None:
     # GIVEN a store with every channel configured, every AWS client forgotten, and a member
     monkeypatch.delenv("CODE_PEPPER", raising=False)  # the pepper comes from SSM, as on AWS
@@ -51,19 +51,19 @@ def test_many_requests_build_one_client_per_service(client: Any, store: Any, cre
         for channel, payload in (("whatsapp", whatsapp_text(f"88691200{round_:04d}", "hi")),
                                  ("facebook", messenger_message(uid("psid")))):
             assert deliver(client, store.store_id, channel, creds, payload).status_code == 200
-        assert call(client, "GET", "/admin/conversations", store.admin())[0] == 200
+        assert api("GET", "/admin/conversations", store.admin())[0] == 200
         phone = fresh_tw_mobile()
-        status, sent = call(client, "POST", "/storefront/verifications", store.storefront(),
+        status, sent = api("POST", "/storefront/verifications", store.storefront(),
                             {"phone": phone, "purpose": "signup"})
         assert status == 202
-        status, _ = call(client, "POST", f"/storefront/verifications/{sent['verification_id']}/check",
+        status, _ = api("POST", f"/storefront/verifications/{sent['verification_id']}/check",
                          store.storefront(), {"code": last_code(phone)})
         assert status == 200
-        status, _ = call(client, "PUT", f"/storefront/members/{member.member_id}/email", store.storefront(),
+        status, _ = api("PUT", f"/storefront/members/{member.member_id}/email", store.storefront(),
                          {"email": f"mei{round_}@example.com"})
         assert status == 202
         today = clock.local_day(clock.now(), "Asia/Taipei")
-        status, _ = call(client, "POST", "/admin/reports/sms", store.admin(), {"from": today, "to": today})
+        status, _ = api("POST", "/admin/reports/sms", store.admin(), {"from": today, "to": today})
         assert status == 200
 
     # THEN each service's client was built once, for the set-up and all of them

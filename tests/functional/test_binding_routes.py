@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import call
 from tests.support_binding import (
     STOREFRONT_URL,
-    call,
     link_in,
     new_member,
     set_storefront,

@@ -313,7 +313,8 @@ def test_s3_failing_in_the_middle_of_a_report_leaves_no_partial_object_and_the_n
 
 def test_redemption_rides_out_throttling_and_a_conflict_writes_nothing_and_keeps_the_token(
         client, store, creds, sandbox, wire_faults):
-    from tests.support_binding import call, link_in, new_member, set_storefront, start_conversation, token_from_url
+    from tests.conftest import call
+    from tests.support_binding import link_in, new_member, set_storefront, start_conversation, token_from_url
 
     set_storefront(client, store)
     conversation_id, key = start_conversation(client, store, creds, "line")

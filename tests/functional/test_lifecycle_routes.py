@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 
 from chalicelib import clock
-from tests.support_binding import call, new_member
+from tests.conftest import call
+from tests.support_binding import new_member
 from tests.support_lifecycle import (
     LIFECYCLE_HEADER,
     aws_calls,

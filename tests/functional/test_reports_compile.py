@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import os
 from datetime import UTC, datetime, timedelta
 
 import boto3
@@ -12,6 +12,7 @@ from chalicelib import clock, stores
 from chalicelib.models import MemberModel, SmsLogModel
 from chalicelib.reports.compiler import day_keys, run_scheduled
 from chalicelib.reports.s3stream import S3StreamWriter
+from tests.conftest import call
 from tests.support_reports import (
     BRANCH_HEADER,
     REFERRAL_HEADER,
@@ -26,7 +27,7 @@ from tests.support_reports import (
     table_name,
 )
 
-BUCKET = "memberlink-local-reports"
+BUCKET = os.environ["REPORTS_BUCKET"]  # the local stage's, from .chalice/config.json (tests/conftest.py)
 TW = "Asia/Taipei"
 
 
@@ -162,9 +163,7 @@ def test_large_report_goes_out_in_parts_and_a_failure_leaves_nothing(aws):
 
 
 def _post(client, path, key, body):
-    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-    response = client.http.post(path, headers=headers, body=json.dumps(body))
-    return response.status_code, json.loads(response.body)
+    return call(client, "POST", path, {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}, body)
 
 
 def test_on_demand_range_equals_the_scheduled_days_and_is_presigned(client, store, other_store):

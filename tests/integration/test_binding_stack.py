@@ -8,6 +8,7 @@ from typing import Any
 
 import boto3
 
+from chalicelib.models import MemberModel
 from tests.integration.conftest import post_concurrently
 from tests.support_binding import incoming, link_in, new_user, token_from_url
 from tests.support_channels import body, signed_headers, uid
@@ -59,7 +60,7 @@ def redeem(stack: Any, token: str, member_id: str) -> tuple[int, Any]:
 def social_accounts(stack: Any, member_id: str) -> list[dict[str, Any]]:
     client = boto3.client("dynamodb", endpoint_url=stack.info["aws_endpoint"], region_name="us-east-1",
                           aws_access_key_id="local", aws_secret_access_key="local")
-    item = client.get_item(TableName="memberlink-local-members", ConsistentRead=True,
+    item = client.get_item(TableName=MemberModel.Meta.table_name, ConsistentRead=True,
                            Key={"store_id": {"S": stack.info["store_id"]}, "member_id": {"S": member_id}})["Item"]
     return [entry["M"] for entry in item.get("social_accounts", {}).get("L", [])]
 

@@ -52,7 +52,9 @@ def _token(**changes) -> BindingTokenModel:
     (_token(expires_at=NOW - timedelta(days=3)), 410, "token_expired"),
 ])
 def test_refusal_order_is_missing_then_used_then_expired(token, status, code):
+    # GIVEN a stored token (or none) for an invitation; WHEN its use is refused
     error = links.refusal(token, "invitation", NOW)
+    # THEN the reason follows the order: unknown or another purpose, then used, then expired
     assert isinstance(error, ApiError) and (status_of(error), error.code) == (status, code)
 
 

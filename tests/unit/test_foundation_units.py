@@ -55,8 +55,10 @@ FIELDS = {"name": Field(str, required=True, max_length=5), "count": Field(int, m
     ({"name": None}, "name"),
 ])
 def test_bad_fields_are_named(body, field):
+    # GIVEN a body with one bad field; WHEN it is parsed
     with pytest.raises(InvalidRequest) as raised:
         parse_object(body, FIELDS)
+    # THEN a 400 names that field
     assert raised.value.extra["field"] == field
     assert status_of(raised.value) == 400
 

@@ -31,6 +31,7 @@ def dynamodb() -> Iterator[Any]:
             client.put_item(TableName="t", Item={"pk": {"S": f"p{i % 5}"}, "sk": {"S": f"s{i}"}, "n": {"N": "0"}})
         client.put_item(TableName="h", Item={"pk": {"S": "counter"}, "n": {"N": "0"}})
         yield client
+    moto_transactions.uninstall()  # the other tests of this process get moto as it comes
 
 
 def _items(client: Any, table: str) -> dict[tuple[str, str], dict[str, Any]]:

@@ -8,13 +8,16 @@ import pytest
 
 from chalicelib.errors import InvalidRequest
 from chalicelib.members.search import search_members
-from chalicelib.referrals.invitations import INVITATION_TTL, added_from_key, bound_at_key, link_expiry
+from chalicelib.referrals.invitations import INVITATION_TTL, added_from_key, bound_at_key
+from chalicelib.single_use import expiry as link_expiry
 
 NOW = datetime(2024, 3, 1, 15, 59, 59, 750_000, tzinfo=UTC)
 
 
 def test_a_registration_link_lasts_two_hours_in_whole_seconds():
+    # GIVEN the registration link's lifetime; THEN it is two hours
     assert timedelta(hours=2) == INVITATION_TTL
+    # WHEN a link is made at NOW (with microseconds); THEN it expires two hours later, in whole seconds
     assert link_expiry(NOW, INVITATION_TTL) == datetime(2024, 3, 1, 17, 59, 59, tzinfo=UTC)
 
 

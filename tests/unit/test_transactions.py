@@ -11,13 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import TracebackType
-from typing import Any
 
 import pytest
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib import tokens
+from chalicelib.api import views
 from chalicelib.api.http import status_of
 from chalicelib.channels.events import InboundEvent
 from chalicelib.errors import ApiError
@@ -27,7 +25,7 @@ from chalicelib.models.inbox import InboxSummaryModel
 from chalicelib.models.stores import StoreModel
 from chalicelib.models.transactions import NamedTransaction
 from chalicelib.sms import sender
-from tests.conftest import StoreKeys
+from tests.conftest import StoreKeys, slip_extra_items_into_transactions
 
 NOW = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 
@@ -35,20 +33,7 @@ NOW = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 @pytest.fixture
 def extra_items(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[list[str]]]:
     """Every NamedTransaction also carries a passing condition check and an unconditional update."""
-    committed: list[list[str]] = []
-    original = NamedTransaction.__exit__
-
-    def exit_with_extra_items(self: NamedTransaction, exc_type: type[BaseException] | None,
-                              exc: BaseException | None, tb: TracebackType | None) -> Any:
-        if exc_type is None:
-            probe = tokens.new_id("probe")
-            self.check("probe_check", StoreModel, probe, None, condition=StoreModel.store_id.does_not_exist())
-            self.update("probe_update", InboxSummaryModel(probe), actions=[InboxSummaryModel.total_unread.add(0)])
-            committed.append(self.names())
-        return original(self, exc_type, exc, tb)
-
-    monkeypatch.setattr(NamedTransaction, "__exit__", exit_with_extra_items)
-    yield committed
+    yield slip_extra_items_into_transactions(monkeypatch)
 
 
 def _message(user_id: str, provider_id: str) -> InboundEvent:
@@ -90,7 +75,7 @@ def test_blacklist_remove__customer_not_on_the_list__changes_nothing(store: Stor
                                                                     extra_items: list[list[str]]):
     # GIVEN nobody on the list; WHEN a customer is removed; THEN it is a quiet no-op
     blacklist.remove(store.store_id, "whatsapp:886900000003")
-    assert blacklist.list_entries(store.store_id, 10, None)["items"] == []
+    assert blacklist.list_entries(store.store_id, 10, None, views.blacklist_entry_view)["items"] == []
 
 
 def _store(store: StoreKeys, **limits: int) -> StoreModel:
@@ -166,7 +151,7 @@ def test_add_tags__missing_member__is_blamed_on_the_member(store: StoreKeys, ext
     with pytest.raises(ApiError) as refused:
         tags.add_tags(store.store_id, "mb_missing", ["vip"], NOW)
     assert status_of(refused.value) == 404
-    assert tags.members_tagged(store.store_id, "vip", 10, None)["items"] == []
+    assert tags.members_tagged(store.store_id, "vip", 10, None, views.member_view)["items"] == []
 
 
 def test_a_name_is_given_once_per_transaction(aws: None):

@@ -1,0 +1,226 @@
+"""Response shapes: how each stored thing looks in the HTTP contract (openapi.yaml).
+
+Domain code returns models; routes turn them into bodies here. A domain function that pages
+through a query takes the view as ``shape``, so it never decides what a response looks like.
+Views that read more than the item itself stay beside the reads: the inbox's conversation view (shop
+fields), the storefront's thread views (``messages/threads.py``) and the lifecycle overview.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from chalicelib import clock
+from chalicelib.binding.orders import PAID
+from chalicelib.channels.spec import spec_for
+from chalicelib.consent import state
+from chalicelib.inbox.conversations import plain_attachment
+from chalicelib.members.core import PHONE_VERIFIED_LABELS, phone_verified_label
+from chalicelib.members.profiles import MemberProfile
+from chalicelib.members.search import mask_email, mask_phone
+from chalicelib.messages.uploads import image_url
+from chalicelib.models.binding import OrderModel
+from chalicelib.models.consents import MarketingSendModel
+from chalicelib.models.customers import MemberNoteModel
+from chalicelib.models.inbox import AutoReplyRuleModel, BlacklistModel, MessageModel
+from chalicelib.models.members import MemberModel
+from chalicelib.models.stores import BranchModel, ChannelModel, StaffModel, StoreModel
+
+if TYPE_CHECKING:
+    from chalicelib.binding.templates import Template
+
+# --- store setup ----------------------------------------------------------------------------------
+
+
+def settings_view(store: StoreModel) -> dict[str, Any]:
+    return {
+        "store_id": store.store_id, "name": store.name, "storefront_url": store.storefront_url,
+        "country": store.country, "timezone": store.timezone,
+        "sms_daily_cap": int(store.sms_daily_cap), "sms_ip_hourly_limit": int(store.sms_ip_hourly_limit),
+        "shop_email": store.shop_email, "postal_address": store.postal_address,
+        "updated_at": clock.isoformat(store.updated_at),
+    }
+
+
+def branch_view(branch: BranchModel) -> dict[str, Any]:
+    return {"branch_id": branch.branch_id, "name": branch.name, "created_at": clock.isoformat(branch.created_at)}
+
+
+def staff_view(staff: StaffModel) -> dict[str, Any]:
+    return {"staff_id": staff.staff_id, "name": staff.name, "branch_id": staff.branch_id,
+            "created_at": clock.isoformat(staff.created_at),
+            "removed_at": clock.isoformat(staff.removed_at) if staff.removed_at else None}
+
+
+def channel_view(item: ChannelModel) -> dict[str, Any]:
+    """The channel's account id and masked secret hints; never a secret."""
+    spec = spec_for(item.channel)
+    view: dict[str, Any] = {"channel": item.channel, "configured": True,
+                            "updated_at": clock.isoformat(item.updated_at)}
+    if spec.account_field:
+        view[spec.account_field] = item.account_id
+    elif item.channel == "line":
+        view["bot_user_id"] = item.account_id  # read from LINE's /v2/bot/info when the channel is saved
+    view.update(item.secret_hints.as_dict() if item.secret_hints else {})  # type: ignore[no-untyped-call]
+    return view
+
+
+# --- inbox ----------------------------------------------------------------------------------------
+
+
+def blacklist_entry_view(entry: BlacklistModel) -> dict[str, Any]:
+    return {"social_user_key": entry.social_user_key, "channel": entry.social_user_key.split(":", 1)[0],
+            "added_at": clock.isoformat(entry.added_at)}
+
+
+def rule_view(rule: AutoReplyRuleModel) -> dict[str, Any]:
+    return {"rule_id": rule.rule_id, "channel": rule.channel, "scope": rule.scope,
+            "keywords": list(rule.keywords), "reply_text": rule.reply_text,
+            "private_reply": bool(rule.private_reply), "created_at": clock.isoformat(rule.created_at)}
+
+
+# --- binding --------------------------------------------------------------------------------------
+
+
+def template_view(template: Template) -> dict[str, Any]:
+    return {"channel": template.channel, "text": template.text, "button_text": template.button_text,
+            "is_default": template.is_default,
+            "updated_at": clock.isoformat(template.updated_at) if template.updated_at else None}
+
+
+def order_view(order: OrderModel) -> dict[str, Any]:
+    return {
+        "order_id": order.order_id, "member_id": order.member_id, "total": order.total, "currency": order.currency,
+        "ordered_at": clock.isoformat(order.ordered_at), "status": order.status or PAID,
+        "binding": {"status": order.binding, "social_user_key": order.social_user_key} if order.binding else None,
+    }
+
+
+# --- members --------------------------------------------------------------------------------------
+
+
+def member_view(member: MemberModel) -> dict[str, Any]:
+    return {
+        "member_id": member.member_id, "name": member.name,
+        "phone": member.phone, "phone_verified": bool(member.phone_verified),
+        "phone_verified_label": phone_verified_label(member),
+        "email": member.email, "email_verified": bool(member.email_verified),
+        "created_at": clock.isoformat(member.created_at),
+    }
+
+
+def member_summary_view(member: MemberModel) -> dict[str, Any]:
+    """A search result: the account view, whether the customer signed up, and the store referral."""
+    referral = None
+    if member.referral_staff_id:
+        referral = {"staff_id": member.referral_staff_id, "branch_id": member.referral_branch_id,
+                    "bound_at": clock.isoformat(member.referral_bound_at) if member.referral_bound_at else None}
+    return {**member_view(member), "is_member": bool(member.is_member), "referral": referral}
+
+
+def staff_summary_view(member: MemberModel, by: str) -> dict[str, Any]:
+    """A staff search result: phone and email masked, except the one the staff member typed in full."""
+    summary = member_summary_view(member)
+    if by != "phone" and summary.get("phone"):
+        summary["phone"] = mask_phone(str(summary["phone"]))
+    if by != "email" and summary.get("email"):
+        summary["email"] = mask_email(str(summary["email"]))
+    return summary
+
+
+def note_view(note: MemberNoteModel) -> dict[str, Any]:
+    return {"note_id": note.note_id, "text": note.text,
+            "author": {"key_id": note.author_key_id, "label": note.author_label},
+            "created_at": clock.isoformat(note.created_at)}
+
+
+def _referral_view(profile: MemberProfile) -> dict[str, Any] | None:
+    member = profile.member
+    if not member.referral_staff_id and not member.referral_branch_id:
+        return None
+    return {
+        "staff_id": member.referral_staff_id,
+        "staff_name": profile.referral_staff_name,
+        "branch_id": member.referral_branch_id,
+        "branch_name": profile.referral_branch_name,
+        "bound_at": clock.isoformat(member.referral_bound_at) if member.referral_bound_at else None,
+    }
+
+
+def profile_view(profile: MemberProfile, orders: list[OrderModel], lifecycle: dict[str, Any],
+                 consents: dict[str, Any]) -> dict[str, Any]:
+    """Everything the merchant sees about one member (``GET /admin/members/{id}``)."""
+    member = profile.member
+    return {
+        **member_view(member),
+        "email_verified_label": PHONE_VERIFIED_LABELS[bool(member.email and member.email_verified)],
+        "is_member": bool(member.is_member),
+        "social_accounts": [{"key": account.key, "name": account.name, "bound_at": clock.isoformat(account.bound_at)}
+                            for account in member.social_accounts or []],
+        "referral": _referral_view(profile),
+        "tags": sorted(member.tags or []),
+        "consents": consents,
+        "notes": [note_view(note) for note in profile.notes],
+        "orders": [order_view(order) for order in orders],
+        "lifecycle": lifecycle,
+        "updated_at": clock.isoformat(member.updated_at),
+    }
+
+
+# --- inbox messages -------------------------------------------------------------------------------
+
+
+def message_view(message: MessageModel) -> dict[str, Any]:
+    store_id = message.conversation_key.split("#", 1)[0]
+    attachments = [plain_attachment(a) for a in (message.attachments or [])]
+    for attachment in attachments:
+        if attachment.get("image_id"):  # an uploaded image: shown through a short-lived URL
+            attachment["url"] = image_url(store_id, str(attachment["image_id"]))
+    return {
+        "message_id": message.message_id,
+        "direction": message.direction,
+        "kind": message.kind,
+        "text": message.text,
+        "attachments": attachments,
+        "comment_id": message.comment_id,
+        "post_id": message.post_id,
+        "auto_reply_rule_id": message.auto_reply_rule_id,
+        "at": clock.isoformat(message.at),
+    }
+
+
+# --- consent and marketing ------------------------------------------------------------------------
+
+
+def consent_view(member: MemberModel, purpose: str) -> dict[str, Any]:
+    found = state.current(member, purpose)
+    return {"state": state.state_of(member, purpose), "suppressed": state.suppressed_of(member, purpose),
+            "updated_at": clock.isoformat(found.updated_at) if found is not None and found.updated_at else None,
+            "source": found.source if found is not None else None}
+
+
+def consents_view(member: MemberModel) -> dict[str, Any]:
+    return {purpose: consent_view(member, purpose) for purpose in state.PURPOSES}
+
+
+def send_view(send: MarketingSendModel) -> dict[str, Any]:
+    no_address = "no_email" if send.channel == "email" else "no_phone"
+    return {"send_id": send.send_id, "state": send.state, "kind": send.kind, "recipients": int(send.recipients),
+            "sent": int(send.sent), "failed": int(send.failed),
+            "excluded": {no_address: int(send.excluded_no_address),
+                         "not_subscribed": int(send.excluded_not_subscribed),
+                         "suppressed": int(send.excluded_suppressed)},
+            "created_at": clock.isoformat(send.created_at),
+            "finished_at": clock.isoformat(send.finished_at) if send.finished_at else None}
+
+
+# --- lifecycle ------------------------------------------------------------------------------------
+
+
+def lifecycle_view(member: MemberModel) -> dict[str, Any] | None:
+    """The profile's ``lifecycle``: the stored stage, since when, and why (None before the first computation)."""
+    if not member.lifecycle_stage:
+        return None
+    return {"stage": member.lifecycle_stage,
+            "since": clock.isoformat(member.lifecycle_since) if member.lifecycle_since else None,
+            "reason": member.lifecycle_reason, "parameters_version": member.lifecycle_version}
