@@ -33,6 +33,16 @@ def import_seconds(statement: str) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
+def _deployed_pepper() -> None:
+    import boto3
+
+    from chalicelib import verification
+    from chalicelib.config import settings
+
+    boto3.client("ssm").put_parameter(Name=f"{settings().ssm_prefix}/{verification.PEPPER_PARAMETER}",
+                                      Value="bench-pepper", Type="SecureString", Overwrite=True)
+
+
 def cold_start() -> str:
     baseline, ours = [], []
     for _ in range(RUNS):  # interleaved so that machine noise hits both alike
@@ -54,7 +64,7 @@ def operations_table(modules: list[object]) -> str:
     from chalice.test import Client
     from moto import mock_aws
 
-    from chalicelib import clock, stores
+    from chalicelib import clock, stores, verification
     from local.channel_sandbox import ChannelSandbox
     from local.resources import create_resources
 
@@ -73,7 +83,9 @@ def operations_table(modules: list[object]) -> str:
                 os.environ["LINE_API_BASE_URL"] = f"{sandbox.url}/line"
                 try:
                     create_resources()
+                    _deployed_pepper()  # as a deployed stage has it (README: created once), not made on first use
                     parameters.clear_caches()
+                    verification.forget_pepper()  # each operation runs in a fresh (moto) account
                     clock.reset()
                     from app import app
 
