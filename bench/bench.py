@@ -43,7 +43,8 @@ def measure_operations(modules: list[Any]) -> list[dict[str, Any]]:
     from moto import mock_aws
 
     from bench.own_time import AWS
-    from chalicelib import clock, stores
+    from bench.support import deployed_pepper
+    from chalicelib import clock, stores, verification
     from local.channel_sandbox import ChannelSandbox
     from local.resources import create_resources
 
@@ -61,7 +62,9 @@ def measure_operations(modules: list[Any]) -> list[dict[str, Any]]:
                 os.environ["LINE_API_BASE_URL"] = f"{sandbox.url}/line"
                 try:
                     create_resources()
+                    deployed_pepper()  # as a deployed stage has it (README: created once), not made on first use
                     parameters.clear_caches()  # type: ignore[no-untyped-call]
+                    verification.forget_pepper()  # each operation runs in a fresh (moto) account
                     clock.reset()
                     from app import app
 

@@ -50,10 +50,12 @@ def send_warm(bench: Bench, _: Any) -> None:
 def send_cold(bench: Bench, _: Any) -> None:
     from aws_lambda_powertools.utilities import parameters
 
+    from chalicelib import verification
     from chalicelib.sms import templates
 
     templates.forget(bench.store_id)
     parameters.clear_caches()  # type: ignore[no-untyped-call]
+    verification.forget_pepper()
     _send(bench, PHONE)
 
 

@@ -346,8 +346,8 @@ def measure(route: HotRoute, samples: int = SAMPLES) -> RouteResult:
     from moto import mock_aws
 
     from bench import floor
-    from bench.support import ROOT_DIR, forget_aws_clients
-    from chalicelib import clock, stores
+    from bench.support import ROOT_DIR, deployed_pepper, forget_aws_clients
+    from chalicelib import clock, stores, verification
     from local import moto_transactions
     from local.channel_sandbox import ChannelSandbox
     from local.resources import create_resources
@@ -367,7 +367,9 @@ def measure(route: HotRoute, samples: int = SAMPLES) -> RouteResult:
         try:
             create_resources()
             floor.FloorItem.create_table(wait=False)
+            deployed_pepper()
             parameters.clear_caches()  # type: ignore[no-untyped-call]
+            verification.forget_pepper()
             clock.reset()
             from app import app
 

@@ -193,6 +193,17 @@ def quiet_logs() -> None:
             handler.setStream(open(os.devnull, "w"))  # noqa: SIM115 - kept open for the process
 
 
+def deployed_pepper() -> None:
+    """The code pepper in the embedded SSM, as a deployed stage has it (README: created once), not made on first use."""
+    import boto3
+
+    from chalicelib import verification
+    from chalicelib.config import settings
+
+    boto3.client("ssm").put_parameter(Name=f"{settings().ssm_prefix}/{verification.PEPPER_PARAMETER}",
+                                      Value="bench-pepper", Type="SecureString", Overwrite=True)
+
+
 def forget_aws_clients() -> None:
     """Drop the process's AWS clients so the next call honours a new AWS_ENDPOINT_URL."""
     from chalicelib import aws

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 
 from chalicelib import lifetimes
@@ -71,6 +72,18 @@ def refusal(purpose: LinkPurpose, stored: Any | None, now: datetime) -> ApiError
     if stored.expires_at <= now:
         return expired(purpose)
     return None
+
+
+def load(purpose: LinkPurpose, model: Any, store_id: str, token_hash: str, now: datetime) -> Any:
+    """The stored link item, usable now; otherwise raises its :func:`refusal` (404, 409 or 410)."""
+    try:
+        stored = model.get(store_id, token_hash)
+    except DoesNotExist:
+        raise invalid(purpose) from None
+    why = refusal(purpose, stored, now)
+    if why is not None:
+        raise why
+    return stored
 
 
 def usable(model: Any, now: datetime, *, once: bool = True) -> Condition:

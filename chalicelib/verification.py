@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -41,6 +42,8 @@ MAX_WRONG_CODES = abuse.CODE_ATTEMPTS
 PHONE_PURPOSES = ("signup", "login", "reset_password", "change_phone")
 PEPPER_PARAMETER = "code_pepper"
 _pepper_cache: dict[str, bytes] = {}
+PEPPER_RETRY_SECONDS = 60.0  # after a failed refresh, the last good value serves this long before SSM is asked again
+_pepper_retry_at: dict[str, float] = {}
 
 
 def pepper() -> bytes:
@@ -51,6 +54,8 @@ def pepper() -> bytes:
     from aws_lambda_powertools.utilities import parameters  # Powertools Parameters load with the first use
 
     name = f"{settings().ssm_prefix}/{PEPPER_PARAMETER}"
+    if name in _pepper_cache and time.monotonic() < _pepper_retry_at.get(name, 0.0):
+        return _pepper_cache[name]  # a refresh failed a moment ago: not every request should ask SSM again
     try:
         value = aws.get_parameter(name, max_age=3600).encode("utf-8")
         _pepper_cache[name] = value
@@ -60,6 +65,7 @@ def pepper() -> bytes:
         # not change under a running instance, and every code send and check would fail otherwise.
         if name in _pepper_cache:
             logger.warning("code pepper refresh failed; keeping the last good value")
+            _pepper_retry_at[name] = time.monotonic() + PEPPER_RETRY_SECONDS
             return _pepper_cache[name]
         if not settings().is_local:
             raise
@@ -68,6 +74,12 @@ def pepper() -> bytes:
     with contextlib.suppress(ssm.exceptions.ParameterAlreadyExists):
         ssm.put_parameter(Name=name, Value=secrets.token_urlsafe(32), Type="SecureString", Overwrite=False)
     return aws.get_parameter(name, max_age=3600, force_fetch=True).encode("utf-8")
+
+
+def forget_pepper() -> None:
+    """A cold instance: the pepper is read from SSM again on next use (benchmarks and tests)."""
+    _pepper_cache.clear()
+    _pepper_retry_at.clear()
 
 
 def new_code() -> str:

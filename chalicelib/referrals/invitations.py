@@ -141,13 +141,7 @@ def redeem_registration_invitation(store_id: str, token: str, member_id: str, ti
 
 
 def _invitation(store_id: str, token_hash: str, now: datetime) -> RegistrationInvitationModel:
-    try:
-        stored = RegistrationInvitationModel.get(store_id, token_hash)
-    except DoesNotExist:
-        raise single_use.invalid(LINK) from None
-    refusal = single_use.refusal(LINK, stored, now)
-    if refusal is not None:
-        raise refusal
+    stored: RegistrationInvitationModel = single_use.load(LINK, RegistrationInvitationModel, store_id, token_hash, now)
     return stored
 
 

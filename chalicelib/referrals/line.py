@@ -87,13 +87,7 @@ def redeem_line_binding(store_id: str, token: str, line_user_id: str, name: str 
     ``social_account_bound_to_other_member`` (or ``already_bound`` when it is this member's already).
     """
     token_hash = tokens.sha256_hex(token)
-    try:
-        stored = LineBindingInvitationModel.get(store_id, token_hash)
-    except DoesNotExist:
-        raise single_use.invalid(LINK) from None
-    refusal = single_use.refusal(LINK, stored, now)
-    if refusal is not None:
-        raise refusal
+    stored: LineBindingInvitationModel = single_use.load(LINK, LineBindingInvitationModel, store_id, token_hash, now)
     key = f"line:{line_user_id}"
     identity = members.social_identity_item(store_id, stored.member_id, key, now)
     try:

@@ -75,3 +75,34 @@ def test_the_code_pepper_keeps_its_last_good_value_when_a_refresh_fails(aws, mon
 
     monkeypatch.setattr(aws_clients, "get_parameter", throttled)
     assert verification.code_hmac("st_1", "vf_1", "123456") == first
+
+
+def test_a_failed_pepper_refresh_is_not_retried_on_every_request(aws, monkeypatch):
+    from aws_lambda_powertools.utilities import parameters
+
+    from chalicelib import aws as aws_clients
+    from chalicelib import verification
+
+    # GIVEN a pepper read once, then SSM throttling every read
+    monkeypatch.delenv("CODE_PEPPER", raising=False)
+    name = f"{verification.settings().ssm_prefix}/{verification.PEPPER_PARAMETER}"
+    aws_clients.client("ssm").put_parameter(Name=name, Value="pepper-two", Type="SecureString", Overwrite=True)
+    monkeypatch.setattr(verification, "_pepper_cache", {})
+    monkeypatch.setattr(verification, "_pepper_retry_at", {})
+    first = verification.code_hmac("st_1", "vf_1", "123456")
+    asked: list[str] = []
+
+    def throttled(name: str, **_: object) -> str:
+        asked.append(name)
+        raise parameters.exceptions.GetParameterError("ThrottlingException: Rate exceeded")
+
+    monkeypatch.setattr(aws_clients, "get_parameter", throttled)
+    # WHEN twenty codes are checked within the retry interval
+    hmacs = {verification.code_hmac("st_1", "vf_1", "123456") for _ in range(20)}
+    # THEN each got the last good pepper, and SSM was asked once, not twenty times
+    assert hmacs == {first}
+    assert len(asked) == 1
+    # AND once the interval has passed, SSM is asked again
+    monkeypatch.setattr(verification, "_pepper_retry_at", {name: 0.0})
+    verification.code_hmac("st_1", "vf_1", "123456")
+    assert len(asked) == 2

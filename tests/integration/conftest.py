@@ -66,6 +66,16 @@ class Stack:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def create_store(self, name: str, country: str = "TW", **settings: Any) -> dict[str, str]:
+        """A new store made as a merchant makes one (``manage.py create-store``), then ``settings`` PUT."""
+        created = self.manage("create-store", "--name", name, "--country", country, "--stage", "local")
+        assert created.returncode == 0, created.stderr
+        keys: dict[str, str] = dict(json.loads(created.stdout))
+        if settings:
+            status, body = self.call("PUT", "/admin/settings", keys["admin_key"], settings)
+            assert status == 200, body
+        return keys
+
 
 def start_stack(workdir: Path, *, fresh: bool = False) -> Stack:
     """`manage.py run-local` on free ports, as `make run` starts it; returns once demo.json is (re)written.

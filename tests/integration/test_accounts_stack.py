@@ -22,12 +22,7 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture(scope="module")
 def shop(stack: Any) -> dict[str, str]:
-    created = stack.manage("create-store", "--name", "Accounts Test Shop", "--country", "TW", "--stage", "local")
-    assert created.returncode == 0, created.stderr
-    keys = json.loads(created.stdout)
-    status, _ = stack.call("PUT", "/admin/settings", keys["admin_key"], {"sms_ip_hourly_limit": 10_000})
-    assert status == 200
-    return dict(keys)
+    return stack.create_store("Accounts Test Shop", sms_ip_hourly_limit=10_000)
 
 
 def sms_to(stack: Any, phone: str) -> list[str]:
@@ -154,10 +149,7 @@ def test_concurrent_guesses_cannot_get_past_five_compared(stack: Any, shop: dict
 
 def test_shoppers_behind_one_storefront_are_counted_by_their_client_ip(stack: Any) -> None:
     """Finding 4: every shopper shared the shop server's IP, so ten sign-ups blocked the store's SMS."""
-    created = stack.manage("create-store", "--name", "Client IP Shop", "--country", "TW", "--stage", "local")
-    assert created.returncode == 0, created.stderr
-    keys = json.loads(created.stdout)
-    assert stack.call("PUT", "/admin/settings", keys["admin_key"], {"sms_ip_hourly_limit": 3})[0] == 200
+    keys = stack.create_store("Client IP Shop", sms_ip_hourly_limit=3)
     key = keys["storefront_key"]
     # GIVEN five shoppers with their own addresses, all calling through the one storefront server
     for n in range(5):

@@ -16,13 +16,7 @@ POSTAL = "8 Harbour Road, Kaohsiung 800"
 
 @pytest.fixture(scope="module")
 def shop(stack: Any) -> dict[str, str]:
-    created = stack.manage("create-store", "--name", "Consent Tea", "--country", "TW", "--stage", "local")
-    assert created.returncode == 0, created.stderr
-    keys = dict(json.loads(created.stdout))
-    status, _ = stack.call("PUT", "/admin/settings", keys["admin_key"],
-                           {"shop_email": SHOP_EMAIL, "postal_address": POSTAL})
-    assert status == 200
-    return keys
+    return stack.create_store("Consent Tea", shop_email=SHOP_EMAIL, postal_address=POSTAL)
 
 
 def sign_up(stack: Any, shop: dict[str, str], email: str, **ticks: Any) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import time
 from typing import Any
 
@@ -16,9 +15,7 @@ DAY = 86400
 
 
 def new_store(stack: Stack, name: str) -> dict[str, str]:
-    created = stack.manage("create-store", "--name", name, "--country", "TW", "--stage", "local")
-    assert created.returncode == 0, created.stderr
-    return dict(json.loads(created.stdout))
+    return stack.create_store(name)
 
 
 def new_member(stack: Stack, store: dict[str, str], name: str) -> str:

@@ -26,12 +26,8 @@ def test_concurrent_deliveries_with_redeliveries_are_stored_once_each_and_never_
 
 
 def test_concurrent_verification_sends_across_numbers_each_text_one_code(stack):
-    created = stack.manage("create-store", "--name", "Load Test Shop", "--country", "TW", "--stage", "local")
-    assert created.returncode == 0, created.stderr
-    keys = json.loads(created.stdout)  # its own store: the demo store's SMS limits belong to other tests
-    status, _ = stack.call("PUT", "/admin/settings", keys["admin_key"],
-                           {"sms_daily_cap": 1_000_000, "sms_ip_hourly_limit": 10_000})
-    assert status == 200
+    # its own store: the demo store's SMS limits belong to other tests
+    keys = stack.create_store("Load Test Shop", sms_daily_cap=1_000_000, sms_ip_hourly_limit=10_000)
     prefix = secrets.randbelow(90) + 10
     phones = {f"+88697{prefix}{i:05d}" for i in range(60)}
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {keys['storefront_key']}"}

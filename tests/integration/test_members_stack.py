@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import quote
 
@@ -13,9 +12,7 @@ from tests.support_members import HEADER, csv_bytes
 
 @pytest.fixture(scope="module")
 def shop(stack: Any) -> dict[str, str]:
-    created = stack.manage("create-store", "--name", "Members Test Shop", "--country", "TW", "--stage", "local")
-    assert created.returncode == 0, created.stderr
-    return dict(json.loads(created.stdout))
+    return stack.create_store("Members Test Shop")
 
 
 def test_a_bom_crlf_csv_imports_over_http_and_the_profile_shows_it(stack: Any, shop: dict[str, str]) -> None:

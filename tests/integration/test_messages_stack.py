@@ -17,13 +17,7 @@ STOREFRONT = "https://stack-tea.example"
 
 @pytest.fixture(scope="module")
 def shop(stack: Any) -> dict[str, str]:
-    created = stack.manage("create-store", "--name", "Stack Tea", "--country", "TW", "--stage", "local")
-    assert created.returncode == 0, created.stderr
-    keys = dict(json.loads(created.stdout))
-    status, _ = stack.call("PUT", "/admin/settings", keys["admin_key"],
-                           {"shop_email": SHOP_EMAIL, "storefront_url": STOREFRONT})
-    assert status == 200
-    return keys
+    return stack.create_store("Stack Tea", shop_email=SHOP_EMAIL, storefront_url=STOREFRONT)
 
 
 def _upload(stack: Any, key: str, route: str, data: bytes = PNG) -> str:

@@ -3,7 +3,6 @@ past each store's own midnight, the schedule run over HTTP, the CSVs read back f
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -51,9 +50,7 @@ def next_midnight(moment: datetime, tz: str) -> datetime:
 
 
 def new_store(stack: Stack, name: str, country: str) -> dict[str, str]:
-    created = stack.manage("create-store", "--name", name, "--country", country, "--stage", "local")
-    assert created.returncode == 0, created.stderr
-    return dict(json.loads(created.stdout))
+    return stack.create_store(name, country)
 
 
 def local(moment: datetime, tz: str) -> str:

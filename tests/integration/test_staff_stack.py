@@ -10,7 +10,6 @@ and numbers nobody else uses; times are computed from the stack's clock, which o
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
@@ -23,12 +22,7 @@ from tests.support_staff import STOREFRONT_URL, invite_token
 
 
 def new_shop(stack: Any, name: str) -> dict[str, str]:
-    created = stack.manage("create-store", "--name", name, "--country", "TW", "--stage", "local")
-    assert created.returncode == 0, created.stderr
-    keys: dict[str, str] = json.loads(created.stdout)
-    status, _ = stack.call("PUT", "/admin/settings", keys["admin_key"],
-                           {"sms_ip_hourly_limit": 10_000, "storefront_url": STOREFRONT_URL})
-    assert status == 200
+    keys = stack.create_store(name, sms_ip_hourly_limit=10_000, storefront_url=STOREFRONT_URL)
     status, branch = stack.call("POST", "/admin/branches", keys["admin_key"], {"name": f"{name} Xinyi"})
     assert status == 201
     status, staff = stack.call("POST", "/admin/staff", keys["admin_key"],
