@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-transactions lint bench bench-quick package clean screenshots
+.PHONY: run test test-transactions lint bench bench-quick bench-load package clean screenshots
 
 # The browser tests drive this Chromium (Debian's package); without one they are skipped with one line saying so.
 CHROMIUM ?= $(shell command -v chromium 2>/dev/null || ls /usr/bin/chromium 2>/dev/null)
@@ -47,6 +47,10 @@ bench: $(STAMP)
 ## CI's bench: cold start and AWS calls per operation (counts only, about a minute); the long sections: make bench.
 bench-quick: $(STAMP)
 	$(BIN)/python bench/bench.py --quick
+
+## The load run alone (make bench includes it): 5,000 signed deliveries and 1,000 verification sends on the local stack.
+bench-load: $(STAMP)
+	$(BIN)/python bench/bench.py --only load
 
 ## One CloudFormation template (SAM) for a stage: make package STAGE=prod
 STAGE ?= dev

@@ -412,13 +412,15 @@ def table(results: list[RouteResult]) -> str:
     return "\n".join(rows) + "\n"
 
 
-def report(samples: int = SAMPLES, results: list[RouteResult] | None = None) -> str:
-    started = time.perf_counter()
+def report(samples: int = SAMPLES, results: list[RouteResult] | None = None, started: float | None = None) -> str:
+    """The section's table; ``started``: when the given ``results`` began to be measured (perf_counter)."""
+    started = started if started is not None else time.perf_counter()
     results = results if results is not None else [measure(route, samples) for route in HOT_ROUTES]
     return ("### Own time per hot route, beside the floor\n\n" + table(results) +
             f"\n{samples} requests each, alternating ours and the floor's, after {WARM_UP} warm-up requests; "
             "own = total minus time inside AWS calls (moto in process) and minus garbage-collection pauses outside "
-            "them (moto's heap: reported in the last column). "
+            "them (moto's heap: reported in the last column); own CPU = the same in this thread's CPU time, which "
+            "other processes on a shared machine cannot inflate. "
             f"Section took {time.perf_counter() - started:.0f} s.\n")
 
 

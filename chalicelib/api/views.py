@@ -11,23 +11,28 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from chalicelib import clock
-from chalicelib.binding.orders import PAID
+from chalicelib.api.lazy import lazy
 from chalicelib.channels.spec import spec_for
-from chalicelib.consent import state
-from chalicelib.inbox.conversations import plain_attachment
-from chalicelib.members.core import PHONE_VERIFIED_LABELS, phone_verified_label
-from chalicelib.members.profiles import MemberProfile
-from chalicelib.members.search import mask_email, mask_phone
-from chalicelib.messages.uploads import image_url
-from chalicelib.models.binding import OrderModel
-from chalicelib.models.consents import MarketingSendModel
-from chalicelib.models.customers import MemberNoteModel
-from chalicelib.models.inbox import AutoReplyRuleModel, BlacklistModel, MessageModel
-from chalicelib.models.members import MemberModel
-from chalicelib.models.stores import BranchModel, ChannelModel, StaffModel, StoreModel
 
 if TYPE_CHECKING:
+    from chalicelib.binding import orders
     from chalicelib.binding.templates import Template
+    from chalicelib.consent import state
+    from chalicelib.inbox import conversations
+    from chalicelib.members import core
+    from chalicelib.members import search as member_search
+    from chalicelib.members.profiles import MemberProfile
+    from chalicelib.messages import uploads
+    from chalicelib.models.binding import OrderModel
+    from chalicelib.models.consents import MarketingSendModel
+    from chalicelib.models.customers import MemberNoteModel
+    from chalicelib.models.inbox import AutoReplyRuleModel, BlacklistModel, MessageModel
+    from chalicelib.models.members import MemberModel
+    from chalicelib.models.stores import BranchModel, ChannelModel, StaffModel, StoreModel
+else:  # each view's domain helpers load with the first response that uses them (chalicelib/api/lazy.py)
+    orders, state = lazy("chalicelib.binding.orders"), lazy("chalicelib.consent.state")
+    conversations, core = lazy("chalicelib.inbox.conversations"), lazy("chalicelib.members.core")
+    member_search, uploads = lazy("chalicelib.members.search"), lazy("chalicelib.messages.uploads")
 
 # --- store setup ----------------------------------------------------------------------------------
 
@@ -91,7 +96,7 @@ def template_view(template: Template) -> dict[str, Any]:
 def order_view(order: OrderModel) -> dict[str, Any]:
     return {
         "order_id": order.order_id, "member_id": order.member_id, "total": order.total, "currency": order.currency,
-        "ordered_at": clock.isoformat(order.ordered_at), "status": order.status or PAID,
+        "ordered_at": clock.isoformat(order.ordered_at), "status": order.status or orders.PAID,
         "binding": {"status": order.binding, "social_user_key": order.social_user_key} if order.binding else None,
     }
 
@@ -103,7 +108,7 @@ def member_view(member: MemberModel) -> dict[str, Any]:
     return {
         "member_id": member.member_id, "name": member.name,
         "phone": member.phone, "phone_verified": bool(member.phone_verified),
-        "phone_verified_label": phone_verified_label(member),
+        "phone_verified_label": core.phone_verified_label(member),
         "email": member.email, "email_verified": bool(member.email_verified),
         "created_at": clock.isoformat(member.created_at),
     }
@@ -122,9 +127,9 @@ def staff_summary_view(member: MemberModel, by: str) -> dict[str, Any]:
     """A staff search result: phone and email masked, except the one the staff member typed in full."""
     summary = member_summary_view(member)
     if by != "phone" and summary.get("phone"):
-        summary["phone"] = mask_phone(str(summary["phone"]))
+        summary["phone"] = member_search.mask_phone(str(summary["phone"]))
     if by != "email" and summary.get("email"):
-        summary["email"] = mask_email(str(summary["email"]))
+        summary["email"] = member_search.mask_email(str(summary["email"]))
     return summary
 
 
@@ -153,7 +158,7 @@ def profile_view(profile: MemberProfile, orders: list[OrderModel], lifecycle: di
     member = profile.member
     return {
         **member_view(member),
-        "email_verified_label": PHONE_VERIFIED_LABELS[bool(member.email and member.email_verified)],
+        "email_verified_label": core.PHONE_VERIFIED_LABELS[bool(member.email and member.email_verified)],
         "is_member": bool(member.is_member),
         "social_accounts": [{"key": account.key, "name": account.name, "bound_at": clock.isoformat(account.bound_at)}
                             for account in member.social_accounts or []],
@@ -172,10 +177,10 @@ def profile_view(profile: MemberProfile, orders: list[OrderModel], lifecycle: di
 
 def message_view(message: MessageModel) -> dict[str, Any]:
     store_id = message.conversation_key.split("#", 1)[0]
-    attachments = [plain_attachment(a) for a in (message.attachments or [])]
+    attachments = [conversations.plain_attachment(a) for a in (message.attachments or [])]
     for attachment in attachments:
         if attachment.get("image_id"):  # an uploaded image: shown through a short-lived URL
-            attachment["url"] = image_url(store_id, str(attachment["image_id"]))
+            attachment["url"] = uploads.image_url(store_id, str(attachment["image_id"]))
     return {
         "message_id": message.message_id,
         "direction": message.direction,
