@@ -164,7 +164,7 @@ def store_direct(store_id: str, content_type_header: str | None, data: bytes) ->
     if len(data) > DIRECT_MAX_BYTES:
         raise PayloadTooLarge(f"the image is {len(data)} bytes; this route takes at most {DIRECT_MAX_BYTES} bytes "
                               "(4 MiB): upload larger images with POST /admin/uploads (presigned POST)",
-                              max_size=DIRECT_MAX_BYTES)
+                              code="body_too_large", max_size=DIRECT_MAX_BYTES)
     if not looks_like(content_type, data[:16]):
         raise InvalidRequest(f"the body is not a {content_type} image (its first bytes say otherwise)", field="body")
     image_id = tokens.new_id("img")

@@ -92,7 +92,7 @@ def test_direct_upload__over_4_mib__413_pointing_at_the_presigned_flow(client: A
     from chalicelib.messages.uploads import DIRECT_MAX_BYTES
 
     status, answer = direct(client, shop, PNG + b"\0" * (DIRECT_MAX_BYTES + 1 - len(PNG)))
-    assert status == 413 and answer["error"]["code"] == "payload_too_large"
+    assert status == 413 and answer["error"]["code"] == "body_too_large"
     assert answer["error"]["max_size"] == DIRECT_MAX_BYTES and "/admin/uploads" in answer["error"]["message"]
     # exactly the limit is accepted
     status, answer = direct(client, shop, PNG + b"\0" * (DIRECT_MAX_BYTES - len(PNG)))
