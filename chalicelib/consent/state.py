@@ -36,7 +36,7 @@ MAX_USER_AGENT = 512
 class Origin:
     """Who changed a consent, how and from where: what GDPR Art. 7(1) asks the store to be able to show."""
 
-    source: str  # signup_form | member_center | checkout | csv_import | one_click | admin | ses_complaint | ...
+    source: str  # signup_form | member_center | checkout | csv_import | one_click | mailto | admin | ses_... | ...
     actor: str
     at: datetime
     client_ip: str | None = None
