@@ -107,7 +107,8 @@ def admin_upload(call: Call) -> Body:
     return uploads.new_upload(call.store_id, body["content_type"], body["size"])
 
 
-@endpoint(messages, "/admin/uploads/direct", ["POST"], roles=ADMIN, status=201, content_types=list(uploads.CONTENT_TYPES))
+@endpoint(messages, "/admin/uploads/direct", ["POST"], roles=ADMIN, status=201,
+          content_types=list(uploads.CONTENT_TYPES))
 def admin_upload_direct(call: Call) -> Body:
     """The console's upload: the image itself as the body, on the API's own origin (its CSP allows no other)."""
     raw = call.request.raw_body
