@@ -148,3 +148,8 @@ def test_direct_upload__accepted_by_the_reply__emailed_as_a_mime_attachment(clie
     # and the thread shows it through the same-origin route
     _, thread = json_call(client, "GET", f"/admin/conversations/{created['conversation_id']}/messages", shop.admin())
     assert image(client, shop, thread["items"][-1]["attachments"][0]["image_id"]).body == PNG
+
+
+def test_direct_upload__a_list_of_types__400_naming_content_type(client: Any, shop: Any) -> None:
+    status, answer = direct(client, shop, PNG, "text/html, image/png")
+    assert status == 400 and answer["error"]["field"] == "Content-Type"
