@@ -21,6 +21,9 @@ from chalicelib.api.webhooks import webhooks
 from chalicelib.config import local_routes_enabled
 
 app = Chalice(app_name="memberlink", configure_logs=False)  # logs go out through chalicelib/logs.py alone (redacted)
+# Every image type of chalicelib.messages.uploads arrives (POST /admin/uploads/direct) and leaves as bytes;
+# Chalice's defaults lack image/webp. Listed here, not imported, so the wiring loads no domain code.
+app.api.binary_types = sorted({*app.api.binary_types, "image/jpeg", "image/png", "image/gif", "image/webp"})
 for blueprint in (admin, webhooks, inbox, binding, accounts, members, search, staff, reports, messages, lifecycle,
                   pages, consents):
     app.register_blueprint(blueprint)

@@ -87,6 +87,7 @@ STATUS: dict[str, int] = {
     "chalicelib.referrals.line.LineBindingRefused": 422,
     "chalicelib.sms.templates.MessageTooLong": 422,
     "chalicelib.messages.replies.ShopEmailNotSet": 422,
+    "chalicelib.messages.uploads.ImageTooLargeToServe": 422,
     "chalicelib.consent.sends.PostalAddressNotSet": 422,
     "chalicelib.consent.sends.ShopEmailNotSet": 422,
     "chalicelib.sms.sender.RateLimited": 429,

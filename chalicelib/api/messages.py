@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from chalice.app import Blueprint
+from chalice.app import Blueprint, Response
 
 from chalicelib import clock
 from chalicelib.api.http import ADMIN, STOREFRONT, Body, Call, endpoint
@@ -118,6 +118,32 @@ def storefront_upload(call: Call) -> Body:
 def admin_upload(call: Call) -> Body:
     body = call.body(uploads.UPLOAD_FIELDS)
     return uploads.new_upload(call.store_id, body["content_type"], body["size"])
+
+
+# The image types of messages/uploads.py (CONTENT_TYPES), listed here, not read from it, so the route's
+# declaration loads no domain code at cold start (tests/unit/test_cold_start_imports.py checks they agree).
+IMAGE_CONTENT_TYPES = ["image/jpeg", "image/png", "image/gif", "image/webp"]
+
+
+@endpoint(messages, "/admin/uploads/direct", ["POST"], roles=ADMIN, status=201, content_types=IMAGE_CONTENT_TYPES)
+def admin_upload_direct(call: Call) -> Body:
+    """The console's upload: the image itself as the body, on the API's own origin (its CSP allows no other)."""
+    raw = call.request.raw_body
+    image = uploads.store_direct(call.store_id, call.request.headers.get("content-type"),
+                                 raw.encode() if isinstance(raw, str) else raw)
+    return {"image_id": image.image_id, "content_type": image.content_type, "size": image.size}
+
+
+# A stored image on our own origin: never sniffed as anything else, never run as a document, per key only.
+IMAGE_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600",
+                 "Vary": "Authorization", "Content-Security-Policy": "default-src 'none'; sandbox",
+                 "Content-Disposition": "inline"}
+
+
+@endpoint(messages, "/admin/images/{image_id}", ["GET"], roles=ADMIN)
+def admin_image(call: Call, image_id: str) -> Response:
+    content_type, data = uploads.served_image(call.store_id, image_id)
+    return Response(body=data, status_code=200, headers={**IMAGE_HEADERS, "Content-Type": content_type})
 
 
 @endpoint(messages, "/admin/conversations/{conversation_id}/notes", ["POST"], roles=ADMIN, status=201)

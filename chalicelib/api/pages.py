@@ -27,9 +27,10 @@ CONTENT_TYPES = {"html": "text/html; charset=utf-8", "js": "text/javascript; cha
                  "css": "text/css; charset=utf-8", "svg": "image/svg+xml"}
 
 # Every page and file: nothing from another origin, no inline script or style, never framed, no referrer
-# (a binding link in a URL must not leak), no MIME sniffing.
+# (a binding link in a URL must not leak), no MIME sniffing. Images also from blob: URLs: the console fetches
+# message images from GET /admin/images/{id} with its key and shows them from memory (still nothing foreign).
 SECURITY_HEADERS = {
-    "Content-Security-Policy": ("default-src 'self'; base-uri 'none'; form-action 'self'; "
+    "Content-Security-Policy": ("default-src 'self'; img-src 'self' blob:; base-uri 'none'; form-action 'self'; "
                                 "frame-ancestors 'none'; object-src 'none'"),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",

@@ -28,7 +28,7 @@ from pynamodb.expressions.update import Action
 from chalicelib import aws, clock, pagination, tokens
 from chalicelib.config import settings
 from chalicelib.consent import state
-from chalicelib.consent.unsubscribe import token_for
+from chalicelib.consent.unsubscribe import mailto_address, token_for
 from chalicelib.email import EmailNotSent, OutboundEmail
 from chalicelib.email import send as send_email
 from chalicelib.email.sender import message_domain
@@ -37,7 +37,6 @@ from chalicelib.lifecycle.audience import stage_members
 from chalicelib.lifecycle.stages import check_stage
 from chalicelib.logs import logger
 from chalicelib.members.tags import check_tag
-from chalicelib.messages.replytoken import inbound_domain
 from chalicelib.models.consents import MarketingSendModel
 from chalicelib.models.customers import TAG_SEPARATOR, MemberTagModel
 from chalicelib.models.members import MemberModel
@@ -242,7 +241,7 @@ def marketing_email(store: StoreModel, send: MarketingSendModel, member: MemberM
     url = unsubscribe_url(send, member, "email_marketing")
     name = " ".join(str(store.name).replace('"', "").split())
     headers = {
-        "List-Unsubscribe": f"<{url}>, <mailto:unsubscribe+{token}@{inbound_domain()}?subject=unsubscribe>",
+        "List-Unsubscribe": f"<{url}>, <mailto:{mailto_address(token)}?subject=unsubscribe>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         "List-Id": f'"{name}" <{store.store_id.replace("_", "-")}.marketing.{message_domain()}>',
         # SES: the configuration set publishes bounces and complaints; the tag says which store they belong to.

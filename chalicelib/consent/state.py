@@ -36,7 +36,7 @@ MAX_USER_AGENT = 512
 class Origin:
     """Who changed a consent, how and from where: what GDPR Art. 7(1) asks the store to be able to show."""
 
-    source: str  # signup_form | member_center | checkout | csv_import | one_click | admin | ses_complaint | ...
+    source: str  # signup_form | member_center | checkout | csv_import | one_click | mailto | admin | ses_... | ...
     actor: str
     at: datetime
     client_ip: str | None = None
@@ -47,8 +47,8 @@ class Origin:
 @dataclass(frozen=True)
 class Change:
     purpose: str
-    action: str  # subscribe | unsubscribe | suppress
-    reason: str | None = None  # suppress only
+    action: str  # subscribe | unsubscribe | suppress | lift
+    reason: str | None = None  # suppress: why; lift: the suppression lifted
 
 
 def current(member: MemberModel, purpose: str) -> ConsentAttribute | None:
@@ -81,6 +81,10 @@ def _next(member: MemberModel, change: Change, origin: Origin) -> ConsentAttribu
         if state == SUBSCRIBED and new_suppressed == suppressed:
             return None
         state, suppressed = SUBSCRIBED, new_suppressed
+    elif change.action == "lift":  # the suppressed address is no longer the member's: the reason is gone
+        if suppressed != change.reason:
+            return None
+        suppressed = None
     elif change.action == "unsubscribe":
         new_suppressed = change.reason or suppressed
         if state == UNSUBSCRIBED and new_suppressed == suppressed:
@@ -92,6 +96,11 @@ def _next(member: MemberModel, change: Change, origin: Origin) -> ConsentAttribu
         suppressed = change.reason
     return ConsentAttribute(  # type: ignore[no-untyped-call]
         state=state, suppressed=suppressed, source=origin.source, updated_at=origin.at)
+
+
+def next_value(member: MemberModel, change: Change, origin: Origin) -> ConsentAttribute | None:
+    """The purpose's new value after ``change`` (None: nothing changes), for a caller's own transaction."""
+    return _next(member, change, origin)
 
 
 def event_item(store_id: str, member_id: str, change: Change, origin: Origin,

@@ -1,5 +1,8 @@
 """The unsubscribe token of ``/u/{token}`` and the one-click unsubscribe it stands for.
 
+The same token rides in the ``mailto:`` of ``List-Unsubscribe`` (``unsubscribe+<token>@<inbound domain>``):
+a mail to that address, received like a customer's answer (``messages/inbound.py``), unsubscribes too.
+
 The token is base32 (lower case) of ``store id (8 bytes) | member id (8 bytes) | purpose (1 byte) |
 HMAC-SHA256(key, store|member|purpose)[:13]``: 30 bytes, 48 characters, no padding bits (so one
 character changed is always a different token). It names no address, does not expire (RFC 8058:
@@ -20,12 +23,14 @@ from datetime import datetime
 from chalicelib import verification
 from chalicelib.consent import state
 from chalicelib.errors import NotFound
+from chalicelib.messages.replytoken import inbound_domain
 from chalicelib.models.members import MemberModel
 
 _MAC_BYTES = 13
 _STORE_PREFIX, _MEMBER_PREFIX = "st_", "mb_"
 _PURPOSE_BYTES = {"email_marketing": b"e", "sms_marketing": b"s"}
 _TOKEN = re.compile(r"^[a-z2-7]{48}$")
+_MAILTO_LOCAL_PART = re.compile(r"^unsubscribe\+([a-z2-7]{48})$")
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,31 @@ def target_of(token: str) -> Target:
     if target is None:
         raise NotFound("this unsubscribe link is not valid")
     return target
+
+
+def mailto_address(token: str) -> str:
+    """The address of ``List-Unsubscribe``'s ``mailto:``: a mail to it unsubscribes like the one click."""
+    return f"unsubscribe+{token}@{inbound_domain()}"
+
+
+def parse_mailto_address(address: str) -> Target | None:
+    """What an unsubscribe address names, or None when it is not one of ours (domain, shape or MAC)."""
+    local, _, domain = address.strip().lower().rpartition("@")
+    match = _MAILTO_LOCAL_PART.match(local)
+    if domain != inbound_domain() or match is None:
+        return None
+    return parse_token(match.group(1))
+
+
+def by_mail(target: Target, now: datetime) -> MemberModel:
+    """A mail to the ``mailto:`` address: the same unsubscribe as the one click (source ``mailto``).
+
+    The token is the only authority, as for ``POST /u/{token}``: the sender's address is not checked
+    (a member may write from another mailbox). Idempotent: a redelivered mail changes nothing.
+    """
+    origin = state.Origin(source="mailto", actor="member", at=now)
+    return state.change_consents(target.store_id, target.member_id, [state.Change(target.purpose, "unsubscribe")],
+                                 origin)
 
 
 def one_click(token: str, now: datetime, client_ip: str | None, user_agent: str | None) -> tuple[Target, MemberModel]:

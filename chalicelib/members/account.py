@@ -19,6 +19,7 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.models import Model
 
 from chalicelib import abuse, clock, deferred, sms, verification
+from chalicelib.consent import state
 from chalicelib.errors import ApiError, Conflict, InvalidRequest, Unauthorized
 from chalicelib.lifetimes import duration_text
 from chalicelib.logs import logger
@@ -310,6 +311,10 @@ def confirm_email_change(store_id: str, member_id: str, email: str, code: str, n
         raise verification.wrong_guess(item, now)
     old = member.email
     same = old is not None and email_identity(old) == email_identity(email)
+    # A hard bounce suppressed the old address, not the member: a new address may receive marketing again.
+    lift = state.Change("email_marketing", "lift", "hard_bounce")
+    origin = state.Origin(source="email_change", actor="member", at=now)
+    lifted = None if same else state.next_value(member, lift, origin)
     tx = NamedTransaction()
     try:
         with tx:
@@ -325,8 +330,11 @@ def confirm_email_change(store_id: str, member_id: str, email: str, code: str, n
                 tx.save("identity", identity, condition=MemberIdentityModel.identity.does_not_exist())
             verification.use_code(tx, item, code, now)
             tx.update("member", member, actions=[MemberModel.email.set(email), MemberModel.email_verified.set(True),
-                                                 MemberModel.updated_at.set(now)],
+                                                 MemberModel.updated_at.set(now),
+                                                 *([MemberModel.email_marketing.set(lifted)] if lifted else [])],
                       condition=(MemberModel.email == old) if old else MemberModel.email.does_not_exist())
+            if lifted is not None:
+                tx.save("consent_event", state.event_item(store_id, member_id, lift, origin))
     except TransactWriteError as exc:
         if not same and tx.failed(exc, "identity"):
             raise email_taken() from None
@@ -335,4 +343,6 @@ def confirm_email_change(store_id: str, member_id: str, email: str, code: str, n
             raise why from None
         raise Conflict("the member's email changed meanwhile; try again") from None
     member.email, member.email_verified, member.updated_at = email, True, now
+    if lifted is not None:
+        member.email_marketing = lifted
     return member

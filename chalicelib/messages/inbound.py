@@ -13,6 +13,10 @@ Each object is appended to its conversation only when all of these hold, else it
 4. it is new: a delivery item keyed by the SHA-256 of its ``Message-ID`` is written in the same
    transaction as the message, so the same mail twice is appended once.
 
+A mail to ``unsubscribe+<token>@<inbound domain>`` (the ``mailto:`` of a marketing e-mail's
+``List-Unsubscribe``) is not a conversation's: its token, checked like the one-click link's, unsubscribes
+the member (source ``mailto``) and the mail is deleted; a forged token is quarantined (``bad_token``).
+
 The text is the plain part (else the HTML part, tags dropped) with the quoted history cut off; image
 attachments (at most 10, each checked like an upload) join the message. Cost per mail: S3 GET + up to
 one PUT per image, one GetItem, one TransactWrite (+ a copy and a delete when quarantined).
@@ -34,6 +38,8 @@ from typing import Any, cast
 from urllib.parse import unquote_plus
 
 from chalicelib import aws, tokens
+from chalicelib.consent import unsubscribe
+from chalicelib.errors import NotFound
 from chalicelib.logs import logger
 from chalicelib.messages import replytoken, uploads
 from chalicelib.messages.threads import TEXT_LIMIT, record_customer_message
@@ -48,6 +54,7 @@ _DMARC_FAIL = re.compile(r"\bdmarc=fail\b", re.IGNORECASE)
 
 class Outcome(StrEnum):
     APPENDED = "appended"
+    UNSUBSCRIBED = "unsubscribed"
     DUPLICATE = "duplicate"
     QUARANTINED = "quarantined"
     IGNORED = "ignored"
@@ -67,6 +74,7 @@ class Examined:
 
     reason: str | None = None
     target: replytoken.ReplyTarget | None = None
+    unsubscribe: unsubscribe.Target | None = None  # a mail to a List-Unsubscribe mailto: address
     sender: str | None = None
     message_id: str = ""
     text: str = ""
@@ -77,6 +85,12 @@ class Examined:
 
 def examine(raw: bytes) -> Examined:
     message = BytesParser(policy=default).parsebytes(raw)
+    recipients = [address for _, address in getaddresses([str(v) for v in message.get_all("To", []) +
+                                                          message.get_all("Cc", [])])]
+    # First: the token alone decides an unsubscribe (as for the https link), whoever sent it and however.
+    wanted = next((t for t in map(unsubscribe.parse_mailto_address, recipients) if t is not None), None)
+    if wanted is not None:
+        return Examined(unsubscribe=wanted)
     if str(message.get("Auto-Submitted", "no")).strip().lower() != "no":
         return Examined(reason="auto_submitted")  # out-of-office and bounces (RFC 3834): no mail loops
     for header, reason in VERDICT_HEADERS.items():
@@ -86,8 +100,6 @@ def examine(raw: bytes) -> Examined:
     if any(_DMARC_FAIL.search(str(value)) for value in message.get_all("Authentication-Results", [])
            if str(value).strip().lower().startswith("amazonses.com")):
         return Examined(reason="dmarc_fail")  # SES says the From domain did not authenticate it: spoofed
-    recipients = [address for _, address in getaddresses([str(v) for v in message.get_all("To", []) +
-                                                          message.get_all("Cc", [])])]
     target = next((t for t in map(replytoken.parse_reply_address, recipients) if t is not None), None)
     if target is None:
         return Examined(reason="bad_token")
@@ -188,6 +200,8 @@ def handle_object(bucket: str, key: str, now: datetime) -> Result:
     if int(stored.get("ContentLength", 0)) > MAX_RAW_BYTES:
         return quarantine(s3, bucket, key, "too_large")
     examined = examine(stored["Body"].read())
+    if examined.unsubscribe is not None:
+        return _unsubscribe(s3, bucket, key, examined.unsubscribe, now)
     if examined.reason or examined.target is None:
         return quarantine(s3, bucket, key, examined.reason or "bad_token")
     target = examined.target
@@ -210,6 +224,17 @@ def handle_object(bucket: str, key: str, now: datetime) -> Result:
     outcome = Outcome.APPENDED if appended is not None else Outcome.DUPLICATE
     logger.info("inbound e-mail", extra={"outcome": outcome.value, "conversation_id": target.conversation_id})
     return Result(outcome, conversation_id=target.conversation_id, key=key)
+
+
+def _unsubscribe(s3: Any, bucket: str, key: str, target: unsubscribe.Target, now: datetime) -> Result:
+    """Act on a mail to an unsubscribe address, then delete it: the consent event is the record kept."""
+    try:
+        unsubscribe.by_mail(target, now)
+    except NotFound:  # a member since deleted: nothing to unsubscribe
+        return quarantine(s3, bucket, key, "unknown_member")
+    s3.delete_object(Bucket=bucket, Key=key)
+    logger.info("inbound e-mail", extra={"outcome": Outcome.UNSUBSCRIBED.value, "purpose": target.purpose})
+    return Result(Outcome.UNSUBSCRIBED, key=key)
 
 
 def quarantine(s3: Any, bucket: str, key: str, reason: str) -> Result:

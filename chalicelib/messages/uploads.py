@@ -1,4 +1,4 @@
-"""Images in shop and order messages: S3 presigned POST in, presigned GET out.
+"""Images in shop and order messages: S3 presigned POST in, presigned GET out; or through the API itself.
 
 The POST policy pins the object key, the ``Content-Type`` and ``content-length-range [1, size]``, and
 expires after :data:`UPLOAD_TTL`: S3 itself refuses another type or a larger body. A client may still
@@ -6,6 +6,12 @@ lie in the request (S3 compatibles and moto do not all enforce policies), so whe
 each image is checked again: one HEAD (type and length) and one ranged GET of its first bytes (the
 image's magic number must match the type). Images are private; a thread shows them through GET URLs
 valid :data:`VIEW_TTL`.
+
+The merchant console may load nothing from another origin (``default-src 'self'``), so it uses the same-origin
+pair instead: :func:`store_direct` (the image as the request body, checked before it is stored at the same key)
+and :func:`served_image` (the bytes back through the API). Both pass through Lambda, whose synchronous payload
+is at most 6 MB and which sees binary bodies base64-encoded (4/3 larger): :data:`DIRECT_MAX_BYTES` keeps
+well below; larger images use the presigned flow.
 """
 
 from __future__ import annotations
@@ -19,11 +25,12 @@ from botocore.exceptions import ClientError
 
 from chalicelib import aws, tokens
 from chalicelib.config import settings
-from chalicelib.errors import InvalidRequest
+from chalicelib.errors import ApiError, InvalidRequest, NotFound, PayloadTooLarge
 from chalicelib.validation import Field
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAX_IMAGES_PER_MESSAGE = 10  # refused beyond, never silently dropped
+DIRECT_MAX_BYTES = 4 * 1024 * 1024  # base64 makes it 5.6 MB: under Lambda's 6 MB request and response payload
 UPLOAD_TTL = timedelta(minutes=15)
 VIEW_TTL = timedelta(minutes=15)
 PREFIX = "uploads"
@@ -130,3 +137,59 @@ def image_url(store_id: str, image_id: str) -> str:
 def image_bytes(store_id: str, image_id: str) -> bytes:
     body = aws.client("s3").get_object(Bucket=settings().reports_bucket, Key=object_key(store_id, image_id))["Body"]
     return bytes(body.read())
+
+
+# --- through the API (the console: same origin) -----------------------------------------------------
+
+
+class ImageTooLargeToServe(ApiError):
+    """A stored image over :data:`DIRECT_MAX_BYTES` cannot pass through Lambda (422 in api/http.py's STATUS)."""
+
+    code = "image_too_large"
+
+
+def _type_of(content_type_header: str | None) -> str:
+    return (content_type_header or "").split(";")[0].strip().lower()
+
+
+def store_direct(store_id: str, content_type_header: str | None, data: bytes) -> Image:
+    """One image sent as the request body: allowed type, non-empty, at most DIRECT_MAX_BYTES, bytes that
+    start as that type does; then stored where a presigned upload would have put it."""
+    content_type = _type_of(content_type_header)
+    if content_type not in CONTENT_TYPES:
+        raise InvalidRequest(f"the Content-Type header must be one of {', '.join(CONTENT_TYPES)}",
+                             field="Content-Type")
+    if not data:
+        raise InvalidRequest("the body is empty: send the image's bytes as the request body", field="body")
+    if len(data) > DIRECT_MAX_BYTES:
+        raise PayloadTooLarge(f"the image is {len(data)} bytes; this route takes at most {DIRECT_MAX_BYTES} bytes "
+                              "(4 MiB): upload larger images with POST /admin/uploads (presigned POST)",
+                              code="body_too_large", max_size=DIRECT_MAX_BYTES)
+    if not looks_like(content_type, data[:16]):
+        raise InvalidRequest(f"the body is not a {content_type} image (its first bytes say otherwise)", field="body")
+    image_id = tokens.new_id("img")
+    aws.client("s3").put_object(Bucket=settings().reports_bucket, Key=object_key(store_id, image_id), Body=data,
+                                ContentType=content_type)
+    return Image(image_id, content_type, len(data))
+
+
+def served_image(store_id: str, image_id: str) -> tuple[str, bytes]:
+    """The stored image's type and bytes, only if it is an allowed image of this store within DIRECT_MAX_BYTES."""
+    missing = NotFound(f"no image {image_id} in this store")
+    if not _IMAGE_ID.match(image_id):
+        raise missing
+    s3 = aws.client("s3")
+    key = object_key(store_id, image_id)
+    try:
+        head = s3.head_object(Bucket=settings().reports_bucket, Key=key)
+    except ClientError:
+        raise missing from None
+    content_type, size = str(head.get("ContentType", "")).lower(), int(head.get("ContentLength", 0))
+    if size > DIRECT_MAX_BYTES:
+        raise ImageTooLargeToServe(f"image {image_id} is {size} bytes, more than the {DIRECT_MAX_BYTES} bytes this "
+                                   "route can return: open the message's presigned 'url' instead")
+    data = image_bytes(store_id, image_id)
+    # Never serve what is not one of our image types (an upload that lied about its bytes): no HTML on our origin.
+    if content_type not in CONTENT_TYPES or not looks_like(content_type, data[:16]):
+        raise missing
+    return content_type, data

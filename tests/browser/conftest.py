@@ -53,7 +53,8 @@ class Watch:
     responses: list[tuple[str, int]] = field(default_factory=list)
 
     def foreign(self) -> list[str]:
-        return [url for url in self.requests if not url.startswith(self.origin + "/")]
+        # blob:<our origin>/... is memory this page made (a fetched image), not a request over the network
+        return [url for url in self.requests if not url.removeprefix("blob:").startswith(self.origin + "/")]
 
     def csp_violations(self) -> list[str]:
         return [text for text in self.console_errors if "Content Security Policy" in text]

@@ -25,6 +25,7 @@ from tests.integration.test_accounts_stack import sms_to
 from tests.support_accounts import fresh_tw_mobile
 from tests.support_binding import link_in, token_from_url
 from tests.support_channels import body, line_delivery, line_event, signed_headers, uid, whatsapp_text
+from tests.support_messages import PNG
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -424,6 +425,44 @@ def test_a_guests_shop_message_is_answered_with_a_merchant_only_note(page, stack
     expect(note).to_contain_text("follow up on Friday")
     _, stored = stack.call("GET", f"/admin/conversations/{cid}/messages", stack.info["admin_key"])
     assert [m["direction"] for m in stored["items"] if "Friday" in (m["text"] or "")] == ["note"]
+
+
+def test_a_reply_with_images_is_uploaded_and_shown_through_the_api_only(page, stack, watch):
+    """The reply box of a shop conversation attaches images (chosen, one removed), sends them through
+    POST /admin/uploads/direct, and the thread shows the image from a blob: URL: nothing leaves the origin."""
+    guest = f"{uid('guest')}@example.com"
+    status, sent = stack.call("POST", "/storefront/shop-messages", stack.info["storefront_key"], {
+        "email": guest, "name": "Guest Photo", "text": "Which colour is the tin?"})
+    assert status == 201, sent
+    cid = sent["conversation_id"]
+    open_console(page, stack, f"#/inbox/{cid}")
+    expect(page.get_by_text("Replies are e-mailed to the customer")).to_be_visible()
+    picker = page.get_by_label("Attach images")
+    picker.set_input_files([{"name": "tin-red.png", "mimeType": "image/png", "buffer": PNG},
+                            {"name": "wrong.png", "mimeType": "image/png", "buffer": PNG}])
+    chosen = page.get_by_role("list", name="Images to send")
+    expect(chosen).to_contain_text("tin-red.png")
+    page.get_by_role("button", name="Remove wrong.png").click()
+    expect(chosen.get_by_role("listitem")).to_have_count(1)
+    picker.set_input_files([{"name": "notes.txt", "mimeType": "text/plain", "buffer": b"hello"}])
+    problem = page.get_by_role("region", name="Conversation").get_by_role("alert")
+    expect(problem).to_contain_text("notes.txt is not a JPEG, PNG, GIF or WebP image")
+    page.get_by_label("Reply").fill("It is red, here it is.")
+    page.get_by_role("button", name="Send", exact=True).click()
+    shown = page.get_by_role("log", name="Messages").get_by_role("img", name="Image you sent")
+    expect(shown).to_have_count(1)
+    expect(shown).to_have_attribute("src", re.compile(r"^blob:"))
+    page.wait_for_function("document.querySelector('img.msg-image').naturalWidth > 0")
+    expect(chosen.get_by_role("listitem")).to_have_count(0)
+    # the stored reply carries one image, e-mailed to the guest as an attachment
+    _, stored = stack.call("GET", f"/admin/conversations/{cid}/messages", stack.info["admin_key"])
+    [reply] = [m for m in stored["items"] if m["direction"] == "outbound"]
+    assert [a["content_type"] for a in reply["attachments"]] == ["image/png"]
+    _, emails = stack.call("GET", "/_local/emails")
+    [mail] = [e for e in emails["items"] if e["to"] == guest]
+    assert mail["headers"]["Content-Type"].startswith("multipart/mixed")
+    assert any(url.endswith("/admin/uploads/direct") for url in watch.requests)
+    assert any(f"/admin/images/{reply['attachments'][0]['image_id']}" in url for url in watch.requests)
 
 
 # --- acceptance 3 (moves the stack's clock: last) -------------------------------------------------------

@@ -82,3 +82,42 @@ def test_feedback_for_another_store_touches_nobody_here(client: Any, store: Any,
                           bounce(other_store.store_id, ["amy@example.com"]))
     assert status == 200 and answer["outcomes"][0]["unknown"] == 1
     assert consents(client, store, amy)["email_marketing"]["suppressed"] is None
+
+
+def _change_email(client: Any, store: Any, member_id: str, email: str) -> None:
+    from tests.support_accounts import code_in, moto_emails
+
+    path = f"/storefront/members/{member_id}/email"
+    assert call(client, "PUT", path, store.storefront(), {"email": email})[0] == 202
+    code = code_in(moto_emails(email)[-1])
+    status, view = call(client, "PUT", path, store.storefront(), {"email": email, "code": code})
+    assert status == 200 and view["email"] == email, view
+
+
+def test_a_new_email_address_lifts_the_old_ones_hard_bounce(client: Any, store: Any) -> None:
+    # GIVEN a subscribed member whose address bounced for good
+    amy = sign_up(client, store, "amy@dead.example", email_marketing=True)
+    body = sns_envelope(bounce(store.store_id, ["amy@dead.example"]))
+    assert call(client, "POST", "/_local/ses-feedback", {"Content-Type": "application/json"}, body)[0] == 200
+    assert consents(client, store, amy)["email_marketing"]["suppressed"] == "hard_bounce"
+    # WHEN she confirms a new address
+    _change_email(client, store, amy, "amy@alive.example")
+    # THEN the suppression is gone (her consent stays as she gave it), and the log says why
+    assert consents(client, store, amy)["email_marketing"] | {"updated_at": None} == {
+        "state": "subscribed", "suppressed": None, "updated_at": None, "source": "email_change"}
+    assert [(e["action"], e["source"], e["reason"]) for e in events(client, store, amy)][-1] == (
+        "lift", "email_change", "hard_bounce")
+
+
+def test_a_complaint_or_an_unsubscribe_survives_a_new_email_address(client: Any, store: Any) -> None:
+    # GIVEN a member who complained (unsubscribed, suppressed for the complaint)
+    bob = sign_up(client, store, "bob@example.com", email_marketing=True)
+    body = sns_envelope(complaint(store.store_id, "bob@example.com"))
+    assert call(client, "POST", "/_local/ses-feedback", {"Content-Type": "application/json"}, body)[0] == 200
+    before = consents(client, store, bob)["email_marketing"]
+    logged = len(events(client, store, bob))
+    # WHEN he changes his address
+    _change_email(client, store, bob, "bob@new.example")
+    # THEN nothing about his consent changed: a complaint is the person's, not the address's
+    assert consents(client, store, bob)["email_marketing"] == before and before["state"] == "unsubscribed"
+    assert len(events(client, store, bob)) == logged

@@ -92,3 +92,62 @@ def test_a_forged_token_is_404_and_changes_nothing(client: Any, store: Any) -> N
     ghost = token_for(store.store_id, "mb_0000000000000000", "email_marketing")
     assert client.http.get(f"/u/{ghost}").status_code == 404
     assert client.http.post(f"/u/{ghost}", headers=ONE_CLICK, body=b"List-Unsubscribe=One-Click").status_code == 404
+
+
+# --- the mailto: of List-Unsubscribe ----------------------------------------------------------------
+
+def _mail_to(address: str, sender: str = "someone@mail.example") -> bytes:
+    from email.message import EmailMessage
+    from email.policy import SMTP
+
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = sender, address, "unsubscribe"
+    message["Message-ID"] = "<unsubscribe-1@mail.example>"
+    message.set_content("unsubscribe")
+    return message.as_bytes(policy=SMTP)
+
+
+def _inbound_keys() -> list[str]:
+    import boto3
+
+    listed = boto3.client("s3").list_objects_v2(Bucket="memberlink-local-reports", Prefix="inbound/")
+    return [item["Key"] for item in listed.get("Contents", [])]
+
+
+def test_a_mail_to_the_mailto_address_unsubscribes_once_and_is_deleted(client: Any, store: Any) -> None:
+    from chalicelib.consent.unsubscribe import mailto_address
+    from tests.support_messages import post_inbound
+
+    # GIVEN a subscribed member and the mailto: address of their marketing e-mails
+    member_id = sign_up(client, store, "dan@example.com", email_marketing=True, sms_marketing=True)
+    address = mailto_address(token_for(store.store_id, member_id, "email_marketing"))
+    # WHEN their mail client sends the unsubscribe mail (twice: SES and S3 deliver at least once)
+    answers = [post_inbound(client, _mail_to(address, sender="dan.old@mail.example")) for _ in range(2)]
+    # THEN e-mail marketing is unsubscribed, SMS marketing untouched, one event with source mailto
+    assert [(status, body["outcome"]) for status, body in answers] == [(200, "unsubscribed")] * 2
+    now = consents(client, store, member_id)
+    assert now["email_marketing"]["state"] == "unsubscribed" and now["sms_marketing"]["state"] == "subscribed"
+    logged = [(e["purpose"], e["action"], e["source"]) for e in events(client, store, member_id)]
+    assert logged[-1] == ("email_marketing", "unsubscribe", "mailto")
+    assert logged.count(("email_marketing", "unsubscribe", "mailto")) == 1
+    # AND no copy of the mail is kept (the consent event is the record)
+    assert _inbound_keys() == []
+
+
+def test_a_forged_or_foreign_unsubscribe_address_changes_nothing(client: Any, store: Any) -> None:
+    from chalicelib.consent.unsubscribe import mailto_address, parse_mailto_address
+    from tests.support_messages import post_inbound
+
+    # GIVEN a subscribed member's real address, then the same with one token character changed
+    member_id = sign_up(client, store, "eve@example.com", email_marketing=True)
+    address = mailto_address(token_for(store.store_id, member_id, "email_marketing"))
+    local, domain = address.split("@")
+    bad = f"{local[:-1]}{'a' if local[-1] != 'a' else 'b'}@{domain}"
+    assert parse_mailto_address(address) is not None and parse_mailto_address(bad) is None
+    assert parse_mailto_address(f"{local}@elsewhere.example") is None
+    # WHEN the forged address gets a mail
+    status, answer = post_inbound(client, _mail_to(bad))
+    # THEN it is quarantined like any mail naming nothing, and the member is still subscribed
+    assert status == 200 and answer["outcome"] == "quarantined"
+    assert _inbound_keys() == [f"inbound/quarantine/bad_token/{answer['key'].removeprefix('inbound/mail/')}"]
+    assert consents(client, store, member_id)["email_marketing"]["state"] == "subscribed"

@@ -96,3 +96,22 @@ def test_the_line_binding_qr_code_is_drawn_by_the_server(client, store, sandbox)
     status, texted = call(client, "POST", "/staff/line-binding-invitations", staff,
                           {"member_id": amy.member_id, "via": "sms"})
     assert status == 201 and texted["qr_svg"] is None
+
+
+def test_policy_lets_images_come_only_from_this_origin_and_blob_urls(client):
+    directives = dict(part.strip().split(" ", 1) for part in
+                      get(client, "/console/").headers["Content-Security-Policy"].split(";"))
+    assert directives["default-src"] == "'self'"
+    assert directives["img-src"] == "'self' blob:"  # message images, fetched with the key, shown from memory
+    assert not any("http" in value or "*" in value for value in directives.values())
+
+
+def test_console_image_limits_match_the_servers():
+    from pathlib import Path
+
+    from chalicelib.messages import uploads
+
+    source = (Path(__file__).resolve().parents[2] / "chalicelib/pages/console/images.js").read_text()
+    assert f"MAX_IMAGES = {uploads.MAX_IMAGES_PER_MESSAGE};" in source
+    assert "MAX_BYTES = 4 * 1024 * 1024;" in source and uploads.DIRECT_MAX_BYTES == 4 * 1024 * 1024
+    assert f"TYPES = [{', '.join(repr(t) for t in uploads.CONTENT_TYPES)}];" in source

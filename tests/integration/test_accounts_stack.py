@@ -169,3 +169,41 @@ def test_shoppers_behind_one_storefront_are_counted_by_their_client_ip(stack: An
     status, refused = stack.call("POST", "/storefront/verifications", key,
                                  {"phone": fresh_tw_mobile(), "purpose": "signup", "client_ip": "not-an-ip"})
     assert status == 400 and refused["error"]["field"] == "client_ip"
+
+
+def wait_for_email(stack: Any, to: str, count: int, timeout: float = 10.0) -> list[str]:
+    """Text bodies of the e-mails moto's SES took for ``to`` (the reset delivery runs off the request path)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        _, emails = stack.call("GET", "/_local/emails")
+        texts = [e["text"] for e in emails["items"] if e["to"] == to]
+        if len(texts) >= count or time.monotonic() > deadline:
+            return texts
+        time.sleep(0.1)
+
+
+def test_a_password_reset_by_email_end_to_end_and_a_stranger_gets_the_same_answer(
+        stack: Any, shop: dict[str, str]) -> None:
+    key = shop["storefront_key"]
+    # GIVEN a member who signed up with an e-mail address (and a stranger's address nobody has)
+    email, stranger = f"reset.{time.time_ns()}@example.com", f"nobody.{time.time_ns()}@example.com"
+    status, created = stack.call("POST", "/storefront/members", key,
+                                 {"name": "Mia Lin", "password": PASSWORD, "email": email})
+    assert status == 201, created
+    # WHEN both ask for a reset by e-mail
+    asked = [stack.call("POST", "/storefront/password-resets", key, {"identifier": who, "via": "email"})
+             for who in (email, stranger)]
+    # THEN both get the same answer, and only the member gets a code, by e-mail, off the request path
+    assert asked[0] == asked[1] and asked[0][0] == 202
+    code = code_in(wait_for_email(stack, email, 1)[-1])
+    assert wait_for_email(stack, stranger, 1, timeout=1.0) == []
+    # AND the code sets a new password once; the old one stops working
+    status, _ = stack.call("POST", "/storefront/password-resets/confirm", key, {
+        "identifier": email, "code": code, "new_password": "another fresh secret"})
+    assert status == 200
+    assert stack.call("POST", "/storefront/sessions", key, {"identifier": email, "password": PASSWORD})[0] == 401
+    assert stack.call("POST", "/storefront/sessions", key, {"identifier": email, "password": "another fresh secret"}) \
+        == (200, {"member_id": created["member_id"]})
+    status, again = stack.call("POST", "/storefront/password-resets/confirm", key, {
+        "identifier": email, "code": code, "new_password": "a third fresh secret"})
+    assert status == 400, again

@@ -114,3 +114,23 @@ def test_bounces_and_complaints_from_ses(stack: Any, shop: dict[str, str]) -> No
     assert state(stack, shop, c) == "unsubscribed"
     progress = broadcast(stack, shop, [a, b, c], "After feedback")
     assert progress["sent"] == 0 and progress["excluded"]["suppressed"] == 3
+
+
+def test_a_mail_to_the_list_unsubscribe_mailto_unsubscribes(stack: Any, shop: dict[str, str]) -> None:
+    # GIVEN a marketing e-mail received by a subscribed member
+    member_id = sign_up(stack, shop, "old.client@mailto.example", email_marketing=True)
+    assert broadcast(stack, shop, [member_id], "Mailto harvest")["sent"] == 1
+    [mail] = mails(stack, "old.client@mailto.example", "Mailto harvest")
+    _, mailto = re.findall(r"<([^>]+)>", mail["headers"]["List-Unsubscribe"])
+    address, _, query = mailto.removeprefix("mailto:").partition("?")
+    assert query == "subject=unsubscribe"
+    # WHEN an older mail client answers the mailto: as RFC 2369 says (SES stores it, the function runs)
+    raw = (f"From: <old.client@mailto.example>\r\nTo: <{address}>\r\nSubject: unsubscribe\r\n"
+           "Message-ID: <u-1@mailto.example>\r\nContent-Type: text/plain\r\n\r\nunsubscribe\r\n").encode()
+    status, answer = stack.call("POST", "/_local/emails/inbound", raw=raw, headers={"Content-Type": "message/rfc822"})
+    # THEN the member is unsubscribed, logged with source mailto, and the next send skips them
+    assert status == 200 and answer["outcome"] == "unsubscribed", answer
+    assert state(stack, shop, member_id) == "unsubscribed"
+    _, log = stack.call("GET", f"/admin/members/{member_id}/consent-events", shop["admin_key"])
+    assert [(e["action"], e["source"]) for e in log["items"]][-1] == ("unsubscribe", "mailto")
+    assert broadcast(stack, shop, [member_id], "Mailto again")["excluded"]["not_subscribed"] == 1

@@ -149,3 +149,32 @@ def test_uploads_refused_or_shown_in_the_thread(stack: Any, shop: dict[str, str]
     [url] = thread["items"][0]["images"]
     shown = urllib3.request("GET", url, timeout=30.0)
     assert shown.status == 200 and shown.data == PNG
+
+
+def test_console_images_through_the_api_over_http_byte_for_byte(stack: Any, shop: dict[str, str]) -> None:
+    """POST /admin/uploads/direct and GET /admin/images/{id} over the real local server (binary bodies, both ways)."""
+    admin = shop["admin_key"]
+    # a WebP (not among Chalice's default binary types) with every byte value in it
+    webp = b"RIFF\x00\x00\x00\x00WEBPVP8 " + bytes(range(256)) * 40
+    status, answer = stack.call("POST", "/admin/uploads/direct", admin, raw=webp,
+                                headers={"Content-Type": "image/webp"})
+    assert status == 201 and answer["size"] == len(webp), answer
+    served = urllib3.request("GET", f"{stack.api}/admin/images/{answer['image_id']}", timeout=30.0,
+                             headers={"Authorization": f"Bearer {admin}", "Accept": "image/webp"})
+    assert served.status == 200 and served.data == webp
+    assert served.headers["Content-Type"] == "image/webp" and served.headers["X-Content-Type-Options"] == "nosniff"
+    # a client that asks for JSON only is told why, not given a 5xx
+    status, refused = stack.call("GET", f"/admin/images/{answer['image_id']}", admin,
+                                 headers={"Accept": "application/json"})
+    assert status == 400 and "Accept" in refused["error"]["message"]
+    # over 4 MiB: 413 with the contract's body, naming the presigned route
+    status, too_big = stack.call("POST", "/admin/uploads/direct", admin, raw=PNG + b"\0" * (4 * 1024 * 1024),
+                                 headers={"Content-Type": "image/png"})
+    assert status == 413 and too_big["error"]["code"] == "body_too_large"
+    assert "/admin/uploads" in too_big["error"]["message"]
+    # the image id answers a reply like a presigned upload's
+    _, created = stack.call("POST", "/storefront/shop-messages", shop["storefront_key"],
+                            {"email": "lin@example.com", "name": "Lin", "text": "A photo please"})
+    status, reply = stack.call("POST", f"/admin/conversations/{created['conversation_id']}/messages", admin,
+                               {"image_ids": [answer["image_id"]]})
+    assert status == 201 and reply["emailed"] is True and reply["attachments"][0]["content_type"] == "image/webp"

@@ -46,3 +46,14 @@ def test_a_request_of_an_area_loads_that_area():
     # THEN the intake is loaded, and the staff app's code still is not
     assert "chalicelib.inbox.intake" in loaded
     assert "chalicelib.referrals.line" not in loaded
+
+
+def test_routes_declared_without_domain_code_list_what_the_domain_accepts():
+    # GIVEN lists the wiring keeps literal so that declaring routes loads no domain code
+    import app
+    from chalicelib.api import messages
+    from chalicelib.messages import uploads
+
+    # THEN they say what the domain module says
+    assert list(uploads.CONTENT_TYPES) == messages.IMAGE_CONTENT_TYPES
+    assert set(uploads.CONTENT_TYPES) <= set(app.app.api.binary_types)

@@ -155,3 +155,12 @@ def test_gateway_answers_unknown_routes_with_the_contract_body_and_echoes_nothin
         body = json.loads(template)
         assert set(body["error"]) == {"code", "message"}
         assert "$" not in template  # no $context/$input value: nothing from the request is echoed
+
+
+def test_packaged_api_takes_and_returns_every_upload_image_type_as_binary(packaged):
+    """POST /admin/uploads/direct and GET /admin/images/{id}: API Gateway base64-encodes only its binary media types."""
+    from chalicelib.messages.uploads import CONTENT_TYPES
+
+    body = packaged["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+    assert set(CONTENT_TYPES) <= set(body["x-amazon-apigateway-binary-media-types"])
+    assert "*/*" not in body["x-amazon-apigateway-binary-media-types"]  # JSON bodies stay text

@@ -1,7 +1,8 @@
 // The Message Center: conversation list | conversation | customer profile, kept fresh by conditional polls.
 import {ApiError, poll, post} from './api.js';
 import {channelIcon, channelLabel, isSocial, whoOf, windowEndsAt, windowOpen} from './channels.js';
-import {announce, clear, field, h, timeEl} from './dom.js';
+import {announce, clear, field, h, timeEl, uid} from './dom.js';
+import {MAX_BYTES, MAX_IMAGES, TYPES, forgetImages, imageUrl, refusal, sizeText, upload} from './images.js';
 import {profilePanel} from './profile.js';
 
 const FILTERS = [['all', 'All'], ['unread', 'Unread'], ['facebook', 'Messenger'], ['instagram', 'Instagram'],
@@ -132,7 +133,11 @@ async function openConversation(id) {
   clear(state.thread, view.headEl, view.messagesEl, view.composerEl);
   clear(state.profile, h('p', {class: 'muted'}, 'Loading…'));
   const stops = [];
-  state.stopThread = () => { stops.forEach((stop) => stop()); if (view.profileApi) view.profileApi.stop(); };
+  state.stopThread = () => {
+    stops.forEach((stop) => stop());
+    if (view.profileApi) view.profileApi.stop();
+    forgetImages();
+  };
   stops.push(poll(`admin/conversations/${id}`, (conversation) => onConversation(view, conversation), 3,
     (error) => { if (error.status === 404) clear(state.thread, h('p', {class: 'notice bad'}, 'This conversation does not exist.')); }));
   stops.push(poll(`admin/conversations/${id}/messages?limit=200`, (page) => renderMessages(view, page.items), 3));
@@ -183,9 +188,10 @@ function renderHead(view) {
   clear(view.headEl, title, windowState);
 }
 
-function attachmentEl(attachment) {
+function attachmentEl(attachment, message) {
   const url = attachment.url;
   const type = attachment.type || 'attachment';
+  if (type === 'image' && attachment.image_id) return storedImageEl(attachment, message);
   if (url && type === 'image') {
     try {
       // Same-origin images only: the pages never load anything from another origin (CSP default-src 'self').
@@ -194,6 +200,23 @@ function attachmentEl(attachment) {
   }
   if (url) return h('a', {href: url, target: '_blank', rel: 'noopener noreferrer', class: 'attachment'}, `Open ${type}`);
   return h('span', {class: 'attachment'}, `[${type}]`);
+}
+
+// An uploaded image (shop and order messages): fetched through the API with the key, shown from a blob: URL.
+function storedImageEl(attachment, message) {
+  const alt = message.direction === 'inbound' ? 'Image from the customer' : 'Image you sent';
+  const size = Number(attachment.size) || 0;
+  if (size > MAX_BYTES && attachment.url) {
+    // Too large to pass through the API: a link the merchant may open in a new tab (a navigation, not a load).
+    return h('a', {href: attachment.url, target: '_blank', rel: 'noopener noreferrer', class: 'attachment'},
+      `Open image (${sizeText(size)}) in a new tab`);
+  }
+  const img = h('img', {alt, class: 'msg-image', 'data-image-id': attachment.image_id});
+  const holder = h('span', {class: 'msg-image-holder'}, img);
+  imageUrl(attachment.image_id, attachment.content_type).then((src) => { img.src = src; }, (error) => {
+    clear(holder, h('span', {class: 'attachment error-text'}, `${alt} could not be shown: ${error.message}`));
+  });
+  return holder;
 }
 
 function renderMessages(view, messages) {
@@ -205,7 +228,7 @@ function renderMessages(view, messages) {
     return h('article', {class: `msg ${m.direction}`},
       label ? h('p', {class: 'msg-label'}, label) : null,
       m.text ? h('p', {class: 'msg-text'}, m.text) : null,
-      (m.attachments || []).map(attachmentEl), images,
+      (m.attachments || []).map((attachment) => attachmentEl(attachment, m)), images,
       h('p', {class: 'msg-meta'}, timeEl(m.at, false)));
   });
   clear(view.messagesEl, nodes.length ? nodes : h('p', {class: 'muted'}, 'No messages yet.'));
@@ -227,7 +250,9 @@ function renderComposer(view) {
   const error = h('p', {class: 'error-text', role: 'alert'});
   const note = h('input', {type: 'checkbox', id: 'note-mode', onchange: () => updateComposer(view)});
   const noteLabel = h('label', {for: 'note-mode', class: 'note-toggle'}, note, ' Note (only you see it)');
-  const form = h('form', {class: 'composer-form'}, field('Reply', text), emojiPanel, error,
+  // Images go with e-mailed replies (shop and order conversations); social channels stay text-only here.
+  const attach = isSocial(view.conversation) ? null : imagePicker(error);
+  const form = h('form', {class: 'composer-form'}, field('Reply', text), emojiPanel, attach ? attach.el : null, error,
     h('div', {class: 'row composer-actions'}, emojiToggle, noteLabel, h('span', {class: 'spacer'}), send));
   text.addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) { event.preventDefault(); form.requestSubmit(); }
@@ -235,11 +260,21 @@ function renderComposer(view) {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     error.textContent = '';
-    if (!text.value.trim()) { error.textContent = 'Write something first.'; return; }
+    const withImages = attach && !note.checked && attach.items.length > 0;
+    if (!text.value.trim() && !withImages) {
+      error.textContent = attach && !note.checked ? 'Write something or attach an image first.' : 'Write something first.';
+      return;
+    }
     send.disabled = true;
     try {
       // A note stays with the merchant (never sent, any time); a reply goes to the customer.
-      await post(`admin/conversations/${view.id}/${note.checked ? 'notes' : 'messages'}`, {text: text.value});
+      if (note.checked) await post(`admin/conversations/${view.id}/notes`, {text: text.value});
+      else {
+        const body = {text: text.value};
+        if (withImages) body.image_ids = await attach.uploadAll();
+        await post(`admin/conversations/${view.id}/messages`, body);
+        if (attach) attach.reset();
+      }
       text.value = '';
       announce(note.checked ? 'Note added' : 'Reply sent');
     } catch (failure) {
@@ -248,19 +283,20 @@ function renderComposer(view) {
       updateComposer(view);
     }
   });
-  view.composer = {text, send, emojiToggle, note};
+  view.composer = {text, send, emojiToggle, note, attach};
   clear(view.composerEl, form);
   updateComposer(view);
 }
 
 function updateComposer(view) {
   if (!view.composer) return;
-  const {text, send, emojiToggle, note} = view.composer;
+  const {text, send, emojiToggle, note, attach} = view.composer;
   const closed = isSocial(view.conversation) && !windowOpen(view.conversation) && !note.checked;
   send.textContent = note.checked ? 'Add note' : 'Send';
   text.disabled = closed;
   send.disabled = closed;
   emojiToggle.disabled = closed;
+  if (attach) attach.setDisabled(note.checked); // notes are text only
   if (closed) text.setAttribute('aria-describedby', 'window-closed');
   else text.removeAttribute('aria-describedby');
 }
@@ -271,3 +307,59 @@ function insertAtCursor(textarea, value) {
   textarea.setRangeText(value, start, end, 'end');
 }
 
+
+// "Attach images": a labelled file input (keyboard: Tab, then Enter or Space), the chosen files listed with a
+// Remove button each. Each file is uploaded through the API (same origin) when the reply is sent, once.
+function imagePicker(error) {
+  const items = []; // {file, imageId}
+  const input = h('input', {type: 'file', accept: TYPES.join(','), multiple: true, id: uid('attach')});
+  const hint = h('p', {class: 'hint', id: uid('h')},
+    `JPEG, PNG, GIF or WebP, up to 4 MiB each, at most ${MAX_IMAGES} per reply. They are e-mailed with the reply.`);
+  input.setAttribute('aria-describedby', hint.id);
+  const list = h('ul', {class: 'chosen-images', 'aria-label': 'Images to send'});
+  const status = h('p', {class: 'muted small', role: 'status'});
+  const el = h('div', {class: 'field attach'}, h('label', {for: input.id}, 'Attach images'), input, hint, list, status);
+
+  function render() {
+    clear(list, items.map((item, index) => h('li', {},
+      h('span', {class: 'chosen-name'}, item.file.name), ` (${sizeText(item.file.size)}) `,
+      h('button', {type: 'button', class: 'secondary small', 'aria-label': `Remove ${item.file.name}`,
+        onclick: () => { items.splice(index, 1); render(); input.focus(); }}, 'Remove'))));
+    list.hidden = items.length === 0;
+  }
+
+  input.addEventListener('change', () => {
+    const problems = [];
+    for (const file of input.files) {
+      const why = refusal(file);
+      if (why) problems.push(why);
+      else if (items.length >= MAX_IMAGES) problems.push(`${file.name} was not added: at most ${MAX_IMAGES} images per reply.`);
+      else items.push({file, imageId: null});
+    }
+    input.value = ''; // choosing the same file again is a new choice
+    error.textContent = problems.join(' ');
+    render();
+  });
+  render();
+
+  return {
+    el,
+    items,
+    async uploadAll() {
+      for (const [index, item] of items.entries()) {
+        if (item.imageId) continue; // uploaded by an earlier attempt whose reply failed
+        status.textContent = `Uploading image ${index + 1} of ${items.length}…`;
+        try {
+          item.imageId = await upload(item.file);
+        } catch (failure) {
+          status.textContent = '';
+          throw new Error(`${item.file.name} could not be uploaded: ${failure.message}`);
+        }
+      }
+      status.textContent = '';
+      return items.map((item) => item.imageId);
+    },
+    reset() { items.splice(0); render(); },
+    setDisabled(disabled) { input.disabled = disabled; },
+  };
+}
