@@ -12,6 +12,7 @@ import hmac
 import json
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 
 PAGE_ID = "100000000000001"
@@ -37,8 +38,23 @@ def uid(prefix: str = "") -> str:
     return prefix + secrets.token_hex(6)
 
 
+# What "now" is for a delivery's timestamps: real time, or the local stack's clock when a test has moved
+# it (the app drops events older than its dedup window, measured on its own clock).
+_now: Callable[[], float] = time.time
+
+
+def use_clock(now: Callable[[], float] | None) -> None:
+    """Date the deliveries built from here on by ``now`` (epoch seconds); None: real time again."""
+    global _now
+    _now = now or time.time
+
+
+def now_s() -> int:
+    return int(_now())
+
+
 def now_ms() -> int:
-    return int(time.time() * 1000)
+    return int(_now() * 1000)
 
 
 def body(payload: Any) -> bytes:
@@ -103,7 +119,7 @@ def instagram_message(igsid: str, text: str | None = "Do you ship to Tainan?", *
 
 def instagram_comment(user_id: str, text: str, comment_id: str | None = None, username: str = "shopper",
                       account_id: str = IG_ACCOUNT_ID) -> dict[str, Any]:
-    return {"object": "instagram", "entry": [{"id": account_id, "time": int(time.time()), "changes": [{
+    return {"object": "instagram", "entry": [{"id": account_id, "time": now_s(), "changes": [{
         "field": "comments", "value": {
             "id": comment_id or uid("1789"), "text": text, "from": {"id": user_id, "username": username},
             "media": {"id": uid("1790"), "media_product_type": "FEED"}, "parent_id": None}}]}]}
@@ -112,11 +128,11 @@ def instagram_comment(user_id: str, text: str, comment_id: str | None = None, us
 def facebook_comment(user_id: str, text: str, comment_id: str | None = None, name: str = "Lin",
                      page_id: str = PAGE_ID) -> dict[str, Any]:
     post = uid()
-    return {"object": "page", "entry": [{"id": page_id, "time": int(time.time()), "changes": [{
+    return {"object": "page", "entry": [{"id": page_id, "time": now_s(), "changes": [{
         "field": "feed", "value": {
             "item": "comment", "verb": "add", "comment_id": comment_id or f"{post}_{uid()}",
             "post_id": f"{page_id}_{post}", "parent_id": f"{page_id}_{post}", "message": text,
-            "from": {"id": user_id, "name": name}, "created_time": int(time.time())}}]}]}
+            "from": {"id": user_id, "name": name}, "created_time": now_s()}}]}]}
 
 
 # --- WhatsApp ---------------------------------------------------------------------------------------
@@ -138,7 +154,7 @@ def whatsapp_delivery(*, messages: list[dict[str, Any]] | None = None, statuses:
 def whatsapp_text(wa_id: str, text: str, name: str = "Sheena Nelson", message_id: str | None = None) -> dict[str, Any]:
     return whatsapp_delivery(
         contacts=[{"profile": {"name": name}, "wa_id": wa_id}],
-        messages=[{"from": wa_id, "id": message_id or uid("wamid.HBgL"), "timestamp": str(int(time.time())),
+        messages=[{"from": wa_id, "id": message_id or uid("wamid.HBgL"), "timestamp": str(now_s()),
                    "type": "text", "text": {"body": text}}])
 
 

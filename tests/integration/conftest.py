@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -65,6 +66,11 @@ class Stack:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def now(self) -> float:
+        """The stack's clock (``GET /_local/clock``) in epoch seconds: real time unless a test moved it."""
+        _, answer = self.call("GET", "/_local/clock")
+        return datetime.fromisoformat(str(answer["now"]).replace("Z", "+00:00")).timestamp()
 
     def create_store(self, name: str, country: str = "TW", **settings: Any) -> dict[str, str]:
         """A new store made as a merchant makes one (``manage.py create-store``), then ``settings`` PUT."""
@@ -118,6 +124,21 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     running = start_stack(tmp_path_factory.mktemp("stack"))
     yield running
     stop_stack(running)
+
+
+@pytest.fixture(autouse=True)
+def _deliveries_on_the_stack_clock(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Webhook payloads built in a stack test carry the stack's time: another test may have moved its
+    clock (tests share the stack), and the app drops events older than its dedup window by that clock."""
+    from tests import support_channels
+
+    if "stack" not in request.fixturenames:
+        yield
+        return
+    running: Stack = request.getfixturevalue("stack")
+    support_channels.use_clock(running.now)  # asked per payload: a test may move the clock midway
+    yield
+    support_channels.use_clock(None)
 
 
 def post_concurrently(stack: Stack, count: int, path: str, payload: Any, key: str) -> list[tuple[int, Any]]:
