@@ -10,6 +10,7 @@ AWS with your usual credentials and that stage's table names from .chalice/confi
     create-key --store ST --role admin|storefront|staff [--staff SF] [--label TEXT]
     configure-channel --store ST line channel_secret=... channel_access_token=...
     list-keys --store ST / revoke-key --store ST --key-id KEYID
+    backfill-order-keys [--store ST]                            # upgrade step before the first lifecycle run
 
 Trying the product against the sandbox (`make run`):
 
@@ -270,6 +271,14 @@ def operator_command(args: argparse.Namespace) -> int:
             values = parse_object(dict(args.values), channel_fields(args.channel))
             configure_channel(args.store, args.channel, values, clock.now())
             out({"store_id": args.store, "channel": args.channel, "configured": sorted(values)})
+        elif args.command == "backfill-order-keys":
+            from dataclasses import asdict
+
+            from chalicelib.lifecycle.backfill import backfill_member_order_keys
+
+            if args.store:
+                stores.get_store(args.store)
+            out(asdict(backfill_member_order_keys(args.store)))
         elif args.command == "list-keys":
             out({"items": access.list_keys(args.store)})
         elif args.command == "revoke-key":
@@ -320,6 +329,10 @@ def parser() -> argparse.ArgumentParser:
                          help="facebook: page_id app_secret verify_token access_token; instagram: ig_user_id ...; "
                               "whatsapp: phone_number_id ...; line: channel_secret channel_access_token")
 
+    backfill = sub.add_parser("backfill-order-keys",
+                              help="upgrade step: index orders stored before lifecycles (idempotent; Scans orders)")
+    backfill.add_argument("--store", help="only this store's orders (default: every store)")
+
     keys = sub.add_parser("list-keys", help="list a store's keys (ids and roles, never the keys)")
     keys.add_argument("--store", required=True)
 
@@ -327,7 +340,7 @@ def parser() -> argparse.ArgumentParser:
     revoke.add_argument("--store", required=True)
     revoke.add_argument("--key-id", required=True)
 
-    for command in (create, branch, staff, key, channel, keys, revoke):
+    for command in (create, branch, staff, key, channel, keys, revoke, backfill):
         command.add_argument("--stage", default="local", help="local (default), dev or prod")
 
     sub.add_parser("env", help='shell variables for the docs: eval "$(.venv/bin/python manage.py env)"')

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import time
 from typing import Any
 
@@ -136,3 +137,32 @@ def test_members_move_through_the_stages_as_days_pass(stack: Stack):
     # on day 181 Bob and the five buyers (S = H made them cant_lose at day 91) left cant_lose for lost
     assert by_stage["lost"][1:] == ["7", "6", "0"] and by_stage["cant_lose"][1:] == ["0", "0", "6"]
     assert counts["lost"] == 7 and counts["silent"] == 1  # Amy, Bob, the five buyers; Carol has no order left
+
+
+def test_the_upgrade_backfill_puts_old_orders_back_in_the_daily_runs_index(stack: Stack) -> None:
+    # GIVEN two paid orders, one of them stored as before lifecycles (no member_order_key)
+    store = new_store(stack, "Upgrade Tea")
+    member = new_member(stack, store, "Old Buyer")
+    paid_order(stack, store, member, "up-1", "500")
+    paid_order(stack, store, member, "up-2", "700")
+    dynamodb = aws(stack, "dynamodb")
+    table = "memberlink-local-orders"
+    dynamodb.update_item(TableName=table, Key={"store_id": {"S": store["store_id"]}, "order_id": {"S": "up-1"}},
+                         UpdateExpression="REMOVE member_order_key")
+
+    def indexed() -> list[str]:
+        answer = dynamodb.query(TableName=table, IndexName="by_store_member",
+                                KeyConditionExpression="store_id = :s",
+                                ExpressionAttributeValues={":s": {"S": store["store_id"]}})
+        return sorted(item["member_order_key"]["S"].rsplit("#", 1)[1] for item in answer["Items"])
+
+    assert indexed() == ["up-2"]
+    # WHEN the operator runs the upgrade step, twice (it may be repeated)
+    runs = []
+    for _ in range(2):
+        done = stack.manage("backfill-order-keys", "--store", store["store_id"], "--stage", "local")
+        assert done.returncode == 0, done.stderr
+        runs.append(json.loads(done.stdout))
+    # THEN the old order is back in the index, with the key a new order gets, and the second run changes nothing
+    assert indexed() == ["up-1", "up-2"]
+    assert runs == [{"scanned": 1, "updated": 1, "skipped": 0}, {"scanned": 0, "updated": 0, "skipped": 0}]
