@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from chalice.app import Blueprint, Response
 
 from chalicelib import clock
+from chalicelib.api.consents import consent_context, origin_of
 from chalicelib.api.http import ADMIN, STOREFRONT, Body, Call, endpoint
 from chalicelib.api.lazy import lazy
 from chalicelib.errors import InvalidRequest
@@ -19,9 +20,11 @@ from chalicelib.validation import Field
 if TYPE_CHECKING:
     from chalicelib import members, verification
     from chalicelib.api import views
+    from chalicelib.consent import state
     from chalicelib.members import account
     from chalicelib.sms import templates
 else:  # loaded by the first accounts request, not at cold start (chalicelib/api/lazy.py)
+    state = lazy("chalicelib.consent.state")
     members, verification = lazy("chalicelib.members"), lazy("chalicelib.verification")
     views = lazy("chalicelib.api.views")
     account, templates = lazy("chalicelib.members.account"), lazy("chalicelib.sms.templates")
@@ -114,9 +117,6 @@ def identifier_field() -> Field:
 
 @endpoint(accounts, "/storefront/members", ["POST"], roles=STOREFRONT, status=201)
 def sign_up(call: Call) -> Body:
-    from chalicelib.api.consents import consent_context, origin_of
-    from chalicelib.consent import state
-
     body = call.body({"name": NAME, "password": password_field(), "phone": Field(object), "email": email_field(),
                       "verification_token": TOKEN, "email_marketing": Field(bool), "sms_marketing": Field(bool),
                       **consent_context()})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import os
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -10,15 +12,20 @@ from chalice.app import Blueprint, Response
 from chalicelib import clock
 from chalicelib.api.http import ADMIN, PUBLIC, STOREFRONT, Body, Call, endpoint
 from chalicelib.api.lazy import lazy
-from chalicelib.errors import InvalidRequest
+from chalicelib.config import settings
+from chalicelib.errors import InvalidRequest, NotFound
 from chalicelib.pagination import parse_limit
 from chalicelib.validation import Field
 
 if TYPE_CHECKING:
+    from chalicelib import stores
     from chalicelib.api import views
-    from chalicelib.consent import state
+    from chalicelib.consent import sends, state, unsubscribe
+    from chalicelib.members import core
 else:  # loaded by the first consent request, not at cold start (chalicelib/api/lazy.py)
     state, views = lazy("chalicelib.consent.state"), lazy("chalicelib.api.views")
+    sends, unsubscribe = lazy("chalicelib.consent.sends"), lazy("chalicelib.consent.unsubscribe")
+    stores, core = lazy("chalicelib.stores"), lazy("chalicelib.members.core")
 
 consents = Blueprint(__name__)
 
@@ -43,9 +50,7 @@ def origin_of(call: Call, body: dict[str, Any], source: str, now: datetime) -> s
 
 @endpoint(consents, "/storefront/members/{member_id}/consents", ["GET"], roles=STOREFRONT)
 def get_consents(call: Call, member_id: str) -> Body:
-    from chalicelib.members.core import get_member
-
-    return views.consents_view(get_member(call.store_id, member_id))
+    return views.consents_view(core.get_member(call.store_id, member_id))
 
 
 @endpoint(consents, "/storefront/members/{member_id}/consents", ["PUT"], roles=STOREFRONT)
@@ -112,16 +117,9 @@ def _not_found_page() -> Response:
 @endpoint(consents, "/u/{token}", ["GET"], roles=PUBLIC)
 def unsubscribe_page(call: Call, token: str) -> Response:
     """A page with a button: corporate link scanners follow every GET, so a GET never changes anything."""
-    import html
-
-    from chalicelib import stores
-    from chalicelib.consent import unsubscribe
-    from chalicelib.errors import NotFound
-    from chalicelib.members.core import get_member
-
     try:
         target = unsubscribe.target_of(token)
-        get_member(target.store_id, target.member_id)
+        core.get_member(target.store_id, target.member_id)
         store_name = stores.get_store(target.store_id).name
     except NotFound:
         return _not_found_page()
@@ -134,9 +132,6 @@ def unsubscribe_page(call: Call, token: str) -> Response:
 @endpoint(consents, "/u/{token}", ["POST"], roles=PUBLIC, content_types=ONE_CLICK_CONTENT_TYPES)
 def unsubscribe_one_click(call: Call, token: str) -> Response | Body:
     """RFC 8058: the mailbox provider POSTs ``List-Unsubscribe=One-Click`` (or the page's button does)."""
-    from chalicelib.consent import unsubscribe
-    from chalicelib.errors import NotFound
-
     wants_html = "text/html" in (call.request.headers.get("accept") or "")
     try:
         target, member = unsubscribe.one_click(token, clock.now(), request_ip(call),
@@ -157,10 +152,6 @@ def unsubscribe_one_click(call: Call, token: str) -> Response | Body:
 
 def public_base_url(call: Call) -> str:
     """The API's public URL for links in e-mail: ``PUBLIC_API_URL``, else the URL this request came in on."""
-    import os
-
-    from chalicelib.config import settings
-
     configured = os.environ.get("PUBLIC_API_URL")
     if configured:
         return configured.rstrip("/")
@@ -190,8 +181,6 @@ def _one_line(value: str) -> str:
 
 @endpoint(consents, "/admin/marketing-emails", ["POST"], roles=ADMIN, status=202)
 def start_marketing_email(call: Call) -> Body:
-    from chalicelib.consent import sends
-
     body = call.body({"kind": Field(str, required=True, max_length=20, check=_one_of("kind", sends.EMAIL_KINDS)),
                       "subject": Field(str, required=True, max_length=200, check=_one_line),
                       "text": Field(str, required=True, max_length=20_000),
@@ -203,15 +192,11 @@ def start_marketing_email(call: Call) -> Body:
 
 @endpoint(consents, "/admin/marketing-emails/{send_id}", ["GET"], roles=ADMIN)
 def get_marketing_email(call: Call, send_id: str) -> Body:
-    from chalicelib.consent import sends
-
     return views.send_view(sends.get_send(call.store_id, send_id, "email"))
 
 
 @endpoint(consents, "/admin/marketing-sms", ["POST"], roles=ADMIN, status=202)
 def start_marketing_sms(call: Call) -> Body:
-    from chalicelib.consent import sends
-
     body = call.body({"text": Field(str, required=True, max_length=600),
                       "audience": Field(dict, required=True, check=sends.check_audience)})
     if not body["text"].strip():
@@ -223,6 +208,4 @@ def start_marketing_sms(call: Call) -> Body:
 
 @endpoint(consents, "/admin/marketing-sms/{send_id}", ["GET"], roles=ADMIN)
 def get_marketing_sms(call: Call, send_id: str) -> Body:
-    from chalicelib.consent import sends
-
     return views.send_view(sends.get_send(call.store_id, send_id, "sms"))

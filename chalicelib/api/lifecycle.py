@@ -22,7 +22,7 @@ lifecycle = Blueprint(__name__)
 
 
 def _spend(value: Any) -> Decimal:
-    from chalicelib.binding.orders import check_total
+    from chalicelib.binding.orders import check_total  # loads with the first override, not at cold start
 
     try:
         return Decimal(check_total(value))

@@ -63,7 +63,7 @@ def outbox(call: Call) -> Body:
 @endpoint(local, "/_local/emails", ["GET"], roles=PUBLIC)
 def emails(call: Call) -> Body:
     """Every e-mail the embedded SES sent, oldest first, parsed from the raw bytes we sent."""
-    from local.emails import sent_emails
+    from local.emails import sent_emails  # the sandbox's own package: not in a deployed function
 
     return {"items": sent_emails()}
 
@@ -79,7 +79,7 @@ def inbound_email(call: Call) -> Body:
     if not data or len(data) > MAX_INBOUND_BYTES:
         raise InvalidRequest(f"the body must be one raw RFC 5322 message of at most {MAX_INBOUND_BYTES} bytes",
                              field="body")
-    from chalicelib.messages.inbound import MAIL_PREFIX
+    from chalicelib.messages.inbound import MAIL_PREFIX  # sandbox-only route: loads nothing at cold start
 
     bucket, key = settings().reports_bucket, f"{MAIL_PREFIX}{uuid.uuid4().hex}"
     aws.client("s3").put_object(Bucket=bucket, Key=key, Body=data)
@@ -95,7 +95,7 @@ def ses_feedback(call: Call) -> Body:
     """An SES bounce or complaint (the SNS envelope or the bare SES event), through the same function as AWS."""
     from dataclasses import asdict
 
-    from chalicelib.consent import feedback
+    from chalicelib.consent import feedback  # sandbox-only route: loads nothing at cold start
     from chalicelib.validation import parse_json
 
     raw = call.request.raw_body

@@ -21,8 +21,16 @@ from chalicelib.validation import Field
 if TYPE_CHECKING:
     from chalicelib import stores
     from chalicelib.api import views
+    from chalicelib.binding import orders
+    from chalicelib.lifecycle import incremental
     from chalicelib.members import core, imports, notes, profiles, tags
+    from chalicelib.messages import threads
+    from chalicelib.sms import phones
 else:  # loaded by the first members request, not at cold start (chalicelib/api/lazy.py)
+    # ... and these by the first request that needs them: a profile (orders, lifecycle), a visitor
+    # from a conversation (threads) or with a phone (phonenumbers).
+    orders, incremental = lazy("chalicelib.binding.orders"), lazy("chalicelib.lifecycle.incremental")
+    threads, phones = lazy("chalicelib.messages.threads"), lazy("chalicelib.sms.phones")
     views = lazy("chalicelib.api.views")
     stores, core = lazy("chalicelib.stores"), lazy("chalicelib.members.core")
     imports, notes = lazy("chalicelib.members.imports"), lazy("chalicelib.members.notes")
@@ -37,14 +45,12 @@ CSV_CONTENT_TYPES = ["text/csv", "text/plain", "application/csv", "application/v
 
 @endpoint(members, "/admin/members/{member_id}", ["GET"], roles=ADMIN)
 def get_profile(call: Call, member_id: str) -> Response:
-    from chalicelib.binding.orders import orders_of_member  # the binding code loads with its own routes
-    from chalicelib.lifecycle.incremental import live_view
-
     profile = profiles.member_profile(call.store_id, member_id)
-    orders = orders_of_member(call.store_id, member_id)
+    placed = orders.orders_of_member(call.store_id, member_id)
     # A member not staged yet shows the stage computed on the spot (nothing written).
-    lifecycle = views.lifecycle_view(profile.member) or live_view(call.store_id, profile.member, orders, clock.now())
-    return conditional_json(call, views.profile_view(profile, orders, lifecycle, views.consents_view(profile.member)))
+    lifecycle = (views.lifecycle_view(profile.member)
+                 or incremental.live_view(call.store_id, profile.member, placed, clock.now()))
+    return conditional_json(call, views.profile_view(profile, placed, lifecycle, views.consents_view(profile.member)))
 
 
 @endpoint(members, "/admin/members", ["POST"], roles=ADMIN, status=201)
@@ -56,22 +62,16 @@ def register_visitor(call: Call) -> Body:
     conversation_id = body.get("conversation_id")
     email = body.get("email")
     if conversation_id:
-        from chalicelib.messages import threads
-
         # The visitor's address comes with the conversation when the merchant does not type one.
         conversation_email = threads.visitor_email(call.store_id, conversation_id)  # 404 / 400 before creating
         email = email or conversation_email
     phone = None
     if body.get("phone") is not None:
-        from chalicelib.sms.phones import parse_phone  # phonenumbers loads only when a phone is given
-
-        phone = parse_phone(body["phone"], stores.get_store(call.store_id).country).e164
+        phone = phones.parse_phone(body["phone"], stores.get_store(call.store_id).country).e164
     now = clock.now()
     member = profiles.register_visitor(call.store_id, body["name"], phone, email, now)
     view = views.member_view(member)
     if conversation_id:
-        from chalicelib.messages import threads
-
         view["conversation_ids"] = threads.attach_to_member(call.store_id, member.member_id, email, conversation_id,
                                                             now)
     return view
