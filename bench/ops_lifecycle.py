@@ -124,7 +124,7 @@ def seed(dynamodb: Any, store_id: str, count: int, start: int) -> tuple[int, flo
     return orders, time.perf_counter() - began
 
 
-def no_transaction_backups() -> None:
+def no_transaction_backups() -> Any:
     """moto deep-copies every table a TransactWriteItems touches, to roll back on failure: seconds per call on a
     table of 50,000 members, which DynamoDB does not spend. The bench skips the backup and checks afterwards that
     no transaction failed (each stage change counted is one TransactWriteItems call)."""
@@ -140,7 +140,13 @@ def no_transaction_backups() -> None:
         def __getattr__(self, name: str) -> Any:
             return getattr(real_copy, name)
 
+    saved = dynamodb_models.copy
     dynamodb_models.copy = NoBackup()  # type: ignore[assignment]
+
+    def restore() -> None:  # the next bench section's transactions roll back as moto's do
+        dynamodb_models.copy = saved
+
+    return restore
 
 
 RUN_CHILD = """
@@ -209,13 +215,16 @@ def report() -> str:
     rows = ["| members | orders | seed | run, total | of which lifecycle code | per member | peak RSS of the run "
             "| DynamoDB calls | items read | stage changes |", "|---|---|---|---|---|---|---|---|---|---|"]
     started = time.perf_counter()
+    fast: Any = None
+    restore_backups: Any = None
     try:
         create_resources()
         dynamodb = boto3.client("dynamodb")
         warm = stores.create_store("Bench Lifecycle warm-up", "TW", None, clock.now())
         seed(dynamodb, warm.store_id, 50, 0)
-        fast_dynamodb_responses(lambda: daily.start(stores.get_store(warm.store_id), DAY, AS_OF))
-        no_transaction_backups()
+        fast = fast_dynamodb_responses(lambda: daily.start(stores.get_store(warm.store_id), DAY, AS_OF))
+        fast.__enter__()
+        restore_backups = no_transaction_backups()
         for size in SIZES:
             created = stores.create_store(f"Bench Lifecycle {size}", "TW", None, clock.now())
             parameters.set_overrides(created.store_id, {"repurchase_cycle_days": 40, "high_value_spend": Decimal(500)},
@@ -237,6 +246,10 @@ def report() -> str:
                 f"{run['rss_before_kb'] / 1024:.0f} MB) | {dynamo} | {run['items_read']:,} "
                 f"(= members + orders + changes + 1) | {run['changed']:,} |")
     finally:
+        if fast is not None:
+            fast.__exit__(None, None, None)
+        if restore_backups is not None:
+            restore_backups()
         if saved is None:
             os.environ.pop("AWS_ENDPOINT_URL", None)
         else:

@@ -17,6 +17,8 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -65,8 +67,10 @@ class Wire:
         self.calls, self.items_read, self.seconds = Counter(), 0, 0.0
 
 
-def fast_dynamodb_responses(sample: Any) -> None:
-    """Serialize moto's DynamoDB answers with json.dumps, once a real Query page proves it gives the same JSON."""
+@contextmanager
+def fast_dynamodb_responses(sample: Any) -> Iterator[None]:
+    """Serialize moto's DynamoDB answers with json.dumps, once a real Query page proves it gives the same JSON;
+    moto's own serializer again on leaving (the next bench section creates tables, whose answers hold dates)."""
     from moto.dynamodb.responses import DynamoResult
 
     captured: list[tuple[Any, Any]] = []
@@ -84,9 +88,16 @@ def fast_dynamodb_responses(sample: Any) -> None:
         "moto's serializer and json.dumps disagree: the fast path would change what the bench measures"
 
     def fast(self: Any, context: Any) -> Any:
-        return 200, {"Content-Type": "application/x-amz-json-1.0"}, json.dumps(self.result)
+        try:
+            return 200, {"Content-Type": "application/x-amz-json-1.0"}, json.dumps(self.result)
+        except TypeError:  # not a page of items (e.g. a table description with dates): moto's own way
+            return original(self, context)
 
     DynamoResult.execute_result = fast  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        DynamoResult.execute_result = original  # type: ignore[method-assign]
 
 
 def seed(dynamodb: Any, store_id: str, day: str, start: datetime, count: int) -> float:
@@ -182,6 +193,7 @@ def report() -> str:
                 "| peak RSS of the compiling process | DynamoDB calls | items read | CSV rows | S3 calls |",
                 "|---|---|---|---|---|---|---|---|---|"]
     started = time.perf_counter()
+    fast: Any = None
     try:
         create_resources()
         created = stores.create_store("Bench Reports", "TW", None, clock.now())
@@ -190,8 +202,8 @@ def report() -> str:
         first = datetime(2024, 1, 1, tzinfo=UTC) - timedelta(hours=8)  # local midnight in Taipei
 
         seed(dynamodb, store.store_id, "2023-12-31", first - timedelta(days=1), 200)
-        fast_dynamodb_responses(lambda: compile_day(s3, BUCKET, store, "2023-12-31"))
-
+        fast = fast_dynamodb_responses(lambda: compile_day(s3, BUCKET, store, "2023-12-31"))
+        fast.__enter__()
         for index, size in enumerate(SIZES):
             day_start = first + timedelta(days=index)
             day = clock.local_day(day_start, store.timezone)
@@ -209,6 +221,8 @@ def report() -> str:
                 f"(before: {run['rss_before_kb'] / 1024:.0f} MB) | {dynamo} | {run['items_read']:,} | "
                 f"{run['rows']:,} | {s3_calls} |")
     finally:
+        if fast is not None:
+            fast.__exit__(None, None, None)
         if saved is None:
             os.environ.pop("AWS_ENDPOINT_URL", None)
         else:
