@@ -103,6 +103,8 @@ OPERATIONS = [
 
 def report() -> str:
     """Which DynamoDB operations each search made (from the rows above)."""
+    if not _seen:  # this section reads what the calls section counted
+        return "## Member search: DynamoDB operations per search\n\n(needs the calls section: --only calls,reports)\n"
     lines = ["## Member search: DynamoDB operations per search\n", "| filter | operations |", "|---|---|"]
     for kind, calls in _seen.items():
         ops = ", ".join(f"{op} x{n}" for (service, op), n in sorted(calls.items()) if service == "dynamodb")
