@@ -23,7 +23,7 @@ from datetime import datetime
 from chalicelib import verification
 from chalicelib.consent import state
 from chalicelib.errors import NotFound
-from chalicelib.messages.replytoken import inbound_domain
+from chalicelib.messages.replytoken import inbound_domain, token_in
 from chalicelib.models.members import MemberModel
 
 _MAC_BYTES = 13
@@ -87,11 +87,8 @@ def mailto_address(token: str) -> str:
 
 def parse_mailto_address(address: str) -> Target | None:
     """What an unsubscribe address names, or None when it is not one of ours (domain, shape or MAC)."""
-    local, _, domain = address.strip().lower().rpartition("@")
-    match = _MAILTO_LOCAL_PART.match(local)
-    if domain != inbound_domain() or match is None:
-        return None
-    return parse_token(match.group(1))
+    token = token_in(address, _MAILTO_LOCAL_PART)
+    return parse_token(token) if token is not None else None
 
 
 def by_mail(target: Target, now: datetime) -> MemberModel:

@@ -53,14 +53,20 @@ def reply_address(store_id: str, conversation_id: str) -> str:
     return f"reply+{token_for(store_id, conversation_id)}@{inbound_domain()}"
 
 
+def token_in(address: str, local_part: re.Pattern[str]) -> str | None:
+    """The token of ``<prefix>+<token>@<inbound domain>`` when ``local_part`` matches; else None."""
+    local, _, domain = address.strip().lower().rpartition("@")
+    match = local_part.match(local)
+    return match.group(1) if domain == inbound_domain() and match is not None else None
+
+
 def parse_reply_address(address: str) -> ReplyTarget | None:
     """The conversation a reply address names, or None when it is not ours or its MAC is wrong."""
-    local, _, domain = address.strip().lower().rpartition("@")
-    match = _LOCAL_PART.match(local)
-    if domain != inbound_domain() or match is None:
+    token = token_in(address, _LOCAL_PART)
+    if token is None:
         return None
     try:
-        raw = base64.b32decode(match.group(1).upper())  # 30 bytes: 48 characters, no padding
+        raw = base64.b32decode(token.upper())  # 30 bytes: 48 characters, no padding
     except (binascii.Error, ValueError):
         return None
     store_id = _STORE_PREFIX + raw[:8].hex()
