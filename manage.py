@@ -274,7 +274,7 @@ def operator_command(args: argparse.Namespace) -> int:
         elif args.command == "backfill-order-keys":
             from dataclasses import asdict
 
-            from chalicelib.lifecycle.backfill import backfill_member_order_keys
+            from local.upgrades import backfill_member_order_keys
 
             if args.store:
                 stores.get_store(args.store)

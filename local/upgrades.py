@@ -1,5 +1,6 @@
-"""Operator upgrade step (``manage.py backfill-order-keys``), never called by the API.
+"""Operator upgrade steps run by ``manage.py`` (not deployed: the functions never Scan).
 
+``backfill-order-keys``:
 Orders stored before customer lifecycles have no ``member_order_key``, so they are missing from the
 ``by_store_member`` index the daily run reads: those members would look as if they had never ordered.
 This sets ``member_order_key = <member_id>#<ordered_key>`` (what every new order gets) on each order
