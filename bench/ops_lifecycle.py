@@ -12,8 +12,9 @@ time per member, and peak RSS. DynamoDB answers use the json.dumps fast path of 
 
 from __future__ import annotations
 
-import json
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -124,7 +125,8 @@ def seed(dynamodb: Any, store_id: str, count: int, start: int) -> tuple[int, flo
     return orders, time.perf_counter() - began
 
 
-def no_transaction_backups() -> Any:
+@contextmanager
+def no_transaction_backups() -> Iterator[None]:
     """moto deep-copies every table a TransactWriteItems touches, to roll back on failure: seconds per call on a
     table of 50,000 members, which DynamoDB does not spend. The bench skips the backup and checks afterwards that
     no transaction failed (each stage change counted is one TransactWriteItems call)."""
@@ -142,11 +144,10 @@ def no_transaction_backups() -> Any:
 
     saved = dynamodb_models.copy
     dynamodb_models.copy = NoBackup()  # type: ignore[assignment]
-
-    def restore() -> None:  # the next bench section's transactions roll back as moto's do
+    try:
+        yield
+    finally:  # the next bench section's transactions roll back as moto's do
         dynamodb_models.copy = saved
-
-    return restore
 
 
 RUN_CHILD = """
@@ -178,53 +179,35 @@ print(json.dumps({{"elapsed": elapsed, "wire_seconds": wire.seconds, "calls": wi
 
 
 def run_in_child(root: str, endpoint: str, store_id: str) -> dict[str, Any]:
-    import os
-    import subprocess
-    import sys
+    from bench.support import run_child
 
-    env = {**os.environ, "AWS_ENDPOINT_URL": endpoint}
-    code = RUN_CHILD.format(root=root, store_id=store_id, day=DAY, now=(AS_OF + timedelta(minutes=5)).isoformat())
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+    now = (AS_OF + timedelta(minutes=5)).isoformat()
+    return run_child(RUN_CHILD.format(root=root, store_id=store_id, day=DAY, now=now), endpoint)
 
 
 def report() -> str:
-    import logging
-    import os
-    import socket
     from pathlib import Path
 
     import boto3
-    from moto.server import ThreadedMotoServer
 
     from bench.ops_reports import fast_dynamodb_responses
+    from bench.support import moto_server
     from chalicelib import clock, stores
     from chalicelib.lifecycle import daily, parameters
     from local.resources import create_resources
 
     root = str(Path(__file__).resolve().parent.parent)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    saved = os.environ.get("AWS_ENDPOINT_URL")
-    os.environ["AWS_ENDPOINT_URL"] = endpoint
     rows = ["| members | orders | seed | run, total | of which lifecycle code | per member | peak RSS of the run "
             "| DynamoDB calls | items read | stage changes |", "|---|---|---|---|---|---|---|---|---|---|"]
     started = time.perf_counter()
-    fast: Any = None
-    restore_backups: Any = None
-    try:
+    with moto_server() as endpoint, ExitStack() as section:
         create_resources()
         dynamodb = boto3.client("dynamodb")
         warm = stores.create_store("Bench Lifecycle warm-up", "TW", None, clock.now())
         seed(dynamodb, warm.store_id, 50, 0)
-        fast = fast_dynamodb_responses(lambda: daily.start(stores.get_store(warm.store_id), DAY, AS_OF))
-        fast.__enter__()
-        restore_backups = no_transaction_backups()
+        section.enter_context(fast_dynamodb_responses(lambda: daily.start(stores.get_store(warm.store_id), DAY,
+                                                                          AS_OF)))
+        section.enter_context(no_transaction_backups())
         for size in SIZES:
             created = stores.create_store(f"Bench Lifecycle {size}", "TW", None, clock.now())
             parameters.set_overrides(created.store_id, {"repurchase_cycle_days": 40, "high_value_spend": Decimal(500)},
@@ -245,16 +228,6 @@ def report() -> str:
                 f"{own / size * 1e6:.0f} µs | **{run['rss_peak_kb'] / 1024:.0f} MB** (before: "
                 f"{run['rss_before_kb'] / 1024:.0f} MB) | {dynamo} | {run['items_read']:,} "
                 f"(= members + orders + changes + 1) | {run['changed']:,} |")
-    finally:
-        if fast is not None:
-            fast.__exit__(None, None, None)
-        if restore_backups is not None:
-            restore_backups()
-        if saved is None:
-            os.environ.pop("AWS_ENDPOINT_URL", None)
-        else:
-            os.environ["AWS_ENDPOINT_URL"] = saved
-        server.stop()
     return ("## Lifecycle daily run (one store, steady state: yesterday's stages stored)\n\n" + "\n".join(rows)
             + "\n\nBudget: Query calls only (no Scan); items read == members + orders (+ the day's stage changes, "
             "read back for the CSV's Entered/Left); memory grows with members who have orders (four numbers each) "
@@ -263,14 +236,9 @@ def report() -> str:
             f"{time.perf_counter() - started:.0f} s.\n")
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # python -m bench.ops_lifecycle [SIZE ...]
     import sys
-    from pathlib import Path
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from bench.support import prepare_environment
+    from bench.support import section_main
 
-    prepare_environment()
-    if len(sys.argv) > 1:
-        SIZES = tuple(int(arg) for arg in sys.argv[1:])
-    print(report())
+    section_main(sys.modules[__name__], sys.argv[1:])

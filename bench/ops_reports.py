@@ -18,7 +18,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -154,47 +154,28 @@ print(json.dumps({{"elapsed": elapsed, "wire_seconds": wire.seconds, "calls": wi
 
 def compile_in_child(root: str, endpoint: str, store_id: str, day: str) -> dict[str, Any]:
     """The compile runs in a fresh process, as in a Lambda: its peak RSS is the memory it needs."""
-    import os
-    import subprocess
-    import sys
+    from bench.support import run_child
 
-    env = {**os.environ, "AWS_ENDPOINT_URL": endpoint}
-    code = COMPILE_CHILD.format(root=root, store_id=store_id, bucket=BUCKET, day=day)
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+    return run_child(COMPILE_CHILD.format(root=root, store_id=store_id, bucket=BUCKET, day=day), endpoint)
 
 
 def report() -> str:
-    import os
-    import socket
     from pathlib import Path
 
     import boto3
-    from moto.server import ThreadedMotoServer
 
+    from bench.support import moto_server
     from chalicelib import clock, stores
     from chalicelib.reports.compiler import compile_day, day_keys
     from chalicelib.reports.s3stream import s3_client
     from local.resources import create_resources
 
     root = str(Path(__file__).resolve().parent.parent)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    import logging
-
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    saved = os.environ.get("AWS_ENDPOINT_URL")
-    os.environ["AWS_ENDPOINT_URL"] = endpoint
     rows_out = ["| SMS log items in the day | seed (batch writes) | compile, total | of which report code "
                 "| peak RSS of the compiling process | DynamoDB calls | items read | CSV rows | S3 calls |",
                 "|---|---|---|---|---|---|---|---|---|"]
     started = time.perf_counter()
-    fast: Any = None
-    try:
+    with moto_server() as endpoint, ExitStack() as section:
         create_resources()
         created = stores.create_store("Bench Reports", "TW", None, clock.now())
         store = stores.get_store(created.store_id)
@@ -202,8 +183,7 @@ def report() -> str:
         first = datetime(2024, 1, 1, tzinfo=UTC) - timedelta(hours=8)  # local midnight in Taipei
 
         seed(dynamodb, store.store_id, "2023-12-31", first - timedelta(days=1), 200)
-        fast = fast_dynamodb_responses(lambda: compile_day(s3, BUCKET, store, "2023-12-31"))
-        fast.__enter__()
+        section.enter_context(fast_dynamodb_responses(lambda: compile_day(s3, BUCKET, store, "2023-12-31")))
         for index, size in enumerate(SIZES):
             day_start = first + timedelta(days=index)
             day = clock.local_day(day_start, store.timezone)
@@ -220,14 +200,6 @@ def report() -> str:
                 f"**{own:.1f} s** ({own / size * 1e6:.0f} µs/row) | **{run['rss_peak_kb'] / 1024:.0f} MB** "
                 f"(before: {run['rss_before_kb'] / 1024:.0f} MB) | {dynamo} | {run['items_read']:,} | "
                 f"{run['rows']:,} | {s3_calls} |")
-    finally:
-        if fast is not None:
-            fast.__exit__(None, None, None)
-        if saved is None:
-            os.environ.pop("AWS_ENDPOINT_URL", None)
-        else:
-            os.environ["AWS_ENDPOINT_URL"] = saved
-        server.stop()
     return ("## Report compilation (one store-day of SMS log)\n\n" + "\n".join(rows_out) + "\n\n"
             "Budget: Query calls only (no Scan), items read == rows, peak memory under 256 MB, time linear in the "
             "day's rows. The compile runs in a fresh process against moto's server (another process's thread), so "
@@ -238,14 +210,9 @@ def report() -> str:
             f"{time.perf_counter() - started:.0f} s.\n")
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # python -m bench.ops_reports [SIZE ...]
     import sys
-    from pathlib import Path
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from bench.support import prepare_environment
+    from bench.support import section_main
 
-    prepare_environment()
-    if len(sys.argv) > 1:
-        SIZES = tuple(int(arg) for arg in sys.argv[1:])
-    print(report())
+    section_main(sys.modules[__name__], sys.argv[1:])

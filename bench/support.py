@@ -214,3 +214,49 @@ def forget_aws_clients() -> None:
     aws.reset()
     for model in ALL_MODELS:
         model._connection = None
+
+
+@contextmanager
+def moto_server() -> Iterator[str]:
+    """moto's server on a free port, for a section whose measured run is a child process (as a Lambda is):
+    ``AWS_ENDPOINT_URL`` points at it inside the block (this process's seeding uses it too); yields its URL."""
+    import logging
+    import socket
+
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    saved = os.environ.get("AWS_ENDPOINT_URL")
+    os.environ["AWS_ENDPOINT_URL"] = endpoint
+    try:
+        yield endpoint
+    finally:
+        if saved is None:
+            os.environ.pop("AWS_ENDPOINT_URL", None)
+        else:
+            os.environ["AWS_ENDPOINT_URL"] = saved
+        server.stop()
+
+
+def run_child(code: str, endpoint: str) -> dict[str, Any]:
+    """Run ``code`` in a fresh interpreter against ``endpoint``; its last output line is its JSON answer."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "AWS_ENDPOINT_URL": endpoint}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def section_main(module: Any, sizes: list[str]) -> None:
+    """``python -m bench.ops_<name> [SIZE ...]``: one section's report, at the sizes given (default: its own)."""
+    prepare_environment()
+    if sizes:
+        module.SIZES = tuple(int(size) for size in sizes)
+    print(module.report())

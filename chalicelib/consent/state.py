@@ -71,8 +71,8 @@ def may_receive(member: MemberModel, purpose: str) -> bool:
     return state_of(member, purpose) == SUBSCRIBED and suppressed_of(member, purpose) is None
 
 
-def _next(member: MemberModel, change: Change, origin: Origin) -> ConsentAttribute | None:
-    """The purpose's new value, or None when ``change`` changes nothing."""
+def next_value(member: MemberModel, change: Change, origin: Origin) -> ConsentAttribute | None:
+    """The purpose's new value, or None when ``change`` changes nothing (also for a caller's own transaction)."""
     old = current(member, change.purpose)
     state, suppressed = (str(old.state), old.suppressed) if old is not None else (NEVER, None)
     if change.action == "subscribe":
@@ -98,11 +98,6 @@ def _next(member: MemberModel, change: Change, origin: Origin) -> ConsentAttribu
         state=state, suppressed=suppressed, source=origin.source, updated_at=origin.at)
 
 
-def next_value(member: MemberModel, change: Change, origin: Origin) -> ConsentAttribute | None:
-    """The purpose's new value after ``change`` (None: nothing changes), for a caller's own transaction."""
-    return _next(member, change, origin)
-
-
 def event_item(store_id: str, member_id: str, change: Change, origin: Origin,
                feedback_id: str | None = None, seq: int = 0) -> ConsentEventModel:
     # <at>#<position in its change>#<random>: one request's events keep their order under one timestamp.
@@ -118,7 +113,7 @@ def apply_to_new_member(member: MemberModel, changes: Sequence[Change], origin: 
     """Set a not-yet-saved member's consents; the events to save in the member's own transaction."""
     events: list[ConsentEventModel] = []
     for change in changes:
-        value = _next(member, change, origin)
+        value = next_value(member, change, origin)
         if value is not None:
             setattr(member, change.purpose, value)
             events.append(event_item(member.store_id, member.member_id, change, origin, seq=len(events)))
@@ -142,7 +137,7 @@ def change_consents(store_id: str, member_id: str, changes: Sequence[Change], or
         actions: list[Action] = []
         events: list[ConsentEventModel] = []
         for change in changes:
-            value = _next(member, change, origin)
+            value = next_value(member, change, origin)
             if value is not None:
                 setattr(member, change.purpose, value)
                 actions.append(getattr(MemberModel, change.purpose).set(value))

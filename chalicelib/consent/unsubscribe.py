@@ -97,15 +97,16 @@ def by_mail(target: Target, now: datetime) -> MemberModel:
     The token is the only authority, as for ``POST /u/{token}``: the sender's address is not checked
     (a member may write from another mailbox). Idempotent: a redelivered mail changes nothing.
     """
-    origin = state.Origin(source="mailto", actor="member", at=now)
-    return state.change_consents(target.store_id, target.member_id, [state.Change(target.purpose, "unsubscribe")],
-                                 origin)
+    return _unsubscribe(target, state.Origin(source="mailto", actor="member", at=now))
 
 
 def one_click(token: str, now: datetime, client_ip: str | None, user_agent: str | None) -> tuple[Target, MemberModel]:
     """RFC 8058 one-click: unsubscribe the token's member from its purpose (idempotent; 404 when forged)."""
     target = target_of(token)
     origin = state.Origin(source="one_click", actor="member", at=now, client_ip=client_ip, user_agent=user_agent)
-    member = state.change_consents(target.store_id, target.member_id,
-                                   [state.Change(target.purpose, "unsubscribe")], origin)
-    return target, member
+    return target, _unsubscribe(target, origin)
+
+
+def _unsubscribe(target: Target, origin: state.Origin) -> MemberModel:
+    return state.change_consents(target.store_id, target.member_id, [state.Change(target.purpose, "unsubscribe")],
+                                 origin)

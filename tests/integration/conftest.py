@@ -67,10 +67,10 @@ class Stack:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
-    def now(self) -> float:
-        """The stack's clock (``GET /_local/clock``) in epoch seconds: real time unless a test moved it."""
+    def clock(self) -> datetime:
+        """The stack's clock (``GET /_local/clock``): real time unless a test moved it."""
         _, answer = self.call("GET", "/_local/clock")
-        return datetime.fromisoformat(str(answer["now"]).replace("Z", "+00:00")).timestamp()
+        return datetime.fromisoformat(str(answer["now"]))
 
     def create_store(self, name: str, country: str = "TW", **settings: Any) -> dict[str, str]:
         """A new store made as a merchant makes one (``manage.py create-store``), then ``settings`` PUT."""
@@ -136,7 +136,7 @@ def _deliveries_on_the_stack_clock(request: pytest.FixtureRequest) -> Iterator[N
         yield
         return
     running: Stack = request.getfixturevalue("stack")
-    support_channels.use_clock(running.now)  # asked per payload: a test may move the clock midway
+    support_channels.use_clock(lambda: running.clock().timestamp())  # per payload: a test may move it midway
     yield
     support_channels.use_clock(None)
 

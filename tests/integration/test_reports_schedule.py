@@ -36,7 +36,7 @@ def aws(stack: Stack, service: str) -> Any:
 
 
 def stack_now(stack: Stack) -> datetime:
-    return datetime.fromisoformat(stack.call("GET", "/_local/clock")[1]["now"])
+    return stack.clock()
 
 
 def advance_to(stack: Stack, moment: datetime) -> None:

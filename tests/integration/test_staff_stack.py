@@ -61,7 +61,7 @@ def redeem(stack: Any, shop: dict[str, str], token: str, member_id: str) -> tupl
 
 
 def now(stack: Any) -> datetime:
-    return datetime.fromisoformat(stack.call("GET", "/_local/clock")[1]["now"])
+    return stack.clock()
 
 
 def test_the_sms_link_binds_staff_and_branch_and_a_second_invite_changes_nothing(stack, shop):
