@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-transactions lint bench bench-quick bench-load package clean screenshots
+.PHONY: run test test-transactions lint bench bench-quick bench-load package clean screenshots catalogs
 
 # The browser tests drive this Chromium (Debian's package); without one they are skipped with one line saying so.
 CHROMIUM ?= $(shell command -v chromium 2>/dev/null || ls /usr/bin/chromium 2>/dev/null)
@@ -34,6 +34,15 @@ test-transactions: $(STAMP)
 screenshots: $(STAMP)
 	@if [ -z "$(CHROMIUM)" ]; then echo "make screenshots needs Chromium: apt-get install -y chromium"; exit 1; fi
 	SCREENSHOTS_DIR=docs CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -p no:xdist -q tests/browser -k "screenshots or test_5"
+
+## The server's message catalogs (what customers read, chalicelib/i18n): extract the marked messages, merge them
+## into each language's .po (translate the new ones there), compile the .mo files Lambda reads (committed: the
+## package needs no build step; tests/unit/test_i18n_catalogs.py fails when a .mo is older than its .po).
+I18N := chalicelib/i18n
+catalogs: $(STAMP)
+	$(BIN)/pybabel extract --no-location --sort-output -k N_ -k translate:2 -o $(I18N)/messages.pot chalicelib
+	$(BIN)/pybabel update --no-fuzzy-matching -i $(I18N)/messages.pot -d $(I18N)/locale
+	$(BIN)/pybabel compile --statistics -d $(I18N)/locale
 
 ## ruff and mypy on the deployed code.
 lint: $(STAMP)

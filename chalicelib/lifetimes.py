@@ -17,11 +17,18 @@ VERIFICATION_TOKEN_TTL = timedelta(minutes=15)  # what a checked code turns into
 _UNITS = (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))
 
 
-def duration_text(lifetime: timedelta) -> str:
-    """``1 hour``, ``24 hours``, ``10 minutes``, ``7 days``: the largest whole unit, days from two on."""
+def largest_unit(lifetime: timedelta) -> tuple[int, str]:
+    """``(24, "hour")``, ``(7, "day")``: the largest whole unit, days from two on (a day is said as 24 hours)."""
     seconds = int(lifetime.total_seconds())
     for unit, size in _UNITS:
         count, rest = divmod(seconds, size)
         if rest == 0 and count >= (2 if unit == "day" else 1):
-            return f"{count} {unit}{'' if count == 1 else 's'}"
-    return f"{seconds} seconds"
+            return count, unit
+    return seconds, "second"
+
+
+def duration_text(lifetime: timedelta) -> str:
+    """``1 hour``, ``24 hours``, ``10 minutes``, ``7 days`` in English (API messages; customers read
+    :func:`chalicelib.i18n.duration_text` in their store's language)."""
+    count, unit = largest_unit(lifetime)
+    return f"{count} {unit}{'' if count == 1 else 's'}"

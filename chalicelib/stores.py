@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from chalicelib import access, tokens
+from chalicelib import access, i18n, tokens
 from chalicelib.access import Role
 from chalicelib.errors import InvalidRequest, NotFound
 from chalicelib.members.core import check_email
@@ -94,6 +94,7 @@ def create_store(name: str, country: str, timezone: str | None, now: datetime) -
     if not name.strip():
         raise InvalidRequest("the store needs a name", field="name")
     store = StoreModel(tokens.new_id("st"), name=name.strip(), country=country, timezone=tz,
+                       language=i18n.default_language(country),
                        storefront_url=None, sms_daily_cap=DEFAULT_SMS_DAILY_CAP,
                        sms_ip_hourly_limit=DEFAULT_SMS_IP_HOURLY_LIMIT, created_at=now, updated_at=now)
     admin = access.build_key(store.store_id, Role.ADMIN, now, label="admin")

@@ -16,12 +16,13 @@ from chalicelib.pagination import page, parse_limit
 from chalicelib.validation import Field, require_non_empty
 
 if TYPE_CHECKING:
-    from chalicelib import qr, sms, stores
+    from chalicelib import i18n, qr, sms, stores
     from chalicelib.api import views
     from chalicelib.channels import credentials
     from chalicelib.channels import spec as channel_spec
 else:  # loaded by the first admin request, not at cold start (chalicelib/api/lazy.py)
     qr, sms, stores = lazy("chalicelib.qr"), lazy("chalicelib.sms"), lazy("chalicelib.stores")
+    i18n = lazy("chalicelib.i18n")
     credentials, channel_spec = lazy("chalicelib.channels.credentials"), lazy("chalicelib.channels.spec")
     views = lazy("chalicelib.api.views")
 
@@ -42,6 +43,7 @@ def settings_fields() -> dict[str, Field]:
         "sms_ip_hourly_limit": Field(int, minimum=1, maximum=10_000),
         "shop_email": Field(str, max_length=254, nullable=True, check=stores.check_shop_email),
         "postal_address": Field(str, max_length=500, nullable=True),
+        "language": Field(str, max_length=10, check=i18n.check_language),
     }
 
 

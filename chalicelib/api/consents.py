@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import os
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -18,14 +17,15 @@ from chalicelib.pagination import parse_limit
 from chalicelib.validation import Field
 
 if TYPE_CHECKING:
-    from chalicelib import stores
+    from chalicelib import i18n, stores
     from chalicelib.api import views
-    from chalicelib.consent import sends, state, unsubscribe
+    from chalicelib.consent import pages, sends, state, unsubscribe
     from chalicelib.members import core
 else:  # loaded by the first consent request, not at cold start (chalicelib/api/lazy.py)
     state, views = lazy("chalicelib.consent.state"), lazy("chalicelib.api.views")
     sends, unsubscribe = lazy("chalicelib.consent.sends"), lazy("chalicelib.consent.unsubscribe")
     stores, core = lazy("chalicelib.stores"), lazy("chalicelib.members.core")
+    i18n, pages = lazy("chalicelib.i18n"), lazy("chalicelib.consent.pages")
 
 consents = Blueprint(__name__)
 
@@ -94,24 +94,14 @@ def admin_unsubscribe(call: Call, member_id: str) -> Body:
 
 ONE_CLICK_CONTENT_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data", "text/plain",
                            "application/json", "application/octet-stream"]
-PURPOSE_LABELS = {"email_marketing": "marketing e-mails", "sms_marketing": "marketing text messages"}
-
-
-def _html(status: int, title: str, body: str) -> Response:
-    page = (f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f'<meta name="robots" content="noindex">'
-            f'<title>{title}</title><style>body{{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;'
-            f'padding:0 1rem;line-height:1.5}}button{{font-size:1rem;padding:.6rem 1.2rem}}</style></head>'
-            f'<body>{body}</body></html>')
+def _html(status: int, page: str) -> Response:
     return Response(body=page, status_code=status, headers={"Content-Type": "text/html; charset=utf-8",
                                                             "Cache-Control": "no-store",
                                                             "Referrer-Policy": "no-referrer"})
 
 
-def _not_found_page() -> Response:
-    return _html(404, "Link not valid", "<h1>This link is not valid</h1><p>Check that you copied the whole link "
-                                        "from the e-mail.</p>")
+def _not_found_page(call: Call) -> Response:
+    return _html(404, pages.not_valid(call.request.headers.get("accept-language")))
 
 
 @endpoint(consents, "/u/{token}", ["GET"], roles=PUBLIC)
@@ -120,13 +110,10 @@ def unsubscribe_page(call: Call, token: str) -> Response:
     try:
         target = unsubscribe.target_of(token)
         core.get_member(target.store_id, target.member_id)
-        store_name = stores.get_store(target.store_id).name
+        store = stores.get_store(target.store_id)
     except NotFound:
-        return _not_found_page()
-    what = f"{PURPOSE_LABELS[target.purpose]} from {html.escape(store_name)}"
-    return _html(200, "Unsubscribe", f"<h1>Unsubscribe</h1><p>Stop receiving {what}?</p>"
-                                     f'<form method="post"><input type="hidden" name="List-Unsubscribe" '
-                                     f'value="One-Click"><button type="submit">Unsubscribe</button></form>')
+        return _not_found_page(call)
+    return _html(200, pages.question(i18n.store_language(store), target.purpose, store.name))
 
 
 @endpoint(consents, "/u/{token}", ["POST"], roles=PUBLIC, content_types=ONE_CLICK_CONTENT_TYPES)
@@ -138,11 +125,10 @@ def unsubscribe_one_click(call: Call, token: str) -> Response | Body:
                                                call.request.headers.get("user-agent"))
     except NotFound:
         if wants_html:
-            return _not_found_page()
+            return _not_found_page(call)
         raise
     if wants_html:
-        return _html(200, "Unsubscribed", f"<h1>You are unsubscribed</h1><p>You will no longer receive "
-                                          f"{PURPOSE_LABELS[target.purpose]} from this store.</p>")
+        return _html(200, pages.unsubscribed(i18n.store_language(stores.get_store(target.store_id)), target.purpose))
     return {"unsubscribed": True, "purpose": target.purpose, **{target.purpose: views.consent_view(member,
                                                                                                     target.purpose)}}
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from chalicelib import clock
+from chalicelib import clock, i18n
 from chalicelib.api.lazy import lazy
 from chalicelib.channels.spec import spec_for
 
@@ -40,7 +40,7 @@ else:  # each view's domain helpers load with the first response that uses them 
 def settings_view(store: StoreModel) -> dict[str, Any]:
     return {
         "store_id": store.store_id, "name": store.name, "storefront_url": store.storefront_url,
-        "country": store.country, "timezone": store.timezone,
+        "country": store.country, "timezone": store.timezone, "language": i18n.store_language(store),
         "sms_daily_cap": int(store.sms_daily_cap), "sms_ip_hourly_limit": int(store.sms_ip_hourly_limit),
         "shop_email": store.shop_email, "postal_address": store.postal_address,
         "updated_at": clock.isoformat(store.updated_at),

@@ -15,11 +15,12 @@ from urllib.parse import quote
 
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib import single_use, tokens
+from chalicelib import i18n, single_use, tokens
 from chalicelib.binding import links, templates
 from chalicelib.channels import outbound
 from chalicelib.channels.spec import spec_for
 from chalicelib.errors import ApiError, NotFound
+from chalicelib.i18n import N_
 from chalicelib.inbox import conversations, eligibility
 from chalicelib.lifetimes import duration_text
 from chalicelib.logs import logger
@@ -29,10 +30,9 @@ from chalicelib.models.stores import StoreModel
 from chalicelib.models.transactions import NamedGet, NamedTransaction
 
 INVITATION_NOTE = f"binding invitation sent, valid for {duration_text(links.INVITATION_TTL)}"
-CART_TEXT = ("Your cart is ready: tap the button to check out. "
-             f"The link is valid for {duration_text(links.CART_LINK_TTL)}.")
+CART_TEXT = N_("Your cart is ready: tap the button to check out. The link is valid for %(lifetime)s.")
 WINDOW_TEXT = f"the customer's last message is more than {duration_text(eligibility.MESSAGING_WINDOW)} old"
-CART_BUTTON = "Check out"
+CART_BUTTON = N_("Check out")
 REFUSALS = {
     eligibility.OUTSIDE_24H_WINDOW: f"{WINDOW_TEXT}: the channel no longer accepts a message; wait until the "
                                     "customer writes again",
@@ -59,6 +59,7 @@ class SentLink:
 class _Context:
     conversation: ConversationModel
     storefront_url: str
+    language: str  # the store's: the cart message's words
     template: templates.Template
 
 
@@ -90,7 +91,9 @@ def _load(store_id: str, conversation_id: str) -> _Context:
     if not store.storefront_url:
         raise InvitationRefused("the store has no storefront_url: set it with PUT /admin/settings before sending "
                                 "links", code="storefront_url_not_set")
-    return _Context(conversation, store.storefront_url.rstrip("/"), templates.from_item(conversation.channel, item))
+    language = i18n.store_language(store)
+    return _Context(conversation, store.storefront_url.rstrip("/"), language,
+                    templates.from_item(conversation.channel, item, language))
 
 
 def send_invitation(store_id: str, conversation_id: str, now: datetime) -> SentLink:
@@ -119,7 +122,10 @@ def send_cart_link(store_id: str, conversation_id: str, cart_id: str, now: datet
         raise eligibility.OutsideMessagingWindow(f"{WINDOW_TEXT}: the channel no longer accepts a message")
     token = links.new_link_token(conversation.social_user_key, conversation.social_user_name)
     url = f"{context.storefront_url}/cart?cart_id={quote(cart_id, safe='')}&cart_token={token.value}"
-    message = outbound.OutboundMessage(CART_TEXT, outbound.LinkButton(CART_BUTTON, url))
+    language = context.language
+    message = outbound.OutboundMessage(
+        i18n.translate(language, CART_TEXT, lifetime=i18n.duration_text(links.CART_LINK_TTL, language)),
+        outbound.LinkButton(i18n.translate(language, CART_BUTTON), url))
     return _send(store_id, conversation, token, message, purpose=links.CART, ttl=links.CART_LINK_TTL,
                  note=f"cart link sent (cart {cart_id}), valid for {duration_text(links.CART_LINK_TTL)}", url=url,
                  now=now, link_id=tokens.new_id("cl"), cart_id=cart_id)

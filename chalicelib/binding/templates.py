@@ -13,18 +13,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from chalicelib import i18n
 from chalicelib.channels.spec import CHANNELS
 from chalicelib.errors import InvalidRequest, NotFound
-from chalicelib.lifetimes import BINDING_INVITATION_TTL, duration_text
+from chalicelib.i18n import N_
+from chalicelib.lifetimes import BINDING_INVITATION_TTL
 from chalicelib.models.binding import BindingTemplateModel
+from chalicelib.models.stores import StoreModel
 
 TEXT_LIMITS = {name: spec.text_limit for name, spec in CHANNELS.items()}
 BUTTON_TEXT_MAX = 20
 PLACEHOLDER = "{customer_name}"
-UNKNOWN_NAME = "there"  # "Hi there!" when the channel never told us the customer's name
-DEFAULT_TEXT = ("Hi {customer_name}! Become a member of our shop: tap the link to connect this chat "
-                f"to your member account. The link is valid for {duration_text(BINDING_INVITATION_TTL)}.")
-DEFAULT_BUTTON_TEXT = "Become a member"
+# A new store's texts, in its language (chalicelib/i18n): the store's own template replaces them once saved.
+UNKNOWN_NAME = N_("there")  # "Hi there!" when the channel never told us the customer's name
+DEFAULT_TEXT = N_("Hi {customer_name}! Become a member of our shop: tap the link to connect this chat "
+                  "to your member account. The link is valid for %(lifetime)s.")
+DEFAULT_BUTTON_TEXT = N_("Become a member")
 
 # Anything that reads like a placeholder: a customer must never receive "{name}" as written.
 _PLACEHOLDER_LIKE = re.compile(r"\{\s*([A-Za-z_][\w .-]*?)\s*\}")
@@ -37,10 +41,11 @@ class Template:
     button_text: str | None  # None where the channel shows no link button (the link is in the text)
     is_default: bool = True
     updated_at: datetime | None = None
+    language: str = i18n.EN
 
     def render(self, customer_name: str | None) -> str:
         """The text with ``{customer_name}`` filled in, never longer than the channel takes."""
-        name = (customer_name or "").strip() or UNKNOWN_NAME
+        name = (customer_name or "").strip() or i18n.translate(self.language, UNKNOWN_NAME)
         count = self.text.count(PLACEHOLDER)
         if count:
             room = TEXT_LIMITS[self.channel] - (len(self.text) - count * len(PLACEHOLDER))
@@ -54,15 +59,22 @@ def check_channel(channel: str) -> str:
     return channel
 
 
-def default_template(channel: str) -> Template:
-    return Template(channel, DEFAULT_TEXT, DEFAULT_BUTTON_TEXT if CHANNELS[channel].link_buttons else None)
+def default_text(language: str) -> str:
+    return i18n.translate(language, DEFAULT_TEXT, lifetime=i18n.duration_text(BINDING_INVITATION_TTL, language))
 
 
-def from_item(channel: str, item: BindingTemplateModel | None) -> Template:
+def default_template(channel: str, language: str) -> Template:
+    button = i18n.translate(language, DEFAULT_BUTTON_TEXT) if CHANNELS[channel].link_buttons else None
+    return Template(channel, default_text(language), button, language=language)
+
+
+def from_item(channel: str, item: BindingTemplateModel | None, language: str) -> Template:
+    """The store's saved template, or its language's default (a saved one without a button label gets the default's)."""
     if item is None:
-        return default_template(channel)
-    button = (item.button_text or DEFAULT_BUTTON_TEXT) if CHANNELS[channel].link_buttons else None
-    return Template(channel, item.text, button, is_default=False, updated_at=item.updated_at)
+        return default_template(channel, language)
+    button = (item.button_text or i18n.translate(language, DEFAULT_BUTTON_TEXT)) if CHANNELS[channel].link_buttons \
+        else None
+    return Template(channel, item.text, button, is_default=False, updated_at=item.updated_at, language=language)
 
 
 def check_template(channel: str, body: dict[str, Any]) -> tuple[str, str | None]:
@@ -90,14 +102,22 @@ def put_template(store_id: str, channel: str, body: dict[str, Any], now: datetim
     text, button_text = check_template(channel, body)
     item = BindingTemplateModel(store_id, channel, text=text, button_text=button_text, updated_at=now)
     item.save()
-    return from_item(channel, item)
+    return from_item(channel, item, _language(store_id))
 
 
 def get_template(store_id: str, channel: str) -> Template:
     check_channel(channel)
+    language = _language(store_id)
     try:
-        return from_item(channel, BindingTemplateModel.get(store_id, channel))
+        return from_item(channel, BindingTemplateModel.get(store_id, channel), language)
     except BindingTemplateModel.DoesNotExist:
-        return default_template(channel)
+        return default_template(channel, language)
+
+
+def _language(store_id: str) -> str:
+    try:
+        return i18n.store_language(StoreModel.get(store_id))
+    except StoreModel.DoesNotExist:
+        raise NotFound("store not found") from None
 
 

@@ -25,7 +25,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.update import Action
 
-from chalicelib import aws, clock, pagination, tokens
+from chalicelib import aws, clock, i18n, pagination, tokens
 from chalicelib.config import settings
 from chalicelib.consent import state
 from chalicelib.consent.unsubscribe import mailto_address, token_for
@@ -33,6 +33,7 @@ from chalicelib.email import EmailNotSent, OutboundEmail
 from chalicelib.email import send as send_email
 from chalicelib.email.sender import message_domain
 from chalicelib.errors import ApiError, InvalidRequest, NotFound
+from chalicelib.i18n import N_
 from chalicelib.lifecycle.audience import stage_members
 from chalicelib.lifecycle.stages import check_stage
 from chalicelib.logs import logger
@@ -230,6 +231,12 @@ def run(event: dict[str, Any], now: datetime, budget_seconds: float = BUDGET_SEC
 # ---------------------------------------------------------------- e-mail
 
 
+# The fixed parts of a marketing e-mail, in the store's language (chalicelib/i18n).
+WHY_YOU_RECEIVE = N_("You receive this because you agreed to marketing e-mails from %(store_name)s.")
+UNSUBSCRIBE = N_("Unsubscribe")
+UNSUBSCRIBE_LINE = N_("Unsubscribe: %(url)s")
+
+
 def unsubscribe_url(send: MarketingSendModel, member: MemberModel, purpose: str) -> str:
     return f"{(send.base_url or '').rstrip('/')}/u/{token_for(member.store_id, member.member_id, purpose)}"
 
@@ -251,15 +258,17 @@ def marketing_email(store: StoreModel, send: MarketingSendModel, member: MemberM
     if configuration_set:
         headers["X-SES-CONFIGURATION-SET"] = configuration_set
     postal = str(store.postal_address or "")
-    text = (f"{send.text}\n\n--\n{store.name}\n{postal}\n\n"
-            f"You receive this because you agreed to marketing e-mails from {store.name}.\n"
-            f"Unsubscribe: {url}\n")
+    language = i18n.store_language(store)
+    why = i18n.translate(language, WHY_YOU_RECEIVE, store_name=store.name)
+    unsubscribe_word = i18n.translate(language, UNSUBSCRIBE)
+    unsubscribe_line = i18n.translate(language, UNSUBSCRIBE_LINE, url=url)
+    text = f"{send.text}\n\n--\n{store.name}\n{postal}\n\n{why}\n{unsubscribe_line}\n"
     body = html.escape(send.text).replace("\n", "<br>\n")
-    page = (f"<!doctype html><html><body><div>{body}</div><hr>"
+    page = (f"<!doctype html><html lang=\"{language}\"><body><div>{body}</div><hr>"
             f"<p style=\"color:#555;font-size:12px\">{html.escape(str(store.name))}<br>"
             f"{html.escape(postal).replace(chr(10), '<br>')}</p>"
-            f"<p style=\"color:#555;font-size:12px\">You receive this because you agreed to marketing e-mails from "
-            f"{html.escape(str(store.name))}. <a href=\"{html.escape(url)}\">Unsubscribe</a></p></body></html>")
+            f"<p style=\"color:#555;font-size:12px\">{html.escape(why)} "
+            f"<a href=\"{html.escape(url)}\">{html.escape(unsubscribe_word)}</a></p></body></html>")
     return OutboundEmail(to=str(member.email), sender=str(store.shop_email), sender_name=str(store.name),
                          subject=str(send.subject or ""), text=text, html=page, headers=headers)
 
@@ -276,11 +285,13 @@ def _deliver_email(store: StoreModel, send: MarketingSendModel, member: MemberMo
 # ---------------------------------------------------------------- SMS
 
 SMS_FOOTER_RESERVE = 120  # "<store>: stop? <url>" appended to every marketing SMS
+SMS_STOP = N_("%(store_name)s: stop?")
 
 
 def marketing_sms_text(store: StoreModel, send: MarketingSendModel, member: MemberModel) -> str:
     """The text and an opt-out link (carriers and CTIA ask every marketing SMS to say how to stop)."""
-    return f"{send.text}\n{store.name}: stop? {unsubscribe_url(send, member, 'sms_marketing')}"
+    stop = i18n.translate(i18n.store_language(store), SMS_STOP, store_name=store.name)
+    return f"{send.text}\n{stop} {unsubscribe_url(send, member, 'sms_marketing')}"
 
 
 def _opted_out(phone: str) -> bool:

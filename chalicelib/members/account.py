@@ -18,10 +18,10 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.models import Model
 
-from chalicelib import abuse, clock, deferred, sms, verification
+from chalicelib import abuse, clock, deferred, i18n, sms, verification
 from chalicelib.consent import state
 from chalicelib.errors import ApiError, Conflict, InvalidRequest, Unauthorized
-from chalicelib.lifetimes import duration_text
+from chalicelib.i18n import N_
 from chalicelib.logs import logger
 from chalicelib.members import mail
 from chalicelib.members.core import (
@@ -106,6 +106,11 @@ def log_in(store_id: str, identifier: str, password: str, client_ip: str | None,
 
 
 TOO_MANY_LOGINS = "too many failed logins; try again later"
+# The verification mails, in the store's language (chalicelib/i18n).
+RESET_SUBJECT = N_("%(store_name)s: password reset")
+RESET_TEXT = N_("Your password reset code is %(code)s. It expires in %(lifetime)s.")
+CONFIRM_SUBJECT = N_("%(store_name)s: confirm your email")
+CONFIRM_TEXT = N_("Your code is %(code)s. It expires in %(lifetime)s.")
 
 
 def _count_login(store_id: str, subject: str, client_ip: str | None, now: datetime) -> None:
@@ -200,8 +205,10 @@ def deliver_reset_code(payload: dict[str, Any]) -> None:
         except (sms.RateLimited, sms.SmsFailed) as exc:
             logger.info("password reset sms not sent", extra={"store_id": store_id, "reason": exc.code})
         return
-    mail.send_email(pending.target, f"{settings_.store.name}: password reset",
-                    f"Your password reset code is {code}. It expires in {duration_text(verification.CODE_TTL)}.")
+    language = i18n.store_language(settings_.store)
+    mail.send_email(pending.target, i18n.translate(language, RESET_SUBJECT, store_name=settings_.store.name),
+                    i18n.translate(language, RESET_TEXT, code=code,
+                                   lifetime=i18n.duration_text(verification.CODE_TTL, language)))
 
 
 def confirm_password_reset(store_id: str, identifier: str, code: str, new_password: str, now: datetime) -> str:
@@ -290,8 +297,10 @@ def request_email_change(store_id: str, member_id: str, email: str, client_ip: s
     item, code = verification.new_code_item(store_id, verification_id, "change_email", email.lower(), now,
                                             member_id=member_id)
     sms.count_send(settings_.store, email_identity(email), client_ip, now, also_save=[item])
-    if not mail.send_email(email, f"{settings_.store.name}: confirm your email",
-                           f"Your code is {code}. It expires in {duration_text(verification.CODE_TTL)}."):
+    language = i18n.store_language(settings_.store)
+    if not mail.send_email(email, i18n.translate(language, CONFIRM_SUBJECT, store_name=settings_.store.name),
+                           i18n.translate(language, CONFIRM_TEXT, code=code,
+                                          lifetime=i18n.duration_text(verification.CODE_TTL, language))):
         raise EmailFailed("the email could not be sent; please try again")
     return verification_id
 

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote
 
-from chalicelib import stores
+from chalicelib import i18n, stores
 from chalicelib.email import Attachment, EmailNotSent, OutboundEmail, send
 from chalicelib.email.sender import message_domain
 from chalicelib.errors import ApiError
+from chalicelib.i18n import N_
 from chalicelib.inbox import conversations
 from chalicelib.logs import logger
 from chalicelib.messages import replytoken, uploads
@@ -41,6 +42,15 @@ class Reply:
     emailed: bool
 
 
+# The fixed parts of a reply e-mail, in the store's language (chalicelib/i18n).
+SUBJECT_ORDER = N_("%(store_name)s: a reply about your order %(order_id)s")
+SUBJECT_MESSAGE = N_("%(store_name)s: a reply about your message")
+FOOTER = N_("Reply to this e-mail to answer.")
+FOOTER_WITH_LINK = N_("Reply to this e-mail to answer, or open %(link)s.")
+REPLY_BUTTON = N_("Reply")
+ALSO_REPLY = N_("You can also reply to this e-mail.")
+
+
 def reply_link(store: StoreModel, conversation: ConversationModel) -> str | None:
     if not store.storefront_url:
         return None
@@ -58,14 +68,18 @@ def compose(store: StoreModel, conversation: ConversationModel, text: str,
             images: list[tuple[uploads.Image, bytes]]) -> OutboundEmail:
     assert store.shop_email and conversation.customer_email
     link = reply_link(store, conversation)
-    about = f"your order {conversation.order_id}" if conversation.channel == ORDER else "your message"
-    subject = " ".join(f"{store.name}: a reply about {about}".split())  # one header line, whatever the order id holds
-    footer = "Reply to this e-mail to answer" + (f", or open {link}" if link else "") + "."
+    language = i18n.store_language(store)
+    about = i18n.translate(language, SUBJECT_ORDER, store_name=store.name, order_id=conversation.order_id) \
+        if conversation.channel == ORDER else i18n.translate(language, SUBJECT_MESSAGE, store_name=store.name)
+    subject = " ".join(about.split())  # one header line, whatever the order id holds
+    footer = i18n.translate(language, FOOTER_WITH_LINK, link=link) if link else i18n.translate(language, FOOTER)
     body_html = "<br>".join(html.escape(line) for line in text.splitlines())
+    label = html.escape(i18n.translate(language, REPLY_BUTTON))
     button = (f'<p><a href="{html.escape(link)}" style="display:inline-block;padding:10px 18px;background:#1a73e8;'
-              f'color:#ffffff;text-decoration:none;border-radius:4px">Reply</a></p>') if link else ""
-    page = (f"<!doctype html><html><body><p>{body_html}</p>{button}"
-            f"<p style=\"color:#666\">You can also reply to this e-mail. {html.escape(store.name)}</p></body></html>")
+              f'color:#ffffff;text-decoration:none;border-radius:4px">{label}</a></p>') if link else ""
+    page = (f"<!doctype html><html lang=\"{language}\"><body><p>{body_html}</p>{button}"
+            f"<p style=\"color:#666\">{html.escape(i18n.translate(language, ALSO_REPLY))} {html.escape(store.name)}</p>"
+            f"</body></html>")
     return OutboundEmail(
         to=conversation.customer_email, sender=store.shop_email, sender_name=store.name, subject=subject,
         text=f"{text}\n\n-- \n{footer}\n", html=page,

@@ -14,6 +14,7 @@ class StoreModel(StageModel):
     name = UnicodeAttribute()
     country = UnicodeAttribute()
     timezone = UnicodeAttribute()
+    language = UnicodeAttribute(null=True)  # what customers read: zh-Hant | en; absent: the country's default
     storefront_url = UnicodeAttribute(null=True)
     shop_email = UnicodeAttribute(null=True)  # replies to shop and order messages are sent from it
     postal_address = UnicodeAttribute(null=True)  # printed in marketing e-mails

@@ -16,8 +16,9 @@ from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
-from chalicelib import members, single_use, sms, tokens
+from chalicelib import i18n, members, single_use, sms, tokens
 from chalicelib.errors import ApiError, Conflict, NotFound
+from chalicelib.i18n import N_
 from chalicelib.models.members import MemberIdentityModel, MemberModel
 from chalicelib.models.referrals import LineBindingInvitationModel
 from chalicelib.models.stores import ChannelModel
@@ -28,7 +29,7 @@ LINK = single_use.LINE_BINDING
 LINE_BINDING_TTL = LINK.lifetime
 LINE_BIND_PATH = "/account/line-bind"
 VIA = ("qr", "sms")
-SMS_TEXT = "{store_name}: link your LINE account to your membership: {link}"
+SMS_TEXT = N_("%(store_name)s: link your LINE account to your membership: %(link)s")
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def create_line_binding_invitation(store_id: str, staff_id: str, branch_id: str,
     if via == "sms":
         if not member.phone:
             raise _refuse("this member has no phone number to text", "member_has_no_phone")
-        text = SMS_TEXT.replace("{store_name}", settings.store.name).replace("{link}", url)
+        text = i18n.translate(i18n.store_language(settings.store), SMS_TEXT, store_name=settings.store.name, link=url)
         sms.send(settings.store, member.phone, text, "member_notification", client_ip, now, also_save=[item])
     else:
         item.save(condition=LineBindingInvitationModel.token_hash.does_not_exist())

@@ -15,8 +15,10 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from chalicelib import i18n
 from chalicelib.errors import ApiError, InvalidRequest, NotFound
-from chalicelib.lifetimes import CODE_TTL, duration_text
+from chalicelib.i18n import N_
+from chalicelib.lifetimes import CODE_TTL
 from chalicelib.models.sms import SmsTemplatesModel
 from chalicelib.models.stores import StoreModel
 from chalicelib.models.transactions import NamedGet
@@ -25,11 +27,15 @@ MAX_MESSAGE_BYTES = 1600  # SNS refuses longer SMS messages
 PLACEHOLDERS = ("code", "link", "store_name")
 TEMPLATE_TYPES = ("verification", "registration_invitation")
 REQUIRED_PLACEHOLDER = {"verification": "code", "registration_invitation": "link"}
+# A new store's texts, in its language (chalicelib/i18n): what it saves with PUT replaces them.
 DEFAULT_TEMPLATES = {
-    "verification": "{store_name}: your verification code is {code}. "
-                    f"It expires in {duration_text(CODE_TTL)}.",
-    "registration_invitation": "{store_name} invites you to become a member: {link}",
+    "verification": N_("{store_name}: your verification code is {code}. It expires in %(lifetime)s."),
+    "registration_invitation": N_("{store_name} invites you to become a member: {link}"),
 }
+
+
+def default_template(template_type: str, language: str) -> str:
+    return i18n.translate(language, DEFAULT_TEMPLATES[template_type], lifetime=i18n.duration_text(CODE_TTL, language))
 # Longest values a placeholder can take, to check a template can never render over the limit.
 _WORST_CASE = {"code": "0" * 6, "link": "x" * 700, "store_name": "\u4f60" * 120}
 _PLACEHOLDER = re.compile(r"\{([a-z_]*)\}")
@@ -67,8 +73,11 @@ class SmsStore:
 
     def text(self, template_type: str, **values: str) -> str:
         """The store's template (or the default) with ``{code}``, ``{link}``, ``{store_name}`` filled in."""
-        return render(self.templates.get(template_type) or DEFAULT_TEMPLATES[template_type],
+        return render(self.templates.get(template_type) or self.default(template_type),
                       store_name=self.store.name, **values)
+
+    def default(self, template_type: str) -> str:
+        return default_template(template_type, i18n.store_language(self.store))
 
 
 def render(template: str, **values: str) -> str:
@@ -156,6 +165,7 @@ def put_template(store_id: str, template_type: str, text: str, now: datetime) ->
 
 
 def list_templates(store_id: str) -> list[dict[str, object]]:
-    templates = sms_store(store_id).templates
-    return [{"type": t, "text": templates.get(t) or DEFAULT_TEMPLATES[t], "is_default": t not in templates}
+    loaded = sms_store(store_id)
+    templates = loaded.templates
+    return [{"type": t, "text": templates.get(t) or loaded.default(t), "is_default": t not in templates}
             for t in TEMPLATE_TYPES]

@@ -176,7 +176,7 @@ def test_reply__emailed_from_shop_email_with_button_reply_to_and_references(clie
     assert email["reply_to"].startswith("reply+") and email["reply_to"].endswith("@inbound.memberlink.local")
     assert email["headers"]["References"] == f"<{conversation_id}.{shop.store_id}@inbound.memberlink.local>"
     assert "Yes, we ship there 🚚" in email["text"]
-    assert f'href="{STOREFRONT_URL}/account/messages"' in email["html"] and ">Reply</a>" in email["html"]
+    assert f'href="{STOREFRONT_URL}/account/messages"' in email["html"] and ">回覆</a>" in email["html"]  # TW: zh-Hant
     # the image travels with the e-mail, and SES's id is kept on the stored message
     assert email["headers"]["Content-Type"].startswith("multipart/mixed")
     [stored] = [m for m in MessageModel.query(f"{shop.store_id}#{conversation_id}") if m.direction == "outbound"]

@@ -47,7 +47,7 @@ def test_an_invitation_texts_a_registration_link_valid_two_hours(client, shop):
     assert timedelta(hours=2) - timedelta(seconds=1) <= expires - before <= timedelta(hours=2, seconds=1)
     [message] = moto_sms(phone)
     link = f"{STOREFRONT_URL}/account/register?invite="
-    assert message.startswith(f"Demo Tea House invites you to become a member: {link}")
+    assert message.startswith(f"Demo Tea House 邀請您加入會員：{link}")  # a TW store's default, in its language
     assert len(invite_token(message)) >= 43  # 256 bits, URL-safe base64
 
 

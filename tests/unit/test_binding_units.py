@@ -9,6 +9,7 @@ import pytest
 from chalicelib.api.http import status_of
 from chalicelib.binding import links, templates
 from chalicelib.errors import ApiError, InvalidRequest, NotFound
+from chalicelib.i18n import LANGUAGES
 from chalicelib.models.binding import BindingTokenModel
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -71,8 +72,9 @@ def test_whatsapp_takes_no_button_text():
     with pytest.raises(InvalidRequest) as caught:
         templates.check_template("whatsapp", {"text": "Join", "button_text": "Go"})
     assert caught.value.extra["field"] == "button_text"
-    assert templates.default_template("whatsapp").button_text is None
-    assert all(len(templates.default_template(c).button_text or "") <= 20 for c in ("facebook", "line"))
+    assert all(templates.default_template("whatsapp", language).button_text is None for language in LANGUAGES)
+    assert all(len(templates.default_template(c, language).button_text or "") <= 20
+               for c in ("facebook", "line") for language in LANGUAGES)
 
 
 def test_render_fills_the_name_and_never_exceeds_the_channel_limit():

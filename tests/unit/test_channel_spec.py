@@ -25,7 +25,7 @@ def test_a_channel_without_link_buttons__refuses_a_button_text(channel: str):
     with pytest.raises(InvalidRequest) as refused:
         templates.check_template(channel, {"text": "Join us", "button_text": "Join"})
     assert refused.value.extra == {"field": "button_text"}
-    assert templates.default_template(channel).button_text is None
+    assert templates.default_template(channel, "en").button_text is None
 
 
 def test_an_unknown_channel_is_404_naming_the_channels():

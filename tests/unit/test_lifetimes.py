@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib import lifetimes, verification
+from chalicelib import i18n, lifetimes, verification
 from chalicelib.binding import invitations, links, templates
 from chalicelib.inbox import eligibility
 from chalicelib.lifetimes import duration_text
@@ -32,9 +32,20 @@ def test_the_rules_use_the_lifetimes_the_texts_state():
 def test_each_text_states_its_rules_lifetime():
     # GIVEN the texts customers and merchants read; THEN each says the lifetime its rule enforces
     assert f"valid for {duration_text(links.INVITATION_TTL)}" in invitations.INVITATION_NOTE
-    assert f"valid for {duration_text(links.INVITATION_TTL)}" in templates.DEFAULT_TEXT
-    assert f"valid for {duration_text(links.CART_LINK_TTL)}" in invitations.CART_TEXT
     assert f"more than {duration_text(eligibility.MESSAGING_WINDOW)} old" in \
         invitations.REFUSALS[eligibility.OUTSIDE_24H_WINDOW]
-    assert f"expires in {duration_text(verification.CODE_TTL)}" in sms_templates.DEFAULT_TEMPLATES["verification"]
     assert f"last {duration_text(verification.TOKEN_TTL)}" in verification.invalid_token().message
+    # AND what customers read says it in the store's language
+    assert f"valid for {duration_text(links.INVITATION_TTL)}." in templates.default_text("en")
+    assert "連結在 1 小時內有效" in templates.default_text("zh-Hant")
+    assert f"expires in {duration_text(verification.CODE_TTL)}." in sms_templates.default_template("verification", "en")
+    assert "10 分鐘內有效" in sms_templates.default_template("verification", "zh-Hant")
+
+
+@pytest.mark.parametrize(("lifetime", "language", "text"), [
+    (timedelta(hours=1), "en", "1 hour"), (timedelta(hours=24), "en", "24 hours"),
+    (timedelta(hours=1), "zh-Hant", "1 小時"), (timedelta(minutes=10), "zh-Hant", "10 分鐘"),
+    (timedelta(days=7), "zh-Hant", "7 天"),
+])
+def test_a_lifetime_customers_read__is_said_in_the_store_language(lifetime: timedelta, language: str, text: str):
+    assert i18n.duration_text(lifetime, language) == text
