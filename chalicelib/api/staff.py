@@ -15,11 +15,12 @@ from chalicelib.errors import Forbidden
 from chalicelib.validation import Field
 
 if TYPE_CHECKING:
-    from chalicelib import qr, referrals, sms
+    from chalicelib import i18n, qr, referrals, sms
     from chalicelib.referrals import invitations, line
 else:  # loaded by the first staff-app request, not at cold start (chalicelib/api/lazy.py)
     qr, referrals, sms = lazy("chalicelib.qr"), lazy("chalicelib.referrals"), lazy("chalicelib.sms")
     invitations, line = lazy("chalicelib.referrals.invitations"), lazy("chalicelib.referrals.line")
+    i18n = lazy("chalicelib.i18n")
 
 staff = Blueprint(__name__)
 
@@ -37,6 +38,14 @@ def staff_of(call: Call) -> tuple[str, str]:
     if not principal.staff_id or not principal.branch_id:
         raise Forbidden("this staff key names no staff member and branch; issue one with POST /admin/staff")
     return principal.staff_id, principal.branch_id
+
+
+@endpoint(staff, "/staff/store", ["GET"], roles=STAFF)
+def staff_store(call: Call) -> Body:
+    """What the staff app formats dates in: the store's time zone (the phone may be set to any other)."""
+    store = sms.sms_store(call.store_id).store
+    return {"name": store.name, "country": store.country, "timezone": store.timezone,
+            "language": i18n.store_language(store)}
 
 
 @endpoint(staff, "/staff/registration-invitations", ["POST"], roles=STAFF, status=202)

@@ -224,3 +224,19 @@ def test_a_marketing_email_footer_is_in_the_store_language(aws: None) -> None:
     store.language = "en"
     assert "You receive this because you agreed to marketing e-mails from 茶屋." in sends.marketing_email(
         store, send, member).text
+
+
+# --- the staff app's store ---------------------------------------------------------------------------
+
+def test_the_staff_app_reads_its_store_time_zone_and_language(client: Any, store: StoreKeys, us_store) -> None:
+    from tests.support_staff import bearer, staff_key
+
+    # GIVEN a staff key of a TW store and one of a US store
+    tw_staff, us_staff = staff_key(client, store.admin()), staff_key(client, us_store.admin(), "Brooklyn", "Joe")
+    # WHEN the staff app asks for its store; THEN it gets that store's zone and language, nothing of the other
+    status, tw = call(client, "GET", "/staff/store", bearer(tw_staff["key"]))
+    assert status == 200 and tw == {"name": "Demo Tea House", "country": "TW", "timezone": "Asia/Taipei",
+                                    "language": "zh-Hant"}
+    assert call(client, "GET", "/staff/store", bearer(us_staff["key"]))[1]["timezone"] == "America/New_York"
+    # AND an admin key (not a staff key) or no key is refused
+    assert call(client, "GET", "/staff/store", {})[0] == 401
