@@ -22,9 +22,10 @@ pages = Blueprint(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent / "pages"
 APPS = ("console", "staff-app")
-ASSET_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*\.(html|js|css|svg)$")
+ASSET_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*\.(html|js|css|svg|json)$")
 CONTENT_TYPES = {"html": "text/html; charset=utf-8", "js": "text/javascript; charset=utf-8",
-                 "css": "text/css; charset=utf-8", "svg": "image/svg+xml"}
+                 "css": "text/css; charset=utf-8", "svg": "image/svg+xml",
+                 "json": "application/json; charset=utf-8"}  # strings-<language>.json: the pages' catalogs
 
 # Every page and file: nothing from another origin, no inline script or style, never framed, no referrer
 # (a binding link in a URL must not leak), no MIME sniffing. Images also from blob: URLs: the console fetches

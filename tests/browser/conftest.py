@@ -76,7 +76,8 @@ def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM, headless=True,
-            args=CHROMIUM_FLAGS, viewport={"width": 1440, "height": 900}, service_workers="block")
+            args=CHROMIUM_FLAGS, viewport={"width": 1440, "height": 900}, service_workers="block",
+            locale="en-US")  # the pages follow the browser's language: these tests read English
         yield context
         context.close()
 

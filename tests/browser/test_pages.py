@@ -189,8 +189,8 @@ def test_5_staff_app_signs_up_by_sms_and_shows_a_line_qr_code(page, stack):
     page.get_by_label("Mobile number").fill(newcomer)
     page.get_by_role("button", name="Search").click()
     expect(page.get_by_role("heading", name="No member found")).to_be_visible()
-    page.get_by_role("button", name="Sign up").click()
-    expect(page.get_by_text("Registration SMS sent to")).to_be_visible()
+    page.get_by_role("button", name="Text a sign-up link").click()
+    expect(page.get_by_text("Sign-up link texted to")).to_be_visible()
     [sms] = sms_to(stack, newcomer)
     assert "/account/register?invite=" in sms
 
@@ -201,10 +201,10 @@ def test_5_staff_app_signs_up_by_sms_and_shows_a_line_qr_code(page, stack):
     page.get_by_label("Mobile number").fill(regular)
     page.get_by_role("button", name="Search").click()
     expect(page.get_by_role("heading", name="Wang Mei")).to_be_visible()
-    page.get_by_role("button", name="Bind LINE account").click()
+    page.get_by_role("button", name="Connect LINE").click()
     qr = page.get_by_role("img", name=re.compile("QR code"))
     expect(qr).to_be_visible()
-    expect(page.get_by_role("button", name="Can't scan? Try SMS invitation")).to_be_visible()
+    expect(page.get_by_role("button", name="Can't scan? Text the LINE link instead")).to_be_visible()
     shoot(page, "staff-app.png", full_page=True)
 
     url = decode_qr(qr.screenshot())
@@ -272,7 +272,7 @@ def test_console_screenshots(page, stack):
 
     page.goto(f"{stack.api}/console/#/customers/{member_id}")
     expect(page.get_by_role("heading", name="Chen Yu-ting", level=1)).to_be_visible()
-    expect(page.get_by_role("region", name="Orders")).to_contain_text("TWD")
+    expect(page.get_by_role("region", name="Orders")).to_contain_text("NT$1,280.00")  # Intl, en-US
     shoot(page, "member-profile.png")
 
 

@@ -1,4 +1,19 @@
 // The API, called with relative URLs from the page's own origin; the key lives in sessionStorage only.
+import {t} from './i18n.js';
+
+// The refusals a person meets at the counter or in the console, in their words; any other says the server's.
+const ERRORS = {
+  rate_limited: () => t('Too many attempts for now: wait a little and try again.'),
+  sms_failed: () => t('The text message could not be sent: try again.'),
+  invalid_phone: () => t('This is not a mobile number we can text: check the digits.'),
+  forbidden: () => t('Your key may not do this.'),
+  storefront_url_not_set: () => t('Set the storefront URL in Settings first: links point to it.'),
+  storefront_url_missing: () => t('Set the storefront URL in Settings first: links point to it.'),
+  line_not_connected: () => t('The store has not connected LINE yet (Settings, Channels).'),
+  member_has_no_phone: () => t('This member has no mobile number to text.'),
+  already_bound: () => t('This customer is already bound to a member.'),
+};
+export const errorText = (code, fallback) => (ERRORS[code] ? ERRORS[code]() : fallback);
 
 // One key per app: the console's admin key and the staff app's key never stand in for each other.
 const STORAGE = `memberlink.key.${location.pathname.split('/').filter(Boolean).pop() || 'app'}`;
@@ -14,7 +29,7 @@ export const key = {
 export class ApiError extends Error {
   constructor(status, body) {
     const error = (body && body.error) || {};
-    super(error.message || `The server answered ${status}`);
+    super(errorText(error.code, error.message) || t('The server answered {status}.', {status}));
     this.status = status;
     this.code = error.code || 'http_' + status;
     this.field = error.field;

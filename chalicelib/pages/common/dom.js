@@ -1,4 +1,5 @@
 // Building DOM nodes without HTML strings: every piece of text, the customer's above all, is set as text.
+import {formatClock, formatDateTime, formatRelative, storeDay, t} from './i18n.js';
 
 /** h('p', {class: 'x', onclick: f, 'aria-label': 'y'}, 'text', child, [more]) */
 export function h(tag, props = {}, ...children) {
@@ -41,32 +42,28 @@ export function field(label, input, hint) {
   return h('div', {class: 'field'}, h('label', {for: input.id}, label), input, hintEl);
 }
 
-const TIME = new Intl.RelativeTimeFormat(undefined, {numeric: 'auto', style: 'short'});
-
-/** "5 min ago", "yesterday": the list's relative time (the exact time is in the <time> element's title). */
+/** "5 min ago", "yesterday" / "5 分鐘前", "昨天": the list's relative time (the exact time is in the title). */
 export function relativeTime(iso, now = Date.now()) {
   if (!iso) return '';
   const seconds = Math.round((new Date(iso).getTime() - now) / 1000);
   const abs = Math.abs(seconds);
-  if (abs < 45) return 'just now';
-  if (abs < 3600) return TIME.format(Math.round(seconds / 60), 'minute');
-  if (abs < 86400) return TIME.format(Math.round(seconds / 3600), 'hour');
-  return TIME.format(Math.round(seconds / 86400), 'day');
+  if (abs < 45) return t('just now');
+  if (abs < 3600) return formatRelative(Math.round(seconds / 60), 'minute');
+  if (abs < 86400) return formatRelative(Math.round(seconds / 3600), 'hour');
+  return formatRelative(Math.round(seconds / 86400), 'day');
 }
 
-const SHORT = new Intl.DateTimeFormat(undefined, {dateStyle: 'medium', timeStyle: 'short'});
-const CLOCK = new Intl.DateTimeFormat(undefined, {timeStyle: 'short'});
-
-/** A date as people read it: "just now" (relative), or "Nov 25, 2026, 10:38 AM" / "10:38 AM" today. */
+/** A date as people read it, in the store's zone: "Nov 25, 2026, 10:38 AM", or "10:38 AM" on the store's today. */
 export function shortDate(iso) {
   const date = new Date(iso);
-  return date.toDateString() === new Date().toDateString() ? CLOCK.format(date) : SHORT.format(date);
+  return storeDay(date) === storeDay() ? formatClock(date) : formatDateTime(date);
 }
 
 export function timeEl(iso, relative = true) {
   if (!iso) return null;
   const date = new Date(iso);
-  return h('time', {datetime: iso, title: date.toLocaleString()}, relative ? relativeTime(iso) : shortDate(iso));
+  return h('time', {datetime: iso, title: formatDateTime(date, {dateStyle: 'full', timeStyle: 'short'})},
+    relative ? relativeTime(iso) : shortDate(iso));
 }
 
 /** A short-lived announcement in the page's live region ("Sent", "Saved"). */

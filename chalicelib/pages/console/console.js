@@ -1,6 +1,7 @@
 // The merchant console: sign-in, the section router (#/inbox, #/customers, #/settings, #/reports).
-import {key} from './api.js';
+import {get, key} from './api.js';
 import {clear} from './dom.js';
+import {languageSwitch, loadLanguage, setTimeZone, t} from './i18n.js';
 import {signIn} from './signin.js';
 
 const main = document.getElementById('main');
@@ -45,11 +46,14 @@ async function start() {
     leave();
     leave = () => {};
     current = {section: null, module: null};
-    await signIn(main, {title: 'Sign in to the console', label: 'Admin key',
-      hint: 'The admin key of your store (mlk.…). It stays in this tab only and is forgotten when you sign out or close the tab.',
-      checkPath: 'admin/settings', roleName: 'an admin'});
+    await signIn(main, {title: t('Sign in to the console'), label: t('Admin key'),
+      hint: t('The admin key of your store (mlk.…). It stays in this tab only and is forgotten when you sign out or close the tab.'),
+      checkPath: 'admin/settings', wrongRole: t('This key works, but it is not an admin key.')});
     signingIn = false;
   }
+  // Dates and times in the store's zone, whatever the merchant's computer is set to.
+  const settings = await get('admin/settings').catch(() => null);
+  if (settings && settings.timezone) setTimeZone(settings.timezone);
   topbar.hidden = false;
   await route();
 }
@@ -57,4 +61,7 @@ async function start() {
 document.getElementById('sign-out').addEventListener('click', () => { key.forget(); start(); });
 window.addEventListener('memberlink:signed-out', () => { key.forget(); start(); });
 window.addEventListener('hashchange', route);
-start();
+loadLanguage().then(() => {
+  document.getElementById('topbar-end').append(languageSwitch());
+  start();
+});

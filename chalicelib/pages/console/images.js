@@ -1,6 +1,7 @@
 // Images of shop and order messages, in and out through the API's own origin: the console's CSP lets it load
 // nothing from elsewhere (S3's presigned URLs included), and images need the admin key, which <img> cannot send.
 import {API_BASE, ApiError, call, key} from './api.js';
+import {formatNumber, t} from './i18n.js';
 
 export const TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'];
 export const MAX_IMAGES = 10; // chalicelib/messages/uploads.py MAX_IMAGES_PER_MESSAGE
@@ -8,14 +9,15 @@ export const MAX_BYTES = 4 * 1024 * 1024; // uploads.DIRECT_MAX_BYTES: what fits
 
 /** "1.2 MB", "850 KB": a file's size as people read it. */
 export function sizeText(bytes) {
-  return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1e3))} KB`;
+  return bytes >= 1e6 ? formatNumber(bytes / 1e6, {style: 'unit', unit: 'megabyte', maximumFractionDigits: 1})
+    : formatNumber(Math.max(1, Math.round(bytes / 1e3)), {style: 'unit', unit: 'kilobyte'});
 }
 
 /** Why this file cannot be attached, or null when it can. */
 export function refusal(file) {
-  if (!TYPES.includes(file.type)) return `${file.name} is not a JPEG, PNG, GIF or WebP image.`;
-  if (file.size === 0) return `${file.name} is empty.`;
-  if (file.size > MAX_BYTES) return `${file.name} is ${sizeText(file.size)}; images up to 4 MiB can be sent from the console.`;
+  if (!TYPES.includes(file.type)) return t('{file} is not a JPEG, PNG, GIF or WebP image.', {file: file.name});
+  if (file.size === 0) return t('{file} is empty.', {file: file.name});
+  if (file.size > MAX_BYTES) return t('{file} is {size}; images up to 4 MiB can be sent from the console.', {file: file.name, size: sizeText(file.size)});
   return null;
 }
 

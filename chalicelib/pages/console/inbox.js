@@ -3,27 +3,29 @@ import {ApiError, poll, post} from './api.js';
 import {channelIcon, channelLabel, isSocial, whoOf, windowEndsAt, windowOpen} from './channels.js';
 import {announce, clear, field, h, timeEl, uid} from './dom.js';
 import {MAX_BYTES, MAX_IMAGES, TYPES, forgetImages, imageUrl, refusal, sizeText, upload} from './images.js';
+import {t, tNodes} from './i18n.js';
 import {profilePanel} from './profile.js';
 
-const FILTERS = [['all', 'All'], ['unread', 'Unread'], ['facebook', 'Messenger'], ['instagram', 'Instagram'],
-  ['line', 'LINE'], ['whatsapp', 'WhatsApp'], ['shop', 'Shop'], ['order', 'Order']];
+const FILTERS = [['all', () => t('All')], ['unread', () => t('Unread')], ['facebook', () => 'Messenger'],
+  ['instagram', () => 'Instagram'], ['line', () => 'LINE'], ['whatsapp', () => 'WhatsApp'], ['shop', () => t('Shop')],
+  ['order', () => t('Order')]];
 const EMOJI = ['😀', '😊', '🙏', '👍', '🎉', '❤️', '😉', '🙌', '✨', '📦', '🚚', '🛍️', '💳', '🎁', '☕', '🍵'];
 
 let state = null;
 
 export function show(main, [conversationId]) {
-  const list = h('ul', {class: 'conv-list', 'aria-label': 'Conversations'});
+  const list = h('ul', {class: 'conv-list', 'aria-label': t('Conversations')});
   const listStatus = h('p', {class: 'muted list-status', role: 'status'});
-  const filterBar = h('div', {class: 'filters', role: 'group', 'aria-label': 'Show'});
-  const search = h('input', {type: 'search', placeholder: 'E-mail or order id', autocomplete: 'off'});
+  const filterBar = h('div', {class: 'filters', role: 'group', 'aria-label': t('Show')});
+  const search = h('input', {type: 'search', placeholder: t('E-mail or order id'), autocomplete: 'off'});
   const searchForm = h('form', {class: 'conv-search', role: 'search'},
-    h('label', {for: 'conv-search', class: 'sr-only'}, 'Search by e-mail or order id'), search);
+    h('label', {for: 'conv-search', class: 'sr-only'}, t('Search by e-mail or order id')), search);
   search.id = 'conv-search';
-  const thread = h('section', {class: 'pane thread', 'aria-label': 'Conversation'});
-  const profile = h('aside', {class: 'pane profile', 'aria-label': 'Customer profile'});
+  const thread = h('section', {class: 'pane thread', 'aria-label': t('Conversation')});
+  const profile = h('aside', {class: 'pane profile', 'aria-label': t('Customer profile')});
   const layout = h('div', {class: 'inbox'},
     h('section', {class: 'pane conversations', 'aria-labelledby': 'inbox-title'},
-      h('div', {class: 'pane-head'}, h('h1', {id: 'inbox-title'}, 'Message Center'), searchForm, filterBar),
+      h('div', {class: 'pane-head'}, h('h1', {id: 'inbox-title'}, t('Message Center')), searchForm, filterBar),
       listStatus, list),
     thread, profile);
   main.append(layout);
@@ -32,7 +34,7 @@ export function show(main, [conversationId]) {
 
   for (const [value, label] of FILTERS) {
     filterBar.append(h('button', {type: 'button', class: 'chip', 'aria-pressed': String(value === 'all'),
-      'data-filter': value, onclick: () => setFilter(value)}, label));
+      'data-filter': value, onclick: () => setFilter(value)}, label()));
   }
   searchForm.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -50,8 +52,8 @@ export function update([conversationId]) {
   else {
     state.stopThread();
     state.selected = null;
-    clear(state.thread, h('div', {class: 'empty'}, h('p', {}, 'Choose a conversation to read and reply.')));
-    clear(state.profile, h('div', {class: 'empty'}, h('p', {class: 'muted'}, 'The customer\'s profile appears here.')));
+    clear(state.thread, h('div', {class: 'empty'}, h('p', {}, t('Choose a conversation to read and reply.'))));
+    clear(state.profile, h('div', {class: 'empty'}, h('p', {class: 'muted'}, t('The customer\'s profile appears here.'))));
     renderList();
   }
 }
@@ -72,17 +74,18 @@ function listPath() {
 
 function startListPoll() {
   state.stopList();
-  state.listStatus.textContent = 'Loading…';
+  state.listStatus.textContent = t('Loading…');
   state.stopList = poll(listPath(), (page) => {
     state.items = page.items;
-    state.listStatus.textContent = page.items.length ? '' : 'No conversations here yet.';
+    state.listStatus.textContent = page.items.length ? '' : t('No conversations here yet.');
     // The open conversation is being read: its messages no longer count, whatever this answer says.
     const open = page.items.find((c) => c.conversation_id === state.selected);
     setTotalUnread(Math.max(0, page.total_unread - (open ? open.unread_count : 0)));
     renderList();
   }, 3, (error) => {
     state.listStatus.textContent = error instanceof ApiError && error.status === 400
-      ? `This filter is not available on this server: ${error.message}` : `Could not load conversations: ${error.message}`;
+      ? t('This filter is not available on this server: {reason}', {reason: error.message})
+      : t('Could not load conversations: {reason}', {reason: error.message});
   });
 }
 
@@ -92,14 +95,14 @@ function setTotalUnread(total) {
   if (!badge) return;
   badge.hidden = !total;
   badge.textContent = total ? String(total) : '';
-  badge.setAttribute('aria-label', `${total} unread`);
+  badge.setAttribute('aria-label', t('{count} unread', {count: total}));
 }
 
 function preview(conversation) {
   const last = conversation.last_message;
   if (!last) return '';
-  const prefix = last.direction === 'outbound' ? 'You: ' : last.direction === 'note' ? 'Note: ' : '';
-  return prefix + (last.text || '[attachment]');
+  const text = last.text || t('[attachment]');
+  return last.direction === 'outbound' ? t('You: {text}', {text}) : last.direction === 'note' ? t('Note: {text}', {text}) : text;
 }
 
 function renderList() {
@@ -114,8 +117,8 @@ function renderList() {
       h('span', {class: 'conv-top'}, h('span', {class: 'conv-name'}, whoOf(conversation)),
         timeEl(conversation.last_message ? conversation.last_message.at : conversation.last_message_at)),
       h('span', {class: 'conv-preview'}, preview(conversation)),
-      conversation.order ? h('span', {class: 'conv-order'}, `Order ${conversation.order.order_id}`) : null),
-    unread ? h('span', {class: 'badge unread', 'aria-label': `${unread} unread`}, String(unread)) : null);
+      conversation.order ? h('span', {class: 'conv-order'}, t('Order {id}', {id: conversation.order.order_id})) : null),
+    unread ? h('span', {class: 'badge unread', 'aria-label': t('{count} unread', {count: unread})}, String(unread)) : null);
     return h('li', {}, link);
   });
   clear(state.list, items);
@@ -127,11 +130,11 @@ async function openConversation(id) {
   state.stopThread();
   state.selected = id;
   renderList();
-  const view = {id, conversation: null, messagesEl: h('div', {class: 'messages', role: 'log', 'aria-label': 'Messages'}),
+  const view = {id, conversation: null, messagesEl: h('div', {class: 'messages', role: 'log', 'aria-label': t('Messages')}),
     headEl: h('div', {class: 'thread-head'}), composerEl: h('div', {class: 'composer'}), memberId: undefined,
     lastMessages: null, profileApi: null};
   clear(state.thread, view.headEl, view.messagesEl, view.composerEl);
-  clear(state.profile, h('p', {class: 'muted'}, 'Loading…'));
+  clear(state.profile, h('p', {class: 'muted'}, t('Loading…')));
   const stops = [];
   state.stopThread = () => {
     stops.forEach((stop) => stop());
@@ -139,7 +142,7 @@ async function openConversation(id) {
     forgetImages();
   };
   stops.push(poll(`admin/conversations/${id}`, (conversation) => onConversation(view, conversation), 3,
-    (error) => { if (error.status === 404) clear(state.thread, h('p', {class: 'notice bad'}, 'This conversation does not exist.')); }));
+    (error) => { if (error.status === 404) clear(state.thread, h('p', {class: 'notice bad'}, t('This conversation does not exist.'))); }));
   stops.push(poll(`admin/conversations/${id}/messages?limit=200`, (page) => renderMessages(view, page.items), 3));
 }
 
@@ -164,7 +167,7 @@ async function onConversation(view, conversation) {
     view.memberId = memberId;
     if (view.profileApi) view.profileApi.stop();
     view.profileApi = profilePanel(state.profile, {conversation, memberId});
-    if (wasVisitor && memberId) announce('Member profile bound successfully');
+    if (wasVisitor && memberId) announce(t('Member profile bound successfully'));
   } else if (view.profileApi) {
     view.profileApi.conversationChanged(conversation);
   }
@@ -174,19 +177,23 @@ function renderHead(view) {
   const c = view.conversation;
   let windowState;
   if (!isSocial(c)) {
-    windowState = h('p', {class: 'window-state info'}, 'Replies are e-mailed to the customer from the shop e-mail.');
+    windowState = h('p', {class: 'window-state info'}, t('Replies are e-mailed to the customer from the shop e-mail.'));
   } else if (windowOpen(c)) {
-    windowState = h('p', {class: 'window-state ok'}, 'Reply window open until ', timeEl(windowEndsAt(c), false));
+    windowState = h('p', {class: 'window-state ok'}, tNodes('Reply window open until {time}', {time: timeEl(windowEndsAt(c), false)}));
   } else {
     windowState = h('p', {class: 'window-state closed', id: 'window-closed'},
-      'Reply window closed: the customer\'s last message is more than 24 hours old, so the channel accepts no free-form reply until they write again.');
+      t('Reply window closed: the customer\'s last message is more than 24 hours old, so the channel accepts no free-form reply until they write again.'));
   }
   const title = h('div', {class: 'thread-title'}, channelIcon(c.channel),
     h('div', {}, h('h2', {}, whoOf(c)), h('p', {class: 'muted small'}, channelLabel(c.channel),
-      c.social_user ? ` · ${c.social_user.key}` : '', c.order ? ` · Order ${c.order.order_id}` : '')),
-    c.blacklisted ? h('span', {class: 'badge bad'}, 'Blacklisted') : null);
+      c.social_user ? ` · ${c.social_user.key}` : '', c.order ? ` · ${t('Order {id}', {id: c.order.order_id})}` : '')),
+    c.blacklisted ? h('span', {class: 'badge bad'}, t('Blacklisted')) : null);
   clear(view.headEl, title, windowState);
 }
+
+// What a platform calls an attachment, in the reader's words.
+const ATTACHMENT_TYPES = {image: () => t('image'), video: () => t('video'), audio: () => t('audio'), file: () => t('file'),
+  sticker: () => t('sticker'), location: () => t('location'), attachment: () => t('attachment')};
 
 function attachmentEl(attachment, message) {
   const url = attachment.url;
@@ -195,26 +202,27 @@ function attachmentEl(attachment, message) {
   if (url && type === 'image') {
     try {
       // Same-origin images only: the pages never load anything from another origin (CSP default-src 'self').
-      if (new URL(url, location.href).origin === location.origin) return h('img', {src: url, alt: 'Image from the customer', class: 'msg-image'});
+      if (new URL(url, location.href).origin === location.origin) return h('img', {src: url, alt: t('Image from the customer'), class: 'msg-image'});
     } catch { /* not a URL */ }
   }
-  if (url) return h('a', {href: url, target: '_blank', rel: 'noopener noreferrer', class: 'attachment'}, `Open ${type}`);
-  return h('span', {class: 'attachment'}, `[${type}]`);
+  const what = ATTACHMENT_TYPES[type] ? ATTACHMENT_TYPES[type]() : type;
+  if (url) return h('a', {href: url, target: '_blank', rel: 'noopener noreferrer', class: 'attachment'}, t('Open {what}', {what}));
+  return h('span', {class: 'attachment'}, `[${what}]`);
 }
 
 // An uploaded image (shop and order messages): fetched through the API with the key, shown from a blob: URL.
 function storedImageEl(attachment, message) {
-  const alt = message.direction === 'inbound' ? 'Image from the customer' : 'Image you sent';
+  const alt = message.direction === 'inbound' ? t('Image from the customer') : t('Image you sent');
   const size = Number(attachment.size) || 0;
   if (size > MAX_BYTES && attachment.url) {
     // Too large to pass through the API: a link the merchant may open in a new tab (a navigation, not a load).
     return h('a', {href: attachment.url, target: '_blank', rel: 'noopener noreferrer', class: 'attachment'},
-      `Open image (${sizeText(size)}) in a new tab`);
+      t('Open image ({size}) in a new tab', {size: sizeText(size)}));
   }
   const img = h('img', {alt, class: 'msg-image', 'data-image-id': attachment.image_id});
   const holder = h('span', {class: 'msg-image-holder'}, img);
   imageUrl(attachment.image_id, attachment.content_type).then((src) => { img.src = src; }, (error) => {
-    clear(holder, h('span', {class: 'attachment error-text'}, `${alt} could not be shown: ${error.message}`));
+    clear(holder, h('span', {class: 'attachment error-text'}, t('{what} could not be shown: {reason}', {what: alt, reason: error.message})));
   });
   return holder;
 }
@@ -224,35 +232,35 @@ function renderMessages(view, messages) {
   const atBottom = view.messagesEl.scrollHeight - view.messagesEl.scrollTop - view.messagesEl.clientHeight < 40;
   const nodes = messages.map((m) => {
     const images = (m.images || []).map((url) => attachmentEl({type: 'image', url}));
-    const label = m.direction === 'note' ? 'Note · only you see this' : m.kind === 'auto_reply' ? 'Auto-reply' : null;
+    const label = m.direction === 'note' ? t('Note · only you see this') : m.kind === 'auto_reply' ? t('Auto-reply') : null;
     return h('article', {class: `msg ${m.direction}`},
       label ? h('p', {class: 'msg-label'}, label) : null,
       m.text ? h('p', {class: 'msg-text'}, m.text) : null,
       (m.attachments || []).map((attachment) => attachmentEl(attachment, m)), images,
       h('p', {class: 'msg-meta'}, timeEl(m.at, false)));
   });
-  clear(view.messagesEl, nodes.length ? nodes : h('p', {class: 'muted'}, 'No messages yet.'));
+  clear(view.messagesEl, nodes.length ? nodes : h('p', {class: 'muted'}, t('No messages yet.')));
   if (atBottom || view.lastMessages === null) view.messagesEl.scrollTop = view.messagesEl.scrollHeight;
   view.lastMessages = messages;
 }
 
 function renderComposer(view) {
-  const text = h('textarea', {rows: 3, maxlength: 2000, placeholder: 'Write a reply… (Ctrl+Enter sends)'});
-  const send = h('button', {type: 'submit'}, 'Send');
-  const emojiPanel = h('div', {class: 'emoji-panel', role: 'group', 'aria-label': 'Emoji', hidden: true},
-    EMOJI.map((emoji) => h('button', {type: 'button', class: 'emoji', 'aria-label': `Insert ${emoji}`,
+  const text = h('textarea', {rows: 3, maxlength: 2000, placeholder: t('Write a reply… (Ctrl+Enter sends)')});
+  const send = h('button', {type: 'submit'}, t('Send'));
+  const emojiPanel = h('div', {class: 'emoji-panel', role: 'group', 'aria-label': t('Emoji'), hidden: true},
+    EMOJI.map((emoji) => h('button', {type: 'button', class: 'emoji', 'aria-label': t('Insert {emoji}', {emoji}),
       onclick: () => { insertAtCursor(text, emoji); text.focus(); }}, emoji)));
   const emojiToggle = h('button', {type: 'button', class: 'secondary', 'aria-expanded': 'false',
     onclick: () => {
       emojiPanel.hidden = !emojiPanel.hidden;
       emojiToggle.setAttribute('aria-expanded', String(!emojiPanel.hidden));
-    }}, h('span', {'aria-hidden': 'true'}, '😊'), 'Emoji');
+    }}, h('span', {'aria-hidden': 'true'}, '😊'), t('Emoji'));
   const error = h('p', {class: 'error-text', role: 'alert'});
   const note = h('input', {type: 'checkbox', id: 'note-mode', onchange: () => updateComposer(view)});
-  const noteLabel = h('label', {for: 'note-mode', class: 'note-toggle'}, note, ' Note (only you see it)');
+  const noteLabel = h('label', {for: 'note-mode', class: 'note-toggle'}, note, ' ', t('Note (only you see it)'));
   // Images go with e-mailed replies (shop and order conversations); social channels stay text-only here.
   const attach = isSocial(view.conversation) ? null : imagePicker(error);
-  const form = h('form', {class: 'composer-form'}, field('Reply', text), emojiPanel, attach ? attach.el : null, error,
+  const form = h('form', {class: 'composer-form'}, field(t('Reply'), text), emojiPanel, attach ? attach.el : null, error,
     h('div', {class: 'row composer-actions'}, emojiToggle, noteLabel, h('span', {class: 'spacer'}), send));
   text.addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) { event.preventDefault(); form.requestSubmit(); }
@@ -262,7 +270,7 @@ function renderComposer(view) {
     error.textContent = '';
     const withImages = attach && !note.checked && attach.items.length > 0;
     if (!text.value.trim() && !withImages) {
-      error.textContent = attach && !note.checked ? 'Write something or attach an image first.' : 'Write something first.';
+      error.textContent = attach && !note.checked ? t('Write something or attach an image first.') : t('Write something first.');
       return;
     }
     send.disabled = true;
@@ -276,7 +284,7 @@ function renderComposer(view) {
         if (attach) attach.reset();
       }
       text.value = '';
-      announce(note.checked ? 'Note added' : 'Reply sent');
+      announce(note.checked ? t('Note added') : t('Reply sent'));
     } catch (failure) {
       error.textContent = failure.message;
     } finally {
@@ -292,7 +300,7 @@ function updateComposer(view) {
   if (!view.composer) return;
   const {text, send, emojiToggle, note, attach} = view.composer;
   const closed = isSocial(view.conversation) && !windowOpen(view.conversation) && !note.checked;
-  send.textContent = note.checked ? 'Add note' : 'Send';
+  send.textContent = note.checked ? t('Add note') : t('Send');
   text.disabled = closed;
   send.disabled = closed;
   emojiToggle.disabled = closed;
@@ -314,17 +322,17 @@ function imagePicker(error) {
   const items = []; // {file, imageId}
   const input = h('input', {type: 'file', accept: TYPES.join(','), multiple: true, id: uid('attach')});
   const hint = h('p', {class: 'hint', id: uid('h')},
-    `JPEG, PNG, GIF or WebP, up to 4 MiB each, at most ${MAX_IMAGES} per reply. They are e-mailed with the reply.`);
+    t('JPEG, PNG, GIF or WebP, up to 4 MiB each, at most {max} per reply. They are e-mailed with the reply.', {max: MAX_IMAGES}));
   input.setAttribute('aria-describedby', hint.id);
-  const list = h('ul', {class: 'chosen-images', 'aria-label': 'Images to send'});
+  const list = h('ul', {class: 'chosen-images', 'aria-label': t('Images to send')});
   const status = h('p', {class: 'muted small', role: 'status'});
-  const el = h('div', {class: 'field attach'}, h('label', {for: input.id}, 'Attach images'), input, hint, list, status);
+  const el = h('div', {class: 'field attach'}, h('label', {for: input.id}, t('Attach images')), input, hint, list, status);
 
   function render() {
     clear(list, items.map((item, index) => h('li', {},
       h('span', {class: 'chosen-name'}, item.file.name), ` (${sizeText(item.file.size)}) `,
-      h('button', {type: 'button', class: 'secondary small', 'aria-label': `Remove ${item.file.name}`,
-        onclick: () => { items.splice(index, 1); render(); input.focus(); }}, 'Remove'))));
+      h('button', {type: 'button', class: 'secondary small', 'aria-label': t('Remove {file}', {file: item.file.name}),
+        onclick: () => { items.splice(index, 1); render(); input.focus(); }}, t('Remove')))));
     list.hidden = items.length === 0;
   }
 
@@ -333,7 +341,7 @@ function imagePicker(error) {
     for (const file of input.files) {
       const why = refusal(file);
       if (why) problems.push(why);
-      else if (items.length >= MAX_IMAGES) problems.push(`${file.name} was not added: at most ${MAX_IMAGES} images per reply.`);
+      else if (items.length >= MAX_IMAGES) problems.push(t('{file} was not added: at most {max} images per reply.', {file: file.name, max: MAX_IMAGES}));
       else items.push({file, imageId: null});
     }
     input.value = ''; // choosing the same file again is a new choice
@@ -348,12 +356,12 @@ function imagePicker(error) {
     async uploadAll() {
       for (const [index, item] of items.entries()) {
         if (item.imageId) continue; // uploaded by an earlier attempt whose reply failed
-        status.textContent = `Uploading image ${index + 1} of ${items.length}…`;
+        status.textContent = t('Uploading image {index} of {count}…', {index: index + 1, count: items.length});
         try {
           item.imageId = await upload(item.file);
         } catch (failure) {
           status.textContent = '';
-          throw new Error(`${item.file.name} could not be uploaded: ${failure.message}`);
+          throw new Error(t('{file} could not be uploaded: {reason}', {file: item.file.name, reason: failure.message}));
         }
       }
       status.textContent = '';

@@ -3,10 +3,13 @@
 import {ApiError, del, poll, post, put, sha256Hex} from './api.js';
 import {channelLabel, isSocial, reasonText, whoOf, windowOpen} from './channels.js';
 import {announce, clear, field, h, timeEl, uid} from './dom.js';
+import {formatClock, formatMoney, t} from './i18n.js';
 
-const STAGES = {need_introduce: 'Need Introduce', silent: 'Silent Customers', loyalists: 'Loyalists',
-  high_potential: 'High-Potential', need_nurturing: 'Need Nurturing', cant_lose: 'Can\'t Lose', lost: 'Lost'};
-const CONSENT_PURPOSES = {email_marketing: 'E-mail marketing', sms_marketing: 'SMS marketing'};
+const STAGES = {need_introduce: () => t('Need Introduce'), silent: () => t('Silent Customers'), loyalists: () => t('Loyalists'),
+  high_potential: () => t('High-Potential'), need_nurturing: () => t('Need Nurturing'), cant_lose: () => t('Can\'t Lose'),
+  lost: () => t('Lost')};
+const CONSENT_PURPOSES = {email_marketing: () => t('E-mail marketing'), sms_marketing: () => t('SMS marketing')};
+const CONSENT_STATES = {subscribed: () => t('subscribed'), unsubscribed: () => t('unsubscribed'), never: () => t('not asked')};
 
 /**
  * Fill `container` with the profile of `memberId` (polled) or the visitor of `conversation`.
@@ -22,9 +25,9 @@ export function profilePanel(container, {conversation = null, memberId = null, s
   const drawActions = () => { if (current && isSocial(current)) renderActions(actions, current); };
   drawActions();
   if (memberId) {
-    clear(body, h('p', {class: 'muted'}, 'Loading profile…'));
+    clear(body, h('p', {class: 'muted'}, t('Loading profile…')));
     stop = poll(`admin/members/${encodeURIComponent(memberId)}`, (profile) => renderMember(body, profile, standalone), 4,
-      (error) => clear(body, h('p', {class: 'notice bad'}, `Could not load the member: ${error.message}`)));
+      (error) => clear(body, h('p', {class: 'notice bad'}, t('Could not load the member: {reason}', {reason: error.message}))));
   } else if (conversation) {
     renderVisitor(body, conversation);
   }
@@ -37,7 +40,7 @@ export function profilePanel(container, {conversation = null, memberId = null, s
 // --- member ----------------------------------------------------------------------------------------
 
 function verified(flag) {
-  return flag ? h('span', {class: 'badge ok'}, 'Verified') : h('span', {class: 'badge warn'}, 'Not verified');
+  return flag ? h('span', {class: 'badge ok'}, t('Verified')) : h('span', {class: 'badge warn'}, t('Not verified'));
 }
 
 function section(title, ...children) {
@@ -46,90 +49,92 @@ function section(title, ...children) {
 }
 
 function renderMember(body, profile, standalone) {
-  const badges = [h('span', {class: 'badge info'}, profile.is_member === false ? 'Imported customer' : 'Member')];
+  const badges = [h('span', {class: 'badge info'}, profile.is_member === false ? t('Imported customer') : t('Member'))];
   if (profile.lifecycle && profile.lifecycle.stage) {
     badges.push(h('span', {class: `badge stage stage-${profile.lifecycle.stage}`, title: profile.lifecycle.reason || ''},
-      STAGES[profile.lifecycle.stage] || profile.lifecycle.stage));
+      STAGES[profile.lifecycle.stage] ? STAGES[profile.lifecycle.stage]() : profile.lifecycle.stage));
   }
   if (profile.consents) {
-    for (const [purpose, label] of Object.entries(CONSENT_PURPOSES)) {
+    for (const [purpose, labelOf] of Object.entries(CONSENT_PURPOSES)) {
       const consent = profile.consents[purpose];
       if (!consent) continue;
       const suppressed = consent.suppressed;
       const kind = suppressed ? 'bad' : consent.state === 'subscribed' ? 'ok' : '';
-      const text = suppressed ? `${label}: suppressed (${suppressed})` : `${label}: ${consent.state}`;
+      const state = CONSENT_STATES[consent.state] ? CONSENT_STATES[consent.state]() : consent.state;
+      const text = suppressed ? t('{purpose}: suppressed ({reason})', {purpose: labelOf(), reason: suppressed})
+        : t('{purpose}: {state}', {purpose: labelOf(), state});
       badges.push(h('span', {class: `badge consent ${kind}`}, text));
     }
   }
   const Heading = standalone ? 'h1' : 'h2';
   const head = h('div', {class: 'card profile-head'},
     h('div', {class: 'avatar', 'aria-hidden': 'true'}, (profile.name || '?').trim().charAt(0).toUpperCase()),
-    h('div', {}, h(Heading, {class: 'profile-name'}, profile.name || 'Unnamed member'),
+    h('div', {}, h(Heading, {class: 'profile-name'}, profile.name || t('Unnamed member')),
       h('p', {class: 'badges'}, badges)));
-  const contact = section('Contact', h('dl', {class: 'facts'},
-    h('dt', {}, 'Phone'), h('dd', {}, profile.phone || '—', ' ', profile.phone ? verified(profile.phone_verified) : null),
-    h('dt', {}, 'E-mail'), h('dd', {}, profile.email || '—', ' ', profile.email ? verified(profile.email_verified) : null),
-    h('dt', {}, 'Member since'), h('dd', {}, timeEl(profile.created_at, false)),
-    profile.referral ? [h('dt', {}, 'Referred by'), h('dd', {},
+  const contact = section(t('Contact'), h('dl', {class: 'facts'},
+    h('dt', {}, t('Phone')), h('dd', {}, profile.phone || '—', ' ', profile.phone ? verified(profile.phone_verified) : null),
+    h('dt', {}, t('E-mail')), h('dd', {}, profile.email || '—', ' ', profile.email ? verified(profile.email_verified) : null),
+    h('dt', {}, t('Member since')), h('dd', {}, timeEl(profile.created_at, false)),
+    profile.referral ? [h('dt', {}, t('Referred by')), h('dd', {},
       `${profile.referral.staff_name || profile.referral.staff_id} · ${profile.referral.branch_name || profile.referral.branch_id}`)] : null));
 
   const accounts = (profile.social_accounts || []).map((account) => {
-    const chat = h('a', {class: 'button small secondary', href: '#/inbox'}, 'Chat');
+    const chat = h('a', {class: 'button small secondary', href: '#/inbox'}, t('Chat'));
     sha256Hex(account.key).then((hex) => { chat.href = `#/inbox/cv_${hex.slice(0, 24)}`; });
     const channel = account.key.split(':', 1)[0];
     const unbind = h('button', {type: 'button', class: 'danger small', onclick: async () => {
-      if (!confirm(`Unbind ${channelLabel(channel)} account ${account.name || account.key} from this member?`)) return;
+      if (!confirm(t('Unbind {channel} account {name} from this member?', {channel: channelLabel(channel), name: account.name || account.key}))) return;
       try {
         await del(`admin/members/${encodeURIComponent(profile.member_id)}/social-accounts/${encodeURIComponent(account.key)}`);
-        announce('Social account unbound');
+        announce(t('Social account unbound'));
       } catch (error) { announce(error.message, 'bad'); }
-    }}, 'Unbind');
-    chat.setAttribute('aria-label', `Chat with ${account.name || account.key} on ${channelLabel(channel)}`);
-    unbind.setAttribute('aria-label', `Unbind ${account.name || account.key}`);
+    }}, t('Unbind'));
+    chat.setAttribute('aria-label', t('Chat with {name} on {channel}', {name: account.name || account.key, channel: channelLabel(channel)}));
+    unbind.setAttribute('aria-label', t('Unbind {name}', {name: account.name || account.key}));
     return h('li', {class: 'social-account'},
       h('div', {}, h('p', {class: 'strong'}, account.name || account.key),
-        h('p', {class: 'muted small'}, `${channelLabel(channel)} · ${account.key} · bound `, timeEl(account.bound_at))),
+        h('p', {class: 'muted small'}, `${channelLabel(channel)} · ${account.key} · `, t('bound'), ' ', timeEl(account.bound_at))),
       h('div', {class: 'row'}, chat, unbind));
   });
-  const social = section('Bound social accounts', accounts.length ? h('ul', {class: 'plain'}, accounts)
-    : h('p', {class: 'muted'}, 'No social account bound yet.'));
+  const social = section(t('Bound social accounts'), accounts.length ? h('ul', {class: 'plain'}, accounts)
+    : h('p', {class: 'muted'}, t('No social account bound yet.')));
 
   const tagInput = h('input', {type: 'text', maxlength: 50, autocomplete: 'off'});
-  const tagForm = h('form', {class: 'row inline-form'}, field('New tag', tagInput), h('button', {type: 'submit', class: 'secondary'}, 'Add tag'));
+  const tagForm = h('form', {class: 'row inline-form'}, field(t('New tag'), tagInput), h('button', {type: 'submit', class: 'secondary'}, t('Add tag')));
   tagForm.addEventListener('submit', async (event) => {
     event.preventDefault();
     if (!tagInput.value.trim()) return;
     try {
       await post(`admin/members/${encodeURIComponent(profile.member_id)}/tags`, {tags: [tagInput.value.trim()]});
       tagInput.value = '';
-      announce('Tag added');
+      announce(t('Tag added'));
     } catch (error) { announce(error.message, 'bad'); }
   });
-  const tags = section('Tags', h('ul', {class: 'tags'}, (profile.tags || []).map((tag) => h('li', {class: 'tag'}, tag,
-    h('button', {type: 'button', class: 'link', 'aria-label': `Remove tag ${tag}`, onclick: async () => {
-      try { await del(`admin/members/${encodeURIComponent(profile.member_id)}/tags/${encodeURIComponent(tag)}`); announce('Tag removed'); } catch (error) { announce(error.message, 'bad'); }
+  const tags = section(t('Tags'), h('ul', {class: 'tags'}, (profile.tags || []).map((tag) => h('li', {class: 'tag'}, tag,
+    h('button', {type: 'button', class: 'link', 'aria-label': t('Remove tag {tag}', {tag}), onclick: async () => {
+      try { await del(`admin/members/${encodeURIComponent(profile.member_id)}/tags/${encodeURIComponent(tag)}`); announce(t('Tag removed')); } catch (error) { announce(error.message, 'bad'); }
     }}, '×')))), tagForm);
 
   const noteInput = h('textarea', {rows: 2, maxlength: 2000});
-  const noteForm = h('form', {class: 'inline-form'}, field('New note', noteInput), h('button', {type: 'submit', class: 'secondary'}, 'Add note'));
+  const noteForm = h('form', {class: 'inline-form'}, field(t('New note'), noteInput), h('button', {type: 'submit', class: 'secondary'}, t('Add note')));
   noteForm.addEventListener('submit', async (event) => {
     event.preventDefault();
     if (!noteInput.value.trim()) return;
     try {
       await post(`admin/members/${encodeURIComponent(profile.member_id)}/notes`, {text: noteInput.value});
       noteInput.value = '';
-      announce('Note added');
+      announce(t('Note added'));
     } catch (error) { announce(error.message, 'bad'); }
   });
-  const notes = section('Notes', h('ul', {class: 'plain notes'}, (profile.notes || []).map((note) => h('li', {},
+  const notes = section(t('Notes'), h('ul', {class: 'plain notes'}, (profile.notes || []).map((note) => h('li', {},
     h('p', {class: 'note-text'}, note.text),
-    h('p', {class: 'muted small'}, (note.author && note.author.label) || 'admin', ' · ', timeEl(note.created_at))))), noteForm);
+    h('p', {class: 'muted small'}, (note.author && note.author.label) || t('admin'), ' · ', timeEl(note.created_at))))), noteForm);
 
-  const orders = section('Orders', (profile.orders || []).length
-    ? h('table', {}, h('thead', {}, h('tr', {}, h('th', {scope: 'col'}, 'Order'), h('th', {scope: 'col'}, 'Total'), h('th', {scope: 'col'}, 'Date'))),
+  const orders = section(t('Orders'), (profile.orders || []).length
+    ? h('table', {}, h('thead', {}, h('tr', {}, h('th', {scope: 'col'}, t('Order')), h('th', {scope: 'col'}, t('Total')), h('th', {scope: 'col'}, t('Date')))),
       h('tbody', {}, profile.orders.map((order) => h('tr', {}, h('td', {}, order.order_id, order.status ? ` (${order.status})` : ''),
-        h('td', {}, `${order.total} ${order.currency}`), h('td', {}, timeEl(order.ordered_at, false))))))
-    : h('p', {class: 'muted'}, 'No orders yet.'));
+        h('td', {}, h('data', {value: `${order.total} ${order.currency}`}, formatMoney(order.total, order.currency))), h('td', {}, timeEl(order.ordered_at, false))))))
+    : h('p', {class: 'muted'}, t('No orders yet.')));
   // Keep what the merchant is typing when a poll redraws the panel.
   const typing = body.querySelector('input:focus, textarea:focus');
   if (typing && typing.value) return;
@@ -145,9 +150,9 @@ function renderVisitor(body, conversation) {
   const email = h('input', {type: 'email', autocomplete: 'off', value: (conversation.customer && conversation.customer.email) || ''});
   const error = h('p', {class: 'error-text', role: 'alert'});
   const form = h('form', {class: 'card stack', 'aria-labelledby': 'register-title'},
-    h('h3', {id: 'register-title'}, 'Register as member'),
-    field('Name', name), field('Mobile number', phone, 'E.164, e.g. +886912345678'), field('E-mail', email), error,
-    h('button', {type: 'submit'}, 'Register as member'));
+    h('h3', {id: 'register-title'}, t('Register as member')),
+    field(t('Name'), name), field(t('Mobile number'), phone, t('E.164, e.g. +886912345678')), field(t('E-mail'), email), error,
+    h('button', {type: 'submit'}, t('Register as member')));
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     error.textContent = '';
@@ -157,7 +162,7 @@ function renderVisitor(body, conversation) {
     if (!isSocial(conversation)) payload.conversation_id = conversation.conversation_id;
     try {
       const member = await post('admin/members', payload);
-      announce(`Registered ${member.name} as a member`);
+      announce(t('Registered {name} as a member', {name: member.name}));
       location.hash = `#/customers/${member.member_id}`;
     } catch (failure) { error.textContent = failure.message; }
   });
@@ -166,8 +171,8 @@ function renderVisitor(body, conversation) {
     : h('p', {class: 'muted small'}, (conversation.customer && conversation.customer.email) || '');
   clear(body, h('div', {class: 'card profile-head'},
     h('div', {class: 'avatar visitor', 'aria-hidden': 'true'}, whoOf(conversation).charAt(0).toUpperCase()),
-    h('div', {}, h('h2', {class: 'profile-name'}, whoOf(conversation)), h('p', {class: 'badges'}, h('span', {class: 'badge'}, 'Visitor')), who)),
-  conversation.order ? h('section', {class: 'card'}, h('h3', {}, 'Order'), h('p', {}, `${conversation.order.order_id} · ${conversation.order.total} ${conversation.order.currency} · ${conversation.order.status || ''}`)) : null,
+    h('div', {}, h('h2', {class: 'profile-name'}, whoOf(conversation)), h('p', {class: 'badges'}, h('span', {class: 'badge'}, t('Visitor'))), who)),
+  conversation.order ? h('section', {class: 'card'}, h('h3', {}, t('Order')), h('p', {}, `${conversation.order.order_id} · ${formatMoney(conversation.order.total, conversation.order.currency)} · ${conversation.order.status || ''}`)) : null,
   form);
 }
 
@@ -184,16 +189,16 @@ function renderActions(container, conversation) {
   const sentNotice = container.querySelector('.sent-notice');
   const blocked = conversation.invite_blocked_reason;
   const invite = h('button', {type: 'button', disabled: !conversation.can_invite_binding, class: 'invite'},
-    'Send invitation to bind membership');
+    t('Send invitation to bind membership'));
   invite.addEventListener('click', async () => {
     invite.disabled = true;
     try {
       const sent = await post(`admin/conversations/${conversation.conversation_id}/binding-invitation`);
       const notice = h('p', {class: 'notice ok sent-notice', role: 'status'},
-        `Sent. The link is valid until ${new Date(sent.expires_at).toLocaleTimeString()}.`);
+        t('Sent. The link is valid until {time}.', {time: formatClock(new Date(sent.expires_at))}));
       container.querySelector('.sent-notice')?.remove();
       container.prepend(notice);
-      announce('Sent');
+      announce(t('Sent'));
     } catch (error) {
       announce(error instanceof ApiError ? reasonText(error.code) : error.message, 'bad');
       invite.disabled = false;
@@ -202,34 +207,34 @@ function renderActions(container, conversation) {
 
   const windowClosed = !windowOpen(conversation);
   const cartReason = conversation.blacklisted ? reasonText('blacklisted')
-    : windowClosed ? 'The 24-hour window is closed: a cart link cannot be sent in the chat.' : null;
+    : windowClosed ? t('The 24-hour window is closed: a cart link cannot be sent in the chat.') : null;
   const cartId = h('input', {type: 'text', maxlength: 128, autocomplete: 'off', disabled: Boolean(cartReason)});
-  const cartButton = h('button', {type: 'submit', class: 'secondary', disabled: Boolean(cartReason)}, 'Send cart link');
-  const cartForm = h('form', {class: 'row inline-form'}, field('Cart id', cartId), cartButton);
+  const cartButton = h('button', {type: 'submit', class: 'secondary', disabled: Boolean(cartReason)}, t('Send cart link'));
+  const cartForm = h('form', {class: 'row inline-form'}, field(t('Cart id'), cartId), cartButton);
   cartForm.addEventListener('submit', async (event) => {
     event.preventDefault();
-    if (!cartId.value.trim()) { announce('Enter the cart id first', 'bad'); return; }
+    if (!cartId.value.trim()) { announce(t('Enter the cart id first'), 'bad'); return; }
     try {
       await post(`admin/conversations/${conversation.conversation_id}/cart-link`, {cart_id: cartId.value.trim()});
       cartId.value = '';
-      announce('Cart link sent');
+      announce(t('Cart link sent'));
     } catch (error) { announce(error.message, 'bad'); }
   });
 
   const key = conversation.social_user.key;
   const blacklist = conversation.blacklisted
     ? h('button', {type: 'button', class: 'secondary', onclick: async () => {
-      try { await del(`admin/blacklist/${encodeURIComponent(key)}`); announce('Removed from the blacklist'); } catch (error) { announce(error.message, 'bad'); }
-    }}, 'Remove from blacklist')
+      try { await del(`admin/blacklist/${encodeURIComponent(key)}`); announce(t('Removed from the blacklist')); } catch (error) { announce(error.message, 'bad'); }
+    }}, t('Remove from blacklist'))
     : h('button', {type: 'button', class: 'danger', onclick: async () => {
-      if (!confirm('Add this customer to the blacklist? Their messages will be dropped.')) return;
-      try { await put(`admin/blacklist/${encodeURIComponent(key)}`); announce('Added to the blacklist'); } catch (error) { announce(error.message, 'bad'); }
-    }}, 'Add to blacklist');
+      if (!confirm(t('Add this customer to the blacklist? Their messages will be dropped.'))) return;
+      try { await put(`admin/blacklist/${encodeURIComponent(key)}`); announce(t('Added to the blacklist')); } catch (error) { announce(error.message, 'bad'); }
+    }}, t('Add to blacklist'));
 
-  clear(container, sentNotice, h('h3', {}, 'Actions'),
+  clear(container, sentNotice, h('h3', {}, t('Actions')),
     actionRow(invite, blocked ? reasonText(blocked) : null),
     actionRow(cartForm, cartReason),
-    actionRow(blacklist, conversation.blacklisted ? reasonText('blacklisted') + ' Their messages are dropped.' : null));
+    actionRow(blacklist, conversation.blacklisted ? `${reasonText('blacklisted')} ${t('Their messages are dropped.')}` : null));
   const why = cartForm.getAttribute('aria-describedby');
   if (why) cartButton.setAttribute('aria-describedby', why); // the reason belongs to the button, too
 }

@@ -1,6 +1,8 @@
-// Smart OMO at the counter: find a member by phone, e-mail or name; sign a customer up by SMS; bind LINE by QR.
+// The staff app at the counter: find a member by phone, e-mail or name; text a customer a sign-up link; connect
+// a member's LINE by QR code. Its words are written for the clerk (what a sign-up link is, what to tap when).
 import {ApiError, get, key, post, svgNode} from './api.js';
 import {announce, clear, field, h, timeEl} from './dom.js';
+import {languageSwitch, loadLanguage, setTimeZone, t, tNodes} from './i18n.js';
 import {signIn} from './signin.js';
 
 const main = document.getElementById('main');
@@ -17,9 +19,15 @@ if (fromFragment) {
 async function start() {
   if (!key.get()) {
     appbar.hidden = true;
-    await signIn(main, {title: 'Sign in to the staff app', label: 'Staff key',
-      hint: 'Scan the QR code your admin shows you, or type the staff key. It is kept in this tab only.',
-      checkPath: 'staff/members?name=__', roleName: 'a staff'});
+    await signIn(main, {title: t('Sign in to the staff app'), label: t('Staff key'),
+      hint: t('Scan the QR code your manager shows you, or type the staff key. It is kept in this tab only.'),
+      checkPath: 'staff/store', wrongRole: t('This key works, but it is not a staff key.')});
+  }
+  // The store's name in the bar, and its time zone for every date (the phone may be set to another).
+  const store = await get('staff/store').catch(() => null);
+  if (store) {
+    setTimeZone(store.timezone);
+    document.getElementById('store-name').textContent = store.name;
   }
   appbar.hidden = false;
   showSearch();
@@ -30,22 +38,22 @@ const resultArea = h('div', {class: 'stack', 'aria-live': 'polite'});
 
 function showSearch() {
   const input = h('input', {autocomplete: 'off', required: true});
-  const tabs = h('div', {class: 'tabs', role: 'group', 'aria-label': 'Search by'});
+  const tabs = h('div', {class: 'tabs', role: 'group', 'aria-label': t('Search by')});
   const setMode = (next) => {
     mode = next;
     for (const button of tabs.children) button.setAttribute('aria-pressed', String(button.dataset.mode === mode));
     input.type = mode === 'phone' ? 'tel' : 'text';
     input.inputMode = mode === 'phone' ? 'tel' : 'text';
-    input.placeholder = mode === 'phone' ? '0912 345 678 or +886912345678' : 'amy@example.com or Amy';
-    label.textContent = mode === 'phone' ? 'Mobile number' : 'E-mail or name';
+    input.placeholder = mode === 'phone' ? t('0912 345 678 or +886912345678') : t('amy@example.com or Amy');
+    label.textContent = mode === 'phone' ? t('Mobile number') : t('E-mail or name');
   };
-  tabs.append(h('button', {type: 'button', 'data-mode': 'phone', onclick: () => setMode('phone')}, 'Phone'),
-    h('button', {type: 'button', 'data-mode': 'text', onclick: () => setMode('text')}, 'E-mail or name'));
-  const wrapper = field('Mobile number', input);
+  tabs.append(h('button', {type: 'button', 'data-mode': 'phone', onclick: () => setMode('phone')}, t('Phone')),
+    h('button', {type: 'button', 'data-mode': 'text', onclick: () => setMode('text')}, t('E-mail or name')));
+  const wrapper = field(t('Mobile number'), input);
   const label = wrapper.querySelector('label');
-  const form = h('form', {role: 'search'}, tabs, h('div', {class: 'search-row'}, wrapper, h('button', {type: 'submit'}, 'Search')));
+  const form = h('form', {role: 'search'}, tabs, h('div', {class: 'search-row'}, wrapper, h('button', {type: 'submit'}, t('Search'))));
   form.addEventListener('submit', (event) => { event.preventDefault(); search(input.value.trim()); });
-  clear(searchCard, h('h1', {id: 'find-title'}, 'Find a member'), form);
+  clear(searchCard, h('h1', {id: 'find-title'}, t('Find a member')), form);
   clear(main, searchCard, resultArea);
   setMode(mode);
   input.focus();
@@ -59,7 +67,7 @@ function query(text) {
 async function search(text) {
   if (!text) return;
   document.getElementById('toast').replaceChildren(); // a new customer: yesterday's notices go
-  clear(resultArea, h('p', {class: 'muted'}, 'Searching…'));
+  clear(resultArea, h('p', {class: 'muted'}, t('Searching…')));
   try {
     const found = await get(`staff/members?${new URLSearchParams(query(text))}`);
     if (found.items.length === 1) showMember(found.items[0]);
@@ -71,7 +79,7 @@ async function search(text) {
 }
 
 function showResults(items) {
-  clear(resultArea, h('h2', {}, `${items.length} members`), h('ul', {class: 'results'}, items.map((member) => h('li', {},
+  clear(resultArea, h('h2', {}, t('{count} members found', {count: items.length})), h('ul', {class: 'results'}, items.map((member) => h('li', {},
     h('button', {type: 'button', onclick: () => showMember(member)}, member.name,
       h('span', {class: 'muted'}, member.phone || member.email || ''))))));
 }
@@ -79,54 +87,71 @@ function showResults(items) {
 function notFound(text) {
   const phone = mode === 'phone' ? text : null;
   clear(resultArea, h('section', {class: 'card stack'},
-    h('h2', {}, 'No member found'),
-    h('p', {}, phone ? `Nobody has signed up with ${phone} yet.` : 'Nobody matches. Try the mobile number.'),
-    phone ? h('button', {type: 'button', onclick: () => signUp(phone)}, 'Sign up') : null));
+    h('h2', {}, t('No member found')),
+    h('p', {}, phone ? t('Nobody has signed up with {phone} yet.', {phone}) : t('Nobody matches. Try the mobile number.')),
+    phone ? signUpOffer(phone) : null));
+}
+
+/** The sign-up button with what it does, said before the clerk taps it. */
+function signUpOffer(phone, secondary = false) {
+  const id = `signup-what-${Math.random().toString(36).slice(2)}`;
+  return h('div', {class: 'stack'},
+    h('button', {type: 'button', class: secondary ? 'secondary' : null, 'aria-describedby': id, onclick: () => signUp(phone)},
+      t('Text a sign-up link')),
+    h('p', {class: 'hint', id},
+      t('A sign-up link is a web address sent by text message. The customer opens it on their phone, fills in their name and a password, and becomes a member, counted for you and this branch.')));
 }
 
 function showMember(member) {
   const initial = (member.name || '?').charAt(0).toUpperCase();
   const bindArea = h('div', {class: 'stack'});
-  const actions = h('div', {class: 'actions'},
-    h('button', {type: 'button', onclick: () => bindLine(member, bindArea)}, 'Bind LINE account'),
-    member.is_member === false && member.phone ? h('button', {type: 'button', class: 'secondary', onclick: () => signUp(member.phone)}, 'Sign up') : null);
+  const bindHint = h('p', {class: 'hint', id: 'bind-line-what'},
+    t('Connecting LINE lets the shop recognise this member when they write on LINE, and send them member news there.'));
+  const actions = h('div', {class: 'actions stack'},
+    h('div', {}, h('button', {type: 'button', 'aria-describedby': 'bind-line-what', onclick: () => bindLine(member, bindArea)},
+      t('Connect LINE')), bindHint),
+    member.is_member === false && member.phone ? signUpOffer(member.phone, true) : null);
   clear(resultArea, h('section', {class: 'card member', 'aria-labelledby': 'member-name'},
     h('div', {class: 'member-head'}, h('div', {class: 'avatar', 'aria-hidden': 'true'}, initial),
-      h('div', {}, h('h2', {id: 'member-name'}, member.name || 'Unnamed'),
-        h('p', {class: 'badges'}, h('span', {class: 'badge info'}, member.is_member === false ? 'Not signed up' : 'Member')))),
+      h('div', {}, h('h2', {id: 'member-name'}, member.name || t('Unnamed')),
+        h('p', {class: 'badges'}, h('span', {class: 'badge info'}, member.is_member === false ? t('Not signed up') : t('Member'))))),
     h('dl', {class: 'facts'},
-      h('dt', {}, 'Mobile'), h('dd', {}, member.phone || '—', member.phone_verified ? h('span', {class: 'badge ok'}, ' Verified') : null),
-      h('dt', {}, 'E-mail'), h('dd', {}, member.email || '—'),
-      h('dt', {}, 'Member since'), h('dd', {}, timeEl(member.created_at, false)),
-      h('dt', {}, 'Store referral'), h('dd', {}, member.referral ? ['Bound ', timeEl(member.referral.bound_at, false)] : 'None yet')),
+      h('dt', {}, t('Mobile')), h('dd', {}, member.phone || '—', member.phone_verified ? [' ', h('span', {class: 'badge ok'}, t('Verified'))] : null),
+      h('dt', {}, t('E-mail')), h('dd', {}, member.email || '—'),
+      h('dt', {}, t('Member since')), h('dd', {}, timeEl(member.created_at, false)),
+      h('dt', {}, t('Signed up at a counter')),
+      h('dd', {}, member.referral ? tNodes('Yes, {time}', {time: timeEl(member.referral.bound_at, false)}) : t('Not yet'))),
     actions, bindArea));
 }
 
 async function signUp(phone) {
-  const area = h('section', {class: 'card stack', 'aria-labelledby': 'signup-title'}, h('h2', {id: 'signup-title'}, 'Sign up'));
+  const area = h('section', {class: 'card stack', 'aria-labelledby': 'signup-title'}, h('h2', {id: 'signup-title'}, t('Sign-up link')));
   clear(resultArea, area);
   try {
     const sent = await post('staff/registration-invitations', {phone});
-    announce('Registration SMS sent');
-    const status = h('p', {class: 'notice ok'}, `Registration SMS sent to ${phone}. The link works until `,
-      timeEl(sent.expires_at, false), '.');
+    announce(t('Sign-up link texted'));
+    const status = h('p', {class: 'notice ok'},
+      tNodes('Sign-up link texted to {phone}. It works until {time}.', {phone, time: timeEl(sent.expires_at, false)}));
     const watch = h('p', {class: 'muted', role: 'status'});
-    area.append(status, h('p', {}, 'Ask the customer to open the link and finish signing up.'), watch,
+    const waitHint = h('p', {class: 'hint', id: 'got-text-what'},
+      t('Tap when the text has arrived on the customer\'s phone. This screen then waits while they sign up and shows their membership when they are done.'));
+    area.append(status, h('p', {}, t('Ask the customer to open the text message and tap the link.')), watch,
       h('div', {class: 'actions'},
-        h('button', {type: 'button', onclick: () => { watch.textContent = 'Waiting for the customer to finish signing up…'; watchSignUp(phone, watch); }}, 'SMS received'),
-        h('button', {type: 'button', class: 'secondary', onclick: () => checkAgain(phone, watch)}, 'Check again')));
+        h('button', {type: 'button', 'aria-describedby': 'got-text-what',
+          onclick: () => { watch.textContent = t('Waiting for the customer to finish signing up…'); watchSignUp(phone, watch); }},
+        t('The customer got the text')),
+        h('button', {type: 'button', class: 'secondary', onclick: () => checkAgain(phone, watch)}, t('Check now'))),
+      waitHint);
   } catch (error) {
-    const wait = error instanceof ApiError && error.code === 'rate_limited'
-      ? ' Too many texts to this number: wait a little and try again.' : '';
-    area.append(h('p', {class: 'notice bad', role: 'alert'}, error.message + wait));
+    area.append(h('p', {class: 'notice bad', role: 'alert'}, error.message));
   }
 }
 
 async function checkAgain(phone, watch) {
   try {
     const found = await get(`staff/members?${new URLSearchParams({phone})}`);
-    if (found.items.length && found.items[0].referral) { showMember(found.items[0]); announce('Signed up'); return true; }
-    watch.textContent = 'Not signed up yet.';
+    if (found.items.length && found.items[0].referral) { showMember(found.items[0]); announce(t('Signed up: welcome the new member!')); return true; }
+    watch.textContent = t('Not signed up yet. If the text did not arrive, check the number and send the link again.');
   } catch (error) { watch.textContent = error.message; }
   return false;
 }
@@ -134,20 +159,21 @@ async function checkAgain(phone, watch) {
 async function watchSignUp(phone, watch) {
   for (let i = 0; i < 60 && watch.isConnected; i += 1) {
     if (await checkAgain(phone, watch)) return;
-    watch.textContent = 'Waiting for the customer to finish signing up…';
+    watch.textContent = t('Waiting for the customer to finish signing up…');
     await new Promise((resolve) => setTimeout(resolve, 5000));
   }
 }
 
 async function bindLine(member, area) {
-  clear(area, h('p', {class: 'muted'}, 'Making a LINE binding code…'));
+  clear(area, h('p', {class: 'muted'}, t('Making the QR code…')));
   try {
     const made = await post('staff/line-binding-invitations', {member_id: member.member_id});
-    const qr = svgNode(made.qr_svg, `QR code: link ${member.name}'s LINE account`);
+    const qr = svgNode(made.qr_svg, t('QR code: connect {name}\'s LINE account', {name: member.name}));
     clear(area, h('div', {class: 'qr-box'},
-      h('h3', {}, 'Scan with LINE'), h('p', {class: 'muted'}, 'The customer scans this with their phone and adds the shop on LINE.'),
-      qr, h('p', {class: 'small muted'}, 'Valid until ', timeEl(made.expires_at, false))),
-    h('button', {type: 'button', class: 'secondary', onclick: () => bindBySms(member, area)}, 'Can\'t scan? Try SMS invitation'));
+      h('h3', {}, t('Scan with LINE')),
+      h('p', {class: 'muted'}, t('Ask the customer to scan this with their phone. LINE opens, they add the shop as a friend, and their LINE is connected to this membership.')),
+      qr, h('p', {class: 'small muted'}, tNodes('Works until {time}', {time: timeEl(made.expires_at, false)}))),
+    h('button', {type: 'button', class: 'secondary', onclick: () => bindBySms(member, area)}, t('Can\'t scan? Text the LINE link instead')));
   } catch (error) {
     clear(area, h('p', {class: 'notice bad', role: 'alert'}, error.message));
   }
@@ -156,11 +182,14 @@ async function bindLine(member, area) {
 async function bindBySms(member, area) {
   try {
     await post('staff/line-binding-invitations', {member_id: member.member_id, via: 'sms'});
-    clear(area, h('p', {class: 'notice ok'}, `LINE binding link texted to ${member.phone}.`));
-    announce('SMS invitation sent');
+    clear(area, h('p', {class: 'notice ok'}, t('LINE link texted to {phone}. The customer opens it on their phone to connect.', {phone: member.phone})));
+    announce(t('Text sent'));
   } catch (error) { announce(error.message, 'bad'); }
 }
 
 document.getElementById('sign-out').addEventListener('click', () => { key.forget(); start(); });
 window.addEventListener('memberlink:signed-out', () => { key.forget(); start(); });
-start();
+loadLanguage().then(() => {
+  document.getElementById('appbar-end').append(languageSwitch());
+  start();
+});
