@@ -1,7 +1,7 @@
 // Customers: search, a member's profile, CSV import with a preview before anything is written.
 import {call, get} from './api.js';
 import {announce, clear, field, h, timeEl} from './dom.js';
-import {t} from './i18n.js';
+import {t, tNodes} from './i18n.js';
 import {profilePanel} from './profile.js';
 
 let stopProfile = () => {};
@@ -51,13 +51,16 @@ function searchCard() {
   return h('section', {class: 'card', 'aria-labelledby': 'search-title'}, h('h2', {id: 'search-title'}, t('Find a customer')), form, results);
 }
 
+// The importer's column names: a file format, written as the file must be, in any language.
+const CSV_COLUMNS = 'Name, Email, Mobile Number, International Calling Code, Is Member';
+
 function importCard() {
   const file = h('input', {type: 'file', accept: '.csv,text/csv'});
   const preview = h('div', {class: 'table-wrap', 'aria-live': 'polite'});
   const importButton = h('button', {type: 'button', disabled: true}, t('Import'));
   let csv = null;
   const send = async (dryRun) => (await call('POST', `admin/customer-imports?dry_run=${dryRun}`, {raw: csv, contentType: 'text/csv'})).data;
-  const form = h('form', {class: 'row'}, field(t('CSV file'), file, t('Columns: Name, Email, Mobile Number, International Calling Code, Is Member')),
+  const form = h('form', {class: 'row'}, field(t('CSV file'), file, tNodes('Columns: {columns}', {columns: h('code', {translate: 'no'}, CSV_COLUMNS)})),
     h('button', {type: 'submit', class: 'secondary'}, t('Preview')), importButton);
   form.addEventListener('submit', async (event) => {
     event.preventDefault();

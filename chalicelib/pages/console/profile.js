@@ -9,6 +9,9 @@ const STAGES = {need_introduce: () => t('Need Introduce'), silent: () => t('Sile
   high_potential: () => t('High-Potential'), need_nurturing: () => t('Need Nurturing'), cant_lose: () => t('Can\'t Lose'),
   lost: () => t('Lost')};
 const CONSENT_PURPOSES = {email_marketing: () => t('E-mail marketing'), sms_marketing: () => t('SMS marketing')};
+const ORDER_STATUSES = {paid: () => t('paid'), pending: () => t('pending'), cancelled: () => t('cancelled'),
+  refunded: () => t('refunded')};
+const orderStatus = (status) => (ORDER_STATUSES[status] ? ORDER_STATUSES[status]() : status);
 const CONSENT_STATES = {subscribed: () => t('subscribed'), unsubscribed: () => t('unsubscribed'), never: () => t('not asked')};
 
 /**
@@ -132,7 +135,7 @@ function renderMember(body, profile, standalone) {
 
   const orders = section(t('Orders'), (profile.orders || []).length
     ? h('table', {}, h('thead', {}, h('tr', {}, h('th', {scope: 'col'}, t('Order')), h('th', {scope: 'col'}, t('Total')), h('th', {scope: 'col'}, t('Date')))),
-      h('tbody', {}, profile.orders.map((order) => h('tr', {}, h('td', {}, order.order_id, order.status ? ` (${order.status})` : ''),
+      h('tbody', {}, profile.orders.map((order) => h('tr', {}, h('td', {}, order.order_id, order.status ? ` (${orderStatus(order.status)})` : ''),
         h('td', {}, h('data', {value: `${order.total} ${order.currency}`}, formatMoney(order.total, order.currency))), h('td', {}, timeEl(order.ordered_at, false))))))
     : h('p', {class: 'muted'}, t('No orders yet.')));
   // Keep what the merchant is typing when a poll redraws the panel.
@@ -172,7 +175,7 @@ function renderVisitor(body, conversation) {
   clear(body, h('div', {class: 'card profile-head'},
     h('div', {class: 'avatar visitor', 'aria-hidden': 'true'}, whoOf(conversation).charAt(0).toUpperCase()),
     h('div', {}, h('h2', {class: 'profile-name'}, whoOf(conversation)), h('p', {class: 'badges'}, h('span', {class: 'badge'}, t('Visitor'))), who)),
-  conversation.order ? h('section', {class: 'card'}, h('h3', {}, t('Order')), h('p', {}, `${conversation.order.order_id} · ${formatMoney(conversation.order.total, conversation.order.currency)} · ${conversation.order.status || ''}`)) : null,
+  conversation.order ? h('section', {class: 'card'}, h('h3', {}, t('Order')), h('p', {}, `${conversation.order.order_id} · ${formatMoney(conversation.order.total, conversation.order.currency)} · ${conversation.order.status ? orderStatus(conversation.order.status) : ''}`)) : null,
   form);
 }
 
