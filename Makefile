@@ -30,10 +30,10 @@ test: $(STAMP)
 test-transactions: $(STAMP)
 	MEMBERLINK_EXTRA_TX_ITEMS=1 $(BIN)/python -m pytest -n 2 --dist loadfile -q tests/functional
 
-## Screenshots of the console and the staff app for the README, taken by the browser tests into docs/.
+## Screenshots of the console and the staff app for the README (both languages), taken by the browser tests into docs/.
 screenshots: $(STAMP)
 	@if [ -z "$(CHROMIUM)" ]; then echo "make screenshots needs Chromium: apt-get install -y chromium"; exit 1; fi
-	SCREENSHOTS_DIR=docs CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -p no:xdist -q tests/browser -k "screenshots or test_5"
+	SCREENSHOTS_DIR=docs CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -p no:xdist -q tests/browser -k "screenshots or test_5 or test_languages"
 
 ## The server's message catalogs (what customers read, chalicelib/i18n): extract the marked messages, merge them
 ## into each language's .po (translate the new ones there), compile the .mo files Lambda reads (committed: the
