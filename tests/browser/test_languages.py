@@ -200,6 +200,7 @@ def test_staff_app_in_zh_tw_speaks_to_the_clerk_in_traditional_chinese(browser, 
         expect(page.get_by_role("heading", name="Wang Mei")).to_be_visible()
         expect(page.get_by_role("button", name="連結 LINE")).to_be_visible()
         assert english_left(page, shop["data"]) == []
+        page.set_viewport_size({"width": 390, "height": 844})  # a phone at the counter
         shoot(page, "staff-app-zh-hant.png", full_page=True)
         # a newcomer: the sign-up link, and what to tap once the text arrived, said in the clerk's words
         newcomer = fresh_tw_mobile()
@@ -234,6 +235,7 @@ def test_console_and_staff_app_in_en_us_are_english(browser, stack, watch, shop)
         expect(page.get_by_role("button", name="Connect LINE")).to_have_accessible_description(
             re.compile("recognise this member"))
         assert chinese_left(page, shop["data"]) == []
+        page.set_viewport_size({"width": 390, "height": 844})  # a phone at the counter
         shoot(page, "staff-app-en.png", full_page=True)
 
 
