@@ -119,7 +119,7 @@ function showMember(member) {
       h('dt', {}, t('Mobile')), h('dd', {}, member.phone || '—', member.phone_verified ? [' ', h('span', {class: 'badge ok'}, t('Verified'))] : null),
       h('dt', {}, t('E-mail')), h('dd', {}, member.email || '—'),
       h('dt', {}, t('Member since')), h('dd', {}, timeEl(member.created_at, false)),
-      h('dt', {}, t('Signed up at a counter')),
+      h('dt', {}, t('Counter sign-up')),
       h('dd', {}, member.referral ? tNodes('Yes, {time}', {time: timeEl(member.referral.bound_at, false)}) : t('Not yet'))),
     actions, bindArea));
 }
