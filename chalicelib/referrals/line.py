@@ -1,4 +1,4 @@
-"""LINE binding at the counter: a link shown as a QR code (or texted: "Can't scan? Try SMS invitation").
+"""LINE binding at the counter: a link shown as a QR code (or texted: "Can't scan? Text the LINE link instead").
 
 The link is ``{storefront_url}/account/line-bind?token=<token>`` (256 random bits, SHA-256 stored,
 valid :data:`LINE_BINDING_TTL`). The storefront page starts LINE Login with ``bot_prompt=aggressive``,
