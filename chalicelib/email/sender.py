@@ -64,6 +64,12 @@ def message_domain() -> str:
     return os.environ.get("INBOUND_EMAIL_DOMAIN") or "inbound.memberlink.local"
 
 
+def _transfer_encoding(text: str) -> str | None:
+    """The library's choice for ASCII (7bit, or quoted-printable for long lines); base64 for anything else (a
+    Chinese store's mails): SES asks for non-ASCII parts to be encoded rather than sent as 8bit."""
+    return None if text.isascii() else "base64"
+
+
 def build_message(email: OutboundEmail, now: datetime | None = None) -> EmailMessage:
     """The MIME message: text/plain alone, or multipart/alternative with the HTML part last (preferred);
     with attachments, multipart/mixed around it."""
@@ -84,9 +90,9 @@ def build_message(email: OutboundEmail, now: datetime | None = None) -> EmailMes
         if name.lower() in _OWN_HEADERS:
             raise ValueError(f"header {name} is set by the sender module")
         message[name] = value
-    message.set_content(email.text)
+    message.set_content(email.text, cte=_transfer_encoding(email.text))
     if email.html is not None:
-        message.add_alternative(email.html, subtype="html")
+        message.add_alternative(email.html, subtype="html", cte=_transfer_encoding(email.html))
     for attachment in email.attachments:
         maintype, _, subtype = attachment.content_type.partition("/")
         message.add_attachment(attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename)

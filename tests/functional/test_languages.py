@@ -8,6 +8,7 @@ templates, the ``/u/`` pages and the fixed parts of e-mails follow.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -240,3 +241,41 @@ def test_the_staff_app_reads_its_store_time_zone_and_language(client: Any, store
     assert call(client, "GET", "/staff/store", bearer(us_staff["key"]))[1]["timezone"] == "America/New_York"
     # AND an admin key (not a staff key) or no key is refused
     assert call(client, "GET", "/staff/store", {})[0] == 401
+
+
+# --- verification mails and texts ----------------------------------------------------------------
+
+def reset_mail(client: Any, store: StoreKeys, email: str) -> dict[str, Any]:
+    from chalicelib import deferred
+    from local.emails import sent_emails
+
+    call(client, "POST", "/storefront/members", store.storefront(),
+         {"name": "Bo", "password": "correct horse battery", "email": email})
+    status, _ = call(client, "POST", "/storefront/password-resets", store.storefront(),
+                     {"identifier": email, "via": "email"})
+    assert status == 202
+    deferred.drain()
+    [mail] = [m for m in sent_emails() if m["to"] == email]
+    return dict(mail)
+
+
+def test_a_password_reset_mail_is_in_the_store_language(client: Any, store: StoreKeys, us_store) -> None:
+    # GIVEN a member of a TW store and one of a US store; WHEN each asks for a password reset by e-mail
+    tw, us = reset_mail(client, store, "mei@example.com"), reset_mail(client, us_store, "joe@example.com")
+    # THEN each mail, subject and text, is in its store's language, the code and lifetime filled in
+    assert tw["subject"] == "Demo Tea House：重設密碼"
+    assert re.fullmatch(r"您的重設密碼驗證碼是 \d{6}，10 分鐘內有效。\s*", tw["text"]), tw["text"]
+    assert us["subject"] == "Brooklyn Beans: password reset"
+    assert re.fullmatch(r"Your password reset code is \d{6}\. It expires in 10 minutes\.\s*", us["text"]), us["text"]
+
+
+def test_a_verification_code_sms_is_in_the_store_language(client: Any, store: StoreKeys) -> None:
+    from tests.support_accounts import fresh_tw_mobile, moto_sms
+
+    # GIVEN a TW store that never wrote its SMS templates; WHEN a shopper asks for a sign-up code
+    phone = fresh_tw_mobile()
+    status, _ = call(client, "POST", "/storefront/verifications", store.storefront(),
+                     {"phone": phone, "purpose": "signup"})
+    assert status == 202
+    # THEN the text is the Chinese default, the store's name and the code filled in
+    assert re.fullmatch(r"Demo Tea House：您的驗證碼是 \d{6}，10 分鐘內有效。", moto_sms(phone)[-1])

@@ -62,6 +62,22 @@ def test_build_message__text_html_reply_to_extra_headers() -> None:
     assert message["Message-ID"].endswith("@in.example.com>")
 
 
+def test_build_message__chinese_parts_travel_encoded_and_read_back_whole() -> None:
+    from email.policy import SMTP
+
+    # GIVEN a Taiwanese store's mail, text and HTML in Chinese
+    email = OutboundEmail(to="amy@example.com", sender="shop@example.com", subject="茶屋：重設密碼",
+                          text="您的重設密碼驗證碼是 123456，10 分鐘內有效。", html="<p>您好</p>")
+    # WHEN it is built as SES receives it
+    raw = build_message(email).as_bytes(policy=SMTP)
+    # THEN every byte is ASCII (the parts are base64, the subject RFC 2047), and a mail client reads it back whole
+    assert raw.isascii()
+    received = message_from_bytes(raw, policy=default)
+    assert str(received["Subject"]) == "茶屋：重設密碼"
+    assert received.get_body(("plain",)).get_content().strip() == "您的重設密碼驗證碼是 123456，10 分鐘內有效。"
+    assert received.get_body(("html",)).get_content().strip() == "<p>您好</p>"
+
+
 def test_build_message__attachments__multipart_mixed() -> None:
     email = OutboundEmail(to="a@example.com", sender="s@example.com", subject="s", text="t", html="<p>t</p>",
                           attachments=[Attachment("a.png", "image/png", b"\x89PNG\r\n\x1a\nxx")])
