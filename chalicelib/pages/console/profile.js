@@ -3,7 +3,7 @@
 import {ApiError, del, poll, post, put, sha256Hex} from './api.js';
 import {channelLabel, isSocial, reasonText, whoOf, windowOpen} from './channels.js';
 import {announce, clear, field, h, timeEl, uid} from './dom.js';
-import {formatClock, formatMoney, t} from './i18n.js';
+import {formatClock, formatMoney, t, tNodes} from './i18n.js';
 
 const STAGES = {need_introduce: () => t('Need Introduce'), silent: () => t('Silent Customers'), loyalists: () => t('Loyalists'),
   high_potential: () => t('High-Potential'), need_nurturing: () => t('Need Nurturing'), cant_lose: () => t('Can\'t Lose'),
@@ -96,7 +96,7 @@ function renderMember(body, profile, standalone) {
     unbind.setAttribute('aria-label', t('Unbind {name}', {name: account.name || account.key}));
     return h('li', {class: 'social-account'},
       h('div', {}, h('p', {class: 'strong'}, account.name || account.key),
-        h('p', {class: 'muted small'}, `${channelLabel(channel)} · ${account.key} · `, t('bound'), ' ', timeEl(account.bound_at))),
+        h('p', {class: 'muted small'}, `${channelLabel(channel)} · ${account.key} · `, tNodes('bound {time}', {time: timeEl(account.bound_at)}))),
       h('div', {class: 'row'}, chat, unbind));
   });
   const social = section(t('Bound social accounts'), accounts.length ? h('ul', {class: 'plain'}, accounts)
