@@ -62,7 +62,7 @@ def test_guest_message_reply_by_email_and_the_emailed_answer_back(stack: Any, sh
     status, emails = stack.call("GET", "/_local/emails")
     [email] = [e for e in emails["items"] if e["to"] == "mei@example.com"]
     assert SHOP_EMAIL in email["from"] and "Yes! Here it is 🍵" in email["text"]
-    assert f'href="{STOREFRONT}/account/messages"' in email["html"] and ">Reply</a>" in email["html"]
+    assert f'href="{STOREFRONT}/account/messages"' in email["html"] and ">回覆</a>" in email["html"]  # a TW store
     assert email["reply_to"].startswith("reply+") and email["headers"]["Reply-To"] == email["reply_to"]
     assert email["headers"]["References"].startswith(f"<{conversation_id}.")
 
