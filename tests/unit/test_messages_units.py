@@ -8,6 +8,7 @@ from email.policy import default
 
 import pytest
 
+from chalicelib import mailtext
 from chalicelib.email import Attachment, OutboundEmail, build_message
 from chalicelib.messages import inbound, replytoken
 from tests.support_messages import customer_reply
@@ -97,7 +98,7 @@ def test_build_message__header_injection_in_subject__refused() -> None:
     ("Line one\n> quoted inline\nLine two\n-- \nAmy, sent from my phone", "Line one\nLine two"),
 ])
 def test_cut_quoted__keeps_only_the_new_words(text: str, expected: str) -> None:
-    assert inbound.cut_quoted(text) == expected
+    assert mailtext.new_words(text) == expected
 
 
 def test_examine__forged_pass_below_ses_fail__spam() -> None:
