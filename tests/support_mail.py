@@ -76,7 +76,8 @@ OWN_CASES: list[MailCase] = [
         f"主旨: 您的訂單已出貨\r\n\r\n{HISTORY}\r\n", charset="big5"),
         "好的，週五下午收貨沒問題，謝謝！\n\n王小明", ("寄件者", "TW-1024")),
     MailCase("outlook_zh_tw_no_rule", _mail(
-        "請問可以改寄到公司嗎？\n\n寄件者: Demo Tea House <shop@demo-tea-house.example>\n寄件日期: 2026年11月25日 星期三 上午 9:00\n"
+        "請問可以改寄到公司嗎？\n\n寄件者: Demo Tea House <shop@demo-tea-house.example>\n"
+        "寄件日期: 2026年11月25日 星期三 上午 9:00\n"
         f"收件者: customer@example.net\n主旨: RE: 訂單\n\n{HISTORY}\n", charset="big5", cte="8bit"),
         "請問可以改寄到公司嗎？", ("寄件者", "TW-1024")),
     MailCase("gmail_zh_tw", _mail(
@@ -181,3 +182,9 @@ def with_envelope(raw: bytes, *, sender: str, to: str, message_id: str) -> bytes
     ours = [f"From: Customer <{sender}>".encode(), f"To: {to}".encode(), f"Message-ID: {message_id}".encode()]
     eol = b"\r\n" if b"\r\n" in head else b"\n"
     return eol.join(ours + kept) + separator + body
+
+
+def plain_reply(*, sender: str, to: str, body: str, charset: str = "utf-8") -> bytes:
+    """A text/plain reply from ``sender`` to ``to`` (a reply+ address), body in ``charset``."""
+    return with_envelope(_mail(body, charset=charset), sender=sender, to=to,
+                         message_id=f"<{abs(hash((sender, body)))}@mail.example.net>")

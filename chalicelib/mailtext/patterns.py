@@ -17,7 +17,8 @@ ATTRIBUTION_VERBS = [
     r"пише", r"писал", r"írta", r"yazdı", r"έγραψε", r"a\s+scris", r"kirjutas", r"rašė", r"rakstīja",
 ]
 # The same in scripts without spaces: they follow a date or name directly ("上午9:00寫道：").
-ATTRIBUTION_VERBS_CJK = [r"寫道", r"写道", r"寫了", r"写了", r"來信", r"작성", r"님이", r"のメール", r"書きました", r"より"]
+ATTRIBUTION_VERBS_CJK = [r"寫道", r"写道", r"寫了", r"写了", r"來信", r"작성", r"님이", r"のメール", r"書きました",
+                         r"より"]
 # Words an attribution line starts with, besides a date or a name with an address.
 ATTRIBUTION_STARTS = [
     r"On", r"Am", r"Le", r"El", r"Il", r"In\s+data", r"Em", r"Op", r"Den", r"Dnia", r"Dne", r"W\s+dniu",

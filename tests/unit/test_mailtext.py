@@ -64,7 +64,8 @@ def test_words_that_end_in_a_colon__not_taken_for_an_attribution() -> None:
 
 
 @pytest.mark.parametrize(("label", "text"), [
-    ("big5", "寄件者：王小明，訂單已收到"), ("gb2312", "发件人：王小明"), ("gb18030", "𠀀好"), ("shift_jis", "①ありがとう"),
+    ("big5", "寄件者：王小明，訂單已收到"), ("gb2312", "发件人：王小明"), ("gb18030", "𠀀好"),
+    ("shift_jis", "①ありがとう"),
     ("iso-2022-jp", "ありがとうございます"), ("euc-kr", "감사합니다"), ("windows-1250", "Děkuji, Łódź"),
     ("windows-1251", "Спасибо"), ("windows-1252", "Grüße – “quoted”"), ("windows-1253", "Ευχαριστώ"),
     ("windows-1254", "Teşekkürler"), ("windows-1255", "תודה"), ("windows-1256", "شكرا"), ("windows-1257", "Ačiū"),
