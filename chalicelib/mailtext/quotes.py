@@ -133,7 +133,7 @@ def _history_starts(lines: list[_Line], index: int) -> bool:
     line = lines[index]
     if line.quoted:
         return True
-    if line.blank:
+    if line.blank or len(line.text) > _MAX_ATTRIBUTION:  # no marker is that long; and the patterns stay linear
         return False
     return attribution_at(lines, index) is not None or _separator_at(lines, index) \
         or header_block_at(lines, index)
@@ -173,6 +173,9 @@ def _below_quotes(lines: list[_Line], start: int) -> list[_Line]:
         elif line.blank:
             if found and found[-1].text:
                 found.append(line)  # keeps the customer's paragraphs apart
+        elif len(line.text) > _MAX_ATTRIBUTION:
+            if seen_quote:
+                found.append(line)
         elif (end := attribution_at(lines, index)) is not None:
             following = next((other for other in lines[end + 1:] if not other.blank), None)
             if following is None or not following.quoted:
