@@ -43,14 +43,15 @@ def real_mail_cases() -> list[MailCase]:
                      case["expected_reply"]) for case in cases]
 
 
-def _mail(body: str, *, charset: str = "utf-8", subtype: str = "plain", cte: str = "base64") -> bytes:
+def _mail(body: str, *, charset: str = "utf-8", subtype: str = "plain", cte: str = "base64",
+          params: dict[str, str] | None = None) -> bytes:
     message = EmailMessage()
     message["From"] = "Customer <customer@example.net>"
     message["To"] = "Support <support@example.com>"
     message["Subject"] = "Re: your order"
     message["Message-ID"] = "<own-case@example.net>"
     message.set_content(body.encode(charset), maintype="text", subtype=subtype, cte=cte,
-                        params={"charset": charset})
+                        params={"charset": charset, **(params or {})})
     return message.as_bytes(policy=SMTP)
 
 
@@ -92,6 +93,12 @@ OWN_CASES: list[MailCase] = [
         "可以，謝謝\n\n從我的 iPhone 傳送\n\n> 於 2026年11月25日 上午9:00，Demo Tea House "
         f"<shop@demo-tea-house.example> 寫道：\n> \n> {HISTORY}\n", charset="big5"),
         "可以，謝謝", ("iPhone", "寫道", "TW-1024")),
+    MailCase("apple_mail_zh_tw_flowed", _mail(
+        "請問這款烏龍茶可以寄到台中嗎？運費大概多 \r\n少？\r\n\r\n從我的 iPhone 傳送\r\n\r\n"
+        "> 於 2026年11月25日 上午9:00，Demo "
+        f"Tea House <shop@demo-tea-house.example> 寫道：\r\n> \r\n> {HISTORY}\r\n", cte="quoted-printable",
+        params={"format": "flowed", "delsp": "yes"}),
+        "請問這款烏龍茶可以寄到台中嗎？運費大概多少？", ("iPhone", "寫道", "TW-1024")),
     MailCase("outlook_zh_cn_gb18030", _mail(
         "好的，谢谢！𠀀\n\n发件人: Demo Tea House <shop@demo-tea-house.example>\n发送时间: 2026年11月25日 9:00\n"
         f"收件人: customer@example.net\n主题: 回复: 订单\n\n{HISTORY}\n", charset="gb18030"),

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage, Message
 from typing import cast
 
-from chalicelib.mailtext import charsets, htmlquotes, quotes
+from chalicelib.mailtext import charsets, flowed, htmlquotes, quotes
 
 __all__ = ["Reply", "html_to_text", "new_words", "read_reply"]
 
@@ -34,7 +34,10 @@ def _decoded(part: Message) -> str:
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
         return ""
-    return charsets.decode(payload, part.get_content_charset())
+    text = charsets.decode(payload, part.get_content_charset())
+    if part.get_content_type() == "text/plain" and str(part.get_param("format", "")).lower() == "flowed":
+        text = flowed.unflow(text.replace("\r\n", "\n"), str(part.get_param("delsp", "")).lower() == "yes")
+    return text
 
 
 def _inline_text_parts(message: Message) -> list[Message]:

@@ -37,8 +37,8 @@ HEADER_FIELDS: dict[str, list[str]] = {
     "sent": ["Sent", "Date", "Gesendet", "Datum", "Envoyé", "Envoyé le", "Enviado", "Enviado el", "Enviada em",
              "Enviado em", "Fecha", "Inviato", "Data", "Verzonden", "Skickat", "Sendt", "Dato", "Wysłano",
              "Wysłane", "Odesláno", "Отправлено", "Дата", "Надіслано", "Lähetetty", "Päivämäärä", "Elküldve",
-             "Dátum", "Gönderilme", "Tarih", "Στάλθηκε", "Ημερομηνία", "寄件日期", "傳送時間", "傳送日期", "發送時間",
-             "发送时间", "日期", "時間", "送信日時", "日付", "보낸 날짜", "날짜"],
+             "Dátum", "Gönderilme", "Tarih", "Στάλθηκε", "Ημερομηνία", "寄件日期", "已傳送", "傳送時間", "傳送日期",
+             "發送時間", "发送时间", "日期", "時間", "送信日時", "日付", "보낸 날짜", "날짜"],
     "to": ["To", "An", "À", "A", "Para", "Aan", "Till", "Til", "Do", "Кому", "Komu", "Vastaanottaja", "Címzett",
            "Kime", "Προς", "Destinataire", "Destinatario", "收件者", "收件人", "宛先", "받는 사람", "받는사람"],
     "cc": ["Cc", "Kopie", "Kopia", "Kopi", "Копия", "Копія", "Másolat", "Κοιν", "副本", "抄送", "複本", "참조"],
@@ -67,19 +67,29 @@ FORWARD_LINES = [r"Begin\s+forwarded\s+message", r"Anfang\s+der\s+weitergeleitet
                  r"Inizio\s+messaggio\s+inoltrato", r"Início\s+da\s+mensagem\s+reencaminhada",
                  r"Begin\s+doorgestuurd\s+bericht", r"Vidarebefordrat\s+brev", r"Videresendt\s+besked",
                  r"以下為轉寄郵件", r"以下是转发的邮件", r"转发的邮件", r"転送されたメッセージ"]
-# Mobile and webmail taglines: the whole line goes ("Sent from my iPhone", "從我的 iPhone 傳送").
+# Mobile and webmail taglines ("Sent from my iPhone", "從我的 iPhone 傳送", "Get Outlook for iOS"): the
+# client puts them right under the customer's words, so nothing after one is theirs.
 SENT_FROM = [
-    r"Sent\s+from\s+(my|Mail|Yahoo|Outlook|AOL|Samsung|Proton|Zoho|the)\b.*", r"Sent\s+(with|via|using)\s+\S.*",
-    r"Get\s+Outlook\s+for\s+\S.*", r"Envoyé\s+(de|depuis|à\s+partir\s+de)\s+(mon|ma|l'|Yahoo|Outlook|Mail)\b.*",
-    r"Von\s+meine[mr]\s+.*gesendet\.?", r"Gesendet\s+(von|mit)\s+(meine[mr]\s+)?\S.*",
-    r"Diese\s+Nachricht\s+wurde\s+von\s+meinem\s+.*gesendet\.?",
-    r"Enviado\s+(desde|do|de)\s+(mi|meu|o|Yahoo|Outlook|Correo)\b.*", r"Inviato\s+da\s+\S.*",
-    r"Verzonden\s+(vanaf|met|van)\s+\S.*", r"Verstuurd\s+(vanaf|met)\s+\S.*", r"Skickat\s+från\s+\S.*",
-    r"Sendt\s+fra\s+\S.*", r"Lähetetty\s+\S.*(laitteesta|puhelimesta|iPhonesta|Androidista)\b.*",
-    r"Wysłane\s+z\s+\S.*", r"Wysłano\s+z\s+\S.*", r"Odesláno\s+z\s+\S.*",
-    r"Отправлено\s+(с|из)\s+\S.*", r"Надіслано\s+з\s+\S.*",
-    r"從我的\s*\S.*傳送", r"從我的\s*\S.*發送", r"寄自我的\s*\S.*", r"从我的\s*\S.*发送", r"发自我的\s*\S.*",
-    r"來自我的\s*\S.*", r"\S.*から送信", r"\S+\s*から送信しました", r"내\s+\S.*에서\s+보냄", r"\S+에서\s*보냄",
+    r"Sent\s+from\s+my\s+\S.{0,40}", r"Sent\s+from\s+(Mail|Yahoo|Outlook|AOL|Samsung|Proton|Zoho|Windows|Gmail|"
+    r"Spark|BlueMail|Blue\s+Mail|Edison|Newton|Aqua|Huawei|Xiaomi|the\s+\S+\s+app)\b.{0,50}",
+    r"Sent\s+(with|via|using)\s+(Proton|Spark|BlackBerry|Airmail|Superhuman|Newton|Blue\s*Mail|Hey|Outlook|Gmail|"
+    r"Mailbird|eM\s+Client|Yahoo|Samsung)\b.{0,40}",
+    r"Get\s+Outlook\s+for\s+\S.{0,40}", r"Télécharger\s+Outlook\s+pour\s+\S.{0,40}",
+    r"Outlook\s+für\s+\S+\s+(beziehen|herunterladen).{0,40}", r"Obt(ener|er\s+o)\s+Outlook\s+para\s+\S.{0,40}",
+    r"Scarica\s+Outlook\s+per\s+\S.{0,40}", r"Outlook\s+voor\s+\S+\s+downloaden.{0,40}",
+    r"(Hent|Skaffa|Hanki)\s+Outlook\s+\S.{0,40}", r"(取得|获取|獲取)\s*\S+\s*版\s*Outlook.{0,20}",
+    r"\S+\s*版\s*Outlook\s*を入手.{0,20}", r"\S+용\s*Outlook\s*받기.{0,20}",
+    r"Envoyé\s+(de|depuis|à\s+partir\s+de)\s+(mon|ma|l'|Yahoo|Outlook|Mail|Proton)\b.{0,50}",
+    r"Von\s+meine[mr]\s+.{1,40}gesendet\.?", r"Gesendet\s+(von|mit|vom)\s+(meine[mr]\s+)?\S.{0,50}",
+    r"Diese\s+Nachricht\s+wurde\s+von\s+meinem\s+.{1,60}gesendet\.?",
+    r"Enviad[oa]\s+(desde|do|de|a\s+partir\s+do)\s+(mi|meu|o|a|Yahoo|Outlook|Correo|iPhone|Samsung)\b.{0,50}",
+    r"Inviato\s+da\s+\S.{0,50}", r"(Verzonden|Verstuurd)\s+(vanaf|met|van)\s+\S.{0,50}",
+    r"Skickat\s+från\s+\S.{0,50}", r"Sendt\s+fra\s+\S.{0,50}",
+    r"Lähetetty\s+\S.{0,40}(laitteesta|puhelimesta|iPhonesta|Androidista|sovelluksesta)\b.{0,20}",
+    r"Wysłan[eo]\s+z\s+\S.{0,50}", r"Odesláno\s+z\s+\S.{0,50}",
+    r"Отправлено\s+(с|из)\s+\S.{0,50}", r"Надіслано\s+з\s+\S.{0,50}",
+    r"從我的\s*\S.{0,30}(傳送|發送)", r"寄自我的\s*\S.{0,30}", r"(从|從)我的\s*\S.{0,30}发送", r"发自我的\s*\S.{0,30}",
+    r"來自我的\s*\S.{0,30}", r"\S.{0,30}から送信(しました)?", r"내\s+\S.{0,30}에서\s+보냄", r"\S{1,30}에서\s*보냄",
 ]
 
 

@@ -26,6 +26,7 @@ _WRAPPED_CLOSE = re.compile(r"^>\s*[:：]\s*$")  # "... <noreply@example.com\n>:
 _NAME_AND_ADDRESS = re.compile(r"^\W{0,3}[^\s<>:@][^<>:@]{0,80}[<(\[]\s*(mailto:)?[\w.+'-]+@")
 _DIGIT_EARLY = re.compile(r"^\W*(?:\S+\s+){0,2}\S*\d")
 _ENDS_WITH_ADDRESS = re.compile(r"[\w.-]+@[\w.-]+[^\s]*[>)\]]\s*[:：]$")
+_DASHED_END = re.compile(r"(?<=\S)\s+-{2,}\s*$")
 _MAX_ATTRIBUTION = 400
 # Languages of mail-parser-reply asked for header lines ("pl" takes a single "Od:"/"Do:"/"Data:" line for a
 # header block, which our customers' own words can hold; "david" is one vendor's gateway).
@@ -65,6 +66,7 @@ def _starts_like_attribution(text: str) -> bool:
 
 
 def _is_attribution(joined: str) -> bool:
+    joined = _DASHED_END.sub(":", joined)  # Zoho: "---- On <date> <address> wrote ----"
     if len(joined) > _MAX_ATTRIBUTION or not joined.rstrip().endswith((":", "：")):
         return False
     bare = joined.lstrip("-–—*> \t")
@@ -150,14 +152,17 @@ def _library_start(lines: list[_Line]) -> int | None:
     return next((i for i, line in enumerate(lines) if not line.quoted and line.raw.strip() == first), None)
 
 
+def _ends_words(line: _Line) -> bool:
+    """A ``-- `` signature delimiter or a "Sent from my ..." tagline: nothing after it is the customer's."""
+    return bool(p.SIGNATURE_DELIMITER.match(line.raw.strip().strip("\u00a0"))) or \
+        (len(line.text) <= 120 and bool(p.SENT_FROM_LINE.match(line.text)))
+
+
 def _without_signature(lines: list[_Line]) -> list[_Line]:
-    """Drop a ``-- `` signature (to the end) and "Sent from my ..." taglines."""
     kept: list[_Line] = []
     for line in lines:
-        if p.SIGNATURE_DELIMITER.match(line.raw.strip("\u00a0")):
+        if _ends_words(line):
             break
-        if p.SENT_FROM_LINE.match(line.text):
-            continue
         kept.append(line)
     return kept
 
@@ -181,10 +186,9 @@ def _below_quotes(lines: list[_Line], start: int) -> list[_Line]:
             if following is None or not following.quoted:
                 break  # an attribution over unquoted history (Outlook-style): the rest is history
             index = end
-        elif _separator_at(lines, index) or header_block_at(lines, index) \
-                or p.SIGNATURE_DELIMITER.match(line.raw.strip()):
+        elif _separator_at(lines, index) or header_block_at(lines, index) or _ends_words(line):
             break
-        elif seen_quote and not p.SENT_FROM_LINE.match(line.text):
+        elif seen_quote:
             found.append(line)
         index += 1
     return found

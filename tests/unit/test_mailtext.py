@@ -11,6 +11,7 @@ from typing import cast
 import pytest
 
 from chalicelib.mailtext import charsets, html_to_text, new_words, read_reply
+from chalicelib.mailtext.flowed import unflow
 from tests.support_mail import OWN_CASES, MailCase, needs_real_mail, real_mail_cases, same_words
 
 
@@ -99,3 +100,11 @@ def test_html_quote_containers__quoted_in_the_text_not_dropped() -> None:
 ])
 def test_signatures_and_sent_from_lines__go(text: str, expected: str) -> None:
     assert new_words(text) == expected
+
+
+def test_flowed_text__soft_breaks_joined_cjk_without_a_space() -> None:
+    # GIVEN Apple Mail's format=flowed; delsp=yes (a space added before each soft break)
+    text = "好的，週五下午收貨沒 \n問題，謝謝！\n\n> quoted line \n> goes on\n-- \nMei"
+    # THEN the customer's line is whole again, quotes keep their depth, the signature delimiter stays
+    assert unflow(text, delsp=True) == "好的，週五下午收貨沒問題，謝謝！\n\n> quoted linegoes on\n-- \nMei"
+    assert unflow("Hello there \nfriend", delsp=False) == "Hello there friend"
