@@ -128,6 +128,36 @@ OWN_CASES: list[MailCase] = [
         f"<shop@demo-tea-house.example> a écrit :\n> {HISTORY}\n", charset="utf-8", cte="8bit",
     ).replace(b'charset="utf-8"', b'charset="x-made-up-8bit"'),
         "Merci, ça marche pour vendredi.", ("TW-1024",)),
+    MailCase("qq_mail_zh_cn", _mail(
+        "好的，明天见。\n\n------------------ 原始邮件 ------------------\n"
+        "发件人: \"Demo Tea House\"<shop@demo-tea-house.example>;\n发送时间: 2026年11月25日(星期三) 上午9:00\n"
+        f"收件人: \"客户\"<customer@example.net>;\n主题: 订单\n\n{HISTORY}\n", charset="gb18030"),
+        "好的，明天见。", ("原始邮件", "TW-1024")),
+    MailCase("netease_mail_zh_cn", _mail(
+        "收到，谢谢。\n\n在 2026-11-25 09:00:00，\"Demo Tea House\" <shop@demo-tea-house.example> 写道：\n"
+        f"> {HISTORY}\n", charset="gbk"),
+        "收到，谢谢。", ("写道", "TW-1024")),
+    MailCase("zoho_dashed_attribution", _mail(
+        "Friday is fine for me.\n\n---- On Wed, 25 Nov 2026 09:00:00 +0800 Demo Tea House "
+        f"<shop@demo-tea-house.example> wrote ----\n\n{HISTORY}\n"),
+        "Friday is fine for me.", ("wrote", "TW-1024")),
+    MailCase("outlook_android_fr_tagline", _mail(
+        "Merci, à vendredi !\n\nTélécharger Outlook pour Android<https://aka.ms/ghei36>\n\n"
+        "________________________________\nDe : Demo Tea House <shop@demo-tea-house.example>\n"
+        "Envoyé : mercredi 25 novembre 2026 09:00\nÀ : client@example.net\nObjet : Votre commande\n\n"
+        f"{HISTORY}\n", charset="iso-8859-1", cte="quoted-printable"),
+        "Merci, à vendredi !", ("Outlook pour", "TW-1024")),
+    MailCase("html_hotmail_rule", _mail((
+        "<html><body class='hmmessage'><div dir='ltr'>Got it, thanks.<div><br></div><div>Lin</div><div>"
+        '<hr id="stopSpelling">Date: Wed, 25 Nov 2026 09:00:00 +0800<br>Subject: Your order<br>'
+        f'From: shop@demo-tea-house.example<br><br><div>{HISTORY}</div></div></div></body></html>'), subtype="html"),
+        "Got it, thanks.\n\nLin", ("Subject", "TW-1024")),
+    MailCase("html_outlook_mac", _mail((
+        '<html><body><div>可以，謝謝。</div><div><br></div><span id="OLK_SRC_BODY_SECTION"><div><b>寄件者: </b>Demo '
+        'Tea House &lt;shop@demo-tea-house.example&gt;<br><b>日期: </b>2026年11月25日 週三 上午9:00<br>'
+        f'<b>收件者: </b>王小明<br><b>主旨: </b>訂單<br></div><div>{HISTORY}</div></span></body></html>'),
+        subtype="html"),
+        "可以，謝謝。", ("寄件者", "TW-1024")),
     MailCase("bottom_posted", _mail(
         f"On Wed, Nov 25, 2026 at 9:00 AM {SHOP} wrote:\n> {HISTORY}\n> Anything else?\n\n"
         "Yes: please add a gift card.\n\n-- \nMei Chen\n"),
