@@ -24,14 +24,16 @@ _INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u200e\u200f\u2060\ufeff]")
 _QUOTE_PREFIX = re.compile(r"^\s*>")
 _WRAPPED_CLOSE = re.compile(r"^>\s*[:：]\s*$")  # "... <noreply@example.com\n>:" is a wrapped attribution
 _NAME_AND_ADDRESS = re.compile(r"^\W{0,3}[^\s<>:@][^<>:@]{0,80}[<(\[]\s*(mailto:)?[\w.+'-]+@")
-_DIGIT_EARLY = re.compile(r"^\W*(?:\S+\s+){0,2}\S*\d")
+_DIGIT_EARLY = re.compile(r"^(?:\S+\s+){0,2}\S*\d")  # on text with its leading marks stripped
 _ENDS_WITH_ADDRESS = re.compile(r"[\w.-]+@[\w.-]+[^\s]*[>)\]]\s*[:：]$")
 _DASHED_END = re.compile(r"(?<=\S)\s+-{2,}\s*$")
 _MAX_ATTRIBUTION = 400
 # Languages of mail-parser-reply asked for header lines ("pl" takes a single "Od:"/"Do:"/"Data:" line for a
 # header block, which our customers' own words can hold; "david" is one vendor's gateway).
 _LIBRARY_LANGUAGES = ["en", "de", "cs", "da", "es", "fr", "it", "ja", "ko", "nl", "sv", "zh"]
-_LIBRARY_LINES, _LIBRARY_LINE_LENGTH = 1000, 300  # its patterns backtrack: keep them to short lines
+# Its patterns backtrack (quadratic and worse in a line's length): it reads only the lines above the history
+# we found (it can only move the start earlier), only those with a colon (every header line has one), short.
+_LIBRARY_LINES, _LIBRARY_LINE_LENGTH = 60, 120
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,8 @@ def _is_attribution(joined: str) -> bool:
     if len(joined) > _MAX_ATTRIBUTION or not joined.rstrip().endswith((":", "：")):
         return False
     bare = joined.lstrip("-–—*> \t")
-    if p.VERB.search(bare) and (p.EMAIL.search(bare) or p.DATE.search(bare) or p.START.match(bare)):
+    tail = " ".join(bare.split()[-10:])  # the verb is among the last words: search only those
+    if (p.EMAIL.search(bare) or p.DATE.search(bare) or p.START.match(bare)) and p.VERB.search(tail):
         return True
     # Gmail in Russian, Japanese, ISO-date locales: "<date>, <name> <address>:" with no verb
     return bool(_ENDS_WITH_ADDRESS.search(bare) and p.DATE.search(bare))
@@ -141,9 +144,11 @@ def _history_starts(lines: list[_Line], index: int) -> bool:
         or header_block_at(lines, index)
 
 
-def _library_start(lines: list[_Line]) -> int | None:
-    """Where mail-parser-reply sees the first reply header (attribution or header block), as a line index."""
-    shown = [line.raw[:_LIBRARY_LINE_LENGTH] for line in lines[:_LIBRARY_LINES]]
+def _library_start(lines: list[_Line], before: int) -> int | None:
+    """Where mail-parser-reply sees the first reply header (attribution or header block) above ``before``."""
+    first_lines = lines[:min(before + 2, _LIBRARY_LINES)]  # + 2: a header block may run past our start
+    shown = [line.raw if len(line.raw) <= _LIBRARY_LINE_LENGTH and (":" in line.raw or "：" in line.raw) else ""
+             for line in first_lines]
     replies = EmailReplyParser(languages=_LIBRARY_LANGUAGES).read("\n".join(shown)).replies
     header = next((reply.headers for reply in replies if reply.headers), "")
     first = next((line.strip() for line in header.split("\n") if line.strip()), "")
@@ -203,7 +208,7 @@ def new_words(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = _lines(text)
     start = next((i for i in range(len(lines)) if _history_starts(lines, i)), len(lines))
-    library = _library_start(lines)
+    library = _library_start(lines, start)
     if library is not None and library < start:
         start = library
     kept = _without_signature(lines[:start]) + _without_signature(_below_quotes(lines, start))
