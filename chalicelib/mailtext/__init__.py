@@ -27,7 +27,7 @@ class Reply:
     @property
     def cut(self) -> bool:
         """Whether anything was cut: the console offers "show quoted text" only then."""
-        return self.full_text.strip() != self.text.strip()
+        return self.full_text.split() != self.text.split()  # not just blank lines collapsed
 
 
 def _decoded(part: Message) -> str:
