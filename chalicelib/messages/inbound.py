@@ -78,7 +78,7 @@ class Examined:
     sender: str | None = None
     message_id: str = ""
     text: str = ""
-    full_text: str | None = None  # the whole received text, when quoted history was cut from ``text``
+    full_text: str | None = None  # the whole received text, when history (or length) was cut from ``text``
     images: list[tuple[str, bytes]] = field(default_factory=list)
 
 
@@ -110,7 +110,8 @@ def examine(raw: bytes) -> Examined:
     message_id = str(message.get("Message-ID", "")).strip() or "sha256:" + hashlib.sha256(raw).hexdigest()
     reply = mailtext.read_reply(message)
     return Examined(target=target, sender=senders[0], message_id=message_id[:998], text=reply.text[:TEXT_LIMIT],
-                    full_text=reply.full_text[:FULL_TEXT_LIMIT] if reply.cut else None, images=_images(message))
+                    full_text=reply.full_text[:FULL_TEXT_LIMIT] if reply.cut or len(reply.text) > TEXT_LIMIT else None,
+                    images=_images(message))
 
 
 def _images(message: EmailMessage) -> list[tuple[str, bytes]]:
