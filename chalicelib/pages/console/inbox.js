@@ -234,15 +234,15 @@ function quotedTextEl(view, m) {
   view.expanded = view.expanded || new Set();
   const open = view.expanded.has(m.message_id);
   const full = h('pre', {class: 'msg-full', id: `full-${m.message_id}`, hidden: !open,
-    'aria-label': 'The whole e-mail as received'}, m.full_text);
+    'aria-label': t('The whole e-mail as received')}, m.full_text);
   const toggle = h('button', {type: 'button', class: 'msg-toggle', 'aria-expanded': String(open),
-    'aria-controls': full.id}, open ? 'Hide quoted text' : 'Show quoted text');
+    'aria-controls': full.id}, open ? t('Hide quoted text') : t('Show quoted text'));
   toggle.addEventListener('click', () => {
     const nowOpen = !view.expanded.has(m.message_id);
     if (nowOpen) view.expanded.add(m.message_id); else view.expanded.delete(m.message_id);
     full.hidden = !nowOpen;
     toggle.setAttribute('aria-expanded', String(nowOpen));
-    toggle.textContent = nowOpen ? 'Hide quoted text' : 'Show quoted text';
+    toggle.textContent = nowOpen ? t('Hide quoted text') : t('Show quoted text');
   });
   return [toggle, full];
 }
