@@ -164,17 +164,20 @@ def audience_page(store_id: str, audience: dict[str, Any], cursor: str | None,
 
 @dataclass
 class PageCounts:
-    recipients: int = 0  # every member of the audience met; sent + failed + the three exclusions
+    recipients: int = 0  # every member of the audience met; sent + failed + the four exclusions
     sent: int = 0
     failed: int = 0
     no_address: int = 0
     not_subscribed: int = 0
     suppressed: int = 0
+    blacklisted: int = 0
 
 
 def classify(member: MemberModel, channel: str) -> str:
     """``send``, or why not: the one place a marketing send asks consent."""
     purpose = PURPOSE[channel]
+    if member.blacklisted_at is not None:
+        return "blacklisted"  # the merchant's blacklist (members/blacklist.py) outranks any consent
     if not (member.email if channel == "email" else member.phone):
         return "no_address"
     if state.suppressed_of(member, purpose) is not None:
@@ -214,7 +217,8 @@ def run(event: dict[str, Any], now: datetime, budget_seconds: float = BUDGET_SEC
             MarketingSendModel.failed.add(counts.failed),
             MarketingSendModel.excluded_no_address.add(counts.no_address),
             MarketingSendModel.excluded_not_subscribed.add(counts.not_subscribed),
-            MarketingSendModel.excluded_suppressed.add(counts.suppressed)]
+            MarketingSendModel.excluded_suppressed.add(counts.suppressed),
+            MarketingSendModel.excluded_blacklisted.add(counts.blacklisted)]
         if next_cursor is None:
             actions += [MarketingSendModel.state.set("done"), MarketingSendModel.finished_at.set(clock.now())]
         send.update(actions=actions)
