@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
-from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.condition import Condition, size as size_of
 
 from chalicelib.errors import InvalidRequest
 from chalicelib.inbox.conversations import conversation_id_for, identity_actions
@@ -44,7 +44,7 @@ def is_member_entry(entry: BlacklistModel) -> bool:
 
 
 def _accounts_unchanged(count: int) -> Condition:
-    size: Condition = MemberModel.social_accounts.size() == count
+    size: Condition = size_of(MemberModel.social_accounts) == count
     if count == 0:
         return size | MemberModel.social_accounts.does_not_exist()
     return size

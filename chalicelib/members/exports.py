@@ -181,10 +181,9 @@ class _Upload:
             self.client.abort_multipart_upload(Bucket=self.bucket, Key=self.key, UploadId=self.upload_id)
 
 
-def run(event: dict[str, Any], now: datetime, budget_seconds: float = BUDGET_SECONDS,
-        page_size: int = PAGE_SIZE) -> None:
-    """The worker: pages of the list until done or out of budget, then hands the rest on."""
-    started = time.monotonic()
+def run(event: dict[str, Any], now: datetime) -> None:
+    """The worker: pages of the list until done or out of :data:`BUDGET_SECONDS`, then hands the rest on."""
+    started, budget_seconds, page_size = time.monotonic(), BUDGET_SECONDS, PAGE_SIZE
     store_id, export_id, step = str(event["store_id"]), str(event["export_id"]), int(event["step"])
     try:
         export = CustomerExportModel.get(store_id, export_id, consistent_read=True)
