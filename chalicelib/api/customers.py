@@ -1,4 +1,5 @@
-"""Customer management beyond the profile: the member blacklist and customer exports (admin key).
+"""Customer management beyond the profile: the member blacklist, customer exports and the marketing audience
+preview (admin key).
 
 The customer list itself (``GET /admin/members``) lives in ``chalicelib/api/search.py``.
 """
@@ -16,11 +17,12 @@ from chalicelib.errors import InvalidRequest
 from chalicelib.validation import Field
 
 if TYPE_CHECKING:
+    from chalicelib.consent import sends
     from chalicelib.members import blacklist, exports, listing
     from chalicelib.models.customers import CustomerExportModel
 else:  # loaded by the first request that uses them, not at cold start (chalicelib/api/lazy.py)
     blacklist, exports = lazy("chalicelib.members.blacklist"), lazy("chalicelib.members.exports")
-    listing = lazy("chalicelib.members.listing")
+    listing, sends = lazy("chalicelib.members.listing"), lazy("chalicelib.consent.sends")
 
 customers = Blueprint(__name__)
 
@@ -61,3 +63,17 @@ def start_export(call: Call) -> Body:
 @endpoint(customers, "/admin/customer-exports/{export_id}", ["GET"], roles=ADMIN)
 def get_export(call: Call, export_id: str) -> Body:
     return export_view(exports.get_export(call.store_id, export_id))
+
+
+@endpoint(customers, "/admin/marketing-previews", ["POST"], roles=ADMIN)
+def marketing_preview(call: Call) -> Body:
+    """How many of an audience a send would reach now, and why not the others (nothing is sent)."""
+    body = call.body({"channel": Field(str, required=True, check=_channel),
+                      "audience": Field(dict, required=True, check=sends.check_audience)})
+    return sends.preview(call.store_id, body["channel"], body["audience"])
+
+
+def _channel(value: str) -> str:
+    if value not in ("email", "sms"):
+        raise InvalidRequest("'channel' must be email or sms", field="channel")
+    return value

@@ -187,6 +187,31 @@ def classify(member: MemberModel, channel: str) -> str:
     return "send"
 
 
+PREVIEW_LIMIT = 5_000  # members a preview reads before it answers "at least"
+
+
+def preview(store_id: str, channel: str, audience: dict[str, Any], limit: int = PREVIEW_LIMIT) -> dict[str, Any]:
+    """What a send to ``audience`` would do now: who would receive it and why the others would not.
+
+    The same pages and the same :func:`classify` as the worker, without sending; it stops after ``limit``
+    members (``complete`` false), so a preview never reads a whole large store.
+    """
+    counts: dict[str, int] = {"send": 0, "no_address": 0, "not_subscribed": 0, "suppressed": 0, "blacklisted": 0}
+    cursor: str | None = None
+    members_seen = 0
+    while True:
+        members, cursor = audience_page(store_id, audience, cursor)
+        for member in members:
+            counts[classify(member, channel)] += 1
+        members_seen += len(members)
+        if cursor is None or members_seen >= limit:
+            break
+    no_address = "no_email" if channel == "email" else "no_phone"
+    return {"channel": channel, "members": members_seen, "will_receive": counts["send"], "complete": cursor is None,
+            "excluded": {no_address: counts["no_address"], "not_subscribed": counts["not_subscribed"],
+                         "suppressed": counts["suppressed"], "blacklisted": counts["blacklisted"]}}
+
+
 Deliver = Callable[[StoreModel, MarketingSendModel, MemberModel], str]  # sent | failed | suppressed
 
 

@@ -170,3 +170,25 @@ def test_unbinding_an_account_stops_holding_it_back(client, store, creds, sandbo
     before = inbound_count(client, store, conversation_id)
     deliver(client, store.store_id, "facebook", creds, incoming("facebook", key.split(":", 1)[1], "new me"))
     assert inbound_count(client, store, conversation_id) == before + 1
+
+
+def test_a_preview_counts_an_audience_as_the_send_would_without_sending(client, store):
+    # GIVEN two subscribed members (one blacklisted), one never asked, all tagged VIP
+    amy = sign_up(client, store, "amy@example.com", email_marketing=True)
+    ben = sign_up(client, store, "ben@example.com", email_marketing=True)
+    cy = sign_up(client, store, "cy@example.com")
+    for member_id in (amy, ben, cy):
+        call(client, "POST", f"/admin/members/{member_id}/tags", store.admin(), {"tags": ["VIP"]})
+    call(client, "PUT", f"/admin/members/{ben}/blacklist", store.admin())
+
+    # WHEN the merchant previews a send to the tag
+    status, answer = call(client, "POST", "/admin/marketing-previews", store.admin(),
+                          {"channel": "email", "audience": {"tag": "VIP"}})
+
+    # THEN one would receive it, and the others are counted by reason; nothing was sent
+    assert status == 200 and answer["members"] == 3 and answer["will_receive"] == 1 and answer["complete"]
+    assert answer["excluded"] == {"no_email": 0, "not_subscribed": 1, "suppressed": 0, "blacklisted": 1}
+    assert sent_emails() == []
+    status, answer = call(client, "POST", "/admin/marketing-previews", store.admin(),
+                          {"channel": "fax", "audience": {"tag": "VIP"}})
+    assert status == 400 and answer["error"]["field"] == "channel"
