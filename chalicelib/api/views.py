@@ -156,6 +156,8 @@ def member_list_views(store_id: str, members: list[MemberModel]) -> list[dict[st
 def staff_summary_view(member: MemberModel, by: str) -> dict[str, Any]:
     """A staff search result: phone and email masked, except the one the staff member typed in full."""
     summary = member_summary_view(member)
+    # What the counter may offer: a LINE binding only while none is bound (the app shows why not otherwise).
+    summary["line_bound"] = any(account.key.startswith("line:") for account in member.social_accounts or [])
     if by != "phone" and summary.get("phone"):
         summary["phone"] = member_search.mask_phone(str(summary["phone"]))
     if by != "email" and summary.get("email"):
