@@ -29,8 +29,8 @@ from chalicelib.binding import links
 from chalicelib.errors import ApiError, Conflict, NotFound
 from chalicelib.inbox import conversations
 from chalicelib.logs import logger
-from chalicelib.members import blacklist as member_blacklist
 from chalicelib.members import add_social_account, find_identity, get_member, social_identity, social_identity_item
+from chalicelib.members import blacklist as member_blacklist
 from chalicelib.models.binding import BindingTokenModel
 from chalicelib.models.inbox import ConversationModel
 from chalicelib.models.members import MemberIdentityModel, MemberModel

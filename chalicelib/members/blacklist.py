@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
-from pynamodb.expressions.condition import Condition, size as size_of
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.condition import size as size_of
 
 from chalicelib.errors import InvalidRequest
 from chalicelib.inbox.conversations import conversation_id_for, identity_actions
@@ -44,9 +45,10 @@ def is_member_entry(entry: BlacklistModel) -> bool:
 
 
 def _accounts_unchanged(count: int) -> Condition:
-    size: Condition = size_of(MemberModel.social_accounts) == count
+    size: Condition = size_of(MemberModel.social_accounts) == count  # type: ignore[no-untyped-call]
     if count == 0:
-        return size | MemberModel.social_accounts.does_not_exist()
+        either: Condition = size | MemberModel.social_accounts.does_not_exist()
+        return either
     return size
 
 
@@ -114,4 +116,5 @@ def binding_condition(state: BindingState) -> Condition:
     """On the member item in the binding's transaction: it exists, and its blacklisting is as read."""
     M = MemberModel
     blacklisting: Condition = M.blacklisted_at.exists() if state.blacklisted else M.blacklisted_at.does_not_exist()
-    return M.member_id.exists() & blacklisting
+    both: Condition = M.member_id.exists() & blacklisting
+    return both

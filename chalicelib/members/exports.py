@@ -47,7 +47,7 @@ HEADER = ("Member ID", "Name", "Mobile Number", "International Calling Code", "E
           "Email Verified", "Tags", "Member Since", "Lifecycle Stage", "Accepts Email Marketing",
           "Accepts SMS Marketing", "Blacklisted", "Store Referral Binding Time", "Referral Branch",
           "Store Referral Staff")
-PAGE_SIZE = 1000  # members per list page: one Query (DynamoDB stops a page at 1 MB anyway), BatchGets of 100 for tag/blacklist
+PAGE_SIZE = 1000  # members per list page: one Query (DynamoDB stops a page at 1 MB anyway)
 BUDGET_SECONDS = 600.0  # an invocation hands on after 10 minutes (Lambda's limit is 15)
 PART_SIZE = 8 * 1024 * 1024
 MIN_PART_SIZE = 5 * 1024 * 1024  # S3's smallest part but the last

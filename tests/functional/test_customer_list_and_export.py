@@ -82,7 +82,7 @@ def test_each_filter_alone_and_together(client, store):
     assert sorted(ids(listed(client, store, "?tag=VIP")[1])) == sorted([vip, both])
     assert sorted(ids(listed(client, store, "?email_marketing=subscribed")[1])) == sorted([subscribed, both])
     assert ids(listed(client, store, "?blacklisted=true")[1]) == [banned]
-    status, by_branch = listed(client, store, f"?added_from={staff['branch_id']}")
+    _status, by_branch = listed(client, store, f"?added_from={staff['branch_id']}")
     assert ids(by_branch) == [referred]
     assert by_branch["items"][0]["referral"]["branch_name"] == "Taipei 101"
     assert ids(listed(client, store, "?stage=need_introduce")[1]) == []  # nobody staged yet
