@@ -29,7 +29,7 @@ export async function update([stage] = []) {
   const members = h('div', {class: 'table-wrap', 'aria-live': 'polite'});
   clear(root, h('h1', {}, 'Customer lifecycle'),
     h('section', {class: 'card', 'aria-labelledby': 'stages-title'}, h('h2', {id: 'stages-title'}, 'Stages'),
-      h('p', {class: 'muted'}, 'As of ', timeEl(overview.as_of, false), overview.day ? ` (daily run of ${overview.day})` : ' (counted now)'),
+      h('p', {class: 'muted'}, 'As of ', timeEl(overview.as_of, 'date'), ', ', timeEl(overview.as_of, false), overview.day ? ` (daily run of ${overview.day})` : ' (counted now)'),
       h('div', {class: 'chart-row'}, chart, table)),
     stage ? h('section', {class: 'card', 'aria-labelledby': 'stage-members'},
       h('h2', {id: 'stage-members'}, `Members in ${(overview.stages.find((row) => row.stage === stage) || {}).label || stage}`), members) : null,

@@ -20,7 +20,7 @@ export function show(main) {
   const tagField = field('Tag', tag);
   const idsField = field('Member ids', ids, 'One per line (from the customer list)');
   const count = h('div', {class: 'notice info', 'aria-live': 'polite', id: 'audience-count'}, 'Choose an audience to see how many will receive it.');
-  const progress = h('div', {'aria-live': 'polite'});
+  const progress = h('div', {'aria-live': 'polite'}, h('p', {class: 'muted'}, 'Nothing sent from this page yet.'));
   const emailOnly = [field('Kind', kind), field('Subject', subject)];
   const send = h('button', {type: 'submit'}, 'Send to this audience');
 
