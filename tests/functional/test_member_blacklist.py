@@ -192,3 +192,32 @@ def test_a_preview_counts_an_audience_as_the_send_would_without_sending(client, 
     status, answer = call(client, "POST", "/admin/marketing-previews", store.admin(),
                           {"channel": "fax", "audience": {"tag": "VIP"}})
     assert status == 400 and answer["error"]["field"] == "channel"
+
+
+def test_a_blacklisted_members_emailed_reply_is_quarantined_not_appended(client, store):
+    from tests.support_messages import SHOP_EMAIL, customer_reply, post_inbound
+
+    # GIVEN a member's shop conversation the merchant answered by e-mail
+    settings(client, store, shop_email=SHOP_EMAIL, storefront_url="https://shop.example.com")
+    member_id = sign_up(client, store, "amy@example.com")
+    status, created = call(client, "POST", "/storefront/shop-messages", store.storefront(),
+                           {"member_id": member_id, "text": "is the oolong back?"})
+    assert status == 201
+    conversation_id = created["conversation_id"]
+    assert call(client, "POST", f"/admin/conversations/{conversation_id}/messages", store.admin(),
+                {"text": "Yes, since Monday."})[0] == 201
+    reply_to = sent_emails()[-1]["reply_to"]
+    before = inbound_count(client, store, conversation_id)
+
+    # WHEN the member is blacklisted and answers the e-mail
+    blacklist(client, store, member_id)
+    status, outcome = post_inbound(client, customer_reply(sender="amy@example.com", reply_to=reply_to))
+
+    # THEN the mail is kept aside, and the inbox never sees it
+    assert status == 200 and outcome["outcome"] == "quarantined"
+    from chalicelib.config import settings as config
+    from chalicelib.reports.s3stream import s3_client
+
+    kept = s3_client().list_objects_v2(Bucket=config().reports_bucket, Prefix="inbound/quarantine/blacklisted/")
+    assert kept.get("KeyCount") == 1
+    assert inbound_count(client, store, conversation_id) == before
