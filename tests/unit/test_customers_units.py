@@ -36,8 +36,8 @@ def subscribed() -> ConsentAttribute:
 
 
 def test_the_header_is_the_contracts_exactly():
-    assert header_bytes(HEADER) == ("\ufeffMember ID,Name,Mobile Number,International Calling Code,Email,Phone Verified,"
-                                    "Email Verified,Tags,Member Since,Lifecycle Stage,Accepts Email Marketing,"
+    assert header_bytes(HEADER) == ("\ufeffMember ID,Name,Mobile Number,International Calling Code,Email,"
+                                    "Phone Verified,Email Verified,Tags,Member Since,Lifecycle Stage,Accepts Email Marketing,"
                                     "Accepts SMS Marketing,Blacklisted,Store Referral Binding Time,Referral Branch,"
                                     "Store Referral Staff\r\n").encode()
 
