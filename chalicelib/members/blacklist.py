@@ -88,7 +88,9 @@ def set_blacklisted(store_id: str, member_id: str, blacklisted: bool, now: datet
                 time.sleep(0.05 * (attempt + 1))  # a binding landed meanwhile: read the accounts again
                 continue
             raise
-        return MemberModel.get(store_id, member_id, consistent_read=True)
+        # What the transaction wrote: the first date kept (``if_not_exists``), or none once lifted.
+        member.blacklisted_at = (member.blacklisted_at or now) if blacklisted else None
+        return member
     raise AssertionError("unreachable")
 
 
