@@ -40,10 +40,6 @@ def entry_key(member_id: str) -> str:
     return f"{MEMBER_PREFIX}{member_id}"
 
 
-def is_member_entry(entry: BlacklistModel) -> bool:
-    return entry.social_user_key.startswith(MEMBER_PREFIX)
-
-
 def _accounts_unchanged(count: int) -> Condition:
     size: Condition = size_of(MemberModel.social_accounts) == count  # type: ignore[no-untyped-call]
     if count == 0:
