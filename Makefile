@@ -33,7 +33,7 @@ test-transactions: $(STAMP)
 ## Screenshots of the console and the staff app for the README (both languages), taken by the browser tests into docs/.
 screenshots: $(STAMP)
 	@if [ -z "$(CHROMIUM)" ]; then echo "make screenshots needs Chromium: apt-get install -y chromium"; exit 1; fi
-	SCREENSHOTS_DIR=docs CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -p no:xdist -q tests/browser -k "screenshots or test_5 or test_languages"
+	SCREENSHOTS_DIR=docs CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -p no:xdist -q tests/browser -k "screenshots or test_5 or test_languages or customer_screens"
 
 ## The server's message catalogs (what customers read, chalicelib/i18n): extract the marked messages, merge them
 ## into each language's .po (translate the new ones there), compile the .mo files Lambda reads (committed: the

@@ -192,6 +192,7 @@ def test_5_staff_app_signs_up_by_sms_and_shows_a_line_qr_code(page, stack):
     expect(page.get_by_role("heading", name="No member found")).to_be_visible()
     page.get_by_role("button", name="Text a sign-up link").click()
     expect(page.get_by_text("Sign-up link texted to")).to_be_visible()
+    expect(page.get_by_role("button", name="The customer got the text")).to_be_visible()
     [sms] = sms_to(stack, newcomer)
     assert "/account/register?invite=" in sms
 
@@ -216,25 +217,41 @@ def test_5_staff_app_signs_up_by_sms_and_shows_a_line_qr_code(page, stack):
                                {"token": token, "line_user_id": "U" + "ab" * 16, "name": "Mei"})
     assert status == 200 and bound["member_id"] == member["member_id"], bound
 
+    # GIVEN her LINE is bound WHEN she is found again THEN the app no longer offers a binding, and says why
+    page.get_by_role("button", name="Search").click()
+    offer = page.get_by_role("button", name="Connect LINE")
+    expect(offer).to_be_disabled()
+    expect(offer).to_have_accessible_description("This member's LINE account is already connected.")
+
 
 # --- the pages themselves ---------------------------------------------------------------------------
 
+# What a browser can fetch from one app in one language: every file (more than its first load) but the other
+# language's catalog, which is never asked for. 160 KB since the console has both issue 28's four screens
+# (customer list, lifecycle, marketing, report charts: ~17 KB of code) and its ~21 KB catalog per language.
+PAGES_LIMIT = 160_000
+
+
 def test_pages_are_small_strict_and_conditional(stack):
-    """Every file of each app (more than its first load) under 150 KB; CSP on each; unchanged files answer 304."""
+    """Each app in each language under PAGES_LIMIT; CSP on each file; unchanged files answer 304."""
     pages = Path(__file__).resolve().parents[2] / "chalicelib" / "pages"
     for app in ("console", "staff-app"):
         names = ["", *sorted(path.name for folder in (pages / app, pages / "common") for path in folder.iterdir())]
-        total = 0
+        sizes = {}
         for name in names:
             response = urllib3.request("GET", f"{stack.api}/{app}/{name}")
             assert response.status == 200, (app, name)
             assert response.headers["Content-Security-Policy"].startswith("default-src 'self'")
             assert response.headers["X-Content-Type-Options"] == "nosniff"
-            total += len(response.data)
+            sizes[name] = len(response.data)
             again = urllib3.request("GET", f"{stack.api}/{app}/{name}",
                                     headers={"If-None-Match": response.headers["ETag"]})
             assert again.status == 304 and again.data == b""
-        assert total < 150_000, (app, total)
+        catalogs = [name for name in sizes if name.startswith("strings-")]
+        assert sorted(catalogs) == ["strings-en.json", "strings-zh-hant.json"], app
+        for language in catalogs:
+            total = sum(size for name, size in sizes.items() if name not in catalogs or name == language)
+            assert total < PAGES_LIMIT, (app, language, total)
     moved = urllib3.request("GET", f"{stack.api}/console", redirect=False)
     assert moved.status == 301 and moved.headers["Location"] == "console/"
     assert urllib3.request("GET", f"{stack.api}/console/..%2Fapp.py").status == 404
@@ -403,6 +420,17 @@ def test_a_new_staff_member_signs_in_by_scanning_the_admins_qr_code(page, stack,
         assert "#key" not in phone.url and "key=" not in phone.url  # the key left the address bar at once
     finally:
         phone.close()
+
+
+def test_a_key_link_opened_in_a_tab_already_on_the_staff_app_signs_it_in(page, stack):
+    # GIVEN the staff app open at its sign-in screen
+    page.goto(f"{stack.api}/staff-app/")
+    expect(page.get_by_label("Staff key")).to_be_visible()
+    # WHEN a #key= link is opened in that same tab (only the fragment changes: no reload)
+    page.evaluate("key => { location.hash = 'key=' + key; }", stack.info["staff_key"])
+    # THEN it is signed in, and the key left the address bar
+    expect(page.get_by_role("heading", name="Find a member")).to_be_visible()
+    assert "key=" not in page.url
 
 
 def test_a_guests_shop_message_is_answered_with_a_merchant_only_note(page, stack):

@@ -59,11 +59,15 @@ export function shortDate(iso) {
   return storeDay(date) === storeDay() ? formatClock(date) : formatDateTime(date);
 }
 
+/** A calendar date with its day, in the page's language and the store's zone ("Mon, Dec 7, 2026" / "2026年12月7日 週一"). */
+export const dayDate = (iso) => formatDateTime(new Date(iso), {weekday: 'short', year: 'numeric', month: 'short', day: 'numeric'});
+
+/** <time>: relative ("5 min ago"), 'date' (dayDate) or false (shortDate); the exact time is its title. */
 export function timeEl(iso, relative = true) {
   if (!iso) return null;
   const date = new Date(iso);
-  return h('time', {datetime: iso, title: formatDateTime(date, {dateStyle: 'full', timeStyle: 'short'})},
-    relative ? relativeTime(iso) : shortDate(iso));
+  const text = relative === 'date' ? dayDate(iso) : relative ? relativeTime(iso) : shortDate(iso);
+  return h('time', {datetime: iso, title: formatDateTime(date, {dateStyle: 'full', timeStyle: 'short'})}, text);
 }
 
 /** A short-lived announcement in the page's live region ("Sent", "Saved"). */

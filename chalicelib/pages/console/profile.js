@@ -4,6 +4,7 @@ import {ApiError, del, poll, post, put, sha256Hex} from './api.js';
 import {channelLabel, isSocial, reasonText, whoOf, windowOpen} from './channels.js';
 import {announce, clear, field, h, timeEl, uid} from './dom.js';
 import {formatClock, formatMoney, t, tNodes} from './i18n.js';
+import {moreSections} from './profile-more.js';
 
 const STAGES = {need_introduce: () => t('Need Introduce'), silent: () => t('Silent Customers'), loyalists: () => t('Loyalists'),
   high_potential: () => t('High-Potential'), need_nurturing: () => t('Need Nurturing'), cant_lose: () => t('Can\'t Lose'),
@@ -69,6 +70,7 @@ function renderMember(body, profile, standalone) {
       badges.push(h('span', {class: `badge consent ${kind}`}, text));
     }
   }
+  if (profile.blacklisted) badges.push(h('span', {class: 'badge bad'}, t('Blacklisted')));
   const Heading = standalone ? 'h1' : 'h2';
   const head = h('div', {class: 'card profile-head'},
     h('div', {class: 'avatar', 'aria-hidden': 'true'}, (profile.name || '?').trim().charAt(0).toUpperCase()),
@@ -77,7 +79,7 @@ function renderMember(body, profile, standalone) {
   const contact = section(t('Contact'), h('dl', {class: 'facts'},
     h('dt', {}, t('Phone')), h('dd', {}, profile.phone || '—', ' ', profile.phone ? verified(profile.phone_verified) : null),
     h('dt', {}, t('E-mail')), h('dd', {}, profile.email || '—', ' ', profile.email ? verified(profile.email_verified) : null),
-    h('dt', {}, t('Member since')), h('dd', {}, timeEl(profile.created_at, false)),
+    h('dt', {}, t('Member since')), h('dd', {}, timeEl(profile.created_at, 'date')),
     profile.referral ? [h('dt', {}, t('Referred by')), h('dd', {},
       `${profile.referral.staff_name || profile.referral.staff_id} · ${profile.referral.branch_name || profile.referral.branch_id}`)] : null));
 
@@ -136,13 +138,13 @@ function renderMember(body, profile, standalone) {
   const orders = section(t('Orders'), (profile.orders || []).length
     ? h('table', {}, h('thead', {}, h('tr', {}, h('th', {scope: 'col'}, t('Order')), h('th', {scope: 'col'}, t('Total')), h('th', {scope: 'col'}, t('Date')))),
       h('tbody', {}, profile.orders.map((order) => h('tr', {}, h('td', {}, order.order_id, order.status ? ` (${orderStatus(order.status)})` : ''),
-        h('td', {}, h('data', {value: `${order.total} ${order.currency}`}, formatMoney(order.total, order.currency))), h('td', {}, timeEl(order.ordered_at, false))))))
+        h('td', {}, h('data', {value: `${order.total} ${order.currency}`}, formatMoney(order.total, order.currency))), h('td', {}, timeEl(order.ordered_at, 'date'))))))
     : h('p', {class: 'muted'}, t('No orders yet.')));
   // Keep what the merchant is typing when a poll redraws the panel.
   const typing = body.querySelector('input:focus, textarea:focus');
   if (typing && typing.value) return;
   body.classList.toggle('standalone', standalone);
-  clear(body, head, contact, social, tags, notes, orders);
+  clear(body, head, contact, social, tags, notes, orders, moreSections(profile));
 }
 
 // --- visitor ---------------------------------------------------------------------------------------

@@ -162,13 +162,24 @@ async function autoReplyCard(slot) {
 async function blacklistCard(slot) {
   const list = await get('admin/blacklist').catch(fail);
   if (!list) return;
-  const items = list.items.map((entry) => h('li', {class: 'social-account'},
-    h('div', {}, h('p', {class: 'strong'}, entry.social_user_key), h('p', {class: 'muted small'}, tNodes('Added {time}', {time: timeEl(entry.added_at)}))),
-    h('button', {type: 'button', class: 'secondary small', 'aria-label': t('Remove {who} from the blacklist', {who: entry.social_user_key}), onclick: async () => {
-      try { await del(`admin/blacklist/${encodeURIComponent(entry.social_user_key)}`); blacklistCard(slot); } catch (error) { fail(error); }
-    }}, t('Remove'))));
+  // Both kinds, by name: a social account (removed here) and a member (lifted from their profile).
+  const items = list.items.map((entry) => {
+    const member = entry.kind === 'member';
+    const account = entry.key || entry.social_user_key;
+    const who = entry.name || (member ? t('A member') : account);
+    const what = member ? t('Member') : t('{channel} account {key}', {channel: entry.channel || '', key: account});
+    const action = member
+      ? h('a', {class: 'button secondary small', href: `#/customers/${encodeURIComponent(entry.member_id)}`}, t('Open {who}\'s profile', {who}))
+      : h('button', {type: 'button', class: 'secondary small', 'aria-label': t('Remove {who} from the blacklist', {who}), onclick: async () => {
+        try { await del(`admin/blacklist/${encodeURIComponent(account)}`); blacklistCard(slot); } catch (error) { fail(error); }
+      }}, t('Remove'));
+    return h('li', {class: 'social-account'},
+      h('div', {}, h('p', {class: 'strong'}, who),
+        h('p', {class: 'muted small'}, tNodes('{what} · added {time}', {what, time: timeEl(entry.at || entry.added_at, 'date')}))),
+      action);
+  });
   clear(slot, card('bl-title', t('Blacklist'), items.length ? h('ul', {class: 'plain'}, items) : h('p', {class: 'muted'}, t('Nobody is blacklisted.')),
-    h('p', {class: 'hint'}, t('Add a customer from their conversation in the Message Center.'))));
+    h('p', {class: 'hint'}, t('Add a social account from its conversation in the Message Center, a member from their profile.'))));
 }
 
 async function staffCard(slot) {

@@ -9,19 +9,28 @@ const main = document.getElementById('main');
 const appbar = document.querySelector('.appbar');
 let mode = 'phone';
 
-// A key scanned from the admin's QR code arrives in the fragment (#key=...), which no server ever sees.
-const fromFragment = new URLSearchParams(location.hash.slice(1)).get('key');
-if (fromFragment) {
+// A key scanned from the admin's QR code arrives in the fragment (#key=...), which no server ever sees: on
+// opening the page, and in a tab already open (only the fragment changes, so the page does not reload).
+function keyFromFragment() {
+  const fromFragment = new URLSearchParams(location.hash.slice(1)).get('key');
+  if (!fromFragment) return false;
   key.set(fromFragment);
   history.replaceState(null, '', location.pathname + location.search);
+  return true;
 }
+keyFromFragment();
+window.addEventListener('hashchange', () => { if (keyFromFragment()) { signingIn = null; start(); } });
+let signingIn = null;
 
 async function start() {
   if (!key.get()) {
     appbar.hidden = true;
-    await signIn(main, {title: t('Sign in to the staff app'), label: t('Staff key'),
+    const attempt = signIn(main, {title: t('Sign in to the staff app'), label: t('Staff key'),
       hint: t('Scan the QR code your manager shows you, or type the staff key. It is kept in this tab only.'),
       checkPath: 'staff/store', wrongRole: t('This key works, but it is not a staff key.')});
+    signingIn = attempt;
+    await attempt;
+    if (signingIn !== attempt) return; // a #key= link signed in meanwhile
   }
   // The store's name in the bar, and its time zone for every date (the phone may be set to another).
   const store = await get('staff/store').catch(() => null);
@@ -105,11 +114,13 @@ function signUpOffer(phone, secondary = false) {
 function showMember(member) {
   const initial = (member.name || '?').charAt(0).toUpperCase();
   const bindArea = h('div', {class: 'stack'});
-  const bindHint = h('p', {class: 'hint', id: 'bind-line-what'},
+  // Only what fits this member; what does not is shown disabled with the reason, as the console does.
+  const lineReason = member.line_bound ? t('This member\'s LINE account is already connected.') : null;
+  const bindHint = h('p', {class: 'hint', id: 'bind-line-what'}, lineReason ||
     t('Connecting LINE lets the shop recognise this member when they write on LINE, and send them member news there.'));
   const actions = h('div', {class: 'actions stack'},
-    h('div', {}, h('button', {type: 'button', 'aria-describedby': 'bind-line-what', onclick: () => bindLine(member, bindArea)},
-      t('Connect LINE')), bindHint),
+    h('div', {}, h('button', {type: 'button', disabled: Boolean(lineReason), 'aria-describedby': 'bind-line-what',
+      onclick: () => bindLine(member, bindArea)}, t('Connect LINE')), bindHint),
     member.is_member === false && member.phone ? signUpOffer(member.phone, true) : null);
   clear(resultArea, h('section', {class: 'card member', 'aria-labelledby': 'member-name'},
     h('div', {class: 'member-head'}, h('div', {class: 'avatar', 'aria-hidden': 'true'}, initial),
@@ -118,9 +129,11 @@ function showMember(member) {
     h('dl', {class: 'facts'},
       h('dt', {}, t('Mobile')), h('dd', {}, member.phone || '—', member.phone_verified ? [' ', h('span', {class: 'badge ok'}, t('Verified'))] : null),
       h('dt', {}, t('E-mail')), h('dd', {}, member.email || '—'),
-      h('dt', {}, t('Member since')), h('dd', {}, timeEl(member.created_at, false)),
+      h('dt', {}, t('Member since')), h('dd', {}, timeEl(member.created_at, 'date')),
       h('dt', {}, t('Counter sign-up')),
-      h('dd', {}, member.referral ? tNodes('Yes, {time}', {time: timeEl(member.referral.bound_at, false)}) : t('Not yet'))),
+      h('dd', {}, !member.referral ? t('Not yet') : member.referral.branch_name
+        ? tNodes('Yes, {time} at {branch}', {time: timeEl(member.referral.bound_at, 'date'), branch: member.referral.branch_name})
+        : tNodes('Yes, {time}', {time: timeEl(member.referral.bound_at, 'date')}))),
     actions, bindArea));
 }
 
