@@ -22,8 +22,9 @@ from chalice.app import Blueprint, Request, Response, handle_extra_types
 
 from chalicelib import access
 from chalicelib.access import Principal, Role
+from chalicelib.api import roles
 from chalicelib.config import settings
-from chalicelib.errors import ApiError
+from chalicelib.errors import ApiError, Forbidden
 from chalicelib.logs import logger
 from chalicelib.validation import Field, parse_json, parse_object
 
@@ -97,6 +98,7 @@ STATUS: dict[str, int] = {
     "chalicelib.sms.sender.SmsFailed": 502,
     "chalicelib.sms.captcha.CaptchaUnavailable": 502,
     "chalicelib.members.account.EmailFailed": 502,
+    "chalicelib.team.sessions.StoreChoiceRequired": 409,
 }
 
 
@@ -117,6 +119,29 @@ def error_response(error: ApiError) -> Response:
 
 def endpoint(bp: Blueprint, path: str, methods: list[str], *, roles: tuple[Role, ...],
              status: int = 200, content_types: list[str] | None = None) -> Callable[[Callable[..., Any]], Any]:
+    allowed = roles  # the keyword keeps its name; inside, ``roles`` is the per-route role table
+    return _declare(bp, path, methods, allowed, status, content_types)
+
+
+def _audit(principal: Principal, request: Request, path: str, params: Mapping[str, str], result: Any) -> None:
+    """The route's audit event (chalicelib/api/roles.py), after it answered 2xx."""
+    rule = roles.rule_for(request.method, path)
+    if rule.audit is None:
+        return
+    query: Mapping[str, str] = request.query_params or {}
+    if rule.skip_audit_query and query.get(rule.skip_audit_query[0]) == rule.skip_audit_query[1]:
+        return
+    from chalicelib import audit  # loaded by the first audited request, not at cold start
+
+    target: tuple[str, str | None] = ("store", principal.store_id)
+    if rule.target:
+        value = params.get(rule.target) or (result.get(rule.target) if isinstance(result, dict) else None)
+        target = (roles.target_kind(rule.target), str(value) if value is not None else None)
+    audit.record(principal.store_id, principal.actor, rule.audit, target)
+
+
+def _declare(bp: Blueprint, path: str, methods: list[str], allowed: tuple[Role, ...], status: int,
+             content_types: list[str] | None) -> Callable[[Callable[..., Any]], Any]:
     def decorate(handler: Callable[..., Any]) -> Callable[..., Response]:
         @functools.wraps(handler)
         def view(**params: str) -> Response:
@@ -125,24 +150,34 @@ def endpoint(bp: Blueprint, path: str, methods: list[str], *, roles: tuple[Role,
             request_id = (request.context or {}).get("requestId") or str(uuid.uuid4())
             logger.append_keys(request_id=request_id)
             principal: Principal | None = None
+            actor_token = None
             try:
-                if roles:
-                    principal = access.authenticate(request.headers.get("authorization"), *roles)
+                if allowed:
+                    principal = access.authenticate(request.headers.get("authorization"), *allowed)
+                    if principal.user_role == "agent" and not roles.agent_may(request.method, path):
+                        raise Forbidden("an agent may use the inbox and customers only; ask an owner")
+                    actor_token = access.set_current_actor(principal.actor)
                 result = handler(Call(request, principal), **params)
                 response = result if isinstance(result, Response) else Response(
                     body=result, status_code=status, headers={"Content-Type": "application/json"})
+                if principal is not None and response.status_code < 300:
+                    _audit(principal, request, path, params, result)
             except ApiError as exc:
                 response = error_response(exc)
             except Exception:
                 logger.exception("unhandled error", extra={"route": path})
                 response = error_response(ApiError("something went wrong on our side; it has been logged",
                                                    code="internal_error", status=500))
+            finally:
+                if actor_token is not None:
+                    access.reset_current_actor(actor_token)
             logger.info("request", extra={
                 "method": request.method, "route": path, "status": response.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                 "store_id": principal.store_id if principal else params.get("store_id"),
                 "role": principal.role.value if principal else None,
                 "key_id": principal.key_id if principal else None,
+                "user_id": principal.user_id if principal else None,
             })
             logger.remove_keys(["request_id"])
             return response
