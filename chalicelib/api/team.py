@@ -61,12 +61,13 @@ def invite_user(call: Call) -> Body:
     body = call.body({"email": Field(str, required=True, max_length=254, check=_email),
                       "name": Field(str, required=True, max_length=120), "role": Field(str, required=True)})
     now = clock.now()
-    invited = people.invite(call.store_id, body["email"], body["name"], body["role"], call.principal.actor.name, now)
+    inviter = call.principal.user_name  # a person by name; the admin key is "the store"
+    invited = people.invite(call.store_id, body["email"], body["name"], body["role"], inviter, now)
     store = stores.get_store(call.store_id)
     # The token rides in the link's fragment, which browsers never send to a server (nor in a Referer).
     link = f"{public_base_url(call)}/console/#invitation={invited.token}"
     emailed = mail.send_email(invited.user.email, f"{store.name}: your invitation to the console",
-                              people.invitation_text(store.name, call.principal.actor.name, invited.user.role, link))
+                              people.invitation_text(store.name, inviter, invited.user.role, link))
     return {"user_id": invited.user.user_id, "emailed": emailed,
             "invitation_expires_at": clock.isoformat(invited.user.invitation_expires_at or now)}
 

@@ -25,7 +25,8 @@ def invitation_link(stack: Any, email: str) -> str:
 
 def invite(stack: Any, role: str, name: str) -> str:
     email = f"{uid(role)}@team.example"
-    status, body = stack.call("POST", "/admin/users", stack.info["admin_key"], {"email": email, "name": name, "role": role})
+    status, body = stack.call("POST", "/admin/users", stack.info["admin_key"],
+                              {"email": email, "name": name, "role": role})
     assert status == 201, body
     return email
 

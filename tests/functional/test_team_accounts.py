@@ -240,6 +240,7 @@ def test_a_session_never_reaches_another_store(client, store, other_store):
     owner_elsewhere = join(client, other_store, "owner", "Rival Owner")
     assert call(client, "DELETE", f"/admin/users/{agent.user_id}", owner_elsewhere.headers())[0] == 404
     status, listed = call(client, "GET", "/admin/users", owner_elsewhere.headers())
+    assert status == 200
     assert [u["user_id"] for u in listed["items"]] == [owner_elsewhere.user_id]
     # AND a session is not a storefront credential
     assert call(client, "POST", "/storefront/sessions", agent.headers(),

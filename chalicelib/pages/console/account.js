@@ -22,7 +22,7 @@ export async function signIn(main) {
   }
   const useKey = await byEmail(main, email);
   if (useKey) {
-    await signInWithKey(main, {title: 'Sign in with the admin key', label: 'Admin key',
+    await signInWithKey(main, {title: 'Sign in with a key', label: 'Admin key',
       hint: 'The admin key of your store (mlk.…). It stays in this tab only and is forgotten when you sign out or close the tab.',
       checkPath: 'admin/settings', roleName: 'an admin'});
   }
