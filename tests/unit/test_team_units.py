@@ -45,3 +45,13 @@ def test_audit_targets_are_named_by_kind():
     assert roles.target_kind("conversation_id") == "conversation"
     assert roles.target_kind("social_user_key") == "social_account"
     assert roles.target_kind("template_type") == "template"
+
+
+def test_session_and_invitation_tokens_are_redacted_in_logs():
+    from chalicelib.logs import redact_text
+
+    session = "mls.st_0a1b2c3d4e5f6a7b.usr_9f8e7d6c5b4a3f2e.Zm9vYmFyYmF6cXV4_-secret"
+    invitation = "st_0a1b2c3d4e5f6a7b.usr_9f8e7d6c5b4a3f2e.Zm9vYmFyYmF6cXV4_-secret"
+    assert redact_text(f"token {session} here") == "token mls.st_0a1b2c3d4e5f6a7b.usr_9f8e7d6c5b4a3f2e.**** here"
+    assert redact_text(f"link #invitation={invitation}") == \
+        "link #invitation=st_0a1b2c3d4e5f6a7b.usr_9f8e7d6c5b4a3f2e.****"
