@@ -46,9 +46,8 @@ RULES: dict[str, Rule] = {
     "POST /admin/uploads": Rule(AGENT),
     "POST /admin/uploads/direct": Rule(AGENT),
     "GET /admin/images/{image_id}": Rule(AGENT),
-    # --- customers (agents: read, tags, notes; registering a visitor from their conversation) ---
+    # --- customers (agents: read, tags, notes) ---
     "GET /admin/members": Rule(AGENT),
-    "POST /admin/members": Rule(AGENT, "member.registered", "member_id"),
     "GET /admin/members/{member_id}": Rule(AGENT),
     "GET /admin/members/{member_id}/consent-events": Rule(AGENT),
     "GET /admin/members/{member_id}/lifecycle-history": Rule(AGENT),
@@ -57,6 +56,7 @@ RULES: dict[str, Rule] = {
     "POST /admin/members/{member_id}/notes": Rule(AGENT, "member.note_added", "member_id"),
     "GET /admin/tags/{tag}/members": Rule(AGENT),
     # --- owner only, audited ---
+    "POST /admin/members": Rule(audit="member.registered", target="member_id"),  # a visitor made a member
     "DELETE /admin/members/{member_id}/social-accounts/{social_user_key}":
         Rule(audit="member.unbound", target="member_id"),
     "PUT /admin/members/{member_id}/consents": Rule(audit="member.consent_changed", target="member_id"),

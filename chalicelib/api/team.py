@@ -149,7 +149,7 @@ def confirm_two_factor(call: Call) -> Body:
 
 @endpoint(team, "/admin/audit-events", ["GET"], roles=ADMIN)
 def list_audit_events(call: Call) -> Body:
-    action = call.query("action")
+    action = call.query("action") or None
     if action is not None and (len(action) > 64 or not action.replace(".", "").replace("_", "").isalnum()):
         raise InvalidRequest("'action' is an action name such as conversation.replied", field="action")
     return audit.list_events(call.store_id, parse_limit(call.query("limit")), call.query("cursor"), action=action)

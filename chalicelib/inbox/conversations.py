@@ -18,7 +18,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.indexes import GlobalSecondaryIndex
 
-from chalicelib import access, clock, tokens
+from chalicelib import access, audit, clock, tokens
 from chalicelib.channels import outbound
 from chalicelib.channels.events import InboundEvent
 from chalicelib.errors import Conflict, NotFound
@@ -180,6 +180,7 @@ def record_outbound(store_id: str, conversation_id: str, *, channel: str, kind: 
     try:
         with tx:
             write.add_to(tx, store_id, conversation_id)
+            audit.join(tx)  # a merchant's reply: its audit event is written with it
     except TransactWriteError as exc:
         if tx.refused(exc):  # the echo is already stored, or the conversation is gone or blacklisted
             return None
@@ -379,6 +380,7 @@ def add_note(store_id: str, conversation_id: str, text: str, now: datetime) -> M
             tx.check("conversation", ConversationModel, store_id, conversation_id,
                      condition=ConversationModel.conversation_id.exists())
             tx.save("note", note)
+            audit.join(tx)
     except TransactWriteError as exc:
         if tx.failed(exc, "conversation"):
             raise NotFound("conversation not found") from None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -73,18 +72,6 @@ def test_an_invitation_is_accepted_once_and_expires_after_72_hours(client, store
     status, late = call(client, "POST", "/auth/invitations/accept", JSON,
                         {"token": invitation_token(second), "password": PASSWORD})
     assert (status, late["error"]["code"]) == (410, "token_expired")
-
-
-def test_concurrent_acceptances_of_one_invitation_set_one_password(client, store):
-    email = invite(client, store)
-    token = invitation_token(email)
-    passwords = [f"password number {n}" for n in range(4)]
-    with ThreadPoolExecutor(4) as pool:
-        answers = list(pool.map(lambda p: call(client, "POST", "/auth/invitations/accept", JSON,
-                                               {"token": token, "password": p})[0], passwords))
-    assert sorted(answers) == [200, 409, 409, 409]
-    winner = passwords[answers.index(200)]
-    assert sign_in(client, email, winner)[0] == 200
 
 
 # --- sign-in ---------------------------------------------------------------------------------------------
@@ -322,3 +309,24 @@ def test_json_of_the_session_is_never_logged_with_its_token(client, store, caplo
     call(client, "GET", "/admin/conversations", person.headers())
     assert person.token not in caplog.text
     assert json.dumps(person.token) not in caplog.text
+
+
+def test_each_audited_action_is_recorded_once_with_its_write(client, store, creds, sandbox):
+    # GIVEN an agent and a customer who wrote in the last 24 hours
+    agent = join(client, store, "agent", "Mei Agent")
+    conversation_id = _conversation(client, store, creds)
+    call(client, "PUT", "/admin/settings", store.admin(), {"storefront_url": "https://shop.example"})
+    # WHEN they reply, write a note and send a binding invitation (each one transaction with its event)
+    for path, body in (("messages", {"text": "Hello!"}), ("notes", {"text": "VIP"}), ("binding-invitation", None)):
+        status, answer = call(client, "POST", f"/admin/conversations/{conversation_id}/{path}", agent.headers(), body)
+        assert status == 201, answer
+    # AND a reply is refused (unknown conversation: nothing written)
+    assert call(client, "POST", "/admin/conversations/cv_000000000000000000000000/messages", agent.headers(),
+                {"text": "nobody"})[0] == 404
+    # THEN each done action is in the trail exactly once, the refused one not at all
+    _, trail = call(client, "GET", "/admin/audit-events?action=", store.admin())
+    mine = [(e["action"], e["target"]["id"]) for e in trail["items"] if e["actor"]["id"] == agent.user_id]
+    assert sorted(mine) == sorted([("conversation.replied", conversation_id),
+                                   ("conversation.note_added", conversation_id),
+                                   ("binding.invitation_sent", conversation_id), ("user.joined", agent.user_id),
+                                   ("user.signed_in", agent.user_id)])

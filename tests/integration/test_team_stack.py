@@ -19,16 +19,33 @@ def shop(stack: Any) -> dict[str, str]:
     return stack.create_store("Team Test Shop")
 
 
-def person(stack: Any, shop: dict[str, str], role: str = "agent") -> str:
-    """Invited by the admin key, joined from the e-mailed link: their e-mail."""
+def invited(stack: Any, shop: dict[str, str], role: str = "agent") -> tuple[str, str]:
+    """Invited by the admin key: their e-mail and the token of the e-mailed link."""
     email = f"{uid(role)}@team.example"
     status, body = stack.call("POST", "/admin/users", shop["admin_key"], {"email": email, "name": "Mei", "role": role})
     assert status == 201, body
     _, mails = stack.call("GET", "/_local/emails")
     text = [m["text"] for m in mails["items"] if m["to"] == email][-1]
     token = re.search(r"#invitation=([A-Za-z0-9_.\-]+)", text).group(1)  # type: ignore[union-attr]
+    return email, token
+
+
+def person(stack: Any, shop: dict[str, str], role: str = "agent") -> str:
+    """Invited and joined: their e-mail."""
+    email, token = invited(stack, shop, role)
     assert stack.call("POST", "/auth/invitations/accept", None, {"token": token, "password": PASSWORD})[0] == 200
     return email
+
+
+def test_of_concurrent_acceptances_of_one_invitation_exactly_one_sets_the_password(stack: Any,
+                                                                                  shop: dict[str, str]) -> None:
+    email, token = invited(stack, shop)
+    passwords = [f"password number {n}" for n in range(6)]
+    answers = post_all_at_once(stack, "/auth/invitations/accept", [{"token": token, "password": p} for p in passwords],
+                               "none")
+    assert sorted(status for status, _ in answers) == [200] + [409] * 5, answers
+    winner = passwords[[status for status, _ in answers].index(200)]
+    assert stack.call("POST", "/auth/sessions", None, {"email": email, "password": winner})[0] == 200
 
 
 def test_guesses_sent_together_cannot_get_past_ten_compared(stack: Any, shop: dict[str, str]) -> None:
