@@ -174,6 +174,8 @@ def start_two_factor(store_id: str, user_id: str, store_name: str) -> tuple[str,
     """A new secret for the owner's authenticator app (not in force until confirmed): (secret, otpauth URI)."""
     user = _user(store_id, user_id)
     assert user is not None  # the caller is signed in as this person
+    if user.totp_enabled:  # a stolen session must not be able to swap the owner's second factor
+        raise Conflict("two-factor sign-in is already on for this person", code="two_factor_already_on")
     secret = totp.new_secret()
     user.update(actions=[ConsoleUserModel.totp_secret.set(secret), ConsoleUserModel.totp_enabled.set(False)])
     return secret, totp.provisioning_uri(secret, user.email, f"memberlink {store_name}")

@@ -153,6 +153,8 @@ def test_an_owner_can_require_a_code_from_an_authenticator_app(client, store):
     fresh = totp.code_at(secret, totp.step_of(clock.now()))
     assert sign_in(client, owner.email, totp_code=fresh)[0] == 200
     assert sign_in(client, owner.email, totp_code=fresh)[0] == 401
+    # AND a session cannot swap the secret once it is on
+    assert call(client, "POST", "/auth/two-factor", owner.headers())[1]["error"]["code"] == "two_factor_already_on"
     # AND agents cannot turn it on
     agent = join(client, store)
     assert call(client, "POST", "/auth/two-factor", agent.headers())[0] == 403
