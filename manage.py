@@ -301,6 +301,8 @@ def parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run-local", help="start the local sandbox (make run)")
     run.add_argument("--fresh", action="store_true", help="start clean instead of restoring the saved data")
+    run.add_argument("--template", type=Path, help="boot this packaged template (make package STAGE=local writes "
+                                                   "build/local/sam.json) instead of building it now")
 
     create = sub.add_parser("create-store", help="create a store with an admin and a storefront key")
     create.add_argument("--name", required=True)
@@ -379,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
         from local.sandbox import run
 
         run(port=int(os.environ.get("PORT", "8000")), aws_port=int(os.environ.get("AWS_PORT", "4566")),
-            demo_file=demo_file(), fresh=args.fresh)
+            demo_file=demo_file(), fresh=args.fresh, template_file=args.template)
         return 0
     helpers = {"env": lambda a: print("\n".join(env_lines())) or 0, "send-webhook": send_webhook, "sign": sign,
                "outbox": outbox, "sms": sms, "email": email, "pick": pick}

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_committed_policies_are_what_the_generator_writes():
-    for stage in template.STAGES:
+    for stage in (*template.STAGES, template.LOCAL_STAGE):
         committed = json.loads(template.policy_path(stage).read_text())
         assert committed == template.policy(stage), f"run: python -m infra.template write-policies ({stage})"
 
