@@ -86,20 +86,21 @@ def inbound_email(event: dict[str, Any], context: object) -> dict[str, list[str]
 def lifecycle_daily(event: object) -> dict[str, int]:
     """Hourly, because stores' midnights fall at different UTC hours: each store's ended day, once."""
     from chalicelib import clock
-    from chalicelib.lifecycle.daily import run_scheduled
+    from chalicelib.lifecycle.daily import budget_of, run_scheduled
     from chalicelib.lifecycle.handoff import hand_off
 
-    return {"runs": len(run_scheduled(clock.now(), hand_off))}
+    context = getattr(event, "context", None)  # Lambda's: the budget follows the function's timeout in the template
+    return {"runs": len(run_scheduled(clock.now(), hand_off, budget_of(context)))}
 
 
 @app.lambda_function(name="lifecycle_continue")
 def lifecycle_continue(event: dict[str, object], context: object) -> dict[str, bool]:
     """The rest of a daily run that did not fit one invocation (invoked asynchronously by the run itself)."""
     from chalicelib import clock
-    from chalicelib.lifecycle.daily import continue_run
+    from chalicelib.lifecycle.daily import budget_of, continue_run
     from chalicelib.lifecycle.handoff import hand_off
 
-    return {"done": continue_run(dict(event), clock.now(), hand_off).done}
+    return {"done": continue_run(dict(event), clock.now(), hand_off, budget_of(context)).done}
 
 
 # --- marketing consent (issue 16) ---

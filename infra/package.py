@@ -37,7 +37,7 @@ def sam_template(stage: str) -> dict[str, Any]:
     from chalice.policy import AppPolicyGenerator
     from chalice.utils import OSUtils
 
-    class NoZip(BaseDeployStep):  # type: ignore[misc]
+    class NoZip(BaseDeployStep):
         def handle_lambdafunction(self, config: Any, resource: Any) -> None:
             resource.deployment_package.filename = "./deployment.zip"
             resource.managed_layer = None
@@ -45,7 +45,8 @@ def sam_template(stage: str) -> dict[str, Any]:
     with template._stage(stage):
         imported_for = getattr(sys.modules.get("app"), "STAGE", stage)
         if imported_for != stage:
-            raise RuntimeError(f"app.py was imported for stage {imported_for!r}, not {stage!r}: package in a new process")
+            raise RuntimeError(f"app.py was imported for stage {imported_for!r}, not {stage!r}: "
+                               "package it in a new process")
         os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
         config = CLIFactory(str(template.ROOT), environ=dict(os.environ)).create_config_obj(chalice_stage_name=stage)
         osutils = OSUtils()

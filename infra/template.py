@@ -284,7 +284,8 @@ def resources(stage: str) -> dict[str, Any]:
     template: dict[str, Any] = {"Resources": {}}
     with _stage(stage):
         for model in ALL_MODELS:
-            template["Resources"][_logical_id(model.Meta.table_suffix)] = table_resource(model)
+            suffix = model.Meta.table_suffix  # type: ignore[attr-defined]  # our models' Meta (chalicelib.models)
+            template["Resources"][_logical_id(suffix)] = table_resource(model)
     template["Resources"]["ReportsBucket"] = {
         "Type": "AWS::S3::Bucket",
         "DeletionPolicy": "Retain",
@@ -402,7 +403,7 @@ def wiring_environment(stage: str, functions_: dict[str, str]) -> dict[str, Any]
 
 
 def hand_off_grants(functions_: dict[str, str]) -> dict[str, Any]:
-    """``lambda:InvokeFunction`` on each hand-off's target, by its ARN, for the roles of the functions that invoke it."""
+    """``lambda:InvokeFunction`` on each hand-off's target, by its ARN, for the roles of the functions invoking it."""
     grants: dict[str, Any] = {}
     for target, callers in (spec for spec in HAND_OFFS.values()):
         missing = [name for name in (target, *callers) if name not in functions_]

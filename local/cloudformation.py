@@ -61,6 +61,7 @@ class Trigger:
 class LocalTemplate:
     template: dict[str, Any]
     api_url: str = "http://127.0.0.1"
+    account: str = ACCOUNT  # a deployed stage's own account, for manage.py smoke
     functions: dict[str, Function] = field(default_factory=dict)
     triggers: list[Trigger] = field(default_factory=list)
 
@@ -75,7 +76,7 @@ class LocalTemplate:
     # --- names and ARNs, as CloudFormation gives them
 
     def ref(self, logical_id: str) -> str:
-        pseudo = {"AWS::AccountId": ACCOUNT, "AWS::Region": region(), "AWS::Partition": PARTITION,
+        pseudo = {"AWS::AccountId": self.account, "AWS::Region": region(), "AWS::Partition": PARTITION,
                   "AWS::URLSuffix": URL_SUFFIX, "AWS::StackName": "memberlink-local", "AWS::NoValue": ""}
         if logical_id in pseudo:
             return pseudo[logical_id]
@@ -89,9 +90,10 @@ class LocalTemplate:
                  "AWS::SES::ReceiptRuleSet": "RuleSetName", "AWS::SES::ConfigurationSet": "Name",
                  "AWS::SQS::Queue": "QueueName"}
         if kind == "AWS::SNS::Topic":
-            return f"arn:{PARTITION}:sns:{region()}:{ACCOUNT}:{self.resolve(props.get('TopicName')) or logical_id}"
+            return f"arn:{PARTITION}:sns:{region()}:{self.account}:{self.resolve(props.get('TopicName')) or logical_id}"
         if kind == "AWS::SQS::Queue":
-            return f"https://sqs.{region()}.{URL_SUFFIX}/{ACCOUNT}/{self.resolve(props.get('QueueName')) or logical_id}"
+            queue = self.resolve(props.get("QueueName")) or logical_id
+            return f"https://sqs.{region()}.{URL_SUFFIX}/{self.account}/{queue}"
         if kind in named and props.get(named[kind]) is not None:
             return str(self.resolve(props[named[kind]]))
         return logical_id
@@ -102,14 +104,14 @@ class LocalTemplate:
             raise KeyError(f"Fn::GetAtt of {logical_id!r}, which the template does not declare")
         kind, name = resource["Type"], self.ref(logical_id)
         arns = {
-            "AWS::DynamoDB::Table": f"arn:{PARTITION}:dynamodb:{region()}:{ACCOUNT}:table/{name}",
+            "AWS::DynamoDB::Table": f"arn:{PARTITION}:dynamodb:{region()}:{self.account}:table/{name}",
             "AWS::S3::Bucket": f"arn:{PARTITION}:s3:::{name}",
-            "AWS::IAM::Role": f"arn:{PARTITION}:iam::{ACCOUNT}:role/{name}",
+            "AWS::IAM::Role": f"arn:{PARTITION}:iam::{self.account}:role/{name}",
             "AWS::SNS::Topic": name,
-            "AWS::SQS::Queue": f"arn:{PARTITION}:sqs:{region()}:{ACCOUNT}:{name.rsplit('/', 1)[-1]}",
+            "AWS::SQS::Queue": f"arn:{PARTITION}:sqs:{region()}:{self.account}:{name.rsplit('/', 1)[-1]}",
         }
         for function_type in FUNCTION_TYPES:
-            arns[function_type] = f"arn:{PARTITION}:lambda:{region()}:{ACCOUNT}:function:{name}"
+            arns[function_type] = f"arn:{PARTITION}:lambda:{region()}:{self.account}:function:{name}"
         if attribute in ("Arn", "TopicArn") and kind in arns:
             return arns[kind]
         if attribute in ("QueueName", "TopicName"):
@@ -151,11 +153,11 @@ class LocalTemplate:
     # --- what the local stack runs
 
     def function(self, name_or_arn: str) -> Function | None:
-        """The function Lambda would find for ``name_or_arn`` (a name, a partial or full ARN; a qualifier is ignored)."""
+        """The function Lambda finds for ``name_or_arn``: a name, a partial or full ARN (a qualifier is ignored)."""
         wanted = name_or_arn
         if wanted.startswith("arn:"):
             parts = wanted.split(":")
-            if len(parts) < 7 or parts[2] != "lambda" or parts[4] != ACCOUNT or parts[3] != region():
+            if len(parts) < 7 or parts[2] != "lambda" or parts[4] != self.account or parts[3] != region():
                 return None
             wanted = parts[6]
         elif ":function:" in wanted:
@@ -167,7 +169,7 @@ class LocalTemplate:
         statements: list[dict[str, Any]] = []
         for policy in self.of_type("AWS::IAM::Role").get(role, {}).get("Policies", []):
             statements += _as_list(policy["PolicyDocument"]["Statement"])
-        for lid, resource in self.resources.items():
+        for resource in self.resources.values():
             if resource["Type"] == "AWS::IAM::Policy" and {"Ref": role} in resource["Properties"].get("Roles", []):
                 statements += _as_list(self.resolve(resource["Properties"]["PolicyDocument"])["Statement"])
         return statements
@@ -177,8 +179,8 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def load(template: dict[str, Any], api_url: str = "http://127.0.0.1") -> LocalTemplate:
-    stack = LocalTemplate(template, api_url.rstrip("/") + "/")
+def load(template: dict[str, Any], api_url: str = "http://127.0.0.1", account: str = ACCOUNT) -> LocalTemplate:
+    stack = LocalTemplate(template, api_url.rstrip("/") + "/", account=account)
     for lid, resource in stack.resources.items():
         if resource["Type"] not in FUNCTION_TYPES:
             continue
@@ -186,9 +188,10 @@ def load(template: dict[str, Any], api_url: str = "http://127.0.0.1") -> LocalTe
         events = tuple(EventSource(str(e["Type"]), stack.resolve(e.get("Properties", {})))
                        for e in props.get("Events", {}).values())
         role = props.get("Role", {})
+        variables = stack.resolve(props.get("Environment", {}).get("Variables", {}))
         stack.functions[lid] = Function(
             logical_id=lid, name=stack.ref(lid), arn=stack.get_att(lid, "Arn"), handler=str(props["Handler"]),
-            environment={k: str(v) for k, v in stack.resolve(props.get("Environment", {}).get("Variables", {})).items()},
+            environment={k: str(v) for k, v in variables.items()},
             timeout=int(props.get("Timeout", 3)), memory=int(props.get("MemorySize", 128)),
             role=role["Fn::GetAtt"][0] if isinstance(role, dict) and "Fn::GetAtt" in role else None, events=events)
     by_arn = {f.arn: f.logical_id for f in stack.functions.values()}

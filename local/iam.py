@@ -78,7 +78,8 @@ def _pattern(text: str, ignore_case: bool) -> re.Pattern[str]:
 
 
 def _matches(patterns: Any, value: str, ignore_case: bool) -> bool:
-    return any(_pattern(str(p), ignore_case).match(value) for p in (patterns if isinstance(patterns, list) else [patterns]))
+    listed = patterns if isinstance(patterns, list) else [patterns]
+    return any(_pattern(str(p), ignore_case).match(value) for p in listed)
 
 
 def _applies(statement: dict[str, Any], action: str, resource: str) -> bool:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import importlib
 import io
 import json
+import re
 import threading
 import time
 import uuid
@@ -29,6 +30,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from local import iam
 from local.cloudformation import ACCOUNT, Function, LocalTemplate, region
@@ -217,7 +219,8 @@ class LocalLambda:
             for future in pending:
                 future.result(timeout=max(0.1, deadline - time.monotonic()))
 
-    def invoke(self, name: str, payload: bytes, invocation_type: str = "RequestResponse") -> tuple[_Http, dict[str, Any]]:
+    def invoke(self, name: str, payload: bytes,
+               invocation_type: str = "RequestResponse") -> tuple[_Http, dict[str, Any]]:
         """Lambda's Invoke: by name, partial or full ARN; ResourceNotFoundException when no function has it."""
         function = self.stack.function(name)
         if function is None:
@@ -227,6 +230,9 @@ class LocalLambda:
             event = json.loads(payload or b"{}")
         except ValueError:
             return _error(400, "InvalidRequestContentException", "Could not parse request body into json")
+        from chalicelib.logs import logger
+
+        logger.info("lambda invoke", extra={"function": function.name, "invocation_type": invocation_type})
         if invocation_type == "Event":
             self.start(function, event)
             return _answer(202, {"StatusCode": 202, "Payload": _payload(b"")})
@@ -296,7 +302,8 @@ class LocalLambda:
         targets = [t for t in self.stack.triggers if t.kind == "sns" and t.source == topic_arn]
         if not targets:
             raise LookupError(f"no function of the template is subscribed to {topic_arn}")
-        event = {"Records": [{"EventSource": "aws:sns", "EventVersion": "1.0", "EventSubscriptionArn": f"{topic_arn}:local",
+        event = {"Records": [{"EventSource": "aws:sns", "EventVersion": "1.0",
+                              "EventSubscriptionArn": f"{topic_arn}:local",
                               "Sns": {"Type": "Notification", "MessageId": str(uuid.uuid4()), "TopicArn": topic_arn,
                                       "Message": message, "MessageAttributes": {}}}]}
         return [self.run(self.stack.functions[t.function], event) for t in targets]
@@ -311,7 +318,8 @@ class LocalLambda:
                 arn = str(source.properties["Queue"])
                 sqs = boto3.client("sqs")
                 url = sqs.get_queue_url(QueueName=arn.rsplit(":", 1)[-1])["QueueUrl"]
-                got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=min(int(source.properties.get("BatchSize", 10)), 10),
+                batch = min(int(source.properties.get("BatchSize", 10)), 10)
+                got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=batch,
                                           AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
                 if not got:
                     continue
@@ -324,7 +332,8 @@ class LocalLambda:
                 except Exception:
                     from chalicelib.logs import logger
 
-                    logger.exception("SQS batch failed: its messages return to the queue", extra={"function": function.name})
+                    logger.exception("SQS batch failed: its messages return to the queue",
+                                     extra={"function": function.name})
                     continue
                 failed = {f["itemIdentifier"] for f in (answer or {}).get("batchItemFailures", [])} \
                     if isinstance(answer, dict) else set()
@@ -370,8 +379,54 @@ def _hook_clients() -> None:
             client.meta.events.register_first("before-call", _before_call)
             return client
 
-        ClientCreator.create_client = create_client  # type: ignore[method-assign]
+        ClientCreator.create_client = create_client
         _hooked = True
+
+
+_FUNCTION_PATH = re.compile(r"^/2015-03-31/functions/([^/]+)(/invocations)?/?$")
+
+
+def serve_over_http() -> None:
+    """Lambda's own HTTP API (GetFunction, Invoke) on the embedded AWS's endpoint, answered by the current local
+    Lambda: another process (``manage.py smoke``, the AWS CLI) reaches the same functions by name or ARN."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    if getattr(DomainDispatcherApplication, "_memberlink_lambda", False):
+        return
+    dispatch = DomainDispatcherApplication.__call__
+
+    def call(self: Any, environ: dict[str, Any], start_response: Any) -> Any:
+        match = _FUNCTION_PATH.match(str(environ.get("PATH_INFO", "")))
+        runtime = _runtime
+        if match is None or runtime is None:
+            return dispatch(self, environ, start_response)
+        name = unquote(match.group(1))
+        if match.group(2):
+            body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            http, parsed = runtime.invoke(name, body, str(environ.get("HTTP_X_AMZ_INVOCATION_TYPE", "RequestResponse")))
+        else:
+            function = runtime.stack.function(name)
+            http, parsed = _error(404, "ResourceNotFoundException", f"Function not found: {name}") if function is None \
+                else _answer(200, {"Configuration": {
+                    "FunctionName": function.name, "FunctionArn": function.arn, "Handler": function.handler,
+                    "Timeout": function.timeout, "MemorySize": function.memory, "State": "Active",
+                    "Role": f"arn:aws:iam::{ACCOUNT}:role/{function.role}"}})
+        headers = [("Content-Type", "application/json")]
+        if "Error" in parsed:
+            headers.append(("X-Amzn-ErrorType", parsed["Error"]["Code"]))
+            data = json.dumps({"Type": "User", "message": parsed["Error"]["Message"]}).encode()
+        elif "Payload" in parsed:
+            data = parsed["Payload"].read()
+            if parsed.get("FunctionError"):
+                headers.append(("X-Amz-Function-Error", parsed["FunctionError"]))
+        else:
+            data = json.dumps({k: v for k, v in parsed.items() if k != "ResponseMetadata"}).encode()
+        start_response(f"{http.status_code} {'OK' if http.status_code < 300 else 'Error'}",
+                       [*headers, ("Content-Length", str(len(data)))])
+        return [data]
+
+    DomainDispatcherApplication.__call__ = call  # type: ignore[method-assign]
+    DomainDispatcherApplication._memberlink_lambda = True  # type: ignore[attr-defined]
 
 
 def boot(api_url: str, *, template_file: Any = None, asynchronous: bool = True, enforce_roles: bool = True,

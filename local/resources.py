@@ -45,7 +45,8 @@ def deploy(stack: LocalTemplate, *, empty: bool = False) -> list[str]:
     for table in stack.of_type("AWS::DynamoDB::Table").values():
         if table["TableName"] in tables:
             continue
-        spec = {k: table[k] for k in ("TableName", "KeySchema", "AttributeDefinitions", "BillingMode") if k in table}
+        keys = ("TableName", "KeySchema", "AttributeDefinitions", "BillingMode")
+        spec: dict[str, Any] = {k: table[k] for k in keys if k in table}
         if table.get("GlobalSecondaryIndexes"):
             spec["GlobalSecondaryIndexes"] = table["GlobalSecondaryIndexes"]
         dynamodb.create_table(**spec)
@@ -69,27 +70,44 @@ def deploy(stack: LocalTemplate, *, empty: bool = False) -> list[str]:
                           if k in ("VisibilityTimeout", "MessageRetentionPeriod", "RedrivePolicy", "DelaySeconds")}
             sqs.create_queue(QueueName=queue["QueueName"], Attributes=attributes)
             created.append(f"queue {queue['QueueName']}")
+    ses = boto3.client("ses")
+    for rule_set in stack.of_type("AWS::SES::ReceiptRuleSet").values():
+        if not any(r["Name"] == rule_set["RuleSetName"] for r in ses.list_receipt_rule_sets().get("RuleSets", [])):
+            ses.create_receipt_rule_set(RuleSetName=rule_set["RuleSetName"])
+            created.append(f"receipt rule set {rule_set['RuleSetName']}")
+    for rule in stack.of_type("AWS::SES::ReceiptRule").values():
+        existing = ses.describe_receipt_rule_set(RuleSetName=rule["RuleSetName"]).get("Rules", [])
+        if not any(r["Name"] == rule["Rule"]["Name"] for r in existing):
+            ses.create_receipt_rule(RuleSetName=rule["RuleSetName"], Rule=rule["Rule"])
     for parameter in stack.of_type("AWS::SSM::Parameter").values():
         ssm.put_parameter(Name=parameter["Name"], Value=str(parameter["Value"]), Type=parameter.get("Type", "String"),
                           Overwrite=True)  # the local API's URL changes with its port
         created.append(f"parameter {parameter['Name']}")
-    create_operator_secrets()
+    operator_steps(stack)
     return created
 
 
-def create_operator_secrets() -> None:
-    """What the README has an operator create once before a stage's first deploy: the code pepper
-    (a SecureString the functions may read, never write)."""
+def operator_steps(stack: LocalTemplate) -> None:
+    """What the README has an operator do once per stage, beside the template: create the code pepper (a
+    SecureString the functions may read, never write), verify the platform's sender and the inbound domain
+    in SES, and activate the inbound receipt rule set."""
     import contextlib
     import os
     import secrets
 
+    from chalicelib.members.mail import from_address
     from chalicelib.verification import PEPPER_PARAMETER
 
     ssm = boto3.client("ssm")
     with contextlib.suppress(ssm.exceptions.ParameterAlreadyExists):
         ssm.put_parameter(Name=f"{os.environ['SSM_PREFIX']}/{PEPPER_PARAMETER}", Value=secrets.token_urlsafe(32),
                           Type="SecureString", Overwrite=False)
+    ses = boto3.client("ses")
+    ses.verify_email_identity(EmailAddress=from_address())
+    if os.environ.get("INBOUND_EMAIL_DOMAIN"):
+        ses.verify_domain_identity(Domain=os.environ["INBOUND_EMAIL_DOMAIN"])
+    for rule_set in stack.of_type("AWS::SES::ReceiptRuleSet").values():
+        ses.set_active_receipt_rule_set(RuleSetName=rule_set["RuleSetName"])
 
 
 def _all_tables(dynamodb: Any) -> list[str]:

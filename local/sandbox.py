@@ -139,6 +139,9 @@ def run(port: int, aws_port: int, demo_file: Path = DEMO_FILE, fresh: bool = Fal
         api = f"http://127.0.0.1:{port}"
         # The packaged template (built now, or `make package STAGE=local`'s): functions, roles, resources, triggers.
         runtime = boot(api, template_file=template_file)
+        from local.lambdas import serve_over_http
+
+        serve_over_http()  # the same functions, by name or ARN, for other processes (manage.py smoke)
         restored = state.restore(saved) if saved is not None else None
         deploy(runtime.stack)  # the template's own values win over saved ones (the API's URL moves with its port)
 
