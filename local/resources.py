@@ -17,11 +17,17 @@ from local.cloudformation import LocalTemplate
 
 
 def create_resources(*, empty: bool = False) -> None:
-    """Tables (on-demand; TTL where a model has one) and the private reports bucket; idempotent.
+    """Tables (on-demand; TTL where a model has one) and the private reports bucket; idempotent. Under a local
+    Lambda (the benches install one) everything its template declares instead (:func:`deploy`).
 
     ``empty=True`` says the endpoint is known to be new (a test's mock_aws): no existence checks, no
     waiting for tables that moto creates active at once.
     """
+    from local import lambdas
+
+    if lambdas._runtime is not None:
+        deploy(lambdas._runtime.stack, empty=empty)
+        return
     for model in ALL_MODELS:
         if empty or not model.exists():
             model.create_table(billing_mode="PAY_PER_REQUEST", wait=not empty)
