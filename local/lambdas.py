@@ -132,7 +132,7 @@ class LocalLambda:
         self._lock = threading.Lock()
         self._statements: dict[str, list[dict[str, Any]]] = {}
         self._handlers: dict[str, Callable[..., Any]] = {}
-        self._last_scheduled: dict[str, float] = {}
+        self._sqs: Any = None
 
     # --- installing
 
@@ -310,13 +310,11 @@ class LocalLambda:
 
     def poll_queues(self) -> int:
         """One poll of every SQS event source, as Lambda's event source mapping does; returns the messages run."""
-        import boto3
-
         handled = 0
         for function in self.stack.functions.values():
             for source in (e for e in function.events if e.kind == "SQS"):
                 arn = str(source.properties["Queue"])
-                sqs = boto3.client("sqs")
+                sqs = self._sqs_client()
                 url = sqs.get_queue_url(QueueName=arn.rsplit(":", 1)[-1])["QueueUrl"]
                 batch = min(int(source.properties.get("BatchSize", 10)), 10)
                 got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=batch,
@@ -343,6 +341,14 @@ class LocalLambda:
                     sqs.delete_message_batch(QueueUrl=url, Entries=done)
                 handled += len(got)
         return handled
+
+
+    def _sqs_client(self) -> Any:
+        if self._sqs is None:
+            import boto3
+
+            self._sqs = boto3.client("sqs")  # the event source mapping's, not a function's: no role applies
+        return self._sqs
 
 
 def scheduled_event(function: Function, now_iso: str) -> dict[str, Any]:

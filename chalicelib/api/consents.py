@@ -12,12 +12,11 @@ from chalicelib import clock
 from chalicelib.api.http import ADMIN, PUBLIC, STOREFRONT, Body, Call, endpoint
 from chalicelib.api.lazy import lazy
 from chalicelib.errors import InvalidRequest, NotFound
-from chalicelib.links import public_api_url
 from chalicelib.pagination import parse_limit
 from chalicelib.validation import Field
 
 if TYPE_CHECKING:
-    from chalicelib import stores
+    from chalicelib import links, stores
     from chalicelib.api import views
     from chalicelib.consent import sends, state, unsubscribe
     from chalicelib.members import core
@@ -25,6 +24,7 @@ else:  # loaded by the first consent request, not at cold start (chalicelib/api/
     state, views = lazy("chalicelib.consent.state"), lazy("chalicelib.api.views")
     sends, unsubscribe = lazy("chalicelib.consent.sends"), lazy("chalicelib.consent.unsubscribe")
     stores, core = lazy("chalicelib.stores"), lazy("chalicelib.members.core")
+    links = lazy("chalicelib.links")
 
 consents = Blueprint(__name__)
 
@@ -171,7 +171,7 @@ def start_marketing_email(call: Call) -> Body:
                       "text": Field(str, required=True, max_length=20_000),
                       "audience": Field(dict, required=True, check=sends.check_audience)})
     send = sends.start_send(call.store_id, "email", body["kind"], body["subject"], body["text"], body["audience"],
-                            public_api_url(), clock.now())
+                            links.public_api_url(), clock.now())
     return {"send_id": send.send_id}
 
 
@@ -187,7 +187,7 @@ def start_marketing_sms(call: Call) -> Body:
     if not body["text"].strip():
         raise InvalidRequest("'text' must not be empty", field="text")
     send = sends.start_send(call.store_id, "sms", "broadcast", None, body["text"], body["audience"],
-                            public_api_url(), clock.now())
+                            links.public_api_url(), clock.now())
     return {"send_id": send.send_id}
 
 
