@@ -57,12 +57,13 @@ class ContractRequestHandler(ChaliceRequestHandler):
         # Skip ChaliceRequestHandler.__init__, which would build Chalice's own gateway.
         super(ChaliceRequestHandler, self).__init__(request, client_address, server)
 
-    def _generic_handle(self) -> None:
+    def handle_one_request(self) -> None:
+        # Every method of a request (Chalice binds do_GET and friends to its own handler) runs as the API function.
         if self.runtime is None:
-            super()._generic_handle()
+            super().handle_one_request()
             return
         with self.runtime.acting_as(self.function_id):
-            super()._generic_handle()
+            super().handle_one_request()
 
     def __getattr__(self, name: str) -> Callable[[], None]:
         # BaseHTTPRequestHandler looks up do_<METHOD>: every method goes to the app (405 on a known path).
