@@ -153,6 +153,7 @@ HAND_OFFS: dict[str, tuple[str, tuple[str, ...]]] = {
     "DEFERRED_FUNCTION": ("Deferred", (API_FUNCTION,)),  # password-reset deliveries (chalicelib/deferred.py)
     "MARKETING_SEND_FUNCTION": ("MarketingSend", (API_FUNCTION, "MarketingSend")),  # a send, page by page
     "LIFECYCLE_CONTINUE_FUNCTION": ("LifecycleContinue", ("LifecycleDaily", "LifecycleContinue")),
+    "CUSTOMER_EXPORT_FUNCTION": ("CustomerExport", (API_FUNCTION, "CustomerExport")),  # an export, chunk by chunk
 }
 PUBLIC_API_URL_PARAMETER = "public-api-url"  # under the stage's SSM prefix (chalicelib/links.py reads it)
 
@@ -235,6 +236,9 @@ def ses_feedback_resources(stage: str) -> dict[str, Any]:
         # An async invoke that fails is not retried: a retry would e-mail the page's members twice.
         "MarketingSendInvokeConfig": {"Type": "AWS::Lambda::EventInvokeConfig", "Properties": {
             "FunctionName": {"Ref": "MarketingSend"}, "Qualifier": "$LATEST", "MaximumRetryAttempts": 0}},
+        # An export step that fails is marked failed by the step itself; a retry would find its step taken.
+        "CustomerExportInvokeConfig": {"Type": "AWS::Lambda::EventInvokeConfig", "Properties": {
+            "FunctionName": {"Ref": "CustomerExport"}, "Qualifier": "$LATEST", "MaximumRetryAttempts": 0}},
         "MarketingConfigurationSet": {"Type": "AWS::SES::ConfigurationSet", "Properties": {
             "Name": configuration_set_name(stage)}},
         "MarketingFeedbackDestination": {
@@ -355,6 +359,9 @@ def resources(stage: str) -> dict[str, Any]:
                            {"Sid": "MessageObjects", "Effect": "Allow", "Action": ["s3:PutObject", "s3:GetObject"],
                             "Resource": [{"Fn::Sub": "${ReportsBucket.Arn}/uploads/*"},
                                          {"Fn::Sub": "${ReportsBucket.Arn}/inbound/*"}]},
+                           # A customer export's tail between two invocations (chalicelib/members/exports.py).
+                           {"Sid": "ExportCarry", "Effect": "Allow", "Action": ["s3:DeleteObject"],
+                            "Resource": {"Fn::Sub": "${ReportsBucket.Arn}/reports/*/customers/*.carry"}},
                            {"Sid": "InboundMailMove", "Effect": "Allow", "Action": ["s3:DeleteObject"],
                             "Resource": {"Fn::Sub": "${ReportsBucket.Arn}/inbound/mail/*"}},
                            {"Sid": "ReportsList", "Effect": "Allow", "Action": ["s3:ListBucket"],
