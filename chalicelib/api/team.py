@@ -9,9 +9,9 @@ from chalice.app import Blueprint, Response
 
 from chalicelib import clock
 from chalicelib.access import Actor
-from chalicelib.api.consents import public_base_url
 from chalicelib.api.http import ADMIN, PUBLIC, Body, Call, endpoint, no_content
 from chalicelib.api.lazy import lazy
+from chalicelib.api.pages import page_url
 from chalicelib.errors import Forbidden, InvalidRequest
 from chalicelib.pagination import decode_cursor, encode_cursor, parse_limit
 from chalicelib.validation import Field
@@ -65,7 +65,7 @@ def invite_user(call: Call) -> Body:
     invited = people.invite(call.store_id, body["email"], body["name"], body["role"], inviter, now)
     store = stores.get_store(call.store_id)
     # The token rides in the link's fragment, which browsers never send to a server (nor in a Referer).
-    link = f"{public_base_url(call)}/console/#invitation={invited.token}"
+    link = f"{page_url('console')}#invitation={invited.token}"  # the stage's configured URL, never the Host
     emailed = mail.send_email(invited.user.email, f"{store.name}: your invitation to the console",
                               people.invitation_text(store.name, inviter, invited.user.role, link))
     return {"user_id": invited.user.user_id, "emailed": emailed,
