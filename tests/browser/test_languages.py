@@ -99,8 +99,12 @@ def chinese_left(page: Any, data: set[str]) -> list[str]:
             and text != "繁體中文"]
 
 
+USE_KEY = {"管理金鑰": "改用管理金鑰登入", "Admin key": "Use the admin key instead"}  # people sign in by e-mail first
+
+
 def sign_in_console(page: Any, stack: Any, label: str, button: str, fragment: str = "#/inbox") -> None:
     page.goto(f"{stack.api}/console/{fragment}")
+    page.get_by_role("button", name=USE_KEY[label]).click()
     page.get_by_label(label).fill(stack.info["admin_key"])
     page.get_by_role("button", name=button, exact=True).click()
     expect(page.locator("header.topbar")).to_be_visible()

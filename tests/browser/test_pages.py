@@ -55,6 +55,7 @@ def whatsapp_message(stack: Any, name: str, text: str, wa_id: str) -> str:
 
 def open_console(page: Any, stack: Any, fragment: str = "#/inbox") -> None:
     page.goto(f"{stack.api}/console/{fragment}")
+    page.get_by_role("button", name="Use the admin key instead").click()  # people sign in by e-mail first
     page.get_by_label("Admin key").fill(stack.info["admin_key"])
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("link", name=re.compile("Message Center"))).to_be_visible()
@@ -227,9 +228,10 @@ def test_5_staff_app_signs_up_by_sms_and_shows_a_line_qr_code(page, stack):
 # --- the pages themselves ---------------------------------------------------------------------------
 
 # What a browser can fetch from one app in one language: every file (more than its first load) but the other
-# language's catalog, which is never asked for. 160 KB since the console has both issue 28's four screens
-# (customer list, lifecycle, marketing, report charts: ~17 KB of code) and its ~21 KB catalog per language.
-PAGES_LIMIT = 160_000
+# language's catalog, which is never asked for. 180 KB (was 150 KB for all files) since the console has a
+# ~23 KB catalog per language and the screens of issue 28 (customer list, lifecycle, marketing, report charts)
+# and issue 30 (sign-in by e-mail, people, audit); a section's module loads only when it is opened.
+PAGES_LIMIT = 180_000
 
 
 def test_pages_are_small_strict_and_conditional(stack):

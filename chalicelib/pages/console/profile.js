@@ -4,6 +4,7 @@ import {ApiError, del, poll, post, put, sha256Hex} from './api.js';
 import {channelLabel, isSocial, reasonText, whoOf, windowOpen} from './channels.js';
 import {announce, clear, field, h, timeEl, uid} from './dom.js';
 import {formatClock, formatMoney, t, tNodes} from './i18n.js';
+import {me} from './me.js';
 import {moreSections} from './profile-more.js';
 
 const STAGES = {need_introduce: () => t('Need Introduce'), silent: () => t('Silent Customers'), loyalists: () => t('Loyalists'),
@@ -99,7 +100,7 @@ function renderMember(body, profile, standalone) {
     return h('li', {class: 'social-account'},
       h('div', {}, h('p', {class: 'strong'}, account.name || account.key),
         h('p', {class: 'muted small'}, `${channelLabel(channel)} · ${account.key} · `, tNodes('bound {time}', {time: timeEl(account.bound_at)}))),
-      h('div', {class: 'row'}, chat, unbind));
+      h('div', {class: 'row'}, chat, me.role === 'owner' ? unbind : null));
   });
   const social = section(t('Bound social accounts'), accounts.length ? h('ul', {class: 'plain'}, accounts)
     : h('p', {class: 'muted'}, t('No social account bound yet.')));
@@ -178,7 +179,7 @@ function renderVisitor(body, conversation) {
     h('div', {class: 'avatar visitor', 'aria-hidden': 'true'}, whoOf(conversation).charAt(0).toUpperCase()),
     h('div', {}, h('h2', {class: 'profile-name'}, whoOf(conversation)), h('p', {class: 'badges'}, h('span', {class: 'badge'}, t('Visitor'))), who)),
   conversation.order ? h('section', {class: 'card'}, h('h3', {}, t('Order')), h('p', {}, `${conversation.order.order_id} · ${formatMoney(conversation.order.total, conversation.order.currency)} · ${conversation.order.status ? orderStatus(conversation.order.status) : ''}`)) : null,
-  form);
+  me.role === 'owner' ? form : null); // registering members (and unbinding) is an owner's: agents get 403 there
 }
 
 // --- conversation actions ---------------------------------------------------------------------------
