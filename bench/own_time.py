@@ -156,7 +156,7 @@ def _signed_whatsapp(state: dict[str, Any], i: int) -> tuple[bytes, dict[str, st
     import json
 
     from bench.ops_inbox import _whatsapp
-    from chalicelib.channels.signatures import meta_signature
+    from chalicelib.channels.meta import meta_signature
 
     raw = json.dumps(_whatsapp(state["channels"], "886900000001")).encode()
     return raw, {"X-Hub-Signature-256": meta_signature(state["channels"]["whatsapp"]["app_secret"], raw)}

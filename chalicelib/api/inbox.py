@@ -18,12 +18,12 @@ from chalicelib.validation import Field
 
 if TYPE_CHECKING:
     from chalicelib.api import views
-    from chalicelib.channels import spec as channel_spec
+    from chalicelib.channels import registry as channel_registry
     from chalicelib.inbox import autoreply, blacklist, conversations
     from chalicelib.members import core
     from chalicelib.messages import threads
 else:  # loaded by the first inbox request, not at cold start (chalicelib/api/lazy.py)
-    views, channel_spec = lazy("chalicelib.api.views"), lazy("chalicelib.channels.spec")
+    views, channel_registry = lazy("chalicelib.api.views"), lazy("chalicelib.channels.registry")
     autoreply, blacklist = lazy("chalicelib.inbox.autoreply"), lazy("chalicelib.inbox.blacklist")
     conversations = lazy("chalicelib.inbox.conversations")
     core, threads = lazy("chalicelib.members.core"), lazy("chalicelib.messages.threads")
@@ -56,8 +56,8 @@ def _flag(raw: str | None, name: str) -> bool:
 def _channel(raw: str | None) -> str | None:
     if raw in (None, ""):
         return None
-    if raw not in (*channel_spec.CHANNELS, *threads.CHANNELS):
-        raise InvalidRequest(f"'channel' must be one of {', '.join((*channel_spec.CHANNELS, *threads.CHANNELS))}",
+    if raw not in (*channel_registry.CHANNELS, *threads.CHANNELS):
+        raise InvalidRequest(f"'channel' must be one of {', '.join((*channel_registry.CHANNELS, *threads.CHANNELS))}",
                              field="channel")
     return raw
 

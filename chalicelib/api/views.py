@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib import clock
 from chalicelib.api.lazy import lazy
-from chalicelib.channels.spec import spec_for
+from chalicelib.channels.registry import spec_for
 
 if TYPE_CHECKING:
     from chalicelib.binding import orders
     from chalicelib.binding.templates import Template
+    from chalicelib.channels.adapter import ChannelAdapter
     from chalicelib.consent import state
     from chalicelib.inbox import conversations
     from chalicelib.members import core
@@ -62,12 +63,24 @@ def channel_view(item: ChannelModel) -> dict[str, Any]:
     spec = spec_for(item.channel)
     view: dict[str, Any] = {"channel": item.channel, "configured": True,
                             "updated_at": clock.isoformat(item.updated_at)}
-    if spec.account_field:
-        view[spec.account_field] = item.account_id
-    elif item.channel == "line":
-        view["bot_user_id"] = item.account_id  # read from LINE's /v2/bot/info when the channel is saved
+    # The account id under the platform's own name; LINE's bot user id is read from /v2/bot/info on saving.
+    view[spec.account_field or "bot_user_id"] = item.account_id
     view.update(item.secret_hints.as_dict() if item.secret_hints else {})  # type: ignore[no-untyped-call]
     return view
+
+
+def channel_registry_view(adapter: ChannelAdapter) -> dict[str, Any]:
+    """What the console knows of a channel: its name, fields and limits, as data (no rule to restate)."""
+    spec = adapter.spec
+    fields = ([spec.account_field] if spec.account_field else []) + list(spec.secret_fields)
+    return {
+        "channel": adapter.name, "label": adapter.label, "mark": adapter.mark,
+        "fields": [{"name": name, "label": adapter.field_labels[name], "secret": name in spec.secret_fields}
+                   for name in fields],
+        "text_limit": spec.text_limit, "text_counted_in": adapter.counted_in,
+        "link_buttons": spec.link_buttons, "private_replies": spec.private_replies,
+        "comment_reply_limit": spec.comment_reply_limit, "subscription_handshake": spec.meta,
+    }
 
 
 # --- inbox ----------------------------------------------------------------------------------------

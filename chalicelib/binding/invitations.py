@@ -17,8 +17,8 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib import single_use, tokens
 from chalicelib.binding import links, templates
-from chalicelib.channels import outbound
-from chalicelib.channels.spec import spec_for
+from chalicelib.channels import outbound, sending
+from chalicelib.channels.registry import spec_for
 from chalicelib.errors import ApiError, NotFound
 from chalicelib.inbox import conversations, eligibility
 from chalicelib.lifetimes import duration_text
@@ -130,7 +130,7 @@ def _send(store_id: str, conversation: ConversationModel, token: links.LinkToken
           now: datetime, link_id: str, cart_id: str | None = None) -> SentLink:
     conversation_id = conversation.conversation_id
     user_id = conversation.social_user_key.split(":", 1)[1]
-    sent = outbound.send_to_customer(store_id, conversation.channel, conversation.account_id, user_id,
+    sent = sending.send_to_customer(store_id, conversation.channel, conversation.account_id, user_id,
                                      conversation.last_comment_id, message)
     expires_at = single_use.expiry(now, ttl)
     item = BindingTokenModel(store_id, token.token_hash, purpose=purpose, invitation_id=link_id,

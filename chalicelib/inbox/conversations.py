@@ -19,7 +19,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.indexes import GlobalSecondaryIndex
 
 from chalicelib import clock, tokens
-from chalicelib.channels import outbound
+from chalicelib.channels import outbound, sending
 from chalicelib.channels.events import InboundEvent
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.inbox import eligibility
@@ -339,7 +339,7 @@ def reply(store_id: str, conversation_id: str, text: str, now: datetime,
     assert conversation.social_user_key, "shop and order conversations are answered by messages.replies"
     user_id = conversation.social_user_key.split(":", 1)[1]
     message = outbound.OutboundMessage(text)
-    sent = outbound.send_to_customer(store_id, channel, conversation.account_id, user_id,
+    sent = sending.send_to_customer(store_id, channel, conversation.account_id, user_id,
                                      conversation.last_comment_id, message)
     stored = record_outbound(store_id, conversation_id, channel=channel, kind="reply", text=text,
                              provider_message_id=sent.provider_message_id, at=now, now=now,

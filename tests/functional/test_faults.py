@@ -57,13 +57,13 @@ def test_channel_500s_are_retried_with_backoff_then_502_and_nothing_recorded_as_
 
 
 def test_a_send_that_times_out_is_502_and_not_repeated_nor_recorded(client, store, creds, httpserver, monkeypatch):
-    from chalicelib.channels import outbound
+    from chalicelib.channels import transport
 
     user = uid("psid")
     deliver(client, store.store_id, "facebook", creds, messenger_message(user))
     conversation_id = conversation_for(client, store, f"facebook:{user}")["conversation_id"]
     monkeypatch.setenv("GRAPH_API_BASE_URL", httpserver.url_for("/graph"))
-    monkeypatch.setattr(outbound, "READ_SECONDS", 0.3)
+    monkeypatch.setattr(transport, "READ_SECONDS", 0.3)
 
     def slow(_request):
         time.sleep(0.8)
@@ -81,13 +81,13 @@ def test_a_send_that_times_out_is_502_and_not_repeated_nor_recorded(client, stor
 
 def test_a_line_push_that_times_out_is_retried_with_the_same_retry_key(client, store, creds, httpserver,
                                                                         monkeypatch):
-    from chalicelib.channels import outbound
+    from chalicelib.channels import transport
 
     user = uid("U")
     deliver(client, store.store_id, "line", creds, line_delivery(line_event(user)))
     conversation_id = conversation_for(client, store, f"line:{user}")["conversation_id"]
     monkeypatch.setenv("LINE_API_BASE_URL", httpserver.url_for("/line"))
-    monkeypatch.setattr(outbound, "READ_SECONDS", 0.3)
+    monkeypatch.setattr(transport, "READ_SECONDS", 0.3)
     keys: list[str] = []
 
     def first_slow(request):

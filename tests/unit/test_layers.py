@@ -68,3 +68,47 @@ def test_members_and_binding_do_not_import_each_other():
     assert sorted(f"{module} imports {name}" for module, names in graph.items()
                   if module.startswith("chalicelib.members")
                   for name in names if name.startswith("chalicelib.binding")) == []
+
+
+# --- channel names ----------------------------------------------------------------------------------
+
+def _channel_names() -> set[str]:
+    from chalicelib.channels.registry import ADAPTERS
+
+    return set(ADAPTERS)
+
+
+def _compared_strings(node: ast.Compare) -> set[str]:
+    """The string constants a comparison tests against (``x == "line"``, ``x in ("line", "whatsapp")``)."""
+    found: set[str] = set()
+    for side in (node.left, *node.comparators):
+        parts = side.elts if isinstance(side, (ast.Tuple, ast.List, ast.Set)) else [side]
+        found.update(part.value for part in parts if isinstance(part, ast.Constant) and isinstance(part.value, str))
+    return found
+
+
+def test_no_channel_name_is_compared_outside_the_channel_adapters():
+    # GIVEN every Python module of the app outside chalicelib/channels/
+    names = _channel_names()
+    paths = [ROOT / "app.py", *sorted(p for p in (ROOT / "chalicelib").rglob("*.py")
+                                      if "channels" not in p.relative_to(ROOT / "chalicelib").parts[:1])]
+    # WHEN each comparison is read
+    compared = sorted(f"{path.relative_to(ROOT)}:{node.lineno} compares with {sorted(hit)}"
+                      for path in paths for node in ast.walk(ast.parse(path.read_text()))
+                      if isinstance(node, ast.Compare) and (hit := _compared_strings(node) & names))
+    # THEN none tests a channel's name: what differs by channel is asked of its adapter
+    assert compared == []
+
+
+def test_the_console_compares_no_channel_name_either():
+    # GIVEN the console's and the staff app's scripts, which read the channel registry from the API
+    import re
+
+    names = "|".join(sorted(_channel_names()))
+    pattern = re.compile(rf"""[=!]==?\s*['"]({names})['"]|['"]({names})['"]\s*[=!]==?""")
+    scripts = sorted((ROOT / "chalicelib" / "pages").rglob("*.js"))
+    # WHEN each is searched for a comparison with a channel's name
+    found = [f"{path.relative_to(ROOT)}: {match.group(0)}" for path in scripts
+             for match in pattern.finditer(path.read_text())]
+    # THEN there is none
+    assert found == []

@@ -1,19 +1,30 @@
 // How each channel is named and drawn in the console (the icon is a coloured tile with a letter).
+// The messaging channels, their fields and limits come from the API's registry (GET admin/channel-registry),
+// read once after sign-in: the console types no channel list of its own.
+import {get} from './api.js';
 import {h} from './dom.js';
 
-export const CHANNELS = {
-  facebook: {label: 'Messenger', mark: 'f'},
-  instagram: {label: 'Instagram', mark: 'IG'},
-  line: {label: 'LINE', mark: 'L'},
-  whatsapp: {label: 'WhatsApp', mark: 'W'},
+// The storefront's own conversations (not channels a store connects): how the inbox draws them.
+const KINDS = {
   shop: {label: 'Shop message', mark: '✉'},
   order: {label: 'Order message', mark: '#'},
 };
+let registry = [];
 
-export const channelLabel = (channel) => (CHANNELS[channel] || {label: channel}).label;
+/** Reads the channel registry once per sign-in; the sections render from it. */
+export async function loadChannels() {
+  if (!registry.length) registry = (await get('admin/channel-registry')).items;
+  return registry;
+}
+
+/** The messaging channels a store can connect, in the registry's order, each with its fields and limits. */
+export const channels = () => registry;
+const entryOf = (channel) => registry.find((entry) => entry.channel === channel) || KINDS[channel];
+
+export const channelLabel = (channel) => (entryOf(channel) || {label: channel}).label;
 
 export function channelIcon(channel) {
-  const spec = CHANNELS[channel] || {label: channel, mark: '?'};
+  const spec = entryOf(channel) || {label: channel, mark: '?'};
   return h('span', {class: `ch ch-${channel}`, title: spec.label},
     h('span', {'aria-hidden': 'true'}, spec.mark), h('span', {class: 'sr-only'}, spec.label));
 }

@@ -1,5 +1,6 @@
 // The merchant console: sign-in, the section router (#/inbox, #/customers, #/settings, #/reports).
 import {key} from './api.js';
+import {loadChannels} from './channels.js';
 import {clear} from './dom.js';
 import {signIn} from './signin.js';
 
@@ -51,6 +52,7 @@ async function start() {
     signingIn = false;
   }
   topbar.hidden = false;
+  await loadChannels().catch(() => {}); // a 401 signs out (api.js); the sections show what they can without it
   await route();
 }
 

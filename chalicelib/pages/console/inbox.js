@@ -1,12 +1,12 @@
 // The Message Center: conversation list | conversation | customer profile, kept fresh by conditional polls.
 import {ApiError, poll, post} from './api.js';
-import {channelIcon, channelLabel, isSocial, whoOf, windowEndsAt, windowOpen} from './channels.js';
+import {channelIcon, channelLabel, channels, isSocial, whoOf, windowEndsAt, windowOpen} from './channels.js';
 import {announce, clear, field, h, timeEl, uid} from './dom.js';
 import {MAX_BYTES, MAX_IMAGES, TYPES, forgetImages, imageUrl, refusal, sizeText, upload} from './images.js';
 import {profilePanel} from './profile.js';
 
-const FILTERS = [['all', 'All'], ['unread', 'Unread'], ['facebook', 'Messenger'], ['instagram', 'Instagram'],
-  ['line', 'LINE'], ['whatsapp', 'WhatsApp'], ['shop', 'Shop'], ['order', 'Order']];
+const filters = () => [['all', 'All'], ['unread', 'Unread'], ...channels().map((entry) => [entry.channel, entry.label]),
+  ['shop', 'Shop'], ['order', 'Order']];
 const EMOJI = ['😀', '😊', '🙏', '👍', '🎉', '❤️', '😉', '🙌', '✨', '📦', '🚚', '🛍️', '💳', '🎁', '☕', '🍵'];
 
 let state = null;
@@ -30,7 +30,7 @@ export function show(main, [conversationId]) {
   state = {list, listStatus, filterBar, search, thread, profile, filter: 'all', query: '', items: [], total: 0,
     selected: null, stopList: () => {}, stopThread: () => {}};
 
-  for (const [value, label] of FILTERS) {
+  for (const [value, label] of filters()) {
     filterBar.append(h('button', {type: 'button', class: 'chip', 'aria-pressed': String(value === 'all'),
       'data-filter': value, onclick: () => setFilter(value)}, label));
   }

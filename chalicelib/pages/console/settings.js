@@ -2,15 +2,8 @@
 // branches and staff (a new staff member's key is shown once, with a QR code the staff app scans).
 import {del, get, post, put, svgNode} from './api.js';
 import {announce, clear, field, h, timeEl} from './dom.js';
-import {channelLabel} from './channels.js';
+import {channelLabel, channels} from './channels.js';
 
-const SOCIAL = ['facebook', 'instagram', 'whatsapp', 'line'];
-const CHANNEL_FIELDS = {
-  facebook: [['page_id', 'Page id'], ['app_secret', 'App secret', true], ['verify_token', 'Verify token', true], ['access_token', 'Page access token', true]],
-  instagram: [['ig_user_id', 'Instagram user id'], ['app_secret', 'App secret', true], ['verify_token', 'Verify token', true], ['access_token', 'Access token', true]],
-  whatsapp: [['phone_number_id', 'Phone number id'], ['app_secret', 'App secret', true], ['verify_token', 'Verify token', true], ['access_token', 'Access token', true]],
-  line: [['channel_secret', 'Channel secret', true], ['channel_access_token', 'Channel access token', true]],
-};
 const STORE_FIELDS = [['storefront_url', 'Storefront URL', 'url'], ['shop_email', 'Shop e-mail', 'email'],
   ['postal_address', 'Postal address', 'text'], ['country', 'Country (ISO code)', 'text'], ['timezone', 'Time zone', 'text'],
   ['sms_daily_cap', 'SMS per day (store cap)', 'number'], ['sms_ip_hourly_limit', 'SMS per IP address per hour', 'number']];
@@ -54,10 +47,10 @@ async function channelsCard(slot) {
   const list = await get('admin/channels').catch(fail);
   if (!list) return;
   const byChannel = Object.fromEntries(list.items.map((item) => [item.channel, item]));
-  const blocks = SOCIAL.map((channel) => {
+  const blocks = channels().map(({channel, fields: wanted}) => {
     const stored = byChannel[channel];
     const inputs = {};
-    const fields = CHANNEL_FIELDS[channel].map(([name, label, secret]) => {
+    const fields = wanted.map(({name, label, secret}) => {
       inputs[name] = h('input', {type: secret ? 'password' : 'text', autocomplete: 'new-password', required: true,
         value: !secret && stored ? stored[name] || '' : ''});
       return field(label, inputs[name], secret && stored ? `Stored (${stored[name] || 'hidden'}); secrets are write-only: type the value again to change it.` : null);
@@ -75,10 +68,10 @@ async function channelsCard(slot) {
 }
 
 async function bindingTemplatesCard(slot) {
-  const blocks = await Promise.all(SOCIAL.map(async (channel) => {
+  const blocks = await Promise.all(channels().map(async ({channel, link_buttons: linkButtons}) => {
     const template = await get(`admin/templates/binding-invitation/${channel}`).catch(() => ({}));
     const text = h('textarea', {rows: 3, value: template.text || ''});
-    const button = channel === 'whatsapp' ? null : h('input', {type: 'text', maxlength: 20, value: template.button_text || ''});
+    const button = !linkButtons ? null : h('input', {type: 'text', maxlength: 20, value: template.button_text || ''});
     const form = h('form', {}, field('Message ({customer_name} is replaced)', text), button ? field('Button text (20 characters at most)', button) : null,
       h('button', {type: 'submit', class: 'secondary'}, 'Save template'));
     form.addEventListener('submit', async (event) => {
@@ -121,7 +114,9 @@ async function smsCard(slot) {
 async function autoReplyCard(slot) {
   const rules = await get('admin/auto-reply-rules').catch(fail);
   if (!rules) return;
-  const channel = h('select', {}, h('option', {value: 'instagram'}, 'Instagram'), h('option', {value: 'facebook'}, 'Facebook'));
+  // Rules answer comments: the channels that have them, as the registry says.
+  const commented = channels().filter((entry) => entry.comment_reply_limit !== null);
+  const channel = h('select', {}, commented.map((entry) => h('option', {value: entry.channel}, entry.label)));
   const scope = h('select', {}, h('option', {value: 'comments'}, 'Comments'), h('option', {value: 'messages'}, 'Messages'));
   const keywords = h('input', {type: 'text', required: true, placeholder: 'shipping, 運費'});
   const reply = h('textarea', {rows: 2, required: true});
