@@ -204,7 +204,7 @@ def _redeem_setup(env: Env, n: int) -> dict[str, Any]:
     from bench.ops_binding import _link, invitation, setup_conversation
     from bench.ops_inbox import _deliver, _line
     from chalicelib import members
-    from chalicelib.inbox.conversations import conversation_id_for
+    from chalicelib.conversations import conversation_id_for
 
     state = setup_conversation(env.bench)
     redemptions = []

@@ -40,7 +40,7 @@ def new_user(channel: str) -> str:
 def start_conversation(client: Any, store: Any, creds: dict[str, dict[str, str]], channel: str,
                        user_id: str | None = None) -> tuple[str, str]:
     """(conversation_id, social_user_key) of a customer who just wrote on ``channel``."""
-    from chalicelib.inbox.conversations import conversation_id_for
+    from chalicelib.conversations import conversation_id_for
 
     user_id = user_id or new_user(channel)
     response = deliver(client, store.store_id, channel, creds, incoming(channel, user_id))

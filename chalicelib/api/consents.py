@@ -20,11 +20,12 @@ from chalicelib.validation import Field
 if TYPE_CHECKING:
     from chalicelib import stores
     from chalicelib.api import views
-    from chalicelib.consent import sends, state, unsubscribe
+    from chalicelib.consent import state, unsubscribe
+    from chalicelib.marketing import sends
     from chalicelib.members import core
 else:  # loaded by the first consent request, not at cold start (chalicelib/api/lazy.py)
     state, views = lazy("chalicelib.consent.state"), lazy("chalicelib.api.views")
-    sends, unsubscribe = lazy("chalicelib.consent.sends"), lazy("chalicelib.consent.unsubscribe")
+    sends, unsubscribe = lazy("chalicelib.marketing.sends"), lazy("chalicelib.consent.unsubscribe")
     stores, core = lazy("chalicelib.stores"), lazy("chalicelib.members.core")
 
 consents = Blueprint(__name__)
@@ -164,13 +165,6 @@ def public_base_url(call: Call) -> str:
     return f"{scheme}://{host}{prefix}"
 
 
-def _one_of(name: str, allowed: tuple[str, ...]) -> Any:
-    def check(value: str) -> str:
-        if value not in allowed:
-            raise InvalidRequest(f"'{name}' must be one of {', '.join(allowed)}", field=name)
-        return value
-
-    return check
 
 
 def _one_line(value: str) -> str:
@@ -181,7 +175,7 @@ def _one_line(value: str) -> str:
 
 @endpoint(consents, "/admin/marketing-emails", ["POST"], roles=ADMIN, status=202)
 def start_marketing_email(call: Call) -> Body:
-    body = call.body({"kind": Field(str, required=True, max_length=20, check=_one_of("kind", sends.EMAIL_KINDS)),
+    body = call.body({"kind": Field(str, required=True, max_length=20, choices=sends.EMAIL_KINDS),
                       "subject": Field(str, required=True, max_length=200, check=_one_line),
                       "text": Field(str, required=True, max_length=20_000),
                       "audience": Field(dict, required=True, check=sends.check_audience)})

@@ -22,8 +22,8 @@ from chalicelib import tokens
 from chalicelib.channels import outbound
 from chalicelib.channels.events import InboundEvent
 from chalicelib.channels.registry import COMMENT_CHANNELS, adapter_for, spec_for
+from chalicelib.conversations import conversation_id_for, record_outbound
 from chalicelib.errors import InvalidRequest, NotFound
-from chalicelib.inbox.conversations import conversation_id_for, record_outbound
 from chalicelib.logs import logger
 from chalicelib.models.inbox import AutoReplyRuleModel, MessageModel
 from chalicelib.pagination import Shape, page
@@ -42,15 +42,6 @@ def check_keywords(value: list[Any]) -> list[str]:
         raise InvalidRequest(f"'keywords' takes at most {MAX_KEYWORDS} keywords of up to 100 characters",
                              field="keywords")
     return cleaned
-
-
-def choice(options: tuple[str, ...], name: str) -> Any:
-    """A field check: the value is one of ``options`` (400 naming the field otherwise)."""
-    def check(value: str) -> str:
-        if value not in options:
-            raise InvalidRequest(f"'{name}' must be one of {', '.join(options)}", field=name)
-        return value
-    return check
 
 
 # --- rules ----------------------------------------------------------------------------------------

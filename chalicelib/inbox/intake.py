@@ -28,9 +28,7 @@ from chalicelib.channels.adapter import ChannelAdapter
 from chalicelib.channels.credentials import cached_channel_config, get_channel_config
 from chalicelib.channels.events import InboundEvent
 from chalicelib.channels.registry import adapter_for
-from chalicelib.errors import Forbidden, NotFound, PayloadTooLarge, Unauthorized
-from chalicelib.inbox import autoreply
-from chalicelib.inbox.conversations import (
+from chalicelib.conversations import (
     DELIVERY_MEMORY,
     Outcome,
     conversation_id_for,
@@ -38,6 +36,8 @@ from chalicelib.inbox.conversations import (
     record_inbound,
     record_status,
 )
+from chalicelib.errors import Forbidden, NotFound, PayloadTooLarge, Unauthorized
+from chalicelib.inbox import autoreply
 from chalicelib.logs import logger
 from chalicelib.models.inbox import ConversationModel
 

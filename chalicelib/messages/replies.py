@@ -17,14 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote
 
-from chalicelib import stores
+from chalicelib import conversations, stores
 from chalicelib.email import Attachment, EmailNotSent, OutboundEmail, send
 from chalicelib.email.sender import message_domain
 from chalicelib.errors import ApiError
-from chalicelib.inbox import conversations
 from chalicelib.logs import logger
 from chalicelib.messages import replytoken, uploads
-from chalicelib.messages.threads import ORDER
 from chalicelib.models.inbox import ConversationModel, MessageModel
 from chalicelib.models.stores import StoreModel
 
@@ -44,7 +42,7 @@ class Reply:
 def reply_link(store: StoreModel, conversation: ConversationModel) -> str | None:
     if not store.storefront_url:
         return None
-    if conversation.channel == ORDER and conversation.order_id:
+    if conversations.is_order(conversation) and conversation.order_id:
         return f"{store.storefront_url}/account/orders/{quote(conversation.order_id, safe='')}"
     return f"{store.storefront_url}/account/messages"
 
@@ -58,7 +56,7 @@ def compose(store: StoreModel, conversation: ConversationModel, text: str,
             images: list[tuple[uploads.Image, bytes]]) -> OutboundEmail:
     assert store.shop_email and conversation.customer_email
     link = reply_link(store, conversation)
-    about = f"your order {conversation.order_id}" if conversation.channel == ORDER else "your message"
+    about = f"your order {conversation.order_id}" if conversation.channel == conversations.ORDER else "your message"
     subject = " ".join(f"{store.name}: a reply about {about}".split())  # one header line, whatever the order id holds
     footer = "Reply to this e-mail to answer" + (f", or open {link}" if link else "") + "."
     body_html = "<br>".join(html.escape(line) for line in text.splitlines())

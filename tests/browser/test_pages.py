@@ -21,7 +21,7 @@ import urllib3
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot_dir
-from tests.integration.test_accounts_stack import sms_to
+from tests.integration.support_stack import sms_to
 from tests.support_accounts import fresh_tw_mobile
 from tests.support_binding import link_in, token_from_url
 from tests.support_channels import body, line_delivery, line_event, signed_headers, uid, whatsapp_text

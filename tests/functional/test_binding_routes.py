@@ -343,7 +343,7 @@ def test_templates_limits_and_use(client, store, creds, sandbox):
 
 def test_invitation_and_cart_link_to_a_comment_only_instagram_customer_go_as_a_private_reply_first(
         client, store, creds, sandbox):
-    from chalicelib.inbox.conversations import conversation_id_for
+    from chalicelib.conversations import conversation_id_for
     from tests.support_channels import deliver, instagram_comment, uid
 
     user, comment_id = uid("ig"), uid("1789")

@@ -6,9 +6,8 @@ import re
 from typing import Any
 
 from local.emails import sent_emails
-from tests.functional.test_consent_routes import sign_up
-from tests.functional.test_consent_unsubscribe import ONE_CLICK, consents
 from tests.support_accounts import call
+from tests.support_consent import ONE_CLICK, consents, sign_up
 
 POSTAL = "12 Tea Street, Da'an District, Taipei 106"
 
@@ -66,7 +65,7 @@ def test_only_subscribed_members_with_an_email_get_it_with_rfc8058_headers(clien
 
 
 def test_suppressed_members_are_counted_and_skipped(client: Any, store: Any) -> None:
-    from tests.functional.test_consent_feedback import bounce
+    from tests.support_consent import bounce
 
     settings(client, store, shop_email="shop@tea.example.com", postal_address=POSTAL)
     amy = sign_up(client, store, "amy@example.com", email_marketing=True)

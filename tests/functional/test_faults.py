@@ -280,7 +280,7 @@ def test_s3_failing_in_the_middle_of_a_report_leaves_no_partial_object_and_the_n
     from chalicelib import aws as aws_clients
     from chalicelib import clock
     from chalicelib.reports.compiler import day_keys, run_scheduled
-    from tests.functional.test_reports_compile import BUCKET, TW, local_midnight_after, seed_day
+    from tests.support_reports import BUCKET, TW, local_midnight_after, seed_day
 
     day_start = local_midnight_after(clock.now(), TW)
     day = clock.local_day(day_start, TW)

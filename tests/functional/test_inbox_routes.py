@@ -251,8 +251,8 @@ def test_reply_body_is_validated(client, store, creds):
 
 def test_add_note_is_merchant_only_and_never_unread(client, store, creds, sandbox):
     from chalicelib import clock
+    from chalicelib.conversations import add_note
     from chalicelib.errors import NotFound
-    from chalicelib.inbox import add_note
 
     user = uid("U")
     deliver(client, store.store_id, "line", creds, line_delivery(line_event(user)))

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.integration.conftest import post_concurrently
-from tests.integration.test_accounts_stack import PASSWORD, advance, sms_to, token_for
+from tests.integration.support_stack import PASSWORD, advance, sms_to, token_for
 from tests.support_accounts import fresh_tw_mobile
 from tests.support_staff import STOREFRONT_URL, invite_token
 

@@ -12,7 +12,7 @@ from chalicelib.channels.events import PayloadError
 from chalicelib.channels.line import line_messages, line_signature
 from chalicelib.channels.meta import meta_message, meta_signature
 from chalicelib.channels.whatsapp import whatsapp_message
-from chalicelib.inbox import eligibility
+from chalicelib.conversations import window as eligibility
 from chalicelib.inbox.autoreply import matching_rule
 from chalicelib.models.inbox import AutoReplyRuleModel, ConversationModel
 from tests import support_channels as payloads

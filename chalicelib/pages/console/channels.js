@@ -39,20 +39,8 @@ export function whoOf(conversation) {
 
 export const isSocial = (conversation) => Boolean(conversation.social_user);
 
-const REASONS = {
-  outside_24h_window: 'The customer\'s last message is more than 24 hours old: an invitation can only be sent within 24 hours of it.',
-  already_bound: 'This customer is already bound to a member.',
-  blacklisted: 'This customer is blacklisted.',
-};
-export const reasonText = (code) => REASONS[code] || code;
+/** The server's explanation (why a reply, an invitation or a cart link is not possible) as a sentence. */
+export const sentence = (text) => (text ? text.charAt(0).toUpperCase() + text.slice(1).replace(/\.?$/, '.') : null);
 
-const WINDOW_MS = 24 * 3600 * 1000;
-/** Whether the channel still takes a free-form reply: the server says (its clock decides), else the 24 hours. */
-export function windowOpen(conversation) {
-  if (typeof conversation.reply_window_open === 'boolean') return conversation.reply_window_open;
-  return Boolean(conversation.last_inbound_at) && Date.now() - new Date(conversation.last_inbound_at).getTime() < WINDOW_MS;
-}
-export function windowEndsAt(conversation) {
-  return conversation.reply_window_ends_at
-    || (conversation.last_inbound_at ? new Date(new Date(conversation.last_inbound_at).getTime() + WINDOW_MS).toISOString() : null);
-}
+/** Whether a reply may be sent now: the server decides (its clock, its window), the console only shows it. */
+export const canReply = (conversation) => conversation.can_reply !== false;

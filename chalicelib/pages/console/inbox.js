@@ -1,6 +1,6 @@
 // The Message Center: conversation list | conversation | customer profile, kept fresh by conditional polls.
 import {ApiError, poll, post} from './api.js';
-import {channelIcon, channelLabel, channels, isSocial, whoOf, windowEndsAt, windowOpen} from './channels.js';
+import {canReply, channelIcon, channelLabel, channels, isSocial, sentence, whoOf} from './channels.js';
 import {announce, clear, field, h, timeEl, uid} from './dom.js';
 import {MAX_BYTES, MAX_IMAGES, TYPES, forgetImages, imageUrl, refusal, sizeText, upload} from './images.js';
 import {profilePanel} from './profile.js';
@@ -175,11 +175,11 @@ function renderHead(view) {
   let windowState;
   if (!isSocial(c)) {
     windowState = h('p', {class: 'window-state info'}, 'Replies are e-mailed to the customer from the shop e-mail.');
-  } else if (windowOpen(c)) {
-    windowState = h('p', {class: 'window-state ok'}, 'Reply window open until ', timeEl(windowEndsAt(c), false));
+  } else if (canReply(c)) {
+    windowState = h('p', {class: 'window-state ok'}, 'Reply window open until ', timeEl(c.reply_window_ends_at, false));
   } else {
     windowState = h('p', {class: 'window-state closed', id: 'window-closed'},
-      'Reply window closed: the customer\'s last message is more than 24 hours old, so the channel accepts no free-form reply until they write again.');
+      'Reply window closed: ', c.reply_blocked_message, ' until the customer writes again.');
   }
   const title = h('div', {class: 'thread-title'}, channelIcon(c.channel),
     h('div', {}, h('h2', {}, whoOf(c)), h('p', {class: 'muted small'}, channelLabel(c.channel),
@@ -291,7 +291,7 @@ function renderComposer(view) {
 function updateComposer(view) {
   if (!view.composer) return;
   const {text, send, emojiToggle, note, attach} = view.composer;
-  const closed = isSocial(view.conversation) && !windowOpen(view.conversation) && !note.checked;
+  const closed = !canReply(view.conversation) && !note.checked;
   send.textContent = note.checked ? 'Add note' : 'Send';
   text.disabled = closed;
   send.disabled = closed;

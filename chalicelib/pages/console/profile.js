@@ -1,7 +1,7 @@
 // The profile panel: a member (contact, bound social accounts, tags, notes, orders, consent, lifecycle) or a
 // visitor (register as member), and the conversation's actions, each disabled with the reason when refused.
-import {ApiError, del, poll, post, put, sha256Hex} from './api.js';
-import {channelLabel, isSocial, reasonText, whoOf, windowOpen} from './channels.js';
+import {ApiError, del, poll, post, put} from './api.js';
+import {channelLabel, isSocial, sentence, whoOf} from './channels.js';
 import {announce, clear, field, h, timeEl, uid} from './dom.js';
 
 const STAGES = {need_introduce: 'Need Introduce', silent: 'Silent Customers', loyalists: 'Loyalists',
@@ -74,8 +74,8 @@ function renderMember(body, profile, standalone) {
       `${profile.referral.staff_name || profile.referral.staff_id} · ${profile.referral.branch_name || profile.referral.branch_id}`)] : null));
 
   const accounts = (profile.social_accounts || []).map((account) => {
-    const chat = h('a', {class: 'button small secondary', href: '#/inbox'}, 'Chat');
-    sha256Hex(account.key).then((hex) => { chat.href = `#/inbox/cv_${hex.slice(0, 24)}`; });
+    // The API names the chat's conversation: the console derives no id itself.
+    const chat = h('a', {class: 'button small secondary', href: `#/inbox/${encodeURIComponent(account.conversation_id)}`}, 'Chat');
     const channel = account.key.split(':', 1)[0];
     const unbind = h('button', {type: 'button', class: 'danger small', onclick: async () => {
       if (!confirm(`Unbind ${channelLabel(channel)} account ${account.name || account.key} from this member?`)) return;
@@ -182,7 +182,7 @@ function actionRow(button, reason) {
 function renderActions(container, conversation) {
   if (container.contains(document.activeElement) && document.activeElement.tagName === 'INPUT') return;
   const sentNotice = container.querySelector('.sent-notice');
-  const blocked = conversation.invite_blocked_reason;
+  const blocked = sentence(conversation.invite_blocked_message);
   const invite = h('button', {type: 'button', disabled: !conversation.can_invite_binding, class: 'invite'},
     'Send invitation to bind membership');
   invite.addEventListener('click', async () => {
@@ -195,14 +195,12 @@ function renderActions(container, conversation) {
       container.prepend(notice);
       announce('Sent');
     } catch (error) {
-      announce(error instanceof ApiError ? reasonText(error.code) : error.message, 'bad');
+      announce(error instanceof ApiError ? sentence(error.message) : error.message, 'bad');
       invite.disabled = false;
     }
   });
 
-  const windowClosed = !windowOpen(conversation);
-  const cartReason = conversation.blacklisted ? reasonText('blacklisted')
-    : windowClosed ? 'The 24-hour window is closed: a cart link cannot be sent in the chat.' : null;
+  const cartReason = conversation.can_send_cart_link === false ? sentence(conversation.cart_link_blocked_message) : null;
   const cartId = h('input', {type: 'text', maxlength: 128, autocomplete: 'off', disabled: Boolean(cartReason)});
   const cartButton = h('button', {type: 'submit', class: 'secondary', disabled: Boolean(cartReason)}, 'Send cart link');
   const cartForm = h('form', {class: 'row inline-form'}, field('Cart id', cartId), cartButton);
@@ -227,9 +225,9 @@ function renderActions(container, conversation) {
     }}, 'Add to blacklist');
 
   clear(container, sentNotice, h('h3', {}, 'Actions'),
-    actionRow(invite, blocked ? reasonText(blocked) : null),
+    actionRow(invite, blocked),
     actionRow(cartForm, cartReason),
-    actionRow(blacklist, conversation.blacklisted ? reasonText('blacklisted') + ' Their messages are dropped.' : null));
+    actionRow(blacklist, conversation.blacklisted ? 'This customer is blacklisted. Their messages are dropped.' : null));
   const why = cartForm.getAttribute('aria-describedby');
   if (why) cartButton.setAttribute('aria-describedby', why); // the reason belongs to the button, too
 }
