@@ -15,13 +15,11 @@ from chalicelib.api.lazy import lazy
 from chalicelib.channels.registry import spec_for
 
 if TYPE_CHECKING:
+    from chalicelib import conversations
     from chalicelib.binding.templates import Template
     from chalicelib.channels.adapter import ChannelAdapter
     from chalicelib.consent import state
-    from chalicelib.conversations import keys as conversation_keys
-    from chalicelib.conversations import records as conversations
-    from chalicelib.conversations import window
-    from chalicelib.conversations.records import ConversationPage
+    from chalicelib.conversations import ConversationPage
     from chalicelib.members import core
     from chalicelib.members import search as member_search
     from chalicelib.members.profiles import MemberProfile
@@ -34,8 +32,7 @@ if TYPE_CHECKING:
     from chalicelib.models.stores import BranchModel, ChannelModel, StaffModel, StoreModel
 else:  # each view's domain helpers load with the first response that uses them (chalicelib/api/lazy.py)
     state = lazy("chalicelib.consent.state")
-    conversations, core = lazy("chalicelib.conversations.records"), lazy("chalicelib.members.core")
-    conversation_keys, window = lazy("chalicelib.conversations.keys"), lazy("chalicelib.conversations.window")
+    conversations, core = lazy("chalicelib.conversations"), lazy("chalicelib.members.core")
     member_search, uploads = lazy("chalicelib.members.search"), lazy("chalicelib.messages.uploads")
 
 # --- store setup ----------------------------------------------------------------------------------
@@ -178,7 +175,7 @@ def profile_view(profile: MemberProfile, orders: list[OrderModel], lifecycle: di
         "is_member": bool(member.is_member),
         # conversation_id: the chat with that account, so the console derives no id itself
         "social_accounts": [{"key": account.key, "name": account.name, "bound_at": clock.isoformat(account.bound_at),
-                             "conversation_id": conversation_keys.conversation_id_for(account.key)}
+                             "conversation_id": conversations.conversation_id_for(account.key)}
                             for account in member.social_accounts or []],
         "referral": _referral_view(profile),
         "tags": sorted(member.tags or []),
@@ -197,10 +194,10 @@ def conversation_view(conversation: ConversationModel, now: datetime,
                       orders: dict[str, OrderModel] | None = None) -> dict[str, Any]:
     """A conversation as the inbox shows it; ``orders`` holds the order of an order conversation, when read."""
     last = conversation.last_message
-    reason = window.invite_blocked_reason(conversation, now)
-    reply_reason = window.reply_blocked_reason(conversation, now)
-    cart_reason = window.cart_link_blocked_reason(conversation, now)
-    ends_at = window.reply_window_ends_at(conversation)
+    reason = conversations.invite_blocked_reason(conversation, now)
+    reply_reason = conversations.reply_blocked_reason(conversation, now)
+    cart_reason = conversations.cart_link_blocked_reason(conversation, now)
+    ends_at = conversations.reply_window_ends_at(conversation)
     view = {
         "conversation_id": conversation.conversation_id,
         "channel": conversation.channel,
@@ -212,25 +209,25 @@ def conversation_view(conversation: ConversationModel, now: datetime,
         "unread_count": int(conversation.unread_count or 0),
         "last_inbound_at": clock.isoformat(conversation.last_inbound_at) if conversation.last_inbound_at else None,
         # The console shows the 24-hour state before the merchant types; the server's clock decides it.
-        "reply_window_open": window.window_open(conversation.last_inbound_at, now),
+        "reply_window_open": conversations.window_open(conversation.last_inbound_at, now),
         "reply_window_ends_at": clock.isoformat(ends_at) if ends_at else None,
         "blacklisted": bool(conversation.blacklisted),
         "can_invite_binding": reason is None,
         "invite_blocked_reason": reason,
         # Whether each action is possible now and why not, in the server's words: the console restates no rule.
-        "invite_blocked_message": window.INVITE_REFUSALS[reason] if reason else None,
+        "invite_blocked_message": conversations.INVITE_REFUSALS[reason] if reason else None,
         "can_reply": reply_reason is None,
         "reply_blocked_reason": reply_reason,
-        "reply_blocked_message": window.REPLY_CLOSED_TEXT if reply_reason else None,
+        "reply_blocked_message": conversations.REPLY_CLOSED_TEXT if reply_reason else None,
         "can_send_cart_link": cart_reason is None,
         "cart_link_blocked_reason": cart_reason,
-        "cart_link_blocked_message": (window.INVITE_REFUSALS.get(cart_reason) or window.LINK_CLOSED_TEXT)
+        "cart_link_blocked_message": (conversations.INVITE_REFUSALS.get(cart_reason) or conversations.LINK_CLOSED_TEXT)
         if cart_reason else None,
     }
-    if conversation_keys.is_shop_kind(conversation.channel):
+    if conversations.is_shop_kind(conversation.channel):
         view["social_user"] = None
         view["customer"] = customer_view(conversation)
-        if conversation_keys.is_order(conversation) and conversation.order_id:
+        if conversations.is_order(conversation) and conversation.order_id:
             order_id = conversation.order_id
             view["order"] = conversation_order_view((orders or {}).get(order_id), order_id)
     return view

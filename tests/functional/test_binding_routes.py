@@ -283,6 +283,9 @@ def test_cart_link_order_binds_once_and_is_idempotent(client, store, creds, sand
     assert [o["order_id"] for o in profile["orders"]] == ["o-2", "o-1"]
     assert profile["orders"][1]["total"] == "1280.50"
     assert [a["key"] for a in profile["social_accounts"]] == [key]
+    # AND the profile names the chat of each bound account: the console derives no conversation id
+    assert [a["conversation_id"] for a in profile["social_accounts"]] == [conversation_id]
+    assert call(client, "GET", f"/admin/conversations/{conversation_id}", store.admin())[0] == 200
 
 
 def test_order_for_an_account_bound_to_another_member_is_still_recorded(client, store, creds, sandbox):
