@@ -282,6 +282,7 @@ def message_view(message: MessageModel) -> dict[str, Any]:
         "post_id": message.post_id,
         "auto_reply_rule_id": message.auto_reply_rule_id,
         "at": clock.isoformat(message.at),
+        "full_text": message.full_text,  # "show quoted text": the whole e-mail, when history was cut from text
     }
 
 

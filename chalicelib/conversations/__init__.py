@@ -48,6 +48,7 @@ from chalicelib.conversations.records import (
     total_unread,
 )
 from chalicelib.conversations.shop import (
+    FULL_TEXT_LIMIT,
     TEXT_LIMIT,
     Customer,
     attach_to_member,
@@ -81,6 +82,7 @@ __all__ = [
     "ALREADY_BOUND",
     "BLACKLISTED",
     "DELIVERY_MEMORY",
+    "FULL_TEXT_LIMIT",
     "INBOUND",
     "INVITE_REFUSALS",
     "LINK_CLOSED_TEXT",

@@ -40,6 +40,7 @@ from chalicelib.models.transactions import NamedGet, NamedTransaction
 from chalicelib.pagination import Shape, decode_cursor, encode_cursor
 
 TEXT_LIMIT = 5000
+FULL_TEXT_LIMIT = 20_000  # an e-mail's whole text with its quoted history: bounded, the item stays small
 
 
 @dataclass(frozen=True)
@@ -105,16 +106,17 @@ def _customer_actions(store_id: str, customer: Customer) -> list[Action]:
 def record_customer_message(store_id: str, conversation_id: str, *, channel: str, text: str,
                             attachments: list[dict[str, str]], now: datetime, customer: Customer | None = None,
                             order_id: str | None = None, rfc_message_id: str | None = None,
-                            delivery_key: str | None = None) -> MessageModel | None:
+                            delivery_key: str | None = None, full_text: str | None = None) -> MessageModel | None:
     """Append the customer's message; None when ``delivery_key`` was already stored (the same e-mail again).
 
-    Without ``customer`` (an e-mailed reply) the conversation must already exist.
+    Without ``customer`` (an e-mailed reply) the conversation must already exist. ``full_text``: an e-mail's
+    whole text when its quoted history was cut from ``text``.
     """
     message = MessageModel(
         conversation_key(store_id, conversation_id), f"{sortable(now)}#{tokens.new_id('in')}",
         message_id=tokens.new_id("msg"), direction=INBOUND, kind="email" if delivery_key else "message",
         text=text, attachments=attachments, rfc_message_id=rfc_message_id,
-        at=now, received_at=now)
+        full_text=full_text, at=now, received_at=now)
     Conv = ConversationModel
     shown = text or (f"[{len(attachments)} image(s)]" if attachments else "")
     actions: list[Action] = [

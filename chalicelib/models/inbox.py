@@ -138,6 +138,7 @@ class MessageModel(StageModel):
     received_at = UTCDateTimeAttribute()
     email_message_id = UnicodeAttribute(null=True)  # SES's MessageId of the e-mailed reply (SES rewrites ours)
     rfc_message_id = UnicodeAttribute(null=True)  # the Message-ID header: ours outbound, the sender's inbound
+    full_text = UnicodeAttribute(null=True)  # an e-mailed reply's whole text, when quoted history was cut from text
 
 
 class DeliveryModel(StageModel):

@@ -28,6 +28,7 @@ DOMAIN_ORDER = (
     "chalicelib.access",  # API keys
     "chalicelib.sms",  # phones, segments, limits, the SNS sender
     "chalicelib.email",  # the one e-mail sender, our inbound addresses
+    "chalicelib.mailtext",  # a customer's e-mailed words: charsets, quotes cut
     "chalicelib.verification",  # codes and tokens sent to a member
     "chalicelib.channels",  # one adapter per messaging platform
     "chalicelib.conversations",  # the conversation core: every kind, messages, unread counts, reply window
