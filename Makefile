@@ -33,7 +33,7 @@ test-transactions: $(STAMP)
 ## Screenshots of the console and the staff app for the README, taken by the browser tests into docs/.
 screenshots: $(STAMP)
 	@if [ -z "$(CHROMIUM)" ]; then echo "make screenshots needs Chromium: apt-get install -y chromium"; exit 1; fi
-	SCREENSHOTS_DIR=docs CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -p no:xdist -q tests/browser -k "screenshots or test_5"
+	SCREENSHOTS_DIR=docs CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -p no:xdist -q tests/browser -k "screenshots or test_5 or customer_screens"
 
 ## ruff and mypy on the deployed code.
 lint: $(STAMP)
@@ -60,7 +60,7 @@ package: $(STAMP)
 		> build/$(STAGE)-resources.json
 	# Chalice zips chalicelib/ as it is: no __pycache__ in the function's package (Lambda compiles nothing twice).
 	find chalicelib -name __pycache__ -prune -exec rm -rf {} +
-	PYTHONDONTWRITEBYTECODE=1 AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(BIN)/chalice package \
+	STAGE=$(STAGE) PYTHONDONTWRITEBYTECODE=1 AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(BIN)/chalice package \
 		--stage $(STAGE) --merge-template build/$(STAGE)-resources.json build/$(STAGE)
 	$(BIN)/cfn-lint build/$(STAGE)/sam.json
 

@@ -21,6 +21,9 @@ Trying the product against the sandbox (`make run`):
     sms --to PHONE          the newest SMS to a number (--code: its six-digit code; --param invite: a link's token)
     email --to ADDRESS      the newest e-mail to an address (--code: its six-digit code)
     pick PATH               a value from the JSON on stdin: curl ... | manage.py pick items.0.conversation_id
+
+After a deploy (README "Deploying"): smoke --stage prod checks that the stage holds and answers what its template
+declares (functions, tables, bucket, topic, parameters, SES, the webhook handshake).
 """
 
 from __future__ import annotations
@@ -301,6 +304,8 @@ def parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run-local", help="start the local sandbox (make run)")
     run.add_argument("--fresh", action="store_true", help="start clean instead of restoring the saved data")
+    run.add_argument("--template", type=Path, help="boot this packaged template (make package STAGE=local writes "
+                                                   "build/local/sam.json) instead of building it now")
 
     create = sub.add_parser("create-store", help="create a store with an admin and a storefront key")
     create.add_argument("--name", required=True)
@@ -343,6 +348,10 @@ def parser() -> argparse.ArgumentParser:
     for command in (create, branch, staff, key, channel, keys, revoke, backfill):
         command.add_argument("--stage", default="local", help="local (default), dev or prod")
 
+    smoke = sub.add_parser("smoke", help="after a deploy: check the stage's functions, tables, bucket, topic, "
+                                          "parameters, SES and the webhook handshake (a throwaway store, removed)")
+    smoke.add_argument("--stage", required=True, help="local (the running `make run`), dev or prod")
+
     sub.add_parser("env", help='shell variables for the docs: eval "$(.venv/bin/python manage.py env)"')
 
     webhook = sub.add_parser("send-webhook", help="post a signed sample delivery to the sandbox")
@@ -379,8 +388,16 @@ def main(argv: list[str] | None = None) -> int:
         from local.sandbox import run
 
         run(port=int(os.environ.get("PORT", "8000")), aws_port=int(os.environ.get("AWS_PORT", "4566")),
-            demo_file=demo_file(), fresh=args.fresh)
+            demo_file=demo_file(), fresh=args.fresh, template_file=args.template)
         return 0
+    if args.command == "smoke":
+        use_stage(args.stage)
+        from infra.smoke import run as smoke
+
+        report = smoke(args.stage)
+        print("\n".join(report.lines))
+        print(f"smoke check of stage {args.stage}: " + (f"{report.failed} FAILED" if report.failed else "all passed"))
+        return 1 if report.failed else 0
     helpers = {"env": lambda a: print("\n".join(env_lines())) or 0, "send-webhook": send_webhook, "sign": sign,
                "outbox": outbox, "sms": sms, "email": email, "pick": pick}
     if args.command in helpers:

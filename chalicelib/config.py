@@ -29,8 +29,21 @@ class Settings:
         return self.stage == LOCAL_STAGE
 
 
+class StageNotSet(RuntimeError):
+    """No stage in the environment: the process refuses to start rather than guess (never "local")."""
+
+
+def stage_name() -> str:
+    """The stage this process serves (``STAGE``, set by the template); raises :class:`StageNotSet` without one."""
+    stage = os.environ.get("STAGE", "").strip()
+    if not stage:
+        raise StageNotSet("STAGE is not set: memberlink serves one named stage (local, dev, prod), set by the "
+                          "template or by .chalice/config.json; it never defaults to local")
+    return stage
+
+
 def settings() -> Settings:
-    stage = os.environ.get("STAGE", LOCAL_STAGE)
+    stage = stage_name()
     return Settings(
         stage=stage,
         table_prefix=table_prefix(),
@@ -46,9 +59,9 @@ def settings() -> Settings:
 
 def table_prefix() -> str:
     """Prefix of every DynamoDB table name; one set of tables per stage."""
-    return os.environ.get("TABLE_PREFIX", f"memberlink-{os.environ.get('STAGE', LOCAL_STAGE)}")
+    return os.environ.get("TABLE_PREFIX") or f"memberlink-{stage_name()}"
 
 
 def local_routes_enabled() -> bool:
     """The /_local routes exist only when the app is imported for the local stage."""
-    return os.environ.get("STAGE", "") == LOCAL_STAGE
+    return stage_name() == LOCAL_STAGE

@@ -104,7 +104,7 @@ def send_cart_link(store_id: str, conversation_id: str, cart_id: str, now: datet
     """Send a link to a prepared cart; an order placed through it binds the chat to the ordering member."""
     context = _load(store_id, conversation_id)
     conversation = context.conversation
-    if conversation.blacklisted:
+    if conversation.held_back:
         raise InvitationRefused(REFUSALS[conversations.BLACKLISTED], code=conversations.BLACKLISTED)
     if not conversations.window_open(conversation.last_inbound_at, now):
         raise conversations.OutsideMessagingWindow(conversations.LINK_CLOSED_TEXT)

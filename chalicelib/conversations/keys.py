@@ -69,7 +69,10 @@ def last_message(text: str | None, at: datetime, direction: str) -> LastMessage:
 
 
 def not_blacklisted() -> Condition:
-    condition: Condition = ConversationModel.blacklisted.does_not_exist() | (ConversationModel.blacklisted == False)  # noqa: E712
+    """Neither the social account nor the member it is bound to is blacklisted."""
+    Conv = ConversationModel
+    condition: Condition = ((Conv.blacklisted.does_not_exist() | (Conv.blacklisted == False))  # noqa: E712
+                            & (Conv.member_blacklisted.does_not_exist() | (Conv.member_blacklisted == False)))  # noqa: E712
     return condition
 
 

@@ -48,6 +48,7 @@ class Customer:
     member_id: str | None
     email: str | None  # lower-cased
     name: str | None
+    blacklisted: bool = False  # a blacklisted member: the storefront is answered, the inbox never sees it
 
     @property
     def visitor(self) -> bool:
@@ -60,7 +61,8 @@ def member_customer(store_id: str, member_id: str) -> Customer:
         member = MemberModel.get(store_id, member_id)
     except DoesNotExist:
         raise NotFound(f"member {member_id} not found") from None
-    return Customer(member.member_id, member.email.lower() if member.email else None, member.name)
+    return Customer(member.member_id, member.email.lower() if member.email else None, member.name,
+                    member.blacklisted_at is not None)
 
 
 def members_order(store_id: str, order_id: str, member_id: str) -> OrderModel:
@@ -84,7 +86,8 @@ def order_customer(store_id: str, order_id: str, member_id: str) -> Customer:
     order, member = read.found("order", OrderModel), read.found("member", MemberModel)
     if order is None or member is None or order.member_id != member_id:
         raise NotFound(f"order {order_id} not found for member {member_id}")
-    return Customer(member.member_id, member.email.lower() if member.email else None, member.name)
+    return Customer(member.member_id, member.email.lower() if member.email else None, member.name,
+                    member.blacklisted_at is not None)
 
 
 # --- writing ---------------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ Each object is appended to its conversation only when all of these hold, else it
 2. a ``To``/``Cc`` address is ``reply+<token>@<inbound domain>`` whose MAC checks (``bad_token``): the
    token names store and conversation, an unsigned or altered one names nothing;
 3. the conversation exists (``unknown_conversation``) and the ``From`` address is its customer's
-   (``other_sender``): a forwarded answer cannot speak for, or replace, the customer;
+   (``other_sender``): a forwarded answer cannot speak for, or replace, the customer; a member's
+   conversation's member is not blacklisted (``blacklisted``, one more GetItem);
 4. it is new: a delivery item keyed by the SHA-256 of its ``Message-ID`` is written in the same
    transaction as the message, so the same mail twice is appended once.
 
@@ -151,6 +152,8 @@ def handle_object(bucket: str, key: str, now: datetime) -> Result:
         return quarantine(s3, bucket, key, "unknown_conversation")
     if not conversation.customer_email or conversation.customer_email.lower() != examined.sender:
         return quarantine(s3, bucket, key, "other_sender")
+    if conversation.member_id and _member_blacklisted(target.store_id, conversation.member_id):
+        return quarantine(s3, bucket, key, "blacklisted")  # a blacklisted member's mail never reaches the inbox
     images = []
     for content_type, data in examined.images:
         image_id = tokens.new_id("img")
@@ -165,6 +168,15 @@ def handle_object(bucket: str, key: str, now: datetime) -> Result:
     outcome = Outcome.APPENDED if appended is not None else Outcome.DUPLICATE
     logger.info("inbound e-mail", extra={"outcome": outcome.value, "conversation_id": target.conversation_id})
     return Result(outcome, conversation_id=target.conversation_id, key=key)
+
+
+def _member_blacklisted(store_id: str, member_id: str) -> bool:
+    from chalicelib.models.members import MemberModel  # one GetItem, for member conversations only
+
+    try:
+        return MemberModel.get(store_id, member_id).blacklisted_at is not None
+    except MemberModel.DoesNotExist:
+        return False
 
 
 def _unsubscribe(s3: Any, bucket: str, key: str, target: unsubscribe.Target, now: datetime) -> Result:

@@ -190,8 +190,9 @@ def test_5_staff_app_signs_up_by_sms_and_shows_a_line_qr_code(page, stack):
     page.get_by_label("Mobile number").fill(newcomer)
     page.get_by_role("button", name="Search").click()
     expect(page.get_by_role("heading", name="No member found")).to_be_visible()
-    page.get_by_role("button", name="Sign up").click()
+    page.get_by_role("button", name=re.compile("Text a sign-up link to")).click()
     expect(page.get_by_text("Registration SMS sent to")).to_be_visible()
+    expect(page.get_by_role("button", name="Customer got the SMS: wait for the sign-up")).to_be_visible()
     [sms] = sms_to(stack, newcomer)
     assert "/account/register?invite=" in sms
 
@@ -202,7 +203,7 @@ def test_5_staff_app_signs_up_by_sms_and_shows_a_line_qr_code(page, stack):
     page.get_by_label("Mobile number").fill(regular)
     page.get_by_role("button", name="Search").click()
     expect(page.get_by_role("heading", name="Wang Mei")).to_be_visible()
-    page.get_by_role("button", name="Bind LINE account").click()
+    page.get_by_role("button", name="Show a QR code to bind LINE").click()
     qr = page.get_by_role("img", name=re.compile("QR code"))
     expect(qr).to_be_visible()
     expect(page.get_by_role("button", name="Can't scan? Try SMS invitation")).to_be_visible()
@@ -215,6 +216,12 @@ def test_5_staff_app_signs_up_by_sms_and_shows_a_line_qr_code(page, stack):
     status, bound = stack.call("POST", "/storefront/line-bindings/redeem", stack.info["storefront_key"],
                                {"token": token, "line_user_id": "U" + "ab" * 16, "name": "Mei"})
     assert status == 200 and bound["member_id"] == member["member_id"], bound
+
+    # GIVEN her LINE is bound WHEN she is found again THEN the app no longer offers a binding, and says why
+    page.get_by_role("button", name="Search").click()
+    offer = page.get_by_role("button", name="Show a QR code to bind LINE")
+    expect(offer).to_be_disabled()
+    expect(offer).to_have_accessible_description("This member's LINE account is already bound.")
 
 
 # --- the pages themselves ---------------------------------------------------------------------------
@@ -403,6 +410,17 @@ def test_a_new_staff_member_signs_in_by_scanning_the_admins_qr_code(page, stack,
         assert "#key" not in phone.url and "key=" not in phone.url  # the key left the address bar at once
     finally:
         phone.close()
+
+
+def test_a_key_link_opened_in_a_tab_already_on_the_staff_app_signs_it_in(page, stack):
+    # GIVEN the staff app open at its sign-in screen
+    page.goto(f"{stack.api}/staff-app/")
+    expect(page.get_by_label("Staff key")).to_be_visible()
+    # WHEN a #key= link is opened in that same tab (only the fragment changes: no reload)
+    page.evaluate("key => { location.hash = 'key=' + key; }", stack.info["staff_key"])
+    # THEN it is signed in, and the key left the address bar
+    expect(page.get_by_role("heading", name="Find a member")).to_be_visible()
+    assert "key=" not in page.url
 
 
 def test_a_guests_shop_message_is_answered_with_a_merchant_only_note(page, stack):

@@ -20,9 +20,11 @@ LAYERS = ("foundation", "models", "domain", "api", "app")
 # The domain's areas, each using only those before it (a module belongs to the longest entry it starts with).
 DOMAIN_ORDER = (
     "chalicelib.secrets",  # SSM parameters
+    "chalicelib.links",  # the stage's public API URL, from configuration only
     "chalicelib.single_use",  # the rules of every single-use link
     "chalicelib.qr",
     "chalicelib.schedules",
+    "chalicelib.handoff",  # the template's worker functions, invoked asynchronously
     "chalicelib.deferred",  # work handed to a later invocation
     "chalicelib.abuse",  # rate limits and lockouts
     "chalicelib.access",  # API keys
@@ -40,6 +42,8 @@ DOMAIN_ORDER = (
     "chalicelib.messages",  # the storefront's messages, e-mailed replies, inbound mail
     "chalicelib.reports",
     "chalicelib.lifecycle",  # stages: the rule, parameters, recompute, the daily run
+    "chalicelib.members.listing",  # the customer list's filters: tags, stages, consent, the blacklist
+    "chalicelib.members.exports",  # the customer export: the list's filters, CSV rows to S3
     "chalicelib.marketing",  # consent-checked sends to an audience
     "chalicelib.referrals",  # staff referrals and LINE binding at the counter
     "chalicelib.binding",  # social account binding, links, orders
