@@ -35,3 +35,21 @@ def bounce(store_id: str, recipients: list[str], feedback_id: str = "0100018f-bo
                                               "diagnosticCode": "smtp; 550 5.1.1 user unknown"} for r in recipients]},
             "mail": {"timestamp": "2026-11-25T09:59:59.000Z", "source": "shop@example.com", "messageId": "m-1",
                      "destination": recipients, "tags": {"store_id": [store_id], "ses:configuration-set": ["x"]}}}
+
+
+POSTAL = "12 Tea Street, Da'an District, Taipei 106"
+
+
+def settings(client: Any, store: Any, **values: Any) -> None:
+    status, answer = call(client, "PUT", "/admin/settings", store.admin(), values)
+    assert status == 200, answer
+
+
+def broadcast(client: Any, store: Any, audience: dict[str, Any], subject: str = "Autumn tea sale") -> Any:
+    status, answer = call(client, "POST", "/admin/marketing-emails", store.admin(),
+                          {"kind": "broadcast", "subject": subject, "text": "20% off oolong <this week>.",
+                           "audience": audience})
+    assert status == 202, answer
+    status, progress = call(client, "GET", f"/admin/marketing-emails/{answer['send_id']}", store.admin())
+    assert status == 200
+    return progress

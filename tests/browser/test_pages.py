@@ -20,7 +20,7 @@ import pytest
 import urllib3
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot_dir
+from tests.browser.conftest import shoot
 from tests.integration.support_stack import sms_to
 from tests.support_accounts import fresh_tw_mobile
 from tests.support_binding import link_in, token_from_url
@@ -84,13 +84,6 @@ def new_member(stack: Any, name: str) -> str:
         "name": name, "password": "correct horse battery", "email": f"{uid('m')}@example.com"})
     assert status == 201, created
     return str(created["member_id"])
-
-
-def shoot(page: Any, name: str, full_page: bool = False) -> None:
-    folder = screenshot_dir()
-    if folder:
-        folder.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(folder / name), full_page=full_page, animations="disabled")
 
 
 # --- acceptance 1 -----------------------------------------------------------------------------------

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 
 from tests.conftest import call
 from tests.support_binding import (
     STOREFRONT_URL,
+    invite,
+    invited_token,
     link_in,
     new_member,
+    redeem,
+    sent_messages,
     set_storefront,
     start_conversation,
     token_from_url,
@@ -24,27 +27,6 @@ def creds(creds, client, store) -> dict[str, dict[str, str]]:
     """The channels, and a storefront URL for the links (tests/functional/conftest.py has the rest)."""
     set_storefront(client, store)
     return creds
-
-
-def invite(client, store, conversation_id: str) -> tuple[int, Any]:
-    return call(client, "POST", f"/admin/conversations/{conversation_id}/binding-invitation", store.admin())
-
-
-def sent_messages(sandbox) -> list[dict[str, Any]]:
-    return [item for item in sandbox.outbox.items() if item["method"] == "POST"]
-
-
-def invited_token(client, store, creds, sandbox, channel: str = "facebook") -> tuple[str, str, str]:
-    conversation_id, key = start_conversation(client, store, creds, channel)
-    sandbox.outbox.clear()
-    status, answer = invite(client, store, conversation_id)
-    assert status == 201, answer
-    return token_from_url(link_in(sent_messages(sandbox)[-1])), conversation_id, key
-
-
-def redeem(client, store, token: str, member_id: str) -> tuple[int, Any]:
-    return call(client, "POST", "/storefront/bindings/redeem", store.storefront(),
-                {"token": token, "member_id": member_id})
 
 
 # --- invitations ----------------------------------------------------------------------------------

@@ -7,24 +7,7 @@ from typing import Any
 
 from local.emails import sent_emails
 from tests.support_accounts import call
-from tests.support_consent import ONE_CLICK, consents, sign_up
-
-POSTAL = "12 Tea Street, Da'an District, Taipei 106"
-
-
-def settings(client: Any, store: Any, **values: Any) -> None:
-    status, answer = call(client, "PUT", "/admin/settings", store.admin(), values)
-    assert status == 200, answer
-
-
-def broadcast(client: Any, store: Any, audience: dict[str, Any], subject: str = "Autumn tea sale") -> Any:
-    status, answer = call(client, "POST", "/admin/marketing-emails", store.admin(),
-                          {"kind": "broadcast", "subject": subject, "text": "20% off oolong <this week>.",
-                           "audience": audience})
-    assert status == 202, answer
-    status, progress = call(client, "GET", f"/admin/marketing-emails/{answer['send_id']}", store.admin())
-    assert status == 200
-    return progress
+from tests.support_consent import ONE_CLICK, POSTAL, broadcast, consents, settings, sign_up
 
 
 def to(address: str, subject: str = "Autumn tea sale") -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ from botocore.config import Config
 
 from tests.integration.conftest import Stack
 from tests.support_accounts import code_in
+from tests.support_channels import signed_headers
 
 PASSWORD = "correct horse battery"
 
@@ -45,3 +46,8 @@ def aws(stack: Stack, service: str) -> Any:
 
 def send(stack: Any, shop: dict[str, str], phone: str, purpose: str = "signup") -> tuple[int, Any]:
     return stack.call("POST", "/storefront/verifications", shop["storefront_key"], {"phone": phone, "purpose": purpose})
+
+
+def post_signed(stack, channel: str, raw: bytes, headers: dict | None = None):
+    sent = headers if headers is not None else signed_headers(channel, stack.info["channels"][channel], raw)
+    return stack.call("POST", f"/webhooks/{channel}/{stack.info['store_id']}", raw=raw, headers=sent)
