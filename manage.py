@@ -137,7 +137,7 @@ _CODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 
 
 def link_param(text: str, name: str) -> str | None:
-    found = re.findall(r"[?&]" + re.escape(name) + r"=([A-Za-z0-9._~%-]+)", text)
+    found = re.findall(r"[?&#]" + re.escape(name) + r"=([A-Za-z0-9._~%-]+)", text)
     return found[-1] if found else None
 
 
@@ -186,13 +186,29 @@ def sms(args: argparse.Namespace) -> int:
     return show(texts[-1], args, "SMS")
 
 
+def readable(raw: str) -> str:
+    """A raw e-mail as a person reads it: its headers, then its text part decoded (quoted-printable wraps
+    long links across lines with '=' escapes, which would cut a token in two)."""
+    from email import message_from_string
+    from email.policy import default
+
+    message = message_from_string(raw, policy=default)
+    part = message.get_body(preferencelist=("plain",)) if message.is_multipart() else message
+    try:
+        text = part.get_content() if part is not None else ""
+    except (LookupError, KeyError):
+        return raw
+    headers = "".join(f"{name}: {value}\n" for name, value in message.items())
+    return f"{headers}\n{text}"
+
+
 def email(args: argparse.Namespace) -> int:
     ses = moto_data().get("ses", {})
     texts = []
     for message in ses.get("Message", []) + ses.get("RawMessage", []):
         destinations = json.dumps(message.get("destinations") or message.get("destination") or "")
         if args.to.lower() in destinations.lower() or args.to.lower() in str(message.get("raw_data", "")).lower():
-            texts.append(str(message.get("body") or message.get("raw_data") or ""))
+            texts.append(str(message.get("body") or readable(str(message.get("raw_data") or ""))))
     if not texts:
         print(f"no e-mail to {args.to} yet", file=sys.stderr)
         return 1
@@ -224,13 +240,19 @@ def key_value(text: str) -> tuple[str, str]:
     return name, value
 
 
+# Who the audit trail names for what an operator does from this command line (keys made or revoked).
+OPERATOR_NAME = "operator (manage.py)"
+
+
 def operator_command(args: argparse.Namespace) -> int:
     use_stage(args.stage)
-    from chalicelib import access, clock, stores
+    from chalicelib import access, audit, clock, stores
     from chalicelib.errors import ApiError
 
     def out(value: dict[str, Any]) -> None:
         print(json.dumps(value, indent=2, ensure_ascii=False))
+
+    OPERATOR = access.Actor("key", None, OPERATOR_NAME)  # the contract names two kinds: user and key
 
     try:
         if args.command == "create-store":
@@ -263,6 +285,7 @@ def operator_command(args: argparse.Namespace) -> int:
             issued = access.build_key(args.store, role, clock.now(), label=args.label, staff_id=staff_id,
                                       branch_id=branch_id)
             issued.item.save()
+            audit.record(args.store, OPERATOR, "key.created", ("key", issued.key_id))
             out({"store_id": args.store, "key_id": issued.key_id, "role": args.role, "key": issued.key,
                  **({"staff_id": staff_id, "branch_id": branch_id} if staff_id else {})})
         elif args.command == "configure-channel":
@@ -288,6 +311,7 @@ def operator_command(args: argparse.Namespace) -> int:
             if not access.revoke(args.store, args.key_id, clock.now()):
                 print(f"no key {args.key_id} in store {args.store}", file=sys.stderr)
                 return 1
+            audit.record(args.store, OPERATOR, "key.revoked", ("key", args.key_id))
             out({"revoked": args.key_id})
     except ApiError as exc:
         print(f"error: {exc.message}", file=sys.stderr)

@@ -45,6 +45,7 @@ from chalicelib.conversations.records import (
     record_inbound,
     record_outbound,
     record_status,
+    sent_by,
     total_unread,
 )
 from chalicelib.conversations.shop import (
@@ -133,6 +134,7 @@ __all__ = [
     "record_status",
     "reply_blocked_reason",
     "reply_window_ends_at",
+    "sent_by",
     "storefront_thread",
     "total_unread",
     "visitor_conversation_id",

@@ -18,7 +18,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.indexes import GlobalSecondaryIndex
 
-from chalicelib import clock, tokens
+from chalicelib import access, audit, clock, tokens
 from chalicelib.channels.events import InboundEvent
 from chalicelib.conversations.keys import (
     INBOUND,
@@ -129,7 +129,7 @@ def outbound_write(store_id: str, conversation_id: str, *, channel: str, kind: s
         conversation_key(store_id, conversation_id), f"{sortable(at)}#{provider_message_id or tokens.new_id('out')}",
         message_id=tokens.new_id("msg"), direction=OUTBOUND, kind=kind, text=text, attachments=attachments or [],
         provider_message_id=provider_message_id, comment_id=comment_id, auto_reply_rule_id=auto_reply_rule_id,
-        at=at, received_at=now)
+        at=at, received_at=now, sent_by=sent_by())
     Conv = ConversationModel
     shown = text or (f"[{attachments[0].get('type')}]" if attachments else None)
     actions: list[Action] = [Conv.last_message.set(last_message(shown, now, OUTBOUND)),
@@ -158,6 +158,7 @@ def record_outbound(store_id: str, conversation_id: str, *, channel: str, kind: 
     try:
         with tx:
             write.add_to(tx, store_id, conversation_id)
+            audit.join(tx)  # a merchant's reply: its audit event is written with it
     except TransactWriteError as exc:
         if tx.refused(exc):  # the echo is already stored, or the conversation is gone or blacklisted
             return None
@@ -198,6 +199,12 @@ def _delivery(store_id: str, channel: str, provider_id: str, conversation_id: st
     return delivery_item(store_id, f"{channel}:{provider_id}", conversation_id, now)
 
 
+def sent_by() -> dict[str, str | None] | None:
+    """The person (or key) whose request is sending or writing this message: its ``sent_by``."""
+    actor = access.current_actor()
+    return actor.as_dict() if actor is not None else None
+
+
 # --- the merchant's side --------------------------------------------------------------------------
 
 def get_conversation(store_id: str, conversation_id: str) -> ConversationModel:
@@ -220,8 +227,8 @@ class ConversationPage:
 
 
 def list_conversations(store_id: str, *, channel: str | None, unread_only: bool, limit: int,
-                       cursor: str | None, email: str | None = None,
-                       order_id: str | None = None) -> ConversationPage:
+                       cursor: str | None, email: str | None = None, order_id: str | None = None,
+                       assignee: str | None = None, unassigned: bool = False) -> ConversationPage:
     """Newest last message first; blacklisted customers who never wrote have no ``last_message_key``.
 
     One Query on the index that fits the most selective filter (order, e-mail, unread, channel, all);
@@ -236,6 +243,10 @@ def list_conversations(store_id: str, *, channel: str | None, unread_only: bool,
         wanted.append(Conv.unread_count > 0)
     if email:
         wanted.append(Conv.store_email == f"{store_id}#{email.lower()}")
+    if assignee:
+        wanted.append(Conv.assignee_user_id == assignee)
+    if unassigned:
+        wanted.append(Conv.assignee_user_id.does_not_exist())
     index: GlobalSecondaryIndex[ConversationModel] = Conv.by_last_message
     partition = store_id
     if order_id:
@@ -313,7 +324,7 @@ def note_item(store_id: str, conversation_id: str, text: str, now: datetime) -> 
     """A merchant-only note (not yet written), for a caller that adds it to its own transaction."""
     return MessageModel(conversation_key(store_id, conversation_id), f"{sortable(now)}#{tokens.new_id('note')}",
                         message_id=tokens.new_id("msg"), direction=NOTE, kind="note", text=text, attachments=[],
-                        at=now, received_at=now)
+                        at=now, received_at=now, sent_by=sent_by())
 
 
 def add_note(store_id: str, conversation_id: str, text: str, now: datetime) -> MessageModel:
@@ -325,6 +336,7 @@ def add_note(store_id: str, conversation_id: str, text: str, now: datetime) -> M
             tx.check("conversation", ConversationModel, store_id, conversation_id,
                      condition=ConversationModel.conversation_id.exists())
             tx.save("note", note)
+            audit.join(tx)
     except TransactWriteError as exc:
         if tx.failed(exc, "conversation"):
             raise NotFound("conversation not found") from None

@@ -31,5 +31,5 @@ def reply(store_id: str, conversation_id: str, text: str, now: datetime,
         stored = MessageModel(conversations.conversation_key(store_id, conversation_id), "",
                               message_id=tokens.new_id("msg"), direction=conversations.OUTBOUND, kind="reply",
                               text=text, attachments=[], provider_message_id=sent.provider_message_id, at=now,
-                              received_at=now)
+                              received_at=now, sent_by=conversations.sent_by())
     return stored

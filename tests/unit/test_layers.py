@@ -27,7 +27,8 @@ DOMAIN_ORDER = (
     "chalicelib.handoff",  # the template's worker functions, invoked asynchronously
     "chalicelib.deferred",  # work handed to a later invocation
     "chalicelib.abuse",  # rate limits and lockouts
-    "chalicelib.access",  # API keys
+    "chalicelib.access",  # API keys, who the request acts for
+    "chalicelib.audit",  # the audit trail, joined to the action's own write
     "chalicelib.sms",  # phones, segments, limits, the SNS sender
     "chalicelib.email",  # the one e-mail sender, our inbound addresses
     "chalicelib.mailtext",  # a customer's e-mailed words: charsets, quotes cut
@@ -38,6 +39,7 @@ DOMAIN_ORDER = (
     "chalicelib.members.core",  # the member and their identities
     "chalicelib.consent",  # marketing consent and its log
     "chalicelib.members",  # member flows: accounts, imports, search, profiles, tags, notes
+    "chalicelib.team",  # console people, their sessions and two-factor, conversation assignment
     "chalicelib.stores",  # store settings, branches, staff
     "chalicelib.messages",  # the storefront's messages, e-mailed replies, inbound mail
     "chalicelib.reports",
