@@ -175,6 +175,14 @@ def profile_view(profile: MemberProfile, orders: list[OrderModel], lifecycle: di
 # --- inbox messages -------------------------------------------------------------------------------
 
 
+def sender_verdict_view(message: MessageModel) -> dict[str, str | None] | None:
+    """An e-mailed message's SES verdicts on its sender (``spf``, ``dkim``, ``dmarc``); None for other messages."""
+    if message.sender_verdict is None:
+        return None
+    verdict = message.sender_verdict.as_dict()
+    return {method: verdict.get(method) for method in ("spf", "dkim", "dmarc")}
+
+
 def message_view(message: MessageModel) -> dict[str, Any]:
     store_id = message.conversation_key.split("#", 1)[0]
     attachments = [conversations.plain_attachment(a) for a in (message.attachments or [])]
@@ -190,6 +198,8 @@ def message_view(message: MessageModel) -> dict[str, Any]:
         "comment_id": message.comment_id,
         "post_id": message.post_id,
         "auto_reply_rule_id": message.auto_reply_rule_id,
+        "claimed_name": message.claimed_name,
+        "sender_verdict": sender_verdict_view(message),
         "at": clock.isoformat(message.at),
     }
 

@@ -23,6 +23,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from chalicelib import aws, clock
 from chalicelib.config import settings
 from chalicelib.logs import logger
+from chalicelib.validation import has_line_break
 
 # Headers the builder owns; an extra header may not replace them (a caller typo must not re-address mail).
 _OWN_HEADERS = frozenset({"from", "to", "subject", "reply-to", "date", "message-id", "mime-version",
@@ -69,10 +70,10 @@ def build_message(email: OutboundEmail, now: datetime | None = None) -> EmailMes
     with attachments, multipart/mixed around it."""
     for name, value in (("to", email.to), ("sender", email.sender), ("subject", email.subject),
                         ("reply_to", email.reply_to or "")):
-        if "\r" in value or "\n" in value:
+        if has_line_break(value):  # the routes refuse these with a 400; this is the last wall
             raise ValueError(f"{name} must be one line")
     message = EmailMessage()
-    name = " ".join((email.sender_name or "").split())  # one line, whatever the store calls itself
+    name = " ".join((email.sender_name or "").split())  # one line (split() knows every break), whatever the name
     message["From"] = formataddr((name, email.sender)) if name else email.sender
     message["To"] = email.to
     message["Subject"] = email.subject

@@ -138,6 +138,9 @@ class MessageModel(StageModel):
     received_at = UTCDateTimeAttribute()
     email_message_id = UnicodeAttribute(null=True)  # SES's MessageId of the e-mailed reply (SES rewrites ours)
     rfc_message_id = UnicodeAttribute(null=True)  # the Message-ID header: ours outbound, the sender's inbound
+    # An e-mailed message: SES's verdicts on its sender, {"spf", "dkim", "dmarc"} -> pass | fail | none | ...
+    sender_verdict = MapAttribute[str, str](null=True)
+    claimed_name = UnicodeAttribute(null=True)  # the name a guest gave with this message (never the conversation's)
 
 
 class DeliveryModel(StageModel):

@@ -181,11 +181,12 @@ def test_reply__emailed_from_shop_email_with_button_reply_to_and_references(clie
     assert email["headers"]["Content-Type"].startswith("multipart/mixed")
     [stored] = [m for m in MessageModel.query(f"{shop.store_id}#{conversation_id}") if m.direction == "outbound"]
     assert stored.email_message_id == email["ses_message_id"]
-    assert stored.attachments[0]["image_id"] == image_id
-    # the inbox thread shows the image through a presigned GET
+    kept_id = stored.attachments[0]["image_id"]  # the server's own copy of the upload, not the upload
+    assert kept_id.startswith("ims_") and kept_id != image_id
+    # the inbox thread shows the image through a presigned GET of that copy
     _, merchant = json_call(client, "GET", f"/admin/conversations/{conversation_id}/messages", shop.admin())
     url = merchant["items"][-1]["attachments"][0]["url"]
-    assert f"uploads/{shop.store_id}/{image_id}" in url and "Signature" in url
+    assert f"messages/{shop.store_id}/{kept_id}" in url and "Signature" in url
     # a reply is not unread
     assert _list(client, shop)["items"][0]["unread_count"] == 1
 
