@@ -97,6 +97,7 @@ STATUS: dict[str, int] = {
     "chalicelib.sms.sender.SmsFailed": 502,
     "chalicelib.sms.captcha.CaptchaUnavailable": 502,
     "chalicelib.members.account.EmailFailed": 502,
+    "chalicelib.email.identities.SesUnavailable": 502,
 }
 
 

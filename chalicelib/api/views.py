@@ -38,11 +38,15 @@ else:  # each view's domain helpers load with the first response that uses them 
 
 
 def settings_view(store: StoreModel) -> dict[str, Any]:
+    from chalicelib.email.identities import sender_of  # settings only: not at cold start
+
+    sender = sender_of(store.store_id, str(store.name), store.shop_email)
     return {
         "store_id": store.store_id, "name": store.name, "storefront_url": store.storefront_url,
         "country": store.country, "timezone": store.timezone,
         "sms_daily_cap": int(store.sms_daily_cap), "sms_ip_hourly_limit": int(store.sms_ip_hourly_limit),
         "shop_email": store.shop_email, "postal_address": store.postal_address,
+        "sender": {"from": sender.header, "verified": sender.verified},
         "updated_at": clock.isoformat(store.updated_at),
     }
 
