@@ -9,7 +9,7 @@ from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
 from typing import Any
 
-from tests.conftest import call as json_call  # noqa: F401  # the one request helper, under the name these tests use
+from tests.conftest import call as json_call  # the one request helper, under the name these tests use
 
 # The smallest valid PNG (1x1, transparent).
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"

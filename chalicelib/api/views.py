@@ -183,8 +183,8 @@ def sender_verdict_view(message: MessageModel) -> dict[str, str | None] | None:
     """An e-mailed message's SES verdicts on its sender (``spf``, ``dkim``, ``dmarc``); None for other messages."""
     if message.sender_verdict is None:
         return None
-    verdict = message.sender_verdict.as_dict()
-    return {method: verdict.get(method) for method in ("spf", "dkim", "dmarc")}
+    verdict = message.sender_verdict
+    return {method: str(verdict[method]) if method in verdict else None for method in ("spf", "dkim", "dmarc")}
 
 
 def message_view(message: MessageModel) -> dict[str, Any]:

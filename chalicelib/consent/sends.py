@@ -31,8 +31,8 @@ from chalicelib.consent import state
 from chalicelib.consent.unsubscribe import mailto_address, token_for
 from chalicelib.email import EmailNotSent, OutboundEmail
 from chalicelib.email import send as send_email
-from chalicelib.email.sender import message_domain
 from chalicelib.email.identities import Sender, sender_of
+from chalicelib.email.sender import message_domain
 from chalicelib.errors import ApiError, InvalidRequest, NotFound
 from chalicelib.lifecycle.audience import stage_members
 from chalicelib.lifecycle.stages import check_stage

@@ -113,7 +113,7 @@ def examine(raw: bytes) -> Examined:
         return Examined(reason="malformed")
     try:
         return _examine(BytesParser(policy=default).parsebytes(raw), raw)
-    except Exception as exc:  # noqa: BLE001  # any parser failure: keep the mail for a person, never a 5xx or retry
+    except Exception as exc:  # any parser failure: keep the mail for a person, never a 5xx or retry
         logger.warning("inbound e-mail refused", extra={"reason": "malformed", "error": type(exc).__name__})
         return Examined(reason="malformed")
 

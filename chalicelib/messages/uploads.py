@@ -130,8 +130,8 @@ def checked_images(store_id: str, image_ids: list[str]) -> list[Image]:
         kept_id = new_kept_id()
         kept = object_key(store_id, kept_id)
         try:
-            s3.copy_object(Bucket=bucket, Key=kept, CopySource={"Bucket": bucket, "Key": object_key(store_id, image_id)},
-                           MetadataDirective="COPY")
+            source = {"Bucket": bucket, "Key": object_key(store_id, image_id)}
+            s3.copy_object(Bucket=bucket, Key=kept, CopySource=source, MetadataDirective="COPY")
             head = s3.head_object(Bucket=bucket, Key=kept)
             first = s3.get_object(Bucket=bucket, Key=kept, Range="bytes=0-15")["Body"].read()
         except ClientError:

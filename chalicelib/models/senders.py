@@ -24,7 +24,7 @@ class SenderIdentityModel(StageModel):
     identity = UnicodeAttribute(range_key=True)  # normalised: lower case, no trailing dot
     kind = UnicodeAttribute()  # email | domain
     status = UnicodeAttribute()  # pending | verified | failed
-    dkim_tokens = ListAttribute[str](of=UnicodeAttribute, null=True)  # a domain's Easy DKIM tokens
+    dkim_tokens = ListAttribute[str](of=UnicodeAttribute, null=True)  # type: ignore[arg-type]  # a domain's Easy DKIM tokens
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
 

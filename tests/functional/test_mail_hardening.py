@@ -94,7 +94,7 @@ def _mail(reply_to: str, body: bytes, content_type: str, encoding: str) -> bytes
 
 
 @pytest.mark.parametrize(("content_type", "encoding", "body", "expected"), [
-    ("text/plain; charset=x-no-such-charset", "8bit", "Thanks, see you Friday".encode(), "Thanks, see you Friday"),
+    ("text/plain; charset=x-no-such-charset", "8bit", b"Thanks, see you Friday", "Thanks, see you Friday"),
     ("text/plain; charset=utf-8", "base64", b"VGhhbmtz!!!IHNlZSB5b3U=\r\n", "Thanks"),
     ("text/plain; charset=utf-8", "quoted-printable", b"Thanks =ZZ=E2=9C=93\r\n", "Thanks"),
 ])
@@ -108,8 +108,8 @@ def test_unknown_charset_or_broken_encoding__decoded_as_well_as_possible(
 
 # --- SPF ------------------------------------------------------------------------------------------
 
-SES_FORGED = "amazonses.com; spf=fail (spfCheck: 203.0.113.9 is not a permitted sender) smtp.mailfrom=guest@example.com; " \
-             "dkim=fail header.i=@example.com; dmarc=none header.from=example.com"
+SES_FORGED = ("amazonses.com; spf=fail (spfCheck: 203.0.113.9 is not a permitted sender) "
+              "smtp.mailfrom=guest@example.com; dkim=fail header.i=@example.com; dmarc=none header.from=example.com")
 SES_DKIM_PASS = "amazonses.com; spf=fail smtp.mailfrom=guest@example.com; dkim=pass header.i=@example.com; " \
                 "dmarc=pass header.from=example.com"
 
@@ -204,9 +204,9 @@ def test_attack__guest_with_a_members_address_in_other_case__cannot_rename_the_t
 def test_second_guest__never_renames_a_visitor_conversation(client: Any, shop: Any) -> None:
     conversation_id = _guest(client, shop, "lee@example.com", "Lee")
     _guest(client, shop, "Lee@example.com", "Someone Else")
-    status, page = json_call(client, "GET", "/admin/conversations?email=lee@example.com", shop.admin())
+    _, page = json_call(client, "GET", "/admin/conversations?email=lee@example.com", shop.admin())
     assert page["items"][0]["customer"]["name"] == "Lee"
-    status, thread = json_call(client, "GET", f"/admin/conversations/{conversation_id}/messages", shop.admin())
+    _, thread = json_call(client, "GET", f"/admin/conversations/{conversation_id}/messages", shop.admin())
     assert [m["claimed_name"] for m in thread["items"]] == ["Lee", "Someone Else"]
 
 

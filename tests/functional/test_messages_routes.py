@@ -7,8 +7,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.support_messages import (PNG, SHOP_EMAIL, altered, customer_reply, json_call, post_inbound,
-                                    verified_sender)
+from tests.support_messages import PNG, SHOP_EMAIL, altered, customer_reply, json_call, post_inbound, verified_sender
 
 STOREFRONT_URL = "https://shop.example.com"
 

@@ -176,7 +176,7 @@ def test_unverified_own_address__platform_from__verified__the_stores_own(client:
     assert _reply(client, store, conversation_id)["from"] == PLATFORM_FROM
     json_call(client, "POST", f"/_local/ses/identities/{SHOP_EMAIL}/verify", {}, None)
     assert _reply(client, store, conversation_id)["from"] == f"Demo Tea House <{SHOP_EMAIL}>"
-    status, settings = json_call(client, "GET", "/admin/settings", store.admin())
+    _, settings = json_call(client, "GET", "/admin/settings", store.admin())
     assert settings["sender"] == {"from": f'"Demo Tea House" <{SHOP_EMAIL}>', "verified": True}
 
 

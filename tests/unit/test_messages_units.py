@@ -159,7 +159,8 @@ def test_compose__order_id_with_a_line_break__one_subject_line_and_escaped_html(
     store = StoreModel(STORE, name="Tea <House>", shop_email="shop@example.com", storefront_url="https://shop.example")
     conversation = ConversationModel(STORE, CONVERSATION, channel="order", order_id="A1\r\nBcc: x@evil.example",
                                      customer_email="amy@example.com")
-    email = compose(store, conversation, "<script>alert(1)</script>", [], Sender("shop@example.com", "Tea <House>", True))
+    sender = Sender("shop@example.com", "Tea <House>", verified=True)
+    email = compose(store, conversation, "<script>alert(1)</script>", [], sender)
     message = build_message(email, NOW)
     assert "\n" not in email.subject and message["Bcc"] is None
     assert "<script>" not in (email.html or "") and "&lt;script&gt;" in (email.html or "")
