@@ -243,3 +243,24 @@ def test_create_store_with_a_line_break_in_its_name__refused() -> None:
     with pytest.raises(InvalidRequest) as refused:
         stores.create_store("Tea\u2029House", "TW", None, clock.now())
     assert refused.value.extra["field"] == "name"
+
+
+# --- pages ----------------------------------------------------------------------------------------
+
+def test_unsubscribe_pages__strict_csp_that_allows_exactly_their_own_style(client: Any, store: Any) -> None:
+    import base64
+    import hashlib
+    import re
+
+    from chalicelib.consent.unsubscribe import token_for
+    from tests.functional.test_consent_routes import sign_up
+
+    member_id = sign_up(client, store, "amy@example.com", email_marketing=True)
+    for response in (client.http.get(f"/u/{token_for(store.store_id, member_id, 'email_marketing')}"),
+                     client.http.get("/u/not-a-token")):
+        policy = response.headers["Content-Security-Policy"]
+        assert "default-src 'none'" in policy and "form-action 'self'" in policy and "frame-ancestors 'none'" in policy
+        assert "script-src" not in policy and "unsafe-inline" not in policy
+        [style] = re.findall(r"<style>(.*?)</style>", response.body.decode())
+        assert f"'sha256-{base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()}'" in policy
+        assert response.headers["X-Frame-Options"] == "DENY" and response.headers["X-Content-Type-Options"] == "nosniff"
