@@ -184,3 +184,50 @@ def test_verified_domain__any_shop_address_in_it_is_the_stores_from(client: Any,
     verified_sender(client, store, SHOP_EMAIL.split("@")[1])
     _settings(client, store, {"shop_email": SHOP_EMAIL, "storefront_url": STOREFRONT_URL})
     assert _reply(client, store, _guest_thread(client, store))["from"] == f"Demo Tea House <{SHOP_EMAIL}>"
+
+
+# --- SES's side --------------------------------------------------------------------------------------
+
+def test_identity_ses_already_knows_outside_the_registry__409_and_nothing_held(
+        client: Any, store: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The operator verified a store's address by hand long ago: SES answers AlreadyExists; not this store's."""
+    from botocore.exceptions import ClientError
+
+    from chalicelib import aws
+
+    def exists(**_: Any) -> None:
+        raise ClientError({"Error": {"Code": "AlreadyExistsException", "Message": "exists"}}, "CreateEmailIdentity")
+
+    monkeypatch.setattr(aws.client("sesv2"), "create_email_identity", exists)
+    status, answer = _register(client, store, {"email": "hello@legacy.example"})
+    assert status == 409 and answer["error"]["code"] == "identity_taken"
+    assert json_call(client, "GET", "/admin/sender-identities", store.admin())[1]["items"] == []
+
+
+def test_ses_down__502_and_the_identity_is_free_again(client: Any, store: Any, other_store: Any,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from botocore.exceptions import EndpointConnectionError
+
+    from chalicelib import aws
+
+    def down(**_: Any) -> None:
+        raise EndpointConnectionError(endpoint_url="https://email.us-east-1.amazonaws.com")
+
+    monkeypatch.setattr(aws.client("sesv2"), "create_email_identity", down)
+    status, answer = _register(client, store, {"domain": "shop.example"})
+    assert status == 502 and answer["error"]["code"] == "ses_unavailable"
+    monkeypatch.undo()
+    assert _register(client, other_store, {"domain": "shop.example"})[0] == 202
+
+
+def test_deployed_stage__status_comes_from_ses_get_email_identity(client: Any, store: Any,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib import clock
+    from chalicelib.email import identities
+    from chalicelib.models.senders import SenderIdentityModel
+
+    assert _register(client, store, {"email": "hello@shop.example"})[1]["status"] == "pending"
+    monkeypatch.setenv("STAGE", "prod")  # a deployed stage asks SES; moto's SES says SUCCESS once created
+    [item] = identities.refresh(list(SenderIdentityModel.query(store.store_id)), clock.now())
+    assert item.status == "verified" and SenderIdentityModel.get(store.store_id, "hello@shop.example").status == \
+        "verified"
