@@ -8,7 +8,8 @@ store's ``From`` only when this registry says the store registered it and SES ve
   when another store holds it, an address inside a domain it holds, a domain holding its addresses, or the
   platform's own domains), then SES ``CreateEmailIdentity`` starts SES's own proof: a verification mail to
   an address, Easy DKIM tokens for a domain (three CNAME records). An identity SES already knows outside
-  this registry (the operator verified it by hand) is taken too: nothing proves this store owns it.
+  this registry (the operator verified it by hand) is taken too: nothing proves this store owns it. A claim
+  never verified within :data:`ABANDONED_AFTER` is released to the next store that asks (no squatting).
 - ``refresh``: outside the local stage, ``GetEmailIdentity`` says when SES verified (or gave up on) it.
 - ``sender_of``: the ``From`` for a store's mail: its ``shop_email`` when that address, or its domain, is a
   verified identity of this store; else the platform's address with the store's name ("... via memberlink").
@@ -23,7 +24,7 @@ import base64
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -40,6 +41,9 @@ from chalicelib.models.transactions import NamedTransaction
 EMAIL, DOMAIN = "email", "domain"
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 PLATFORM_SUFFIX = "via memberlink"
+# A claim never verified within this long is abandoned: another store may take it (SES's verification link
+# lasts 24 hours and Easy DKIM detection up to 72 hours; a week leaves room for a slow DNS change).
+ABANDONED_AFTER = timedelta(days=7)
 
 
 class SesUnavailable(ApiError):
@@ -119,20 +123,42 @@ def _holder(identity: str) -> str | None:
         return None
 
 
-def _check_free(store_id: str, identity: str, kind: str) -> None:
+def _claim(identity: str) -> IdentityClaimModel | None:
+    try:
+        return IdentityClaimModel.get(identity)
+    except IdentityClaimModel.DoesNotExist:
+        return None
+
+
+def _check_free(store_id: str, identity: str, kind: str, now: datetime) -> None:
     """409 when the identity overlaps the platform's domains or one another store holds."""
     domain = domain_of(identity)
     if any(_overlap(domain, platform) for platform in _platform_domains()):
         raise identity_taken()  # the platform's own sender and reply domains belong to no store
-    # an address or domain inside a domain another store holds (SES lets a domain send for its subdomains too)
-    for enclosing in enclosing_domains(domain):
-        holder = _holder(enclosing)
-        if holder is not None and holder != store_id:
-            raise identity_taken()
+    # the identity itself, or a domain enclosing it (SES lets a domain send for its subdomains too)
+    found = [_claim(name) for name in dict.fromkeys([identity, *enclosing_domains(domain)])]
     if kind == DOMAIN:  # a domain whose addresses another store holds
-        for claim in IdentityClaimModel.by_domain.query(identity):
-            if claim.store_id != store_id:
-                raise identity_taken()
+        found += list(IdentityClaimModel.by_domain.query(identity))
+    if any(claim is not None and _in_the_way(claim, store_id, now) for claim in found):
+        raise identity_taken()
+
+
+def _in_the_way(claim: IdentityClaimModel, store_id: str, now: datetime) -> bool:
+    """Another store's claim blocks, unless it was abandoned: never verified within ABANDONED_AFTER. Without
+    this, a store could squat on another's address or domain for ever by registering it and never proving it."""
+    if claim.store_id == store_id:
+        return False
+    if now - claim.created_at < ABANDONED_AFTER:
+        return True
+    try:
+        held = refresh([SenderIdentityModel.get(claim.store_id, claim.identity)], now)[0]
+    except SenderIdentityModel.DoesNotExist:
+        held = None
+    if held is not None and held.status == VERIFIED:
+        return True
+    _release(str(claim.store_id), str(claim.identity))
+    logger.info("abandoned sender identity released", extra={"kind": claim.kind})
+    return False
 
 
 @dataclass(frozen=True)
@@ -143,7 +169,7 @@ class Registered:
 
 def register(store_id: str, identity: str, kind: str, now: datetime, verify_base_url: str) -> Registered:
     """Claim ``identity`` for the store and ask SES to verify it; 409 ``identity_taken`` when it is not free."""
-    _check_free(store_id, identity, kind)
+    _check_free(store_id, identity, kind, now)
     item = SenderIdentityModel(store_id, identity, kind=kind, status=PENDING, created_at=now, updated_at=now)
     claim = IdentityClaimModel(identity, store_id=store_id, domain=domain_of(identity), kind=kind, created_at=now)
     tx = NamedTransaction()
@@ -206,6 +232,18 @@ def _forget(store_id: str, identity: str) -> None:
         tx.delete("identity", SenderIdentityModel(store_id, identity))
 
 
+def _release(store_id: str, identity: str) -> None:
+    """SES's identity and our claim and item: the identity is free for any store again."""
+    try:
+        aws.client("sesv2").delete_email_identity(EmailIdentity=identity)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code", "") != "NotFoundException":
+            logger.warning("sender identity not deleted in SES", extra={"reason": exc.response.get("Error", {})
+                                                                          .get("Code", "")})
+            raise SesUnavailable("SES refused to delete the identity; try again later") from None
+    _forget(store_id, identity)
+
+
 def get(store_id: str, identity: str) -> SenderIdentityModel:
     try:
         return SenderIdentityModel.get(store_id, identity)
@@ -216,14 +254,7 @@ def get(store_id: str, identity: str) -> SenderIdentityModel:
 def remove(store_id: str, identity: str) -> None:
     """The store's identity, its claim and SES's identity; 404 when the store does not hold it."""
     get(store_id, identity)
-    try:
-        aws.client("sesv2").delete_email_identity(EmailIdentity=identity)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code", "") != "NotFoundException":
-            logger.warning("sender identity not deleted in SES", extra={"reason": exc.response.get("Error", {})
-                                                                          .get("Code", "")})
-            raise SesUnavailable("SES refused to delete the identity; try again later") from None
-    _forget(store_id, identity)
+    _release(store_id, identity)
 
 
 # --- status ------------------------------------------------------------------------------------------------

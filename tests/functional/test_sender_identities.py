@@ -231,3 +231,21 @@ def test_deployed_stage__status_comes_from_ses_get_email_identity(client: Any, s
     [item] = identities.refresh(list(SenderIdentityModel.query(store.store_id)), clock.now())
     assert item.status == "verified" and SenderIdentityModel.get(store.store_id, "hello@shop.example").status == \
         "verified"
+
+
+def test_squatting__a_claim_never_verified_for_a_week_is_released_to_the_next_store(
+        client: Any, store: Any, other_store: Any) -> None:
+    # GIVEN store B registered A's domain and can never prove it
+    assert _register(client, other_store, {"domain": "demo-tea.example"})[0] == 202
+    # WHEN A asks within the week THEN taken; WHEN A asks after it THEN A holds it and B no longer does
+    assert _register(client, store, {"email": "hello@demo-tea.example"})[0] == 409
+    json_call(client, "POST", "/_local/clock", {}, {"advance_seconds": 8 * 86400})
+    status, answer = _register(client, store, {"email": "hello@demo-tea.example"})
+    assert status == 202 and answer["status"] == "pending"
+    assert json_call(client, "GET", "/admin/sender-identities", other_store.admin())[1]["items"] == []
+
+
+def test_a_verified_claim_is_never_released(client: Any, store: Any, other_store: Any) -> None:
+    verified_sender(client, other_store, "rival.example")
+    json_call(client, "POST", "/_local/clock", {}, {"advance_seconds": 400 * 86400})
+    assert _register(client, store, {"domain": "rival.example"})[0] == 409
