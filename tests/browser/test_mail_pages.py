@@ -83,3 +83,29 @@ def test_an_emailed_answer_shows_its_sender_verdict(page: Any, stack: Any) -> No
     verdict = page.get_by_role("log", name="Messages").locator(".msg-verdict")
     expect(verdict).to_have_text("Sender check: SPF fail · DKIM pass · DMARC none")
     expect(verdict).to_have_attribute("data-verdict", "doubtful")
+
+
+def test_attachment_urls_become_links_only_when_https(page: Any, stack: Any) -> None:
+    from tests.browser.test_pages import conversation_id
+    from tests.support_channels import body, messaging_entry, messaging_item, page_delivery, signed_headers
+
+    # GIVEN a Messenger message whose attachments carry a javascript:, an http: and an https: URL
+    facebook = stack.info["channels"]["facebook"]
+    psid = uid()[-16:]
+    attachments = [{"type": "file", "payload": {"url": "javascript:alert(document.domain)"}},
+                   {"type": "video", "payload": {"url": "http://plain.example/v.mp4"}},
+                   {"type": "audio", "payload": {"url": "https://cdn.example/voice.m4a"}}]
+    raw = body(page_delivery(messaging_entry(facebook["page_id"], messaging_item(
+        psid, facebook["page_id"], "files", attachments=attachments))))
+    status, receipt = stack.call("POST", f"/webhooks/facebook/{stack.info['store_id']}", raw=raw,
+                                 headers=signed_headers("facebook", facebook, raw))
+    assert status == 200 and receipt["stored"] == 1, receipt
+    # WHEN the merchant opens it THEN only the https: one is a link; the others are text
+    open_console(page, stack, f"#/inbox/{conversation_id(f'facebook:{psid}')}")
+    log = page.get_by_role("log", name="Messages")
+    expect(log.locator(".msg-text")).to_have_text("files")
+    links = log.locator("a.attachment")
+    expect(links).to_have_count(1)
+    assert links.get_attribute("href") == "https://cdn.example/voice.m4a"
+    expect(log.get_by_text("[file]")).to_be_visible()
+    expect(log.get_by_text("[video]")).to_be_visible()
