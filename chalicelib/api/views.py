@@ -205,6 +205,7 @@ def message_view(message: MessageModel) -> dict[str, Any]:
         "claimed_name": message.claimed_name,
         "sender_verdict": sender_verdict_view(message),
         "at": clock.isoformat(message.at),
+        "full_text": message.full_text,  # "show quoted text": the whole e-mail, when history was cut from text
     }
 
 

@@ -34,6 +34,7 @@ SHOP = "shop"
 ORDER = "order"
 CHANNELS = (SHOP, ORDER)
 TEXT_LIMIT = 5000
+FULL_TEXT_LIMIT = 20_000  # an e-mail's whole text with its quoted history: bounded, the item stays small
 
 
 def is_shop_channel(channel: str | None) -> bool:
@@ -119,19 +120,19 @@ def _customer_actions(store_id: str, customer: Customer) -> list[Action]:
 def record_customer_message(store_id: str, conversation_id: str, *, channel: str, text: str,
                             images: list[uploads.Image], now: datetime, customer: Customer | None = None,
                             order_id: str | None = None, rfc_message_id: str | None = None,
-                            delivery_key: str | None = None,
+                            delivery_key: str | None = None, full_text: str | None = None,
                             sender_verdict: dict[str, str] | None = None) -> MessageModel | None:
     """Append the customer's message; None when ``delivery_key`` was already stored (the same e-mail again).
 
-    Without ``customer`` (an e-mailed reply) the conversation must already exist.
+    Without ``customer`` (an e-mailed reply) the conversation must already exist. ``full_text``: an e-mail's
+    whole text when its quoted history was cut from ``text``.
     """
     message = MessageModel(
         conversations.conversation_key(store_id, conversation_id), f"{_sortable(now)}#{tokens.new_id('in')}",
         message_id=tokens.new_id("msg"), direction=conversations.INBOUND, kind="email" if delivery_key else "message",
         text=text, attachments=[image.attachment() for image in images], rfc_message_id=rfc_message_id,
         claimed_name=customer.name[:120] if customer is not None and customer.visitor and customer.name else None,
-        sender_verdict=sender_verdict or None,
-        at=now, received_at=now)
+        sender_verdict=sender_verdict or None, full_text=full_text, at=now, received_at=now)
     Conv = ConversationModel
     shown = text or (f"[{len(images)} image(s)]" if images else "")
     actions: list[Action] = [

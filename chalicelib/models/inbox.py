@@ -141,6 +141,7 @@ class MessageModel(StageModel):
     # An e-mailed message: SES's verdicts on its sender, {"spf", "dkim", "dmarc"} -> pass | fail | none | ...
     sender_verdict = MapAttribute[str, str](null=True)
     claimed_name = UnicodeAttribute(null=True)  # the name a guest gave with this message (never the conversation's)
+    full_text = UnicodeAttribute(null=True)  # an e-mailed reply's whole text, when quoted history was cut from text
 
 
 class DeliveryModel(StageModel):

@@ -25,6 +25,7 @@ from tests.integration.test_accounts_stack import sms_to
 from tests.support_accounts import fresh_tw_mobile
 from tests.support_binding import link_in, token_from_url
 from tests.support_channels import body, line_delivery, line_event, signed_headers, uid, whatsapp_text
+from tests.support_mail import plain_reply
 from tests.support_messages import PNG
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -466,6 +467,45 @@ def test_a_reply_with_images_is_uploaded_and_shown_through_the_api_only(page, st
 
 
 # --- acceptance 3 (moves the stack's clock: last) -------------------------------------------------------
+
+def test_an_emailed_reply_shows_the_customers_words_and_the_whole_email_on_demand(page, stack):
+    # GIVEN a guest's message the merchant answered by e-mail, and the guest's Outlook reply in Traditional Chinese
+    guest = f"{uid('mail')}@example.com"
+    status, sent = stack.call("POST", "/storefront/shop-messages", stack.info["storefront_key"],
+                              {"email": guest, "name": "Guest Wang", "text": "請問有現貨嗎"})
+    assert status == 201, sent
+    cid = sent["conversation_id"]
+    assert stack.call("POST", f"/admin/conversations/{cid}/messages", stack.info["admin_key"],
+                      {"text": "有的 訂單 TW-2048 已出貨。"})[1]["emailed"] is True
+    _, emails = stack.call("GET", "/_local/emails")
+    [email] = [e for e in emails["items"] if e["to"] == guest]
+    quoted = ("寄件者: Demo Tea House\n寄件日期: 2026年11月25日 上午 09:00\n收件者: Guest Wang\n主旨: 訂單\n\n"
+              "訂單 TW-2048 已出貨。")
+    raw = plain_reply(sender=guest, to=email["reply_to"], charset="big5",
+                      body="收到了 謝謝\n\n________________________________\n" + quoted)
+    status, answer = stack.call("POST", "/_local/emails/inbound", raw=raw, headers={"Content-Type": "message/rfc822"})
+    assert status == 200 and answer["outcome"] == "appended", answer
+    # WHEN the merchant opens the conversation
+    open_console(page, stack)
+    conversation_link(page, cid).click()
+    log = page.get_by_role("log", name="Messages")
+    reply = log.locator(".msg.inbound").last
+    # THEN the customer's words show, the history does not, until "Show quoted text"
+    expect(reply.locator(".msg-text")).to_have_text("收到了 謝謝")
+    full = reply.get_by_label("The whole e-mail as received")
+    expect(full).to_be_hidden()
+    toggle = reply.get_by_role("button", name="Show quoted text")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    toggle.click()
+    expect(full).to_be_visible()
+    expect(full).to_contain_text("寄件者: Demo Tea House")
+    expect(full).to_contain_text("訂單 TW-2048 已出貨。")
+    # AND it stays open while the thread refreshes, and closes again
+    page.wait_for_timeout(3500)
+    expect(full).to_be_visible()
+    reply.get_by_role("button", name="Hide quoted text").click()
+    expect(full).to_be_hidden()
+
 
 def test_3_past_24_hours_the_invitation_is_disabled_with_the_reason(page, stack):
     cid = line_message(stack, "Thanks, see you soon")
