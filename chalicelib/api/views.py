@@ -39,11 +39,15 @@ else:  # each view's domain helpers load with the first response that uses them 
 
 
 def settings_view(store: StoreModel) -> dict[str, Any]:
+    from chalicelib.email.identities import sender_of  # settings only: not at cold start
+
+    sender = sender_of(store.store_id, str(store.name), store.shop_email)
     return {
         "store_id": store.store_id, "name": store.name, "storefront_url": store.storefront_url,
         "country": store.country, "timezone": store.timezone,
         "sms_daily_cap": int(store.sms_daily_cap), "sms_ip_hourly_limit": int(store.sms_ip_hourly_limit),
         "shop_email": store.shop_email, "postal_address": store.postal_address,
+        "sender": {"from": sender.header, "verified": sender.verified},
         "updated_at": clock.isoformat(store.updated_at),
     }
 
@@ -210,6 +214,14 @@ def profile_view(profile: MemberProfile, orders: list[OrderModel], lifecycle: di
 # --- inbox messages -------------------------------------------------------------------------------
 
 
+def sender_verdict_view(message: MessageModel) -> dict[str, str | None] | None:
+    """An e-mailed message's SES verdicts on its sender (``spf``, ``dkim``, ``dmarc``); None for other messages."""
+    if message.sender_verdict is None:
+        return None
+    verdict = message.sender_verdict
+    return {method: str(verdict[method]) if method in verdict else None for method in ("spf", "dkim", "dmarc")}
+
+
 def message_view(message: MessageModel) -> dict[str, Any]:
     store_id = message.conversation_key.split("#", 1)[0]
     attachments = [conversations.plain_attachment(a) for a in (message.attachments or [])]
@@ -225,6 +237,8 @@ def message_view(message: MessageModel) -> dict[str, Any]:
         "comment_id": message.comment_id,
         "post_id": message.post_id,
         "auto_reply_rule_id": message.auto_reply_rule_id,
+        "claimed_name": message.claimed_name,
+        "sender_verdict": sender_verdict_view(message),
         "at": clock.isoformat(message.at),
         "full_text": message.full_text,  # "show quoted text": the whole e-mail, when history was cut from text
         "sent_by": sent_by_view(message),

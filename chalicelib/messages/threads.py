@@ -111,15 +111,20 @@ def _customer_actions(store_id: str, customer: Customer) -> list[Action]:
         actions.append(Conv.visitor.set(Conv.visitor | True))  # a registered visitor stays registered
     if customer.email:
         actions += [Conv.customer_email.set(customer.email), Conv.store_email.set(f"{store_id}#{customer.email}")]
-    if customer.name:
-        actions.append(Conv.customer_name.set(customer.name[:120]))
+    if customer.name and customer.member_id:
+        actions.append(Conv.customer_name.set(customer.name[:120]))  # the member record's name
+    elif customer.name:
+        # A guest names only a conversation that has no name yet: anyone can claim any e-mail address, so a
+        # second guest (or one writing as a member's address) never renames it; the message keeps the claim.
+        actions.append(Conv.customer_name.set(Conv.customer_name | customer.name[:120]))
     return actions
 
 
 def record_customer_message(store_id: str, conversation_id: str, *, channel: str, text: str,
                             images: list[uploads.Image], now: datetime, customer: Customer | None = None,
                             order_id: str | None = None, rfc_message_id: str | None = None,
-                            delivery_key: str | None = None, full_text: str | None = None) -> MessageModel | None:
+                            delivery_key: str | None = None, full_text: str | None = None,
+                            sender_verdict: dict[str, str] | None = None) -> MessageModel | None:
     """Append the customer's message; None when ``delivery_key`` was already stored (the same e-mail again).
 
     Without ``customer`` (an e-mailed reply) the conversation must already exist. ``full_text``: an e-mail's
@@ -129,7 +134,8 @@ def record_customer_message(store_id: str, conversation_id: str, *, channel: str
         conversations.conversation_key(store_id, conversation_id), f"{_sortable(now)}#{tokens.new_id('in')}",
         message_id=tokens.new_id("msg"), direction=conversations.INBOUND, kind="email" if delivery_key else "message",
         text=text, attachments=[image.attachment() for image in images], rfc_message_id=rfc_message_id,
-        full_text=full_text, at=now, received_at=now)
+        claimed_name=customer.name[:120] if customer is not None and customer.visitor and customer.name else None,
+        sender_verdict=sender_verdict or None, full_text=full_text, at=now, received_at=now)
     Conv = ConversationModel
     shown = text or (f"[{len(images)} image(s)]" if images else "")
     actions: list[Action] = [
@@ -182,7 +188,8 @@ def storefront_thread(store_id: str, conversation_id: str, limit: int, cursor: s
 
 def storefront_message_view(store_id: str, message: MessageModel) -> dict[str, Any]:
     return {"message_id": message.message_id, "direction": message.direction, "text": message.text,
-            "images": image_urls(store_id, message), "at": clock.isoformat(message.at)}
+            "images": image_urls(store_id, message), "claimed_name": message.claimed_name,
+            "at": clock.isoformat(message.at)}
 
 
 def image_urls(store_id: str, message: MessageModel) -> list[str]:

@@ -9,6 +9,7 @@ from local.emails import sent_emails
 from tests.functional.test_consent_routes import sign_up
 from tests.functional.test_consent_unsubscribe import ONE_CLICK, consents
 from tests.support_accounts import call
+from tests.support_messages import verified_sender
 
 POSTAL = "12 Tea Street, Da'an District, Taipei 106"
 
@@ -34,6 +35,7 @@ def to(address: str, subject: str = "Autumn tea sale") -> list[dict[str, Any]]:
 
 def test_only_subscribed_members_with_an_email_get_it_with_rfc8058_headers(client: Any, store: Any) -> None:
     settings(client, store, shop_email="shop@tea.example.com", postal_address=POSTAL)
+    verified_sender(client, store, "tea.example.com")  # the store's verified domain: mail goes From its address
     amy = sign_up(client, store, "amy@example.com", email_marketing=True)
     ben = sign_up(client, store, "ben@example.com")
     cy = sign_up(client, store, "cy@example.com", email_marketing=True)
@@ -78,6 +80,7 @@ def test_suppressed_members_are_counted_and_skipped(client: Any, store: Any) -> 
 
 def test_a_tag_audience(client: Any, store: Any) -> None:
     settings(client, store, shop_email="shop@tea.example.com", postal_address=POSTAL)
+    verified_sender(client, store, "tea.example.com")  # the store's verified domain: mail goes From its address
     amy = sign_up(client, store, "amy@example.com", email_marketing=True)
     ben = sign_up(client, store, "ben@example.com", email_marketing=True)
     sign_up(client, store, "cy@example.com", email_marketing=True)
