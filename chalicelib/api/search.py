@@ -15,9 +15,8 @@ from chalicelib.errors import InvalidRequest
 if TYPE_CHECKING:
     from chalicelib import sms
     from chalicelib.api import views
-    from chalicelib.members import listing
+    from chalicelib.members import listing, search_audit
     from chalicelib.members import search as domain
-    from chalicelib.members import search_audit
 else:  # loaded by the first search, not at cold start (chalicelib/api/lazy.py)
     sms, domain = lazy("chalicelib.sms"), lazy("chalicelib.members.search")
     listing, views = lazy("chalicelib.members.listing"), lazy("chalicelib.api.views")
