@@ -18,11 +18,11 @@ from chalicelib.pagination import parse_limit
 from chalicelib.validation import Field
 
 if TYPE_CHECKING:
-    from chalicelib.api import consents
+    from chalicelib import links
     from chalicelib.email import identities
     from chalicelib.models.senders import SenderIdentityModel
 else:  # loaded by the first identity request, not at cold start (chalicelib/api/lazy.py)
-    identities, consents = lazy("chalicelib.email.identities"), lazy("chalicelib.api.consents")
+    identities, links = lazy("chalicelib.email.identities"), lazy("chalicelib.links")
 
 senders = Blueprint(__name__)
 
@@ -46,7 +46,8 @@ def register_identity(call: Call) -> Body | Response:
         identity, kind = identities.normalise_email(body["email"]), identities.EMAIL
     else:
         identity, kind = identities.normalise_domain(body["domain"]), identities.DOMAIN
-    registered = identities.register(call.store_id, identity, kind, clock.now(), consents.public_base_url(call))
+    # The verification link starts from the stage's configured URL, never the request's Host.
+    registered = identities.register(call.store_id, identity, kind, clock.now(), links.public_api_url())
     return identity_view(registered.item)
 
 
