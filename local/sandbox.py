@@ -111,7 +111,7 @@ def run(port: int, aws_port: int, demo_file: Path = DEMO_FILE, fresh: bool = Fal
 
     from moto.server import ThreadedMotoServer
 
-    from local import moto_transactions, state
+    from local import faithful_dynamodb, moto_transactions, state
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call drowns the API's log
 
@@ -125,6 +125,8 @@ def run(port: int, aws_port: int, demo_file: Path = DEMO_FILE, fresh: bool = Fal
 
     serialize_dynamodb()
     moto_transactions.install()  # a transaction's backup costs what it touches, not the whole table
+    if faithful_dynamodb.enabled():
+        faithful_dynamodb.install()  # conflicts, per-item throttling and write counts, as DynamoDB (on by default)
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=aws_port, verbose=False)
     moto.start()
     sandbox = None

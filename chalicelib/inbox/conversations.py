@@ -2,8 +2,10 @@
 
 Every inbound message is ONE TransactWrite: the delivery item (``attribute_not_exists`` on the
 provider's message id: a redelivery cancels the whole transaction), the message, the conversation
-(counters, last message; condition: not blacklisted) and the store's unread total. Nothing is ever
-half-written, and the same delivery repeated is stored once.
+(counters, last message; condition: not blacklisted) and one shard of the store's unread total
+(``inbox/unread.py``: no item of the store takes every message). Nothing is ever half-written, and
+the same delivery repeated is stored once. A transaction cancelled for contention is sent again by
+the connection (``models/transactions.py``); its conditions keep the retry from storing twice.
 """
 
 from __future__ import annotations
@@ -23,11 +25,11 @@ from chalicelib.channels import outbound
 from chalicelib.channels.events import InboundEvent
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.inbox import eligibility
+from chalicelib.inbox import unread as unread_total
 from chalicelib.lifetimes import duration_text
 from chalicelib.models.inbox import (
     ConversationModel,
     DeliveryModel,
-    InboxSummaryModel,
     LastMessage,
     MessageModel,
 )
@@ -112,7 +114,7 @@ def record_inbound(store_id: str, event: InboundEvent, user_name: str | None, no
             tx.save("message", message)
             tx.update("conversation", _conversation_ref(store_id, conversation_id), actions=actions,
                       condition=_not_blacklisted())
-            tx.update("summary", InboxSummaryModel(store_id), actions=[InboxSummaryModel.total_unread.add(1)])
+            unread_total.add_to_total(tx, store_id, 1)
     except TransactWriteError as exc:
         if tx.failed(exc, "delivery"):
             return Outcome.DUPLICATE
@@ -283,10 +285,7 @@ def list_conversations(store_id: str, *, channel: str | None, unread_only: bool,
 
 
 def total_unread(store_id: str) -> int:
-    try:
-        return max(int(InboxSummaryModel.get(store_id).total_unread or 0), 0)
-    except DoesNotExist:
-        return 0
+    return unread_total.total_unread(store_id)
 
 
 def list_messages(store_id: str, conversation_id: str, limit: int, cursor: str | None,
@@ -315,8 +314,7 @@ def mark_read(store_id: str, conversation_id: str) -> ConversationModel:
                 tx.update("conversation", _conversation_ref(store_id, conversation_id),
                           actions=[Conv.unread_count.set(0), Conv.unread_store.remove()],
                           condition=Conv.unread_count == unread)
-                tx.update("summary", InboxSummaryModel(store_id),
-                          actions=[InboxSummaryModel.total_unread.add(-unread)])
+                unread_total.add_to_total(tx, store_id, -unread)
         except TransactWriteError as exc:
             if tx.failed(exc, "conversation"):
                 continue  # a message arrived between the read and the write: count again

@@ -22,10 +22,10 @@ from pynamodb.expressions.update import Action
 
 from chalicelib import clock, tokens
 from chalicelib.errors import InvalidRequest, NotFound
-from chalicelib.inbox import conversations
+from chalicelib.inbox import conversations, unread
 from chalicelib.messages import uploads
 from chalicelib.models.binding import OrderModel
-from chalicelib.models.inbox import ConversationModel, DeliveryModel, InboxSummaryModel, MessageModel
+from chalicelib.models.inbox import ConversationModel, DeliveryModel, MessageModel
 from chalicelib.models.members import MemberModel
 from chalicelib.models.transactions import NamedGet, NamedTransaction
 from chalicelib.pagination import decode_cursor, encode_cursor
@@ -148,7 +148,7 @@ def record_customer_message(store_id: str, conversation_id: str, *, channel: str
             tx.save("message", message)
             tx.update("conversation", ConversationModel(store_id, conversation_id), actions=actions,
                       condition=Conv.conversation_id.exists() if customer is None else None)
-            tx.update("summary", InboxSummaryModel(store_id), actions=[InboxSummaryModel.total_unread.add(1)])
+            unread.add_to_total(tx, store_id, 1)
     except TransactWriteError as exc:
         if delivery_key and tx.failed(exc, "delivery"):
             return None

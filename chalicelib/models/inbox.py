@@ -153,7 +153,10 @@ class DeliveryModel(StageModel):
 
 
 class InboxSummaryModel(StageModel):
-    """Per-store counters kept in the same transactions as the conversations they sum."""
+    """Shards of a store's unread total (inbox/unread.py), kept in the transactions of the conversations they sum.
+
+    ``store_id`` is the store id (shard 0) or ``<store_id>#<shard>``.
+    """
 
     Meta = meta("inbox_summary")
 
