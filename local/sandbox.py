@@ -132,6 +132,7 @@ def run(port: int, aws_port: int, demo_file: Path = DEMO_FILE, fresh: bool = Fal
     sandbox = None
     server = None
     scheduler = None
+    worker = None
     info: dict[str, Any] | None = None
     try:
         from local.resources import create_resources
@@ -169,6 +170,10 @@ def run(port: int, aws_port: int, demo_file: Path = DEMO_FILE, fresh: bool = Fal
 
         scheduler = Scheduler(app, tick_seconds=float(os.environ.get("SCHEDULER_TICK_SECONDS", "5"))).start()
 
+        from local.queue_worker import QueueWorker
+
+        worker = QueueWorker(app).start()  # Lambda's SQS event source: the channel-work consumer
+
         api = f"http://127.0.0.1:{port}"
         if previous is not None:
             demo = {k: previous[k] for k in DEMO_KEYS if k in previous}
@@ -198,6 +203,8 @@ def run(port: int, aws_port: int, demo_file: Path = DEMO_FILE, fresh: bool = Fal
     finally:
         if scheduler:
             scheduler.stop()
+        if worker:
+            worker.stop()
         if server:
             server.shutdown()
         if info is not None:
@@ -233,7 +240,11 @@ def _save(state_file: Path, sandbox: Any) -> None:
 
 
 def banner(info: dict[str, Any], demo_file: Path, kept: str) -> str:
+    from local import faithful_dynamodb
+
     api, key = info["api"], info["admin_key"]
+    dynamodb = ("faithful: conflicts and per-item throttling as on AWS, write counts at /_memberlink/dynamodb"
+                if faithful_dynamodb.enabled() else "as moto comes (MEMBERLINK_FAITHFUL_DYNAMODB=0)")
     return f"""
 memberlink is running locally (no AWS account involved).
 
@@ -242,7 +253,7 @@ memberlink is running locally (no AWS account involved).
   API                {api}
   merchant console   {api}/console/     (sign in with the admin_key in {demo_file.name})
   staff app          {api}/staff-app/   (staff_key; or open {api}/staff-app/#key={info['staff_key']})
-  embedded AWS       {info['aws_endpoint']}   (DynamoDB, SSM, SNS, S3 on moto)
+  embedded AWS       {info['aws_endpoint']}   (DynamoDB, SSM, SNS, S3, SQS on moto; DynamoDB {dynamodb})
   channel sandbox    {info['channel_sandbox'] or 'off (GRAPH_API_BASE_URL and LINE_API_BASE_URL are set)'}
   demo store         {info['store_id']}  (keys and channel secrets in {demo_file})
 

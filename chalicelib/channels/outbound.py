@@ -69,6 +69,13 @@ class ChannelError(ApiError):
     """The channel's platform could not be reached, refused the call, or is not configured."""
 
     code = "channel_error"
+    maybe_delivered = False  # a send whose answer timed out: it may have arrived (never sent again)
+
+    @property
+    def retryable(self) -> bool:
+        """Worth trying again later: unreachable, 429 or 5xx, and certainly not delivered."""
+        status = self.extra.get("platform_status")
+        return not self.maybe_delivered and (status is None or status == 429 or int(status) >= 500)
 
 
 # --- payloads, as each platform documents them (pure) ----------------------------------------------
@@ -168,8 +175,10 @@ def line_bot_user_id(channel_access_token: str) -> str:
     return user_id
 
 
-def fetch_profile_name(store_id: str, channel: str, user_id: str) -> str | None:
-    """The customer's display name from the channel, or None when the platform will not say."""
+def fetch_profile_name(store_id: str, channel: str, user_id: str, quiet: bool = True) -> str | None:
+    """The customer's display name from the channel, or None when the platform will not say.
+
+    ``quiet=False``: a :class:`ChannelError` is raised instead (the channel-work consumer retries)."""
     try:
         if channel == "line":
             body = _call(store_id, "line", "GET", f"/v2/bot/profile/{_segment(user_id)}", None)
@@ -184,6 +193,8 @@ def fetch_profile_name(store_id: str, channel: str, user_id: str) -> str | None:
         return _name(body.get("name")) or _name(joined) or _name(body.get("username"))
     except ChannelError as exc:
         logger.warning("profile lookup refused", extra={"channel": channel, "reason": exc.message})
+        if not quiet:
+            raise
         return None
 
 
@@ -246,8 +257,9 @@ def _call(store_id: str, channel: str, method: str, path: str, payload: dict[str
             if not repeatable or attempt == MAX_ATTEMPTS or deadline - time.monotonic() < pause + 1.0:
                 logger.warning("channel unreachable", extra={"channel": channel, "attempts": attempt,
                                                              "error": type(exc).__name__})
-                raise ChannelError(f"{channel} could not be reached ({type(exc).__name__})",
-                                   channel=channel) from None
+                error = ChannelError(f"{channel} could not be reached ({type(exc).__name__})", channel=channel)
+                error.maybe_delivered = not repeatable
+                raise error from None
             time.sleep(pause)
             continue
         if response.status >= 500 or response.status == 429:
