@@ -107,13 +107,13 @@ def reports_bucket_name(stage: str) -> dict[str, str]:
 
 def function_ids() -> list[str]:
     """The logical ids Chalice gives the API handler, each scheduled function and each plain function."""
-    from chalice.app import ScheduledEventConfig
+    from chalice.app import ScheduledEventConfig, SQSEventConfig
     from chalice.utils import to_cfn_resource_name
 
     from app import app
 
     schedules = sorted(to_cfn_resource_name(source.name) for source in app.event_sources
-                       if isinstance(source, ScheduledEventConfig))
+                       if isinstance(source, ScheduledEventConfig | SQSEventConfig))
     functions = sorted(to_cfn_resource_name(function.name) for function in app.pure_lambda_functions)
     return ["APIHandler", *schedules, *functions]
 
@@ -212,6 +212,52 @@ def ses_feedback_resources(stage: str) -> dict[str, Any]:
     }
 
 
+CHANNEL_WORK_ID = "ChannelWork"  # app.py's @app.on_sqs_message(name="channel_work")
+CHANNEL_WORK_TIMEOUT_SECONDS = 120  # .chalice/config.json's lambda_timeout for channel_work
+CHANNEL_WORK_MAX_RECEIVES = 5  # then the dead-letter queue (local/resources.py creates the same locally)
+
+
+def channel_work_resources(stage: str) -> dict[str, Any]:
+    """The queue between the webhooks and the channels, its dead-letter queue, and alarms on both.
+
+    Chalice declares the event source (``on_sqs_message``: batch of 10, maximum concurrency 2) by the
+    queue's name; merged here: partial batch responses. The function's ``CHANNEL_QUEUE_URL`` (a Ref)
+    makes CloudFormation create the queue before the function and its mapping.
+    """
+    from chalicelib.config import channel_queue_name
+
+    name = channel_queue_name(stage)
+    return {
+        "ChannelWorkDeadLetters": {"Type": "AWS::SQS::Queue", "Properties": {
+            "QueueName": f"{name}-dead-letters", "MessageRetentionPeriod": 14 * 86400, "SqsManagedSseEnabled": True}},
+        "ChannelWorkQueue": {"Type": "AWS::SQS::Queue", "Properties": {
+            "QueueName": name, "SqsManagedSseEnabled": True,
+            # AWS: at least 6 x the function's timeout, so a batch being worked on is not offered again.
+            "VisibilityTimeout": 6 * CHANNEL_WORK_TIMEOUT_SECONDS,
+            "MessageRetentionPeriod": 4 * 86400,  # private replies are paced at 750/hour: a sale may queue hours
+            "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": ["ChannelWorkDeadLetters", "Arn"]},
+                              "maxReceiveCount": CHANNEL_WORK_MAX_RECEIVES}}},
+        # A reply that failed 5 times (the platform down, a token revoked) waits there for someone to look.
+        "ChannelWorkDeadLetterAlarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {
+            "AlarmName": f"{name}-dead-letters",
+            "AlarmDescription": "Channel work (auto-replies, profile look-ups) failed 5 times and was dead-lettered",
+            "Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible",
+            "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["ChannelWorkDeadLetters", "QueueName"]}}],
+            "Statistic": "Maximum", "Period": 300, "EvaluationPeriods": 1, "Threshold": 0,
+            "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching"}},
+        # Replies an hour late: pacing behind a platform limit, or the consumer failing.
+        "ChannelWorkBacklogAlarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {
+            "AlarmName": f"{name}-backlog",
+            "AlarmDescription": "The oldest queued channel job is over an hour old",
+            "Namespace": "AWS/SQS", "MetricName": "ApproximateAgeOfOldestMessage",
+            "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["ChannelWorkQueue", "QueueName"]}}],
+            "Statistic": "Maximum", "Period": 300, "EvaluationPeriods": 1, "Threshold": 3600,
+            "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching"}},
+        CHANNEL_WORK_ID: {"Properties": {"Events": {
+            "ChannelWorkSqsEventSource": {"Properties": {"FunctionResponseTypes": ["ReportBatchItemFailures"]}}}}},
+    }
+
+
 # The lifecycle run hands what does not fit one invocation to this function (chalicelib/lifecycle/handoff.py).
 LIFECYCLE_CONTINUE = "lifecycle_continue"
 
@@ -293,13 +339,15 @@ def resources(stage: str) -> dict[str, Any]:
         "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}})
     # TLS only: the bucket policy (inbound_email_resources) denies every request without aws:SecureTransport.
     template["Resources"].update(ses_feedback_resources(stage))
+    template["Resources"].update(channel_work_resources(stage))
     functions = function_ids()
     for function_id in functions:
-        resources_[function_id] = {"Properties": {"Environment": {"Variables": {
+        resources_.setdefault(function_id, {}).setdefault("Properties", {})["Environment"] = {"Variables": {
             "REPORTS_BUCKET": reports_bucket_name(stage), "SES_CONFIGURATION_SET": configuration_set_name(stage),
             # Chalice's own name for the function (a Ref would make that function depend on itself).
             "LIFECYCLE_CONTINUE_FUNCTION": f"{APP_NAME}-{stage}-{LIFECYCLE_CONTINUE}",
-            "MARKETING_SEND_FUNCTION": f"{APP_NAME}-{stage}-{MARKETING_SEND}"}}}}
+            "MARKETING_SEND_FUNCTION": f"{APP_NAME}-{stage}-{MARKETING_SEND}",
+            "CHANNEL_QUEUE_URL": {"Ref": "ChannelWorkQueue"}}}
         # Lambda creates /aws/lambda/<name> on first log line, kept forever: declare it with a retention.
         resources_[f"{function_id}LogGroup"] = {
             "Type": "AWS::Logs::LogGroup", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
@@ -348,6 +396,8 @@ def function_roles() -> list[str]:
 
 def policy(stage: str) -> dict[str, Any]:
     """Least privilege for the stage: its own tables and parameters; SMS and email sending."""
+    from chalicelib.config import channel_queue_name
+
     prefix = _stage_env(stage)["TABLE_PREFIX"]
     ssm_prefix = _stage_env(stage)["SSM_PREFIX"]
     return {
@@ -380,6 +430,11 @@ def policy(stage: str) -> dict[str, Any]:
              "Resource": f"arn:*:lambda:*:*:function:{APP_NAME}-{stage}-{DEFERRED_FUNCTION}"},
             {"Sid": "LifecycleHandOff", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
              "Resource": f"arn:*:lambda:*:*:function:{APP_NAME}-{stage}-{LIFECYCLE_CONTINUE}"},
+            # Webhooks queue channel work; the consumer puts paced work back and its event source receives.
+            {"Sid": "ChannelWork", "Effect": "Allow",
+             "Action": ["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+                        "sqs:ChangeMessageVisibility"],
+             "Resource": f"arn:*:sqs:*:*:{channel_queue_name(stage)}"},
         ],
     }
 
