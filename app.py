@@ -129,6 +129,9 @@ def channel_work(event: SQSEvent) -> dict[str, list[dict[str, str]]]:
     from chalicelib import clock
     from chalicelib.inbox import channel_work as work
 
-    context = event.context
-    remaining = (lambda: context.get_remaining_time_in_millis() / 1000.0) if context is not None else (lambda: 900.0)
+    context: Any = event.context
+
+    def remaining() -> float:
+        return context.get_remaining_time_in_millis() / 1000.0 if context is not None else 900.0
+
     return work.handle_records(event.to_dict()["Records"], clock.now, remaining)

@@ -5,9 +5,11 @@ contention, so a design whose every message writes one store-wide item looks fin
 on AWS. This layer sits in front of moto's server (a WSGI wrapper over its dispatcher) and answers as
 DynamoDB does (Developer Guide, "Transaction conflict handling" and partition throughput limits):
 
-- **In flight.** A ``TransactWriteItems`` holds each item it names from the moment it arrives until
-  its answer has left (waiting behind other requests included, as a transaction on AWS is in flight
-  until committed).
+- **In flight.** A ``TransactWriteItems`` holds each item it names while moto applies it and for a
+  commit time after (``MEMBERLINK_FAITHFUL_COMMIT_MS``, 20 ms: about what a small transaction takes on
+  DynamoDB, whose items stay locked until it has committed). moto applies one request at a time, so the
+  check and the apply happen together, in the order requests get their turn; time spent waiting for
+  that turn is not in flight (on AWS there is no such queue).
 - **Conflicts.** A ``TransactWriteItems`` naming an item another one holds is cancelled
   (``TransactionCanceledException``, reason ``TransactionConflict`` on that item, ``None`` on the
   others); a ``PutItem``/``UpdateItem``/``DeleteItem`` of a held item is refused with
@@ -41,6 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 STATS_PATH = "/_memberlink/dynamodb"
+COMMIT_SECONDS = float(os.environ.get("MEMBERLINK_FAITHFUL_COMMIT_MS", "20")) / 1000
 ITEM_WRITE_UNITS_PER_SECOND = 1000.0
 _PREFIX = "com.amazonaws.dynamodb.v20120810#"
 _SINGLE_WRITES = {"PutItem", "UpdateItem", "DeleteItem"}
@@ -79,35 +82,43 @@ class Ledger:
     conflicts: int = 0
     throttled: int = 0
     transactions: int = 0
-    _held: Counter[ItemKey] = field(default_factory=Counter)
+    commit_seconds: float = COMMIT_SECONDS
+    _held: dict[ItemKey, float] = field(default_factory=dict)  # item -> until when (inf while applying)
     _buckets: dict[ItemKey, _Bucket] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # --- in flight -------------------------------------------------------------------------------
 
+    def _taken(self, keys: Iterable[ItemKey]) -> list[bool]:
+        now = self.clock()
+        return [self._held.get(key, -math.inf) > now for key in keys]
+
     def hold(self, keys: list[ItemKey]) -> list[bool]:
         """For a transaction: which of ``keys`` another transaction holds. When none is, holds them all."""
         with self._lock:
-            taken = [self._held[key] > 0 for key in keys]
+            taken = self._taken(keys)
             if any(taken):
                 self.conflicts += 1
                 return taken
             for key in keys:
-                self._held[key] += 1
+                self._held[key] = math.inf
             self.transactions += 1
             return taken
 
-    def release(self, keys: list[ItemKey]) -> None:
+    def release(self, keys: list[ItemKey], committed: bool = True) -> None:
+        """The transaction has answered: its items stay held for the commit time (not when it was refused)."""
         with self._lock:
+            until = self.clock() + (self.commit_seconds if committed else 0.0)
             for key in keys:
-                self._held[key] -= 1
-                if self._held[key] <= 0:
-                    del self._held[key]
+                self._held[key] = until
+            if len(self._held) > 10_000:
+                now = self.clock()
+                self._held = {key: end for key, end in self._held.items() if end > now}
 
     def held(self, keys: Iterable[ItemKey]) -> list[bool]:
         """For a single write or a read: which of ``keys`` a transaction holds (counted as a conflict if any)."""
         with self._lock:
-            taken = [self._held[key] > 0 for key in keys]
+            taken = self._taken(keys)
             if any(taken):
                 self.conflicts += 1
             return taken
@@ -221,7 +232,9 @@ class FaithfulLayer:
     def __init__(self, schema: KeySchema, ledger: Ledger | None = None) -> None:
         self.schema = schema
         self.ledger = ledger or Ledger()
-        # Tests only: called with a transaction's keys once it holds them, before moto applies it.
+        self._turn = threading.Lock()  # one write at a time: its check and its apply are one step
+        # Tests only: called with a transaction's keys once moto applied it, while they are still held (the
+        # commit time starts when it returns); and with the keys of a request refused for a conflict.
         self.on_hold: Callable[[list[ItemKey]], None] | None = None
         self.on_conflict: Callable[[list[ItemKey]], None] | None = None
 
@@ -251,9 +264,11 @@ class FaithfulLayer:
         if operation == "TransactGetItems":
             keys = [_key_of(next(iter(entry.values())), self.schema) for entry in request.get("TransactItems", [])]
             if all(key is not None for key in keys):
-                flags = self.ledger.held([key for key in keys if key is not None])
-                if any(flags):
-                    return _cancelled(start_response, flags, "TransactionConflict")
+                with self._turn:
+                    flags = self.ledger.held([key for key in keys if key is not None])
+                    if any(flags):
+                        return _cancelled(start_response, flags, "TransactionConflict")
+                    return self._apply(environ, start_response, inner)[1]
         return inner(environ, start_response)
 
     @staticmethod
@@ -274,22 +289,28 @@ class FaithfulLayer:
         if any(key is None for key in keys) or len(set(keys)) != len(keys):
             return inner(environ, start_response)  # malformed: moto's own validation answers
         known: list[ItemKey] = [key for key in keys if key is not None]
-        taken = self.ledger.hold(known)
-        if any(taken):
-            if self.on_conflict:
-                self.on_conflict(known)
-            return _cancelled(start_response, taken, "TransactionConflict")
+        writing = [(key, write_units(part, True)) for key, part, entry in
+                   zip(known, parts, request["TransactItems"], strict=True) if "ConditionCheck" not in entry]
+        with self._turn:
+            taken = self.ledger.hold(known)
+            if any(taken):
+                if self.on_conflict:
+                    self.on_conflict(known)
+                return _cancelled(start_response, taken, "TransactionConflict")
+            try:
+                short = dict(zip([key for key, _ in writing], self.ledger.charge(writing), strict=True))
+                if any(short.values()):
+                    self.ledger.release(known, committed=False)
+                    return _cancelled(start_response, [short.get(key, False) for key in known], "ThrottlingError")
+                applied, body = self._apply(environ, start_response, inner)
+            except BaseException:
+                self.ledger.release(known, committed=False)
+                raise
         try:
-            writing = [(key, write_units(part, True)) for key, part, entry in
-                       zip(known, parts, request["TransactItems"], strict=True) if "ConditionCheck" not in entry]
-            short = dict(zip([key for key, _ in writing], self.ledger.charge(writing), strict=True))
-            if any(short.values()):
-                return _cancelled(start_response, [short.get(key, False) for key in known], "ThrottlingError")
-            if self.on_hold:
-                self.on_hold(known)
-            applied, body = self._apply(environ, start_response, inner)
             if applied:
                 self.ledger.count(key for key, _ in writing)
+            if self.on_hold:
+                self.on_hold(known)
             return body
         finally:
             self.ledger.release(known)
@@ -299,15 +320,16 @@ class FaithfulLayer:
         key = _key_of(request, self.schema)
         if key is None:
             return inner(environ, start_response)
-        if self.ledger.held([key])[0]:
-            if self.on_conflict:
-                self.on_conflict([key])
-            return _error(start_response, "TransactionConflictException", "Transaction is ongoing for the item")
-        if self.ledger.charge([(key, write_units(request, False))])[0]:
-            return _error(start_response, "ProvisionedThroughputExceededException",
-                          "The level of configured provisioned throughput for the table was exceeded: this item's "
-                          "key range takes at most 1,000 write units a second (KeyRangeThroughputExceeded)")
-        applied, body = self._apply(environ, start_response, inner)
+        with self._turn:
+            if self.ledger.held([key])[0]:
+                if self.on_conflict:
+                    self.on_conflict([key])
+                return _error(start_response, "TransactionConflictException", "Transaction is ongoing for the item")
+            if self.ledger.charge([(key, write_units(request, False))])[0]:
+                return _error(start_response, "ProvisionedThroughputExceededException",
+                              "The level of configured provisioned throughput for the table was exceeded: this "
+                              "item's key range takes at most 1,000 write units a second (KeyRangeThroughputExceeded)")
+            applied, body = self._apply(environ, start_response, inner)
         if applied:
             self.ledger.count([key])
         return body
@@ -321,9 +343,10 @@ class FaithfulLayer:
                 key = _key_of({**part, "TableName": table}, self.schema)
                 if key is not None:
                     keys.append(key)
-        if any(self.ledger.held(keys)):
-            return _ok(start_response, {"UnprocessedItems": request.get("RequestItems") or {}})
-        applied, body = self._apply(environ, start_response, inner)
+        with self._turn:
+            if any(self.ledger.held(keys)):
+                return _ok(start_response, {"UnprocessedItems": request.get("RequestItems") or {}})
+            applied, body = self._apply(environ, start_response, inner)
         if applied:
             unprocessed = json.loads(b"".join(body) or b"{}").get("UnprocessedItems") or {}
             left = {_key_of({**(e.get("PutRequest") or e.get("DeleteRequest") or {}), "TableName": t}, self.schema)

@@ -21,7 +21,7 @@ SCHEMA = {"inbox": ["store_id"], "messages": ["conversation_key", "message_key"]
 
 
 class Moto:
-    """Answers 200 to everything; a TransactWriteItems waits on ``gate`` once it is set."""
+    """Answers 200 to everything, recording what it applied."""
 
     def __init__(self) -> None:
         self.applied: list[str] = []
@@ -30,9 +30,6 @@ class Moto:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         operation = environ["HTTP_X_AMZ_TARGET"].split(".")[1]
-        if operation == "TransactWriteItems" and self.gate is not None:
-            self.entered.set()
-            self.gate.wait(10)
         self.applied.append(operation)
         start_response("200 OK", [("Content-Type", "application/x-amz-json-1.0")])
         return [b"{}"]
@@ -81,8 +78,14 @@ def put_message(key: str) -> dict[str, Any]:
 
 
 def in_flight(layer: FaithfulLayer, moto: Moto, items: list[dict[str, Any]]) -> threading.Thread:
-    """A transaction of ``items`` that stays in flight until ``moto.gate`` is set."""
-    moto.gate = threading.Event()
+    """A transaction of ``items`` applied and still committing (its items held) until ``moto.gate`` is set."""
+    gate = moto.gate = threading.Event()
+
+    def committing(keys: list[Any]) -> None:
+        moto.entered.set()
+        gate.wait(10)
+
+    layer.on_hold = committing
     thread = threading.Thread(target=send, args=(layer, moto, "TransactWriteItems", {"TransactItems": items}))
     thread.start()
     assert moto.entered.wait(10)
@@ -103,7 +106,7 @@ def test_a_transaction_overlapping_one_in_flight_on_the_same_item_is_cancelled_w
     assert status == 400
     assert body["__type"].endswith("#TransactionCanceledException")
     assert [r["Code"] for r in body["CancellationReasons"]] == ["None", "TransactionConflict"]
-    assert moto.applied == ["TransactWriteItems"]
+    assert moto.applied == ["TransactWriteItems"]  # the first one only
     assert layer.ledger.stats()["conflicts"] == 1
 
 
@@ -126,15 +129,21 @@ def test_a_single_write_to_an_item_held_by_a_transaction_is_refused_and_other_it
     assert batch == (200, {"UnprocessedItems": {"inbox": [{"PutRequest": {"Item": {"store_id": {"S": "ST1"}}}}]}})
 
 
-def test_once_the_transaction_has_answered_the_item_is_free_again(layer: FaithfulLayer, moto: Moto) -> None:
+def test_an_item_is_held_for_the_commit_time_after_its_transaction_answered_then_free(
+        layer: FaithfulLayer, moto: Moto, clock: Clock) -> None:
     assert send(layer, moto, "TransactWriteItems", {"TransactItems": [bump("ST1")]})[0] == 200
+    clock.now += layer.ledger.commit_seconds / 2
+    assert send(layer, moto, "UpdateItem", bump("ST1")["Update"])[0] == 400  # still committing
+    clock.now += layer.ledger.commit_seconds
     assert send(layer, moto, "TransactWriteItems", {"TransactItems": [bump("ST1")]})[0] == 200
+    clock.now += layer.ledger.commit_seconds
     assert send(layer, moto, "UpdateItem", bump("ST1")["Update"])[0] == 200
-    assert layer.ledger.stats()["conflicts"] == 0
+    assert layer.ledger.stats()["conflicts"] == 1
 
 
 def test_an_item_written_past_1000_write_units_a_second_is_throttled_until_the_second_has_passed(
         layer: FaithfulLayer, moto: Moto, clock: Clock) -> None:
+    layer.ledger.commit_seconds = 0.0  # the writes below follow each other without a conflict
     # GIVEN one item written 500 times in a transaction (2 units each) within the same instant
     for _ in range(500):
         assert send(layer, moto, "TransactWriteItems", {"TransactItems": [bump("ST1")]})[0] == 200
@@ -153,6 +162,7 @@ def test_an_item_written_past_1000_write_units_a_second_is_throttled_until_the_s
 
 
 def test_writes_are_counted_per_item_and_the_hottest_is_named(layer: FaithfulLayer, moto: Moto) -> None:
+    layer.ledger.commit_seconds = 0.0
     for key in ("a", "b", "c"):
         send(layer, moto, "TransactWriteItems", {"TransactItems": [bump("ST1"), put_message(key)]})
     send(layer, moto, "PutItem", put_message("d")["Put"])
