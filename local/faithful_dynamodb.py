@@ -6,7 +6,7 @@ on AWS. This layer sits in front of moto's server (a WSGI wrapper over its dispa
 DynamoDB does (Developer Guide, "Transaction conflict handling" and partition throughput limits):
 
 - **In flight.** A ``TransactWriteItems`` holds each item it names while moto applies it and for a
-  commit time after (``MEMBERLINK_FAITHFUL_COMMIT_MS``, 20 ms: about what a small transaction takes on
+  commit time after (``MEMBERLINK_FAITHFUL_COMMIT_MS``, 10 ms: about what a small transaction takes on
   DynamoDB, whose items stay locked until it has committed). moto applies one request at a time, so the
   check and the apply happen together, in the order requests get their turn; time spent waiting for
   that turn is not in flight (on AWS there is no such queue).
@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 STATS_PATH = "/_memberlink/dynamodb"
-COMMIT_SECONDS = float(os.environ.get("MEMBERLINK_FAITHFUL_COMMIT_MS", "20")) / 1000
+COMMIT_SECONDS = float(os.environ.get("MEMBERLINK_FAITHFUL_COMMIT_MS", "10")) / 1000
 ITEM_WRITE_UNITS_PER_SECOND = 1000.0
 _PREFIX = "com.amazonaws.dynamodb.v20120810#"
 _SINGLE_WRITES = {"PutItem", "UpdateItem", "DeleteItem"}

@@ -53,9 +53,9 @@ _M = TypeVar("_M", bound=Model)
 _connection: Connection | None = None
 _lock = threading.Lock()
 
-# Contention retries: up to 8 attempts, full jitter over 10 ms x 2^n capped at 1 s (about 2.5 s at worst),
+# Contention retries: up to 10 attempts, full jitter over 10 ms x 2^n capped at 1 s (about 2 s expected, 4.5 s at worst),
 # well inside a webhook's time; what still conflicts after that answers 500 and the platform redelivers.
-CONTENTION_ATTEMPTS = 8
+CONTENTION_ATTEMPTS = 10
 _BACKOFF_BASE_SECONDS = 0.010
 _BACKOFF_CAP_SECONDS = 1.0
 _RETRIED_REASONS = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
