@@ -34,10 +34,15 @@ DEFAULT_SETTINGS: dict[str, int] = {
     "log_retention_days": 90,  # CloudWatch log groups of every function
     "api_rate_limit": 50,  # API Gateway stage throttling: steady requests per second...
     "api_burst_limit": 100,  # ...and the burst above it
+    # The webhooks alone: a live sale sends one store 2,000 comments a second, and Meta and LINE give up on
+    # an endpoint that answers 429 (README "Live sale"). API Gateway's account default is 10,000/s, burst 5,000.
+    "webhook_rate_limit": 2500,
+    "webhook_burst_limit": 5000,
     "report_compiler_concurrency": 2,  # reserved concurrency: the compiler never starves the API
 }
 STAGE_SETTINGS: dict[str, dict[str, int]] = {
-    "dev": {"log_retention_days": 14, "api_rate_limit": 20, "api_burst_limit": 40},
+    "dev": {"log_retention_days": 14, "api_rate_limit": 20, "api_burst_limit": 40, "webhook_rate_limit": 100,
+            "webhook_burst_limit": 200},
     "prod": {},
 }
 
@@ -374,7 +379,9 @@ def resources(stage: str) -> dict[str, Any]:
                             "Resource": {"Fn::GetAtt": ["ReportsBucket", "Arn"]}}]}}}
     resources_.setdefault("RestAPI", {}).setdefault("Properties", {})["MethodSettings"] = [{
         "ResourcePath": "/*", "HttpMethod": "*", "ThrottlingRateLimit": settings["api_rate_limit"],
-        "ThrottlingBurstLimit": settings["api_burst_limit"]}]
+        "ThrottlingBurstLimit": settings["api_burst_limit"]}, {
+        "ResourcePath": WEBHOOK_RESOURCE_PATH, "HttpMethod": "POST",
+        "ThrottlingRateLimit": settings["webhook_rate_limit"], "ThrottlingBurstLimit": settings["webhook_burst_limit"]}]
     # The API hands password-reset deliveries to the deferred function (InvocationType=Event).
     template["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]["DEFERRED_FUNCTION_NAME"] = \
         f"{APP_NAME}-{stage}-{DEFERRED_FUNCTION}"
@@ -383,6 +390,7 @@ def resources(stage: str) -> dict[str, Any]:
 
 
 REPORT_COMPILER_ID = "CompileReports"
+WEBHOOK_RESOURCE_PATH = "/~1webhooks~1{channel}~1{store_id}"  # a method setting's path: each "/" as "~1"
 
 
 def function_roles() -> list[str]:

@@ -26,7 +26,7 @@ Contention is retried here, for every write of the process: DynamoDB cancels a t
 overlaps another one on the same item (``TransactionConflict``), refuses a single write to an item a
 transaction holds (``TransactionConflictException``) and throttles an item written faster than its
 partition allows. None of these applied anything, so sending the same request again is safe: the
-connection does, with full-jitter exponential backoff, and each transaction carries a
+connection does, with jittered exponential backoff, and each transaction carries a
 ``ClientRequestToken`` so that botocore's own retry of a timed-out one is not applied twice.
 """
 
@@ -53,7 +53,8 @@ _M = TypeVar("_M", bound=Model)
 _connection: Connection | None = None
 _lock = threading.Lock()
 
-# Contention retries: up to 10 attempts, full jitter over 10 ms x 2^n capped at 1 s (about 2 s expected, 4.5 s at worst),
+# Contention retries: up to 10 attempts, "equal jitter" over 10 ms x 2^n capped at 1 s (2.1 s at least before the
+# last try, 4.3 s at most),
 # well inside a webhook's time; what still conflicts after that answers 500 and the platform redelivers.
 CONTENTION_ATTEMPTS = 10
 _BACKOFF_BASE_SECONDS = 0.010
@@ -77,8 +78,10 @@ def contention(error: VerboseClientError) -> bool:
 
 
 def backoff_seconds(attempt: int) -> float:
-    """Full jitter: uniform in [0, min(cap, base x 2^attempt)] (attempt 0 is the first retry)."""
-    return random.uniform(0, min(_BACKOFF_CAP_SECONDS, _BACKOFF_BASE_SECONDS * 2 ** attempt))  # noqa: S311
+    """Equal jitter: half of min(cap, base x 2^attempt), plus up to that half again at random (attempt 0 is the
+    first retry). Never near zero, so requests that collided spread out instead of colliding again."""
+    ceiling = min(_BACKOFF_CAP_SECONDS, _BACKOFF_BASE_SECONDS * 2 ** attempt)
+    return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 - spreading, not secrecy
 
 
 class RetryingConnection(Connection):
@@ -89,7 +92,13 @@ class RetryingConnection(Connection):
             try:
                 return super()._make_api_call(operation_name, operation_kwargs)
             except VerboseClientError as error:
-                if attempt + 1 == CONTENTION_ATTEMPTS or not contention(error):
+                if not contention(error):
+                    raise
+                if attempt + 1 == CONTENTION_ATTEMPTS:
+                    from chalicelib.logs import logger  # only on this rare path: cold start stays small
+
+                    logger.warning("dynamodb contention: gave up", extra={"operation": operation_name,
+                                                                          "attempts": CONTENTION_ATTEMPTS})
                     raise
             if "ClientRequestToken" in operation_kwargs:
                 # The cancelled attempt applied nothing: a new token makes the next one a new request.

@@ -132,9 +132,12 @@ def test_packaged_template_log_retention_throttling_and_compiler_concurrency(pac
         group = resources[f"{name}LogGroup"]["Properties"]
         assert group["RetentionInDays"] == settings["log_retention_days"]
         assert group["LogGroupName"] == {"Fn::Sub": f"/aws/lambda/${{{name}}}"}
-    (throttle,) = resources["RestAPI"]["Properties"]["MethodSettings"]
-    assert (throttle["ThrottlingRateLimit"], throttle["ThrottlingBurstLimit"]) == (
-        settings["api_rate_limit"], settings["api_burst_limit"])
+    throttle, webhooks = resources["RestAPI"]["Properties"]["MethodSettings"]
+    assert (throttle["ResourcePath"], throttle["ThrottlingRateLimit"], throttle["ThrottlingBurstLimit"]) == (
+        "/*", settings["api_rate_limit"], settings["api_burst_limit"])
+    # the webhooks take a live sale's burst (2,000 comments a second to one store)
+    assert (webhooks["ResourcePath"], webhooks["HttpMethod"]) == ("/~1webhooks~1{channel}~1{store_id}", "POST")
+    assert webhooks["ThrottlingRateLimit"] == settings["webhook_rate_limit"] >= 2000
     assert resources["CompileReports"]["Properties"]["ReservedConcurrentExecutions"] == \
         settings["report_compiler_concurrency"]
 
