@@ -15,7 +15,8 @@ reply per matching comment at the channel sandbox, the hottest item's share of t
     conflicts C, throttled H
 
 (one line) where E is the matching comments and P the most writes any single item took, over N.
-Bounded: every request loop has a deadline (``LIVE_DEADLINE_SECONDS``, 900 s), loopback only.
+Bounded: the senders stop at ``LOAD_DEADLINE_SECONDS`` (900 s) and the wait for the replies at
+``LIVE_DEADLINE_SECONDS`` (1,800 s: on a shared 2-core machine the embedded AWS is slow); loopback only.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ SENDERS = int(os.environ.get("LIVE_SENDERS", "32"))
 REDELIVERY_SHARE = 0.10
 KEYWORD = "我要"
 REPLY = "已收到, 我們會私訊你付款連結 🛍"
-DEADLINE = float(os.environ.get("LIVE_DEADLINE_SECONDS", "900"))
+DEADLINE = float(os.environ.get("LIVE_DEADLINE_SECONDS", "1800"))
 
 
 def comment_payload(account_id: str, post_id: str, customer: int, comment_id: str, text: str,

@@ -59,10 +59,12 @@ def profile_job(store_id: str, channel: str, user_id: str, social_user_key: str)
 def handle_records(records: list[dict[str, Any]], now: Callable[[], datetime],
                    remaining_seconds: Callable[[], float] = lambda: 900.0) -> dict[str, list[dict[str, str]]]:
     failures: list[dict[str, str]] = []
+    untouched: list[dict[str, Any]] = []
     for record in records:
         message_id = str(record.get("messageId", ""))
         if remaining_seconds() < RESERVE_SECONDS:
             failures.append({"itemIdentifier": message_id})  # back to the queue untouched
+            untouched.append(record)
             continue
         try:
             job = json.loads(record["body"])
@@ -75,7 +77,24 @@ def handle_records(records: list[dict[str, Any]], now: Callable[[], datetime],
         except Exception:
             logger.exception("channel work failed; SQS offers it again")
             failures.append({"itemIdentifier": message_id})
+    _offer_again_now(untouched)
     return {"batchItemFailures": failures}
+
+
+def _offer_again_now(records: list[dict[str, Any]]) -> None:
+    """Records this invocation had no time for are visible again at once, not after the visibility timeout."""
+    handles = [r for r in records if r.get("receiptHandle") and r.get("eventSourceARN")]
+    if not handles:
+        return
+    from chalicelib import aws
+    from chalicelib.config import channel_queue_url
+
+    try:
+        aws.client("sqs").change_message_visibility_batch(QueueUrl=channel_queue_url(), Entries=[
+            {"Id": str(i), "ReceiptHandle": r["receiptHandle"], "VisibilityTimeout": 0}
+            for i, r in enumerate(handles[:10])])
+    except Exception:  # they come back after the visibility timeout anyway
+        logger.exception("could not hand channel work back early")
 
 
 def handle(job: dict[str, Any], now: Callable[[], datetime]) -> str:

@@ -82,7 +82,7 @@ class Stack:
             counts = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
             if all(int(counts.get(name, "0")) == 0 for name in names):
                 return True
-            time.sleep(0.2)
+            time.sleep(0.5)  # moto counts every message for each answer: do not keep it busy
         return False
 
     def clock(self) -> datetime:
