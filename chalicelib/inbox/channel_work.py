@@ -153,7 +153,15 @@ def _auto_reply(job: dict[str, Any], now: Callable[[], datetime]) -> str:
         logger.warning("auto-reply refused", extra={"channel": job["channel"], "rule_id": job.get("rule_id"),
                                                      "reason": exc.message})
         return "refused"
-    _keep(job, key, lease, sent, now())
+    try:
+        _keep(job, key, lease, sent, now())
+    except Exception:
+        # Sent, but not kept: never let SQS offer it again (a second reply); close the claim if DynamoDB lets us.
+        logger.exception("auto-reply sent but not stored", extra={"channel": job["channel"]})
+        try:
+            _close(store_id, key, lease, "sent")
+        except Exception:
+            logger.exception("auto-reply claim left leased: the reply may be sent again after the lease")
     return "sent"
 
 

@@ -216,3 +216,24 @@ def test_no_job_carries_a_secret_or_a_phone_number(client, store, creds, sandbox
     secret_fields = ("app_secret", "access_token", "verify_token", "channel_secret", "channel_access_token")
     assert all(values[name] not in text for values in creds.values() for name in secret_fields if name in values)
     run_channel_work()
+
+
+def test_a_reply_sent_but_not_stored_is_never_sent_again(client, store, creds, sandbox, monkeypatch):
+    from chalicelib.inbox import autoreply, channel_work
+
+    add_rule(client, store, channel="instagram", scope="comments", keywords=["+1"], reply_text="Noted")
+    deliver(client, store.store_id, "instagram", creds, instagram_comment(uid("ig"), "+1", uid("1789")))
+    job = queued()[0]
+    sandbox.outbox.clear()
+
+    def broken(*args: Any) -> Any:
+        raise RuntimeError("DynamoDB went away between the send and the write")
+
+    working = autoreply.reply_write
+    monkeypatch.setattr(autoreply, "reply_write", broken)
+    clock = lambda: datetime.now(UTC)  # noqa: E731
+    assert channel_work.handle_records([{"messageId": "m-1", "body": json.dumps(job)}], clock) == {
+        "batchItemFailures": []}  # acknowledged: SQS never offers it again
+    monkeypatch.setattr(autoreply, "reply_write", working)
+    assert channel_work.handle(job, clock) == "duplicate"
+    assert len(sandbox.outbox.items()) == 1
