@@ -15,8 +15,8 @@ reply per matching comment at the channel sandbox, the hottest item's share of t
     conflicts C, throttled H
 
 (one line) where E is the matching comments and P the most writes any single item took, over N.
-Bounded: the senders stop at ``LOAD_DEADLINE_SECONDS`` (900 s) and the wait for the replies at
-``LIVE_DEADLINE_SECONDS`` (1,800 s: on a shared 2-core machine the embedded AWS is slow); loopback only.
+Bounded: the senders stop, and the wait for the replies ends, at ``LIVE_DEADLINE_SECONDS`` each (2,400 s:
+on a shared 2-core machine the embedded AWS is slow; a comment not sent by then counts as lost); loopback only.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ SENDERS = int(os.environ.get("LIVE_SENDERS", "32"))
 REDELIVERY_SHARE = 0.10
 KEYWORD = "我要"
 REPLY = "已收到, 我們會私訊你付款連結 🛍"
-DEADLINE = float(os.environ.get("LIVE_DEADLINE_SECONDS", "1800"))
+DEADLINE = float(os.environ.get("LIVE_DEADLINE_SECONDS", "2400"))
 
 
 def comment_payload(account_id: str, post_id: str, customer: int, comment_id: str, text: str,
@@ -106,7 +106,10 @@ def dynamodb_stats(info: dict[str, Any], method: str = "GET") -> dict[str, Any]:
 
 
 def report() -> list[str]:
+    from bench import load
     from bench.load import run, stack_time_ms
+
+    load.DEADLINE = DEADLINE  # the senders' bound too: on a busy shared machine 3,300 deliveries take a while
     from tests.integration.conftest import start_stack, stop_stack
 
     started = time.perf_counter()
@@ -128,6 +131,8 @@ def report() -> list[str]:
             dynamodb_stats(info, "DELETE")  # count the sale's writes only
             path = f"/webhooks/instagram/{info['store_id']}"
             hooks = run([("POST", path, raw, headers) for raw, headers in sends], info["api"], senders=SENDERS)
+            if hooks.skipped:
+                lines.append(f"- NOT SENT before the deadline: {hooks.skipped} deliveries (counted as lost below)")
             intake_stats = dynamodb_stats(info)
             drained = stack.channel_work_done(deadline_seconds=DEADLINE)
             drain_seconds = time.perf_counter() - started
