@@ -33,7 +33,7 @@ test-transactions: $(STAMP)
 ## Screenshots of the console and the staff app for the README, taken by the browser tests into docs/.
 screenshots: $(STAMP)
 	@if [ -z "$(CHROMIUM)" ]; then echo "make screenshots needs Chromium: apt-get install -y chromium"; exit 1; fi
-	SCREENSHOTS_DIR=docs CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -p no:xdist -q tests/browser -k "screenshots or test_5"
+	SCREENSHOTS_DIR=docs CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -p no:xdist -q tests/browser -k "screenshots or test_5 or customer_screens"
 
 ## ruff and mypy on the deployed code.
 lint: $(STAMP)

@@ -8,6 +8,7 @@ from chalicelib.api.accounts import accounts
 from chalicelib.api.admin import admin
 from chalicelib.api.binding import binding
 from chalicelib.api.consents import consents
+from chalicelib.api.customers import customers
 from chalicelib.api.http import contract_errors
 from chalicelib.api.inbox import inbox
 from chalicelib.api.lifecycle import lifecycle
@@ -25,7 +26,7 @@ app = Chalice(app_name="memberlink", configure_logs=False)  # logs go out throug
 # Chalice's defaults lack image/webp. Listed here, not imported, so the wiring loads no domain code.
 app.api.binary_types = sorted({*app.api.binary_types, "image/jpeg", "image/png", "image/gif", "image/webp"})
 for blueprint in (admin, webhooks, inbox, binding, accounts, members, search, staff, reports, messages, lifecycle,
-                  pages, consents):
+                  pages, consents, customers):
     app.register_blueprint(blueprint)
 app.register_middleware(contract_errors, "http")
 
@@ -112,6 +113,19 @@ def marketing_send(event: dict[str, Any], context: object) -> dict[str, bool]:
     from chalicelib.consent import sends
 
     sends.run(dict(event), clock.now())
+    return {"ok": True}
+
+
+# --- customer exports (issue 28) ---
+
+
+@app.lambda_function(name="customer_export")
+def customer_export(event: dict[str, Any], context: object) -> dict[str, bool]:
+    """Chunks of a customer export (invoked asynchronously by POST /admin/customer-exports and by itself to go on)."""
+    from chalicelib import clock
+    from chalicelib.members import exports
+
+    exports.run(dict(event), clock.now())
     return {"ok": True}
 
 

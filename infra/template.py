@@ -180,6 +180,7 @@ def inbound_email_resources(stage: str) -> dict[str, Any]:
 
 FEEDBACK_FUNCTION = "SesFeedback"  # app.py's @app.lambda_function(name="ses_feedback")
 MARKETING_SEND = "marketing_send"  # app.py's @app.lambda_function(name="marketing_send")
+CUSTOMER_EXPORT = "customer_export"  # app.py's @app.lambda_function(name="customer_export")
 
 
 def configuration_set_name(stage: str) -> str:
@@ -206,6 +207,9 @@ def ses_feedback_resources(stage: str) -> dict[str, Any]:
         # An async invoke that fails is not retried: a retry would e-mail the page's members twice.
         "MarketingSendInvokeConfig": {"Type": "AWS::Lambda::EventInvokeConfig", "Properties": {
             "FunctionName": {"Ref": "MarketingSend"}, "Qualifier": "$LATEST", "MaximumRetryAttempts": 0}},
+        # An export step that fails is marked failed by the step itself; a retry would find its step taken.
+        "CustomerExportInvokeConfig": {"Type": "AWS::Lambda::EventInvokeConfig", "Properties": {
+            "FunctionName": {"Ref": "CustomerExport"}, "Qualifier": "$LATEST", "MaximumRetryAttempts": 0}},
         "MarketingConfigurationSet": {"Type": "AWS::SES::ConfigurationSet", "Properties": {
             "Name": configuration_set_name(stage)}},
         "MarketingFeedbackDestination": {
@@ -352,6 +356,7 @@ def resources(stage: str) -> dict[str, Any]:
             # Chalice's own name for the function (a Ref would make that function depend on itself).
             "LIFECYCLE_CONTINUE_FUNCTION": f"{APP_NAME}-{stage}-{LIFECYCLE_CONTINUE}",
             "MARKETING_SEND_FUNCTION": f"{APP_NAME}-{stage}-{MARKETING_SEND}",
+            "CUSTOMER_EXPORT_FUNCTION": f"{APP_NAME}-{stage}-{CUSTOMER_EXPORT}",
             "CHANNEL_QUEUE_URL": {"Ref": "ChannelWorkQueue"}}}
         # Lambda creates /aws/lambda/<name> on first log line, kept forever: declare it with a retention.
         resources_[f"{function_id}LogGroup"] = {
@@ -373,6 +378,9 @@ def resources(stage: str) -> dict[str, Any]:
                            {"Sid": "MessageObjects", "Effect": "Allow", "Action": ["s3:PutObject", "s3:GetObject"],
                             "Resource": [{"Fn::Sub": "${ReportsBucket.Arn}/uploads/*"},
                                          {"Fn::Sub": "${ReportsBucket.Arn}/inbound/*"}]},
+                           # A customer export's tail between two invocations (chalicelib/members/exports.py).
+                           {"Sid": "ExportCarry", "Effect": "Allow", "Action": ["s3:DeleteObject"],
+                            "Resource": {"Fn::Sub": "${ReportsBucket.Arn}/reports/*/customers/*.carry"}},
                            {"Sid": "InboundMailMove", "Effect": "Allow", "Action": ["s3:DeleteObject"],
                             "Resource": {"Fn::Sub": "${ReportsBucket.Arn}/inbound/mail/*"}},
                            {"Sid": "ReportsList", "Effect": "Allow", "Action": ["s3:ListBucket"],
@@ -443,6 +451,9 @@ def policy(stage: str) -> dict[str, Any]:
              "Action": ["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
                         "sqs:ChangeMessageVisibility"],
              "Resource": f"arn:*:sqs:*:*:{channel_queue_name(stage)}"},
+            # A customer export hands its chunks to the worker function (InvocationType=Event), as the send does.
+            {"Sid": "CustomerExportHandOff", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
+             "Resource": f"arn:*:lambda:*:*:function:{APP_NAME}-{stage}-{CUSTOMER_EXPORT}"},
         ],
     }
 

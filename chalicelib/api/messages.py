@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib import clock
+from chalicelib import clock, tokens
 from chalicelib.api.http import ADMIN, STOREFRONT, Body, Call, endpoint
 from chalicelib.api.lazy import lazy
 from chalicelib.errors import InvalidRequest
@@ -67,6 +67,8 @@ def write_shop_message(call: Call) -> Body:
     else:
         raise InvalidRequest("a guest's message needs 'email' (or give the member's 'member_id')", field="email")
     images = uploads.checked_images(call.store_id, image_ids)
+    if customer.blacklisted:
+        return held_back(conversation_id)
     message = threads.record_customer_message(call.store_id, conversation_id, channel=threads.SHOP, text=text,
                                               images=images, now=clock.now(), customer=customer)
     assert message is not None
@@ -88,6 +90,8 @@ def write_order_message(call: Call, order_id: str) -> Body:
     customer = threads.order_customer(call.store_id, order_id, body["member_id"])
     images = uploads.checked_images(call.store_id, image_ids)
     conversation_id = threads.order_conversation_id(order_id)
+    if customer.blacklisted:
+        return held_back(conversation_id)
     message = threads.record_customer_message(call.store_id, conversation_id, channel=threads.ORDER, text=text,
                                               images=images, now=clock.now(), customer=customer, order_id=order_id)
     assert message is not None
@@ -99,6 +103,11 @@ def read_order_messages(call: Call, order_id: str) -> Body:
     threads.members_order(call.store_id, order_id, _member_id_query(call))
     return threads.storefront_thread(call.store_id, threads.order_conversation_id(order_id),
                                      parse_limit(call.query("limit")), call.query("cursor"))
+
+
+def held_back(conversation_id: str) -> Body:
+    """A blacklisted member's message: answered as if stored (the contract's 201), written nowhere."""
+    return _created(conversation_id, tokens.new_id("msg"))
 
 
 def _member_id_query(call: Call) -> str:

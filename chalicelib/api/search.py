@@ -1,4 +1,5 @@
-"""Member search: the admin's member list filters and the staff app's counter search, one search behind both."""
+"""Member search and the customer list: the admin's list (filters, newest first), searches by phone, e-mail or
+name, and the staff app's counter search (the same search behind both)."""
 
 from __future__ import annotations
 
@@ -14,15 +15,16 @@ from chalicelib.errors import InvalidRequest
 if TYPE_CHECKING:
     from chalicelib import sms
     from chalicelib.api import views
-    from chalicelib.lifecycle import audience
+    from chalicelib.members import listing
     from chalicelib.members import search as domain
 else:  # loaded by the first search, not at cold start (chalicelib/api/lazy.py)
     sms, domain = lazy("chalicelib.sms"), lazy("chalicelib.members.search")
-    audience, views = lazy("chalicelib.lifecycle.audience"), lazy("chalicelib.api.views")
+    listing, views = lazy("chalicelib.members.listing"), lazy("chalicelib.api.views")
 
 search = Blueprint(__name__)
 
-ADMIN_FILTERS = ("phone", "email", "name", "added_from", "stage")
+SEARCHES = ("phone", "email", "name")  # a search term: one alone; without one, GET /admin/members is the list
+ADMIN_FILTERS = (*SEARCHES, "added_from", "stage", "tag", "blacklisted", "email_marketing")
 STAFF_FILTERS = ("phone", "email", "name")
 PAGING = ("limit", "cursor")
 
@@ -42,22 +44,26 @@ def _filter(call: Call, filters: tuple[str, ...]) -> tuple[str, str]:
     return given[0], params[given[0]]
 
 
-def _search(call: Call, filters: tuple[str, ...]) -> Body:
-    by, value = _filter(call, filters)
+def _list(call: Call) -> Body:
+    """No search term: the customer list, newest first, narrowed by any of the list filters together."""
+    params = {name: value for name, value in (call.request.query_params or {}).items() if name not in PAGING}
+    filters = listing.parse_filters(params)
     limit = pagination.parse_limit(call.query("limit"))
-    if by == "stage":  # the lifecycle stage: its own index (chalicelib/lifecycle/audience.py)
-        page = audience.stage_members(call.store_id, value, limit=limit, cursor=call.query("cursor"))
-        return {"items": [views.member_summary_view(member) for member in page.members],
-                "next_cursor": page.next_cursor}
-    country = sms.sms_store(call.store_id).store.country if by == "phone" else None
-    found = domain.search_members(call.store_id, by, value, country=country, limit=limit, cursor=call.query("cursor"))
-    return {"items": [views.member_summary_view(member) for member in found.members],
-            "next_cursor": found.next_cursor}
+    found, next_key = listing.page(call.store_id, filters, limit,
+                                   listing.start_key(call.store_id, filters, call.query("cursor")))
+    return {"items": views.member_list_views(call.store_id, found), "next_cursor": pagination.encode_cursor(next_key)}
 
 
 @endpoint(search, "/admin/members", ["GET"], roles=ADMIN)
 def admin_search_members(call: Call) -> Body:
-    return _search(call, ADMIN_FILTERS)
+    params = dict(call.request.query_params or {})
+    if not any(name in params for name in SEARCHES):
+        return _list(call)
+    by, value = _filter(call, ADMIN_FILTERS)
+    limit = pagination.parse_limit(call.query("limit"))
+    country = sms.sms_store(call.store_id).store.country if by == "phone" else None
+    found = domain.search_members(call.store_id, by, value, country=country, limit=limit, cursor=call.query("cursor"))
+    return {"items": views.member_list_views(call.store_id, found.members), "next_cursor": found.next_cursor}
 
 
 @endpoint(search, "/staff/members", ["GET"], roles=STAFF)

@@ -73,9 +73,14 @@ def channel_view(item: ChannelModel) -> dict[str, Any]:
 # --- inbox ----------------------------------------------------------------------------------------
 
 
-def blacklist_entry_view(entry: BlacklistModel) -> dict[str, Any]:
-    return {"social_user_key": entry.social_user_key, "channel": entry.social_user_key.split(":", 1)[0],
-            "added_at": clock.isoformat(entry.added_at)}
+def blacklist_entry_view(entry: BlacklistModel, name: str | None = None) -> dict[str, Any]:
+    """A social account (``key``) or a member (``member_id``) on the store's blacklist, with its current name."""
+    at = clock.isoformat(entry.added_at)
+    if entry.member_id:
+        return {"kind": "member", "member_id": entry.member_id, "name": name, "at": at, "added_at": at}
+    return {"kind": "social_account", "key": entry.social_user_key, "name": name,
+            "social_user_key": entry.social_user_key, "channel": entry.social_user_key.split(":", 1)[0],
+            "at": at, "added_at": at}
 
 
 def rule_view(rule: AutoReplyRuleModel) -> dict[str, Any]:
@@ -123,9 +128,36 @@ def member_summary_view(member: MemberModel) -> dict[str, Any]:
     return {**member_view(member), "is_member": bool(member.is_member), "referral": referral}
 
 
+def member_list_views(store_id: str, members: list[MemberModel]) -> list[dict[str, Any]]:
+    """The customer list's items: the summary, tags, stage, consent, blacklisting and the branch by name.
+
+    Branch names come from one Query of the store's branches, made only when a member on the page has one.
+    """
+    branch_names: dict[str, str] = {}
+    if any(member.referral_branch_id for member in members):
+        from chalicelib.models.stores import BranchModel  # the table is read only for such a page
+
+        store_branches = BranchModel.query(store_id)
+        branch_names = {branch.branch_id: branch.name for branch in store_branches}
+    items = []
+    for member in members:
+        item = member_summary_view(member)
+        if item["referral"] is not None:
+            item["referral"]["branch_name"] = branch_names.get(str(member.referral_branch_id))
+        item["tags"] = sorted(member.tags or [])
+        item["lifecycle"] = {"stage": member.lifecycle_stage} if member.lifecycle_stage else None
+        item["email_marketing"] = state.state_of(member, "email_marketing")
+        item["sms_marketing"] = state.state_of(member, "sms_marketing")
+        item["blacklisted"] = member.blacklisted_at is not None
+        items.append(item)
+    return items
+
+
 def staff_summary_view(member: MemberModel, by: str) -> dict[str, Any]:
     """A staff search result: phone and email masked, except the one the staff member typed in full."""
     summary = member_summary_view(member)
+    # What the counter may offer: a LINE binding only while none is bound (the app shows why not otherwise).
+    summary["line_bound"] = any(account.key.startswith("line:") for account in member.social_accounts or [])
     if by != "phone" and summary.get("phone"):
         summary["phone"] = member_search.mask_phone(str(summary["phone"]))
     if by != "email" and summary.get("email"):
@@ -168,6 +200,8 @@ def profile_view(profile: MemberProfile, orders: list[OrderModel], lifecycle: di
         "notes": [note_view(note) for note in profile.notes],
         "orders": [order_view(order) for order in orders],
         "lifecycle": lifecycle,
+        "blacklisted": member.blacklisted_at is not None,
+        "blacklisted_at": clock.isoformat(member.blacklisted_at) if member.blacklisted_at else None,
         "updated_at": clock.isoformat(member.updated_at),
     }
 
@@ -191,6 +225,7 @@ def message_view(message: MessageModel) -> dict[str, Any]:
         "post_id": message.post_id,
         "auto_reply_rule_id": message.auto_reply_rule_id,
         "at": clock.isoformat(message.at),
+        "full_text": message.full_text,  # "show quoted text": the whole e-mail, when history was cut from text
     }
 
 
@@ -214,7 +249,8 @@ def send_view(send: MarketingSendModel) -> dict[str, Any]:
             "sent": int(send.sent), "failed": int(send.failed),
             "excluded": {no_address: int(send.excluded_no_address),
                          "not_subscribed": int(send.excluded_not_subscribed),
-                         "suppressed": int(send.excluded_suppressed)},
+                         "suppressed": int(send.excluded_suppressed),
+                         "blacklisted": int(send.excluded_blacklisted or 0)},
             "created_at": clock.isoformat(send.created_at),
             "finished_at": clock.isoformat(send.finished_at) if send.finished_at else None}
 

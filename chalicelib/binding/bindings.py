@@ -30,6 +30,7 @@ from chalicelib.errors import ApiError, Conflict, NotFound
 from chalicelib.inbox import conversations
 from chalicelib.logs import logger
 from chalicelib.members import add_social_account, find_identity, get_member, social_identity, social_identity_item
+from chalicelib.members import blacklist as member_blacklist
 from chalicelib.models.binding import BindingTokenModel
 from chalicelib.models.inbox import ConversationModel
 from chalicelib.models.members import MemberIdentityModel, MemberModel
@@ -50,17 +51,27 @@ class Binding:
 
 
 def binding_writes(tx: NamedTransaction, store_id: str, member_id: str, social_user_key: str, name: str | None,
-                   now: datetime, note: str) -> None:
-    """The binding's items ``identity``, ``member``, ``conversation``, ``note`` (see the module docstring)."""
+                   now: datetime, note: str, member: member_blacklist.BindingState) -> None:
+    """The binding's items ``identity``, ``member``, ``conversation``, ``note`` (see the module docstring).
+
+    ``member`` is what the caller read of the member: the account is held back when the member is
+    blacklisted, and the member's condition fails if that changed meanwhile (the caller reads again).
+    """
     tx.save("identity", social_identity_item(store_id, member_id, social_user_key, now),
             condition=MemberIdentityModel.identity.does_not_exist())
     tx.update("member", MemberModel(store_id, member_id), actions=add_social_account(social_user_key, name, now),
-              condition=MemberModel.member_id.exists())
+              condition=member_blacklist.binding_condition(member))
     conversation_id = conversations.conversation_id_for(social_user_key)
-    tx.update("conversation", ConversationModel(store_id, conversation_id),
-              actions=[ConversationModel.member_id.set(member_id)],
-              condition=ConversationModel.conversation_id.exists())
+    C = ConversationModel
+    held_back = C.member_blacklisted.set(True) if member.blacklisted else C.member_blacklisted.remove()
+    tx.update("conversation", C(store_id, conversation_id), actions=[C.member_id.set(member_id), held_back],
+              condition=C.conversation_id.exists())
     tx.save("note", conversations.note_item(store_id, conversation_id, note, now))
+
+
+def member_note(member: member_blacklist.BindingState, member_id: str, how: str) -> str:
+    """The inbox note of a binding: the member by name (the id only when the member has none)."""
+    return f"bound to member {member.name or member_id} ({how})"
 
 
 def old_token(tx: NamedTransaction, error: TransactWriteError) -> BindingTokenModel | None:
@@ -80,18 +91,21 @@ def _use_token(tx: NamedTransaction, store_id: str, token: links.LinkToken, memb
 def redeem(store_id: str, value: str, member_id: str, now: datetime) -> Binding:
     """Bind the invited social account to ``member_id``; the token is used once (see the module docstring)."""
     token = links.parse_link_token(value)
-    note = f"bound to member {member_id} (binding invitation)"
     for attempt in range(CONFLICT_RETRIES):
+        member = member_blacklist.binding_state(store_id, member_id)
         tx = NamedTransaction()
         try:
             with tx:
                 _use_token(tx, store_id, token, member_id, now)
-                binding_writes(tx, store_id, member_id, token.social_user_key, token.social_user_name, now, note)
+                binding_writes(tx, store_id, member_id, token.social_user_key, token.social_user_name, now,
+                               member_note(member, member_id, "binding invitation"), member)
         except TransactWriteError as exc:
             # Token first: a holder of a bad link learns nothing about members or bindings.
             if tx.failed(exc, "token"):
                 raise links.refusal(old_token(tx, exc), links.INVITATION, now) from None
             if tx.failed(exc, "member"):
+                if member.exists and attempt + 1 < CONFLICT_RETRIES:
+                    continue  # blacklisted or lifted meanwhile: read the member again
                 raise NotFound(f"member {member_id} not found") from None
             if tx.failed(exc, "identity"):
                 return _already_bound(store_id, token, member_id, now)
@@ -152,9 +166,11 @@ def unbind(store_id: str, member_id: str, social_user_key: str, now: datetime) -
                       condition=M.social_accounts[index]["key"] == social_user_key)
             tx.delete("identity", Ident(store_id, social_identity(social_user_key)),
                       condition=Ident.member_id == member_id)
-            tx.update("conversation", C(store_id, conversation_id), actions=[C.member_id.remove()],
+            # No longer the member's: the member's blacklisting stops holding it back (its own entry stays).
+            tx.update("conversation", C(store_id, conversation_id),
+                      actions=[C.member_id.remove(), C.member_blacklisted.remove()],
                       condition=C.member_id == member_id)
-            tx.save("note", conversations.note_item(store_id, conversation_id, f"unbound from member {member_id}",
+            tx.save("note", conversations.note_item(store_id, conversation_id, f"unbound from member {member.name}",
                                                     now))
     except TransactWriteError as exc:
         if tx.failed(exc, "member"):

@@ -113,7 +113,7 @@ def send_cart_link(store_id: str, conversation_id: str, cart_id: str, now: datet
     """Send a link to a prepared cart; an order placed through it binds the chat to the ordering member."""
     context = _load(store_id, conversation_id)
     conversation = context.conversation
-    if conversation.blacklisted:
+    if conversation.held_back:
         raise InvitationRefused(REFUSALS[eligibility.BLACKLISTED], code=eligibility.BLACKLISTED)
     if not eligibility.window_open(conversation.last_inbound_at, now):
         raise eligibility.OutsideMessagingWindow(f"{WINDOW_TEXT}: the channel no longer accepts a message")

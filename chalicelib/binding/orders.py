@@ -33,6 +33,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
 from chalicelib.binding import bindings, links
 from chalicelib.errors import ApiError, Conflict, InvalidRequest, NotFound
+from chalicelib.members import blacklist as member_blacklist
 from chalicelib.members import find_identity, social_identity
 from chalicelib.models.binding import BindingTokenModel, OrderModel
 from chalicelib.models.members import MemberModel
@@ -128,17 +129,21 @@ def _place_order(store_id: str, body: dict[str, Any], now: datetime) -> PlacedOr
         token, order.binding = _cart_token(store_id, body["cart_token"], member_id, now)
         if token is not None:
             order.social_user_key = token.social_user_key
-    for binds in ((True, False) if order.binding == "bound" else (False,)):
+    attempts = ((True, True, False) if order.binding == "bound" else (False,))
+    for attempt, binds in enumerate(attempts):
         if not binds and order.binding == "bound":
             order.binding = _why_not_bound(store_id, token, member_id)
+        member = member_blacklist.binding_state(store_id, member_id) if binds else None
         tx = NamedTransaction()
         try:
             with tx:
-                _write(tx, store_id, order, token if binds else None, now)
+                _write(tx, store_id, order, token if binds else None, now, member)
         except TransactWriteError as exc:
             if tx.failed(exc, "order"):
                 return PlacedOrder(_existing(store_id, order_id, member_id), created=False)
             if tx.failed(exc, "member"):
+                if member is not None and member.exists and attempts[attempt + 1]:
+                    continue  # the member was blacklisted or lifted meanwhile: read it again
                 raise NotFound(f"member {member_id} not found") from None
             if binds and not conflicted(exc):
                 continue  # the token or the account changed meanwhile: record the order, say why
@@ -173,16 +178,17 @@ def _why_not_bound(store_id: str, token: links.LinkToken | None, member_id: str)
 
 
 def _write(tx: NamedTransaction, store_id: str, order: OrderModel, token: links.LinkToken | None,
-           now: datetime) -> None:
+           now: datetime, member: member_blacklist.BindingState | None) -> None:
     T = BindingTokenModel
     tx.save("order", order, condition=OrderModel.order_id.does_not_exist())
-    if token is None:
+    if token is None or member is None:
         tx.check("member", MemberModel, store_id, order.member_id, condition=MemberModel.member_id.exists())
         return
     tx.update("token", T(store_id, token.token_hash), actions=[T.member_id.set(order.member_id), T.used_at.set(now)],
               condition=links.usable(links.CART, now) & T.member_id.does_not_exist())
     bindings.binding_writes(tx, store_id, order.member_id, token.social_user_key, token.social_user_name, now,
-                            f"bound to member {order.member_id} (order {order.order_id} via cart link)")
+                            bindings.member_note(member, order.member_id, f"order {order.order_id} via cart link"),
+                            member)
 
 
 def _existing(store_id: str, order_id: str, member_id: str) -> OrderModel:

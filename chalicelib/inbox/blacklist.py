@@ -8,6 +8,7 @@ condition of the transaction it writes anyway, so the blacklist costs no extra r
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
@@ -18,8 +19,9 @@ from chalicelib.channels.spec import CHANNELS
 from chalicelib.errors import InvalidRequest
 from chalicelib.inbox.conversations import conversation_id_for, identity_actions
 from chalicelib.models.inbox import BlacklistModel, ConversationModel
+from chalicelib.models.members import MemberModel
 from chalicelib.models.transactions import NamedTransaction
-from chalicelib.pagination import Shape, page
+from chalicelib.pagination import decode_cursor, encode_cursor
 
 _USER_ID = re.compile(r"^[A-Za-z0-9._\-]{1,128}$")
 
@@ -62,7 +64,23 @@ def remove(store_id: str, social_user_key: str) -> None:
         raise
 
 
-def list_entries(store_id: str, limit: int, cursor: str | None, shape: Shape) -> dict[str, Any]:
-    return page(BlacklistModel.query, store_id, limit, cursor, shape)
+def list_entries(store_id: str, limit: int, cursor: str | None,
+                 shape: Callable[[BlacklistModel, str | None], dict[str, Any]]) -> dict[str, Any]:
+    """Both kinds (social accounts and members, ``members/blacklist.py``), each with its current name:
+    one Query and one BatchGetItem per kind for the names."""
+    results = BlacklistModel.query(store_id, limit=limit, last_evaluated_key=decode_cursor(cursor, store_id))
+    entries = list(results)
+    member_ids = [entry.member_id for entry in entries if entry.member_id]
+    keys = [entry.social_user_key for entry in entries if not entry.member_id]
+    names: dict[str, str | None] = {}
+    if member_ids:
+        names.update({member.member_id: member.name
+                      for member in MemberModel.batch_get([(store_id, member_id) for member_id in member_ids])})
+    if keys:
+        names.update({str(conversation.social_user_key): conversation.social_user_name
+                      for conversation in ConversationModel.batch_get(
+                          [(store_id, conversation_id_for(key)) for key in keys])})
+    return {"items": [shape(entry, names.get(entry.member_id or entry.social_user_key)) for entry in entries],
+            "next_cursor": encode_cursor(results.last_evaluated_key)}
 
 

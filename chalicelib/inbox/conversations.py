@@ -66,7 +66,10 @@ def _sortable(moment: datetime) -> str:
 
 
 def _not_blacklisted() -> Condition:
-    condition: Condition = ConversationModel.blacklisted.does_not_exist() | (ConversationModel.blacklisted == False)  # noqa: E712
+    """Neither the social account nor the member it is bound to is blacklisted."""
+    Conv = ConversationModel
+    condition: Condition = ((Conv.blacklisted.does_not_exist() | (Conv.blacklisted == False))  # noqa: E712
+                            & (Conv.member_blacklisted.does_not_exist() | (Conv.member_blacklisted == False)))  # noqa: E712
     return condition
 
 
@@ -393,6 +396,7 @@ def conversation_view(conversation: ConversationModel, now: datetime, *,
         "reply_window_ends_at": clock.isoformat(conversation.last_inbound_at + eligibility.MESSAGING_WINDOW)
         if conversation.last_inbound_at else None,
         "blacklisted": bool(conversation.blacklisted),
+        "member_blacklisted": bool(conversation.member_blacklisted),  # held back through its member's blacklisting
         "can_invite_binding": reason is None,
         "invite_blocked_reason": reason,
     }

@@ -37,7 +37,7 @@ def invite_blocked_reason(conversation: ConversationModel, now: datetime) -> str
     """Why a binding invitation may not be sent to this conversation, or None when it may."""
     if conversation.social_user_key is None:
         return NOT_A_SOCIAL_CONVERSATION
-    if conversation.blacklisted:
+    if conversation.held_back:
         return BLACKLISTED
     if conversation.member_id:
         return ALREADY_BOUND

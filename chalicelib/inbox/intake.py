@@ -176,7 +176,7 @@ def _handle(store_id: str, event: InboundEvent, now: datetime, result: DeliveryR
             conversation = ConversationModel.get(store_id, conversation_id_for(event.social_user_key))
         except DoesNotExist:
             conversation = None
-        if conversation is not None and conversation.blacklisted:
+        if conversation is not None and conversation.held_back:
             result.dropped += 1
             return
         name = conversation.social_user_name if conversation else None

@@ -9,7 +9,8 @@ Each object is appended to its conversation only when all of these hold, else it
 2. a ``To``/``Cc`` address is ``reply+<token>@<inbound domain>`` whose MAC checks (``bad_token``): the
    token names store and conversation, an unsigned or altered one names nothing;
 3. the conversation exists (``unknown_conversation``) and the ``From`` address is its customer's
-   (``other_sender``): a forwarded answer cannot speak for, or replace, the customer;
+   (``other_sender``): a forwarded answer cannot speak for, or replace, the customer; a member's
+   conversation's member is not blacklisted (``blacklisted``, one more GetItem);
 4. it is new: a delivery item keyed by the SHA-256 of its ``Message-ID`` is written in the same
    transaction as the message, so the same mail twice is appended once.
 
@@ -17,7 +18,8 @@ A mail to ``unsubscribe+<token>@<inbound domain>`` (the ``mailto:`` of a marketi
 ``List-Unsubscribe``) is not a conversation's: its token, checked like the one-click link's, unsubscribes
 the member (source ``mailto``) and the mail is deleted; a forged token is quarantined (``bad_token``).
 
-The text is the plain part (else the HTML part, tags dropped) with the quoted history cut off; image
+The text is the customer's new words (``chalicelib.mailtext``: any client, language and charset), the
+whole received text kept beside it when quoted history was cut ("show quoted text" in the console); image
 attachments (at most 10, each checked like an upload) join the message. Cost per mail: S3 GET + up to
 one PUT per image, one GetItem, one TransactWrite (+ a copy and a delete when quarantined).
 """
@@ -33,16 +35,15 @@ from email.parser import BytesParser
 from email.policy import default
 from email.utils import getaddresses
 from enum import StrEnum
-from html.parser import HTMLParser
-from typing import Any, cast
+from typing import Any
 from urllib.parse import unquote_plus
 
-from chalicelib import aws, tokens
+from chalicelib import aws, mailtext, tokens
 from chalicelib.consent import unsubscribe
 from chalicelib.errors import NotFound
 from chalicelib.logs import logger
 from chalicelib.messages import replytoken, uploads
-from chalicelib.messages.threads import TEXT_LIMIT, record_customer_message
+from chalicelib.messages.threads import FULL_TEXT_LIMIT, TEXT_LIMIT, record_customer_message
 from chalicelib.models.inbox import ConversationModel
 
 MAIL_PREFIX = "inbound/mail/"
@@ -78,6 +79,7 @@ class Examined:
     sender: str | None = None
     message_id: str = ""
     text: str = ""
+    full_text: str | None = None  # the whole received text, when history (or length) was cut from ``text``
     images: list[tuple[str, bytes]] = field(default_factory=list)
 
 
@@ -107,71 +109,10 @@ def examine(raw: bytes) -> Examined:
     if len(senders) != 1:
         return Examined(reason="other_sender", target=target)
     message_id = str(message.get("Message-ID", "")).strip() or "sha256:" + hashlib.sha256(raw).hexdigest()
-    return Examined(target=target, sender=senders[0], message_id=message_id[:998],
-                    text=cut_quoted(_visible_text(message))[:TEXT_LIMIT], images=_images(message))
-
-
-def _visible_text(message: EmailMessage) -> str:
-    body = message.get_body(preferencelist=("plain", "html"))
-    if body is None:
-        return ""
-    content = str(cast(EmailMessage, body).get_content())
-    return content if body.get_content_type() == "text/plain" else html_to_text(content)
-
-
-class _TextOfHtml(HTMLParser):
-    _BREAKS = frozenset({"br", "p", "div", "tr", "li", "blockquote"})
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.parts: list[str] = []
-        self.skip = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("style", "script", "head"):
-            self.skip += 1
-        elif tag == "blockquote":
-            self.parts.append("\n> ")  # quoted history: cut below with the text's own quotes
-        elif tag in self._BREAKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("style", "script", "head"):
-            self.skip = max(self.skip - 1, 0)
-
-    def handle_data(self, data: str) -> None:
-        if not self.skip:
-            self.parts.append(data)
-
-
-def html_to_text(markup: str) -> str:
-    parser = _TextOfHtml()
-    parser.feed(markup)
-    return "".join(parser.parts)
-
-
-# Where a mail client starts the quoted history: attribution lines, Outlook's separator, signatures.
-_ATTRIBUTION = re.compile(r"(wrote|寫道|写道|a écrit|schrieb)\s*[:\uff1a]\s*$", re.IGNORECASE)
-_SEPARATORS = (re.compile(r"^-{2,}\s*(Original Message|原始郵件|原始邮件)\s*-{2,}", re.IGNORECASE),
-               re.compile(r"^_{10,}\s*$"), re.compile(r"^-- ?$"))
-
-
-def cut_quoted(text: str) -> str:
-    """The customer's new words: stop at the first attribution line ("On ... wrote:", also wrapped onto
-    two lines), an "Original Message" separator or a signature delimiter; drop ``>`` quoted lines."""
-    lines = text.replace("\r\n", "\n").split("\n")
-    kept: list[str] = []
-    for line in lines:
-        stripped = line.strip()
-        if _ATTRIBUTION.search(stripped) or any(p.match(stripped) for p in _SEPARATORS):
-            if _ATTRIBUTION.search(stripped) and not stripped.startswith("On ") and kept and \
-                    kept[-1].strip().startswith("On "):
-                kept.pop()  # the attribution was wrapped: "On <date> <name> <" / "addr> wrote:"
-            break
-        if stripped.startswith(">"):
-            continue
-        kept.append(line)
-    return "\n".join(kept).strip()
+    reply = mailtext.read_reply(message)
+    return Examined(target=target, sender=senders[0], message_id=message_id[:998], text=reply.text[:TEXT_LIMIT],
+                    full_text=reply.full_text[:FULL_TEXT_LIMIT] if reply.cut or len(reply.text) > TEXT_LIMIT else None,
+                    images=_images(message))
 
 
 def _images(message: EmailMessage) -> list[tuple[str, bytes]]:
@@ -211,6 +152,8 @@ def handle_object(bucket: str, key: str, now: datetime) -> Result:
         return quarantine(s3, bucket, key, "unknown_conversation")
     if not conversation.customer_email or conversation.customer_email.lower() != examined.sender:
         return quarantine(s3, bucket, key, "other_sender")
+    if conversation.member_id and _member_blacklisted(target.store_id, conversation.member_id):
+        return quarantine(s3, bucket, key, "blacklisted")  # a blacklisted member's mail never reaches the inbox
     images = []
     for content_type, data in examined.images:
         image_id = tokens.new_id("img")
@@ -219,11 +162,20 @@ def handle_object(bucket: str, key: str, now: datetime) -> Result:
         images.append(uploads.Image(image_id, content_type, len(data)))
     appended = record_customer_message(
         target.store_id, target.conversation_id, channel=conversation.channel, text=examined.text, images=images,
-        now=now, rfc_message_id=examined.message_id,
+        now=now, full_text=examined.full_text, rfc_message_id=examined.message_id,
         delivery_key="email:" + hashlib.sha256(examined.message_id.encode()).hexdigest())
     outcome = Outcome.APPENDED if appended is not None else Outcome.DUPLICATE
     logger.info("inbound e-mail", extra={"outcome": outcome.value, "conversation_id": target.conversation_id})
     return Result(outcome, conversation_id=target.conversation_id, key=key)
+
+
+def _member_blacklisted(store_id: str, member_id: str) -> bool:
+    from chalicelib.models.members import MemberModel  # one GetItem, for member conversations only
+
+    try:
+        return MemberModel.get(store_id, member_id).blacklisted_at is not None
+    except MemberModel.DoesNotExist:
+        return False
 
 
 def _unsubscribe(s3: Any, bucket: str, key: str, target: unsubscribe.Target, now: datetime) -> Result:

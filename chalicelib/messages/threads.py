@@ -34,6 +34,7 @@ SHOP = "shop"
 ORDER = "order"
 CHANNELS = (SHOP, ORDER)
 TEXT_LIMIT = 5000
+FULL_TEXT_LIMIT = 20_000  # an e-mail's whole text with its quoted history: bounded, the item stays small
 
 
 def is_shop_channel(channel: str | None) -> bool:
@@ -57,6 +58,7 @@ class Customer:
     member_id: str | None
     email: str | None  # lower-cased
     name: str | None
+    blacklisted: bool = False  # a blacklisted member: the storefront is answered, the inbox never sees it
 
     @property
     def visitor(self) -> bool:
@@ -69,7 +71,8 @@ def member_customer(store_id: str, member_id: str) -> Customer:
         member = MemberModel.get(store_id, member_id)
     except DoesNotExist:
         raise NotFound(f"member {member_id} not found") from None
-    return Customer(member.member_id, member.email.lower() if member.email else None, member.name)
+    return Customer(member.member_id, member.email.lower() if member.email else None, member.name,
+                    member.blacklisted_at is not None)
 
 
 def members_order(store_id: str, order_id: str, member_id: str) -> OrderModel:
@@ -93,7 +96,8 @@ def order_customer(store_id: str, order_id: str, member_id: str) -> Customer:
     order, member = read.found("order", OrderModel), read.found("member", MemberModel)
     if order is None or member is None or order.member_id != member_id:
         raise NotFound(f"order {order_id} not found for member {member_id}")
-    return Customer(member.member_id, member.email.lower() if member.email else None, member.name)
+    return Customer(member.member_id, member.email.lower() if member.email else None, member.name,
+                    member.blacklisted_at is not None)
 
 
 # --- writing ---------------------------------------------------------------------------------------
@@ -115,16 +119,17 @@ def _customer_actions(store_id: str, customer: Customer) -> list[Action]:
 def record_customer_message(store_id: str, conversation_id: str, *, channel: str, text: str,
                             images: list[uploads.Image], now: datetime, customer: Customer | None = None,
                             order_id: str | None = None, rfc_message_id: str | None = None,
-                            delivery_key: str | None = None) -> MessageModel | None:
+                            delivery_key: str | None = None, full_text: str | None = None) -> MessageModel | None:
     """Append the customer's message; None when ``delivery_key`` was already stored (the same e-mail again).
 
-    Without ``customer`` (an e-mailed reply) the conversation must already exist.
+    Without ``customer`` (an e-mailed reply) the conversation must already exist. ``full_text``: an e-mail's
+    whole text when its quoted history was cut from ``text``.
     """
     message = MessageModel(
         conversations.conversation_key(store_id, conversation_id), f"{_sortable(now)}#{tokens.new_id('in')}",
         message_id=tokens.new_id("msg"), direction=conversations.INBOUND, kind="email" if delivery_key else "message",
         text=text, attachments=[image.attachment() for image in images], rfc_message_id=rfc_message_id,
-        at=now, received_at=now)
+        full_text=full_text, at=now, received_at=now)
     Conv = ConversationModel
     shown = text or (f"[{len(images)} image(s)]" if images else "")
     actions: list[Action] = [

@@ -61,5 +61,6 @@ class MarketingSendModel(StageModel):
     excluded_no_address = NumberAttribute(default=0)
     excluded_not_subscribed = NumberAttribute(default=0)
     excluded_suppressed = NumberAttribute(default=0)
+    excluded_blacklisted = NumberAttribute(default=0)
     created_at = UTCDateTimeAttribute()
     finished_at = UTCDateTimeAttribute(null=True)

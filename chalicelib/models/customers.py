@@ -7,7 +7,7 @@ written in one transaction.
 
 from __future__ import annotations
 
-from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
 from chalicelib.models.base import StageModel, meta
 
@@ -41,3 +41,28 @@ class MemberNoteModel(StageModel):
     author_key_id = UnicodeAttribute()  # the admin key's public id (first 12 hex digits of its hash)
     author_label = UnicodeAttribute(null=True)  # the key's label when it has one
     created_at = UTCDateTimeAttribute()
+
+
+class CustomerExportModel(StageModel):
+    """One customer export (``POST /admin/customer-exports``), built in chunks by the ``customer_export`` function.
+
+    Between two invocations it holds where the next one starts: the list ``cursor``, the multipart upload
+    and its parts so far, and whether a tail shorter than S3's smallest part waits in the ``carry`` object.
+    ``step`` counts the hand-offs: an invocation whose event names another step is a duplicate and does nothing.
+    """
+
+    Meta = meta("customer_exports")
+
+    store_id = UnicodeAttribute(hash_key=True)
+    export_id = UnicodeAttribute(range_key=True)
+    filters = UnicodeAttribute()  # JSON of chalicelib.members.listing.Filters
+    state = UnicodeAttribute()  # running | done | failed
+    rows = NumberAttribute(default=0)
+    step = NumberAttribute(default=0)
+    cursor = UnicodeAttribute(null=True)  # JSON of the next page's start key
+    upload_id = UnicodeAttribute(null=True)
+    parts = UnicodeAttribute(null=True)  # JSON [{"PartNumber", "ETag"}]
+    carry = BooleanAttribute(default=False)
+    key = UnicodeAttribute()  # the CSV's S3 key
+    created_at = UTCDateTimeAttribute()
+    finished_at = UTCDateTimeAttribute(null=True)

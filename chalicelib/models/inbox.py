@@ -93,6 +93,9 @@ class ConversationModel(StageModel):
     account_id = UnicodeAttribute(null=True)  # the store's page / IG account / WhatsApp number it came to
     member_id = UnicodeAttribute(null=True)  # set by membership binding
     blacklisted = BooleanAttribute(null=True)  # set by the blacklist; checked in every intake transaction
+    # Set while the member this account is bound to is blacklisted (chalicelib/members/blacklist.py); checked
+    # beside ``blacklisted``. Two flags, so lifting one kind of blacklisting never lifts the other.
+    member_blacklisted = BooleanAttribute(null=True)
     last_message = LastMessage(null=True)
     last_message_at = UTCDateTimeAttribute(null=True)
     last_message_key = UnicodeAttribute(null=True)
@@ -117,6 +120,11 @@ class ConversationModel(StageModel):
     by_email = EmailIndex()
     by_order = OrderIndex()
 
+    @property
+    def held_back(self) -> bool:
+        """Blacklisted as a social account or through its member: nothing from it reaches the inbox."""
+        return bool(self.blacklisted or self.member_blacklisted)
+
 
 class MessageModel(StageModel):
     """Messages of one conversation, oldest first by ``<at, microseconds>#<message_id>``."""
@@ -138,6 +146,7 @@ class MessageModel(StageModel):
     received_at = UTCDateTimeAttribute()
     email_message_id = UnicodeAttribute(null=True)  # SES's MessageId of the e-mailed reply (SES rewrites ours)
     rfc_message_id = UnicodeAttribute(null=True)  # the Message-ID header: ours outbound, the sender's inbound
+    full_text = UnicodeAttribute(null=True)  # an e-mailed reply's whole text, when quoted history was cut from text
 
 
 class DeliveryModel(StageModel):
@@ -172,11 +181,18 @@ class InboxSummaryModel(StageModel):
 
 
 class BlacklistModel(StageModel):
+    """One item per blacklisted social account (``<channel>:<id>``) or member (``member#<member_id>``).
+
+    Both kinds share the table so ``GET /admin/blacklist`` is one Query; the sort key's name is the
+    social account's, from before members could be blacklisted.
+    """
+
     Meta = meta("blacklist")
 
     store_id = UnicodeAttribute(hash_key=True)
     social_user_key = UnicodeAttribute(range_key=True)
     added_at = UTCDateTimeAttribute()
+    member_id = UnicodeAttribute(null=True)  # set on a member's entry
 
 
 class AutoReplyRuleModel(StageModel):

@@ -64,6 +64,20 @@ class StageIndex(GlobalSecondaryIndex["MemberModel"]):
     member_id = UnicodeAttribute(range_key=True)
 
 
+class CreatedIndex(GlobalSecondaryIndex["MemberModel"]):
+    """The store's members by creation time: the customer list, newest first, without a Scan.
+
+    ``created_at`` is stored as a fixed-width UTC string, so its order is time order; every member has it.
+    """
+
+    class Meta:
+        index_name = "by_created"
+        projection = AllProjection()
+
+    store_id = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
 class SocialAccount(MapAttribute[str, str]):
     key = UnicodeAttribute()  # "<channel>:<channel user id>"
     name = UnicodeAttribute(null=True)
@@ -111,6 +125,8 @@ class MemberModel(StageModel):
     # Marketing consent (chalicelib/consent): on the member, so a send reads address and consent in one GetItem.
     email_marketing = ConsentAttribute(null=True)
     sms_marketing = ConsentAttribute(null=True)
+    # Member blacklist (chalicelib/members/blacklist.py): set while the member is blacklisted.
+    blacklisted_at = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
 
@@ -118,6 +134,7 @@ class MemberModel(StageModel):
     by_added_from = AddedFromIndex()
     by_referral_day = ReferralDayIndex()
     by_stage = StageIndex()
+    by_created = CreatedIndex()
 
 
 class MemberIdentityModel(StageModel):

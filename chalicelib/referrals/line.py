@@ -18,6 +18,9 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from chalicelib import members, single_use, sms, tokens
 from chalicelib.errors import ApiError, Conflict, NotFound
+from chalicelib.inbox.conversations import conversation_id_for, identity_actions
+from chalicelib.members import blacklist as member_blacklist
+from chalicelib.models.inbox import ConversationModel
 from chalicelib.models.members import MemberIdentityModel, MemberModel
 from chalicelib.models.referrals import LineBindingInvitationModel
 from chalicelib.models.stores import ChannelModel
@@ -90,19 +93,32 @@ def redeem_line_binding(store_id: str, token: str, line_user_id: str, name: str 
     stored: LineBindingInvitationModel = single_use.load(LINK, LineBindingInvitationModel, store_id, token_hash, now)
     key = f"line:{line_user_id}"
     identity = members.social_identity_item(store_id, stored.member_id, key, now)
-    try:
-        with NamedTransaction() as tx:
-            tx.save("identity", identity, condition=MemberIdentityModel.identity.does_not_exist())
-            tx.update("token", LineBindingInvitationModel(store_id, token_hash),
-                      actions=[LineBindingInvitationModel.used_at.set(now),
-                               LineBindingInvitationModel.used_by_social_key.set(key)],
-                      condition=single_use.usable(LineBindingInvitationModel, now))
-            tx.update("member", MemberModel(store_id, stored.member_id),
-                      actions=members.add_social_account(key, name, now),
-                      condition=MemberModel.member_id.exists())
-    except TransactWriteError as exc:
-        raise _refusal(exc, store_id, token_hash, stored.member_id, key, now) from None
-    return stored.member_id, key
+    for attempt in range(2):
+        member = member_blacklist.binding_state(store_id, stored.member_id)
+        C = ConversationModel
+        held_back = C.member_blacklisted.set(True) if member.blacklisted else C.member_blacklisted.remove()
+        tx = NamedTransaction()
+        try:
+            with tx:
+                tx.save("identity", identity, condition=MemberIdentityModel.identity.does_not_exist())
+                tx.update("token", LineBindingInvitationModel(store_id, token_hash),
+                          actions=[LineBindingInvitationModel.used_at.set(now),
+                                   LineBindingInvitationModel.used_by_social_key.set(key)],
+                          condition=single_use.usable(LineBindingInvitationModel, now))
+                tx.update("member", MemberModel(store_id, stored.member_id),
+                          actions=members.add_social_account(key, name, now),
+                          condition=member_blacklist.binding_condition(member))
+                # The account may not have written yet: its conversation is created bare (as the blacklist
+                # does) so that a blacklisted member's LINE deliveries are dropped from the first one.
+                tx.update("conversation", C(store_id, conversation_id_for(key)),
+                          actions=[*identity_actions(store_id, "line", key, now), C.member_id.set(stored.member_id),
+                                   held_back])
+        except TransactWriteError as exc:
+            if tx.failed(exc, "member") and member.exists and attempt == 0:
+                continue  # blacklisted or lifted meanwhile: read the member again
+            raise _refusal(exc, store_id, token_hash, stored.member_id, key, now) from None
+        return stored.member_id, key
+    raise AssertionError("unreachable")
 
 
 def _refusal(exc: TransactWriteError, store_id: str, token_hash: str, member_id: str, key: str,

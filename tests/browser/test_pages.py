@@ -25,6 +25,7 @@ from tests.integration.test_accounts_stack import sms_to
 from tests.support_accounts import fresh_tw_mobile
 from tests.support_binding import link_in, token_from_url
 from tests.support_channels import body, line_delivery, line_event, signed_headers, uid, whatsapp_text
+from tests.support_mail import plain_reply
 from tests.support_messages import PNG
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -189,8 +190,9 @@ def test_5_staff_app_signs_up_by_sms_and_shows_a_line_qr_code(page, stack):
     page.get_by_label("Mobile number").fill(newcomer)
     page.get_by_role("button", name="Search").click()
     expect(page.get_by_role("heading", name="No member found")).to_be_visible()
-    page.get_by_role("button", name="Sign up").click()
+    page.get_by_role("button", name=re.compile("Text a sign-up link to")).click()
     expect(page.get_by_text("Registration SMS sent to")).to_be_visible()
+    expect(page.get_by_role("button", name="Customer got the SMS: wait for the sign-up")).to_be_visible()
     [sms] = sms_to(stack, newcomer)
     assert "/account/register?invite=" in sms
 
@@ -201,7 +203,7 @@ def test_5_staff_app_signs_up_by_sms_and_shows_a_line_qr_code(page, stack):
     page.get_by_label("Mobile number").fill(regular)
     page.get_by_role("button", name="Search").click()
     expect(page.get_by_role("heading", name="Wang Mei")).to_be_visible()
-    page.get_by_role("button", name="Bind LINE account").click()
+    page.get_by_role("button", name="Show a QR code to bind LINE").click()
     qr = page.get_by_role("img", name=re.compile("QR code"))
     expect(qr).to_be_visible()
     expect(page.get_by_role("button", name="Can't scan? Try SMS invitation")).to_be_visible()
@@ -214,6 +216,12 @@ def test_5_staff_app_signs_up_by_sms_and_shows_a_line_qr_code(page, stack):
     status, bound = stack.call("POST", "/storefront/line-bindings/redeem", stack.info["storefront_key"],
                                {"token": token, "line_user_id": "U" + "ab" * 16, "name": "Mei"})
     assert status == 200 and bound["member_id"] == member["member_id"], bound
+
+    # GIVEN her LINE is bound WHEN she is found again THEN the app no longer offers a binding, and says why
+    page.get_by_role("button", name="Search").click()
+    offer = page.get_by_role("button", name="Show a QR code to bind LINE")
+    expect(offer).to_be_disabled()
+    expect(offer).to_have_accessible_description("This member's LINE account is already bound.")
 
 
 # --- the pages themselves ---------------------------------------------------------------------------
@@ -404,6 +412,17 @@ def test_a_new_staff_member_signs_in_by_scanning_the_admins_qr_code(page, stack,
         phone.close()
 
 
+def test_a_key_link_opened_in_a_tab_already_on_the_staff_app_signs_it_in(page, stack):
+    # GIVEN the staff app open at its sign-in screen
+    page.goto(f"{stack.api}/staff-app/")
+    expect(page.get_by_label("Staff key")).to_be_visible()
+    # WHEN a #key= link is opened in that same tab (only the fragment changes: no reload)
+    page.evaluate("key => { location.hash = 'key=' + key; }", stack.info["staff_key"])
+    # THEN it is signed in, and the key left the address bar
+    expect(page.get_by_role("heading", name="Find a member")).to_be_visible()
+    assert "key=" not in page.url
+
+
 def test_a_guests_shop_message_is_answered_with_a_merchant_only_note(page, stack):
     status, sent = stack.call("POST", "/storefront/shop-messages", stack.info["storefront_key"], {
         "email": f"{uid('guest')}@example.com", "name": "Guest Huang", "text": "Is gift wrapping free?"})
@@ -466,6 +485,45 @@ def test_a_reply_with_images_is_uploaded_and_shown_through_the_api_only(page, st
 
 
 # --- acceptance 3 (moves the stack's clock: last) -------------------------------------------------------
+
+def test_an_emailed_reply_shows_the_customers_words_and_the_whole_email_on_demand(page, stack):
+    # GIVEN a guest's message the merchant answered by e-mail, and the guest's Outlook reply in Traditional Chinese
+    guest = f"{uid('mail')}@example.com"
+    status, sent = stack.call("POST", "/storefront/shop-messages", stack.info["storefront_key"],
+                              {"email": guest, "name": "Guest Wang", "text": "請問有現貨嗎"})
+    assert status == 201, sent
+    cid = sent["conversation_id"]
+    assert stack.call("POST", f"/admin/conversations/{cid}/messages", stack.info["admin_key"],
+                      {"text": "有的 訂單 TW-2048 已出貨。"})[1]["emailed"] is True
+    _, emails = stack.call("GET", "/_local/emails")
+    [email] = [e for e in emails["items"] if e["to"] == guest]
+    quoted = ("寄件者: Demo Tea House\n寄件日期: 2026年11月25日 上午 09:00\n收件者: Guest Wang\n主旨: 訂單\n\n"
+              "訂單 TW-2048 已出貨。")
+    raw = plain_reply(sender=guest, to=email["reply_to"], charset="big5",
+                      body="收到了 謝謝\n\n________________________________\n" + quoted)
+    status, answer = stack.call("POST", "/_local/emails/inbound", raw=raw, headers={"Content-Type": "message/rfc822"})
+    assert status == 200 and answer["outcome"] == "appended", answer
+    # WHEN the merchant opens the conversation
+    open_console(page, stack)
+    conversation_link(page, cid).click()
+    log = page.get_by_role("log", name="Messages")
+    reply = log.locator(".msg.inbound").last
+    # THEN the customer's words show, the history does not, until "Show quoted text"
+    expect(reply.locator(".msg-text")).to_have_text("收到了 謝謝")
+    full = reply.get_by_label("The whole e-mail as received")
+    expect(full).to_be_hidden()
+    toggle = reply.get_by_role("button", name="Show quoted text")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    toggle.click()
+    expect(full).to_be_visible()
+    expect(full).to_contain_text("寄件者: Demo Tea House")
+    expect(full).to_contain_text("訂單 TW-2048 已出貨。")
+    # AND it stays open while the thread refreshes, and closes again
+    page.wait_for_timeout(3500)
+    expect(full).to_be_visible()
+    reply.get_by_role("button", name="Hide quoted text").click()
+    expect(full).to_be_hidden()
+
 
 def test_3_past_24_hours_the_invitation_is_disabled_with_the_reason(page, stack):
     cid = line_message(stack, "Thanks, see you soon")

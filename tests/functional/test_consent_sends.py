@@ -43,7 +43,7 @@ def test_only_subscribed_members_with_an_email_get_it_with_rfc8058_headers(clien
     assert status == 201
     progress = broadcast(client, store, {"member_ids": [amy, ben, cy, visitor["member_id"], "mb_0000000000000000"]})
     assert progress["state"] == "done" and progress["sent"] == 1 and progress["recipients"] == 4
-    assert progress["excluded"] == {"no_email": 1, "not_subscribed": 2, "suppressed": 0}
+    assert progress["excluded"] == {"no_email": 1, "not_subscribed": 2, "suppressed": 0, "blacklisted": 0}
     [mail] = to("amy@example.com")
     assert not to("ben@example.com") and not to("cy@example.com")
     headers = mail["headers"]

@@ -214,6 +214,26 @@ def test_inbound_reply__appended_once_with_quote_cut(client: Any, shop: Any) -> 
     assert sum(m["direction"] == "inbound" for m in thread["items"]) == 2
 
 
+def test_inbound_reply__the_whole_email_served_beside_the_words(client: Any, shop: Any) -> None:
+    # GIVEN a merchant's e-mailed answer
+    conversation_id, reply_to = _replied(client, shop)
+    # WHEN the guest replies with their words above the quoted history, and once with no history at all
+    assert post_inbound(client, customer_reply(sender="guest@example.com", reply_to=reply_to))[1]["outcome"] \
+        == "appended"
+    plain = customer_reply(sender="guest@example.com", reply_to=reply_to).replace(b"Message-ID: <", b"Message-ID: <2")
+    plain = plain.split(b"\r\n\r\n")[0] + b"\r\n\r\nJust one more question.\r\n"
+    assert post_inbound(client, plain)[1]["outcome"] == "appended"
+    # THEN the messages view has the words in text and the whole e-mail in full_text, only where history was cut
+    _, thread = json_call(client, "GET", f"/admin/conversations/{conversation_id}/messages", shop.admin())
+    guest, quoted, unquoted = [m for m in thread["items"] if m["direction"] == "inbound"]
+    assert quoted["text"] == "Thanks! Can it ship on Friday?"
+    assert quoted["full_text"].startswith("Thanks! Can it ship on Friday?\n\nOn Wed, Nov 25, 2026")
+    assert quoted["full_text"].endswith("> Your order has shipped.")
+    assert (unquoted["text"], unquoted["full_text"]) == ("Just one more question.", None)
+    assert guest["full_text"] is None and all(m["full_text"] is None for m in thread["items"]
+                                              if m["direction"] != "inbound")
+
+
 @pytest.mark.parametrize("case", ["other_sender", "bad_token", "spam", "virus"])
 def test_inbound_reply__refused__quarantined_nothing_appended(client: Any, shop: Any, case: str) -> None:
     _, reply_to = _replied(client, shop)

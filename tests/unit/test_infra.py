@@ -95,7 +95,7 @@ def _statements(resources: dict) -> list[dict]:
 def test_packaged_template_grants_the_reports_bucket_by_its_exact_name_only(packaged):
     statements = _statements(packaged["Resources"])
     s3 = [s for s in statements if any(str(a).startswith("s3:") for a in s["Action"])]
-    assert {s["Sid"] for s in s3} == {"Reports", "MessageObjects", "InboundMailMove", "ReportsList"}
+    assert {s["Sid"] for s in s3} == {"Reports", "MessageObjects", "InboundMailMove", "ReportsList", "ExportCarry"}
     assert all("ReportsBucket" in json.dumps(s["Resource"]) and "*:s3:::" not in json.dumps(s["Resource"])
                for s in s3)
     roles = packaged["Resources"]["ReportsAccess"]["Properties"]["Roles"]

@@ -8,6 +8,7 @@ from email.policy import default
 
 import pytest
 
+from chalicelib import mailtext
 from chalicelib.email import Attachment, OutboundEmail, build_message
 from chalicelib.messages import inbound, replytoken
 from tests.support_messages import customer_reply
@@ -97,7 +98,7 @@ def test_build_message__header_injection_in_subject__refused() -> None:
     ("Line one\n> quoted inline\nLine two\n-- \nAmy, sent from my phone", "Line one\nLine two"),
 ])
 def test_cut_quoted__keeps_only_the_new_words(text: str, expected: str) -> None:
-    assert inbound.cut_quoted(text) == expected
+    assert mailtext.new_words(text) == expected
 
 
 def test_examine__forged_pass_below_ses_fail__spam() -> None:
@@ -175,3 +176,20 @@ def test_image_ids__more_than_ten__refused_naming_the_field_never_dropped() -> N
         check_image_ids(ids)
     assert refused.value.extra == {"field": "image_ids"}
     assert check_image_ids(ids[:10]) == ids[:10]
+
+
+def test_examine__words_longer_than_a_message__the_whole_email_kept_beside_them() -> None:
+    # GIVEN a reply whose own words run past the 5000 characters a message holds
+    address = replytoken.reply_address(STORE, CONVERSATION)
+    words = "請幫我確認訂單內容。" * 600  # 6000 characters
+    examined = inbound.examine(customer_reply(sender="amy@example.com", reply_to=address, text=words))
+    # THEN the message holds the first 5000 and the whole e-mail stays readable ("show quoted text")
+    assert examined.text == words[:5000]
+    assert examined.full_text is not None and examined.full_text.startswith(words)
+
+
+def test_examine__nothing_cut__no_second_copy() -> None:
+    address = replytoken.reply_address(STORE, CONVERSATION)
+    raw = customer_reply(sender="amy@example.com", reply_to=address).split(b"\r\n\r\n")[0] + b"\r\n\r\nJust this.\r\n"
+    examined = inbound.examine(raw)
+    assert (examined.text, examined.full_text) == ("Just this.", None)

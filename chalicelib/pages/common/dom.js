@@ -63,10 +63,17 @@ export function shortDate(iso) {
   return date.toDateString() === new Date().toDateString() ? CLOCK.format(date) : SHORT.format(date);
 }
 
+const DAY = new Intl.DateTimeFormat(undefined, {weekday: 'short', year: 'numeric', month: 'short', day: 'numeric'});
+
+/** A calendar date with its day, whenever it was ("Mon, Dec 7, 2026"): member since, orders, lists. */
+export const dayDate = (iso) => DAY.format(new Date(iso));
+
+/** <time>: relative ("5 min ago"), 'date' (dayDate) or false (shortDate); the exact time is its title. */
 export function timeEl(iso, relative = true) {
   if (!iso) return null;
   const date = new Date(iso);
-  return h('time', {datetime: iso, title: date.toLocaleString()}, relative ? relativeTime(iso) : shortDate(iso));
+  const text = relative === 'date' ? dayDate(iso) : relative ? relativeTime(iso) : shortDate(iso);
+  return h('time', {datetime: iso, title: date.toLocaleString()}, text);
 }
 
 /** A short-lived announcement in the page's live region ("Sent", "Saved"). */

@@ -1,4 +1,5 @@
-// The merchant console: sign-in, the section router (#/inbox, #/customers, #/settings, #/reports).
+// The merchant console: sign-in, the section router (#/inbox, #/customers, #/lifecycle, #/marketing, #/settings,
+// #/reports).
 import {key} from './api.js';
 import {clear} from './dom.js';
 import {signIn} from './signin.js';
@@ -11,6 +12,8 @@ let current = {section: null, module: null};
 const SECTIONS = {
   inbox: () => import('./inbox.js'),
   customers: () => import('./customers.js'),
+  lifecycle: () => import('./lifecycle.js'),
+  marketing: () => import('./marketing.js'),
   settings: () => import('./settings.js'),
   reports: () => import('./reports.js'),
 };

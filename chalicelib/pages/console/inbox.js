@@ -219,6 +219,26 @@ function storedImageEl(attachment, message) {
   return holder;
 }
 
+// An e-mailed reply shows the customer's words; the whole e-mail (quoted history included) is one click
+// away. Which ones are open survives the thread's polling re-render.
+function quotedTextEl(view, m) {
+  if (!m.full_text) return null;
+  view.expanded = view.expanded || new Set();
+  const open = view.expanded.has(m.message_id);
+  const full = h('pre', {class: 'msg-full', id: `full-${m.message_id}`, hidden: !open,
+    'aria-label': 'The whole e-mail as received'}, m.full_text);
+  const toggle = h('button', {type: 'button', class: 'msg-toggle', 'aria-expanded': String(open),
+    'aria-controls': full.id}, open ? 'Hide quoted text' : 'Show quoted text');
+  toggle.addEventListener('click', () => {
+    const nowOpen = !view.expanded.has(m.message_id);
+    if (nowOpen) view.expanded.add(m.message_id); else view.expanded.delete(m.message_id);
+    full.hidden = !nowOpen;
+    toggle.setAttribute('aria-expanded', String(nowOpen));
+    toggle.textContent = nowOpen ? 'Hide quoted text' : 'Show quoted text';
+  });
+  return [toggle, full];
+}
+
 function renderMessages(view, messages) {
   if (!state || state.selected !== view.id) return;
   const atBottom = view.messagesEl.scrollHeight - view.messagesEl.scrollTop - view.messagesEl.clientHeight < 40;
@@ -228,6 +248,7 @@ function renderMessages(view, messages) {
     return h('article', {class: `msg ${m.direction}`},
       label ? h('p', {class: 'msg-label'}, label) : null,
       m.text ? h('p', {class: 'msg-text'}, m.text) : null,
+      quotedTextEl(view, m),
       (m.attachments || []).map((attachment) => attachmentEl(attachment, m)), images,
       h('p', {class: 'msg-meta'}, timeEl(m.at, false)));
   });

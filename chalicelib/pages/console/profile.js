@@ -3,6 +3,7 @@
 import {ApiError, del, poll, post, put, sha256Hex} from './api.js';
 import {channelLabel, isSocial, reasonText, whoOf, windowOpen} from './channels.js';
 import {announce, clear, field, h, timeEl, uid} from './dom.js';
+import {moreSections} from './profile-more.js';
 
 const STAGES = {need_introduce: 'Need Introduce', silent: 'Silent Customers', loyalists: 'Loyalists',
   high_potential: 'High-Potential', need_nurturing: 'Need Nurturing', cant_lose: 'Can\'t Lose', lost: 'Lost'};
@@ -61,6 +62,7 @@ function renderMember(body, profile, standalone) {
       badges.push(h('span', {class: `badge consent ${kind}`}, text));
     }
   }
+  if (profile.blacklisted) badges.push(h('span', {class: 'badge bad'}, 'Blacklisted'));
   const Heading = standalone ? 'h1' : 'h2';
   const head = h('div', {class: 'card profile-head'},
     h('div', {class: 'avatar', 'aria-hidden': 'true'}, (profile.name || '?').trim().charAt(0).toUpperCase()),
@@ -69,7 +71,7 @@ function renderMember(body, profile, standalone) {
   const contact = section('Contact', h('dl', {class: 'facts'},
     h('dt', {}, 'Phone'), h('dd', {}, profile.phone || '—', ' ', profile.phone ? verified(profile.phone_verified) : null),
     h('dt', {}, 'E-mail'), h('dd', {}, profile.email || '—', ' ', profile.email ? verified(profile.email_verified) : null),
-    h('dt', {}, 'Member since'), h('dd', {}, timeEl(profile.created_at, false)),
+    h('dt', {}, 'Member since'), h('dd', {}, timeEl(profile.created_at, 'date')),
     profile.referral ? [h('dt', {}, 'Referred by'), h('dd', {},
       `${profile.referral.staff_name || profile.referral.staff_id} · ${profile.referral.branch_name || profile.referral.branch_id}`)] : null));
 
@@ -128,13 +130,13 @@ function renderMember(body, profile, standalone) {
   const orders = section('Orders', (profile.orders || []).length
     ? h('table', {}, h('thead', {}, h('tr', {}, h('th', {scope: 'col'}, 'Order'), h('th', {scope: 'col'}, 'Total'), h('th', {scope: 'col'}, 'Date'))),
       h('tbody', {}, profile.orders.map((order) => h('tr', {}, h('td', {}, order.order_id, order.status ? ` (${order.status})` : ''),
-        h('td', {}, `${order.total} ${order.currency}`), h('td', {}, timeEl(order.ordered_at, false))))))
+        h('td', {}, `${order.total} ${order.currency}`), h('td', {}, timeEl(order.ordered_at, 'date'))))))
     : h('p', {class: 'muted'}, 'No orders yet.'));
   // Keep what the merchant is typing when a poll redraws the panel.
   const typing = body.querySelector('input:focus, textarea:focus');
   if (typing && typing.value) return;
   body.classList.toggle('standalone', standalone);
-  clear(body, head, contact, social, tags, notes, orders);
+  clear(body, head, contact, social, tags, notes, orders, moreSections(profile));
 }
 
 // --- visitor ---------------------------------------------------------------------------------------

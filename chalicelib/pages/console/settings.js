@@ -151,13 +151,22 @@ async function autoReplyCard(slot) {
 async function blacklistCard(slot) {
   const list = await get('admin/blacklist').catch(fail);
   if (!list) return;
-  const items = list.items.map((entry) => h('li', {class: 'social-account'},
-    h('div', {}, h('p', {class: 'strong'}, entry.social_user_key), h('p', {class: 'muted small'}, 'Added ', timeEl(entry.added_at))),
-    h('button', {type: 'button', class: 'secondary small', 'aria-label': `Remove ${entry.social_user_key} from the blacklist`, onclick: async () => {
-      try { await del(`admin/blacklist/${encodeURIComponent(entry.social_user_key)}`); blacklistCard(slot); } catch (error) { fail(error); }
-    }}, 'Remove')));
+  // Both kinds, by name: a social account (removed here) and a member (lifted from their profile).
+  const items = list.items.map((entry) => {
+    const member = entry.kind === 'member';
+    const who = entry.name || (member ? 'A member' : entry.key || entry.social_user_key);
+    const what = member ? 'Member' : `${entry.channel || ''} account ${entry.key || entry.social_user_key}`;
+    const action = member
+      ? h('a', {class: 'button secondary small', href: `#/customers/${encodeURIComponent(entry.member_id)}`}, `Open ${who}'s profile`)
+      : h('button', {type: 'button', class: 'secondary small', 'aria-label': `Remove ${who} from the blacklist`, onclick: async () => {
+        try { await del(`admin/blacklist/${encodeURIComponent(entry.key || entry.social_user_key)}`); blacklistCard(slot); } catch (error) { fail(error); }
+      }}, 'Remove');
+    return h('li', {class: 'social-account'},
+      h('div', {}, h('p', {class: 'strong'}, who), h('p', {class: 'muted small'}, `${what} · added `, timeEl(entry.at || entry.added_at, 'date'))),
+      action);
+  });
   clear(slot, card('bl-title', 'Blacklist', items.length ? h('ul', {class: 'plain'}, items) : h('p', {class: 'muted'}, 'Nobody is blacklisted.'),
-    h('p', {class: 'hint'}, 'Add a customer from their conversation in the Message Center.')));
+    h('p', {class: 'hint'}, 'Add a social account from its conversation in the Message Center, a member from their profile.')));
 }
 
 async function staffCard(slot) {

@@ -7,19 +7,28 @@ const main = document.getElementById('main');
 const appbar = document.querySelector('.appbar');
 let mode = 'phone';
 
-// A key scanned from the admin's QR code arrives in the fragment (#key=...), which no server ever sees.
-const fromFragment = new URLSearchParams(location.hash.slice(1)).get('key');
-if (fromFragment) {
+// A key scanned from the admin's QR code arrives in the fragment (#key=...), which no server ever sees: on
+// opening the page, and in a tab already open (only the fragment changes, so the page does not reload).
+function keyFromFragment() {
+  const fromFragment = new URLSearchParams(location.hash.slice(1)).get('key');
+  if (!fromFragment) return false;
   key.set(fromFragment);
   history.replaceState(null, '', location.pathname + location.search);
+  return true;
 }
+keyFromFragment();
+window.addEventListener('hashchange', () => { if (keyFromFragment()) { signingIn = null; start(); } });
+let signingIn = null;
 
 async function start() {
   if (!key.get()) {
     appbar.hidden = true;
-    await signIn(main, {title: 'Sign in to the staff app', label: 'Staff key',
+    const attempt = signIn(main, {title: 'Sign in to the staff app', label: 'Staff key',
       hint: 'Scan the QR code your admin shows you, or type the staff key. It is kept in this tab only.',
       checkPath: 'staff/members?name=__', roleName: 'a staff'});
+    signingIn = attempt;
+    await attempt;
+    if (signingIn !== attempt) return; // a #key= link signed in meanwhile
   }
   appbar.hidden = false;
   showSearch();
@@ -81,15 +90,20 @@ function notFound(text) {
   clear(resultArea, h('section', {class: 'card stack'},
     h('h2', {}, 'No member found'),
     h('p', {}, phone ? `Nobody has signed up with ${phone} yet.` : 'Nobody matches. Try the mobile number.'),
-    phone ? h('button', {type: 'button', onclick: () => signUp(phone)}, 'Sign up') : null));
+    phone ? h('button', {type: 'button', onclick: () => signUp(phone)}, `Text a sign-up link to ${phone}`) : null));
 }
 
 function showMember(member) {
   const initial = (member.name || '?').charAt(0).toUpperCase();
   const bindArea = h('div', {class: 'stack'});
+  // Only what fits this member; what does not is shown disabled with the reason, as the console does.
+  const lineReason = member.line_bound ? 'This member\'s LINE account is already bound.' : null;
+  const reasonEl = lineReason ? h('p', {class: 'hint', id: 'line-reason'}, lineReason) : null;
   const actions = h('div', {class: 'actions'},
-    h('button', {type: 'button', onclick: () => bindLine(member, bindArea)}, 'Bind LINE account'),
-    member.is_member === false && member.phone ? h('button', {type: 'button', class: 'secondary', onclick: () => signUp(member.phone)}, 'Sign up') : null);
+    h('button', {type: 'button', disabled: Boolean(lineReason), 'aria-describedby': lineReason ? 'line-reason' : null,
+      onclick: () => bindLine(member, bindArea)}, 'Show a QR code to bind LINE'),
+    member.is_member === false && member.phone ? h('button', {type: 'button', class: 'secondary', onclick: () => signUp(member.phone)},
+      'Text a sign-up link') : null, reasonEl);
   clear(resultArea, h('section', {class: 'card member', 'aria-labelledby': 'member-name'},
     h('div', {class: 'member-head'}, h('div', {class: 'avatar', 'aria-hidden': 'true'}, initial),
       h('div', {}, h('h2', {id: 'member-name'}, member.name || 'Unnamed'),
@@ -97,8 +111,9 @@ function showMember(member) {
     h('dl', {class: 'facts'},
       h('dt', {}, 'Mobile'), h('dd', {}, member.phone || '—', member.phone_verified ? h('span', {class: 'badge ok'}, ' Verified') : null),
       h('dt', {}, 'E-mail'), h('dd', {}, member.email || '—'),
-      h('dt', {}, 'Member since'), h('dd', {}, timeEl(member.created_at, false)),
-      h('dt', {}, 'Store referral'), h('dd', {}, member.referral ? ['Bound ', timeEl(member.referral.bound_at, false)] : 'None yet')),
+      h('dt', {}, 'Member since'), h('dd', {}, timeEl(member.created_at, 'date')),
+      h('dt', {}, 'Store referral'), h('dd', {}, member.referral ? ['Bound ', timeEl(member.referral.bound_at, 'date'),
+        member.referral.branch_name ? ` at ${member.referral.branch_name}` : ''] : 'None yet')),
     actions, bindArea));
 }
 
@@ -113,8 +128,9 @@ async function signUp(phone) {
     const watch = h('p', {class: 'muted', role: 'status'});
     area.append(status, h('p', {}, 'Ask the customer to open the link and finish signing up.'), watch,
       h('div', {class: 'actions'},
-        h('button', {type: 'button', onclick: () => { watch.textContent = 'Waiting for the customer to finish signing up…'; watchSignUp(phone, watch); }}, 'SMS received'),
-        h('button', {type: 'button', class: 'secondary', onclick: () => checkAgain(phone, watch)}, 'Check again')));
+        h('button', {type: 'button', onclick: () => { watch.textContent = 'Waiting for the customer to finish signing up…'; watchSignUp(phone, watch); }},
+          'Customer got the SMS: wait for the sign-up'),
+        h('button', {type: 'button', class: 'secondary', onclick: () => checkAgain(phone, watch)}, 'Check now whether they signed up')));
   } catch (error) {
     const wait = error instanceof ApiError && error.code === 'rate_limited'
       ? ' Too many texts to this number: wait a little and try again.' : '';
