@@ -81,7 +81,7 @@ def backoff_seconds(attempt: int) -> float:
     """Equal jitter: half of min(cap, base x 2^attempt), plus up to that half again at random (attempt 0 is the
     first retry). Never near zero, so requests that collided spread out instead of colliding again."""
     ceiling = min(_BACKOFF_CAP_SECONDS, _BACKOFF_BASE_SECONDS * 2 ** attempt)
-    return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 - spreading, not secrecy
+    return float(ceiling / 2 + random.uniform(0, ceiling / 2))  # noqa: S311 - spreading, not secrecy
 
 
 class RetryingConnection(Connection):
