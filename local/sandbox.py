@@ -123,6 +123,10 @@ def run(port: int, aws_port: int, demo_file: Path = DEMO_FILE, fresh: bool = Fal
         saved = None  # the data without its keys would be unreachable
     kept = "FRESH=1: started clean" if fresh else "nothing saved yet: started clean"
 
+    # Powertools' logger, imported here once: two threads (scheduler, channel-work pollers) importing it at once
+    # meet its circular import half-initialized (ImportError in whichever loses).
+    import aws_lambda_powertools.logging  # noqa: F401
+
     serialize_dynamodb()
     moto_transactions.install()  # a transaction's backup costs what it touches, not the whole table
     if faithful_dynamodb.enabled():
