@@ -65,7 +65,7 @@ package: $(STAMP)
 		> build/$(STAGE)-resources.json
 	# Chalice zips chalicelib/ as it is: no __pycache__ in the function's package (Lambda compiles nothing twice).
 	find chalicelib -name __pycache__ -prune -exec rm -rf {} +
-	PYTHONDONTWRITEBYTECODE=1 AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(BIN)/chalice package \
+	STAGE=$(STAGE) PYTHONDONTWRITEBYTECODE=1 AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(BIN)/chalice package \
 		--stage $(STAGE) --merge-template build/$(STAGE)-resources.json build/$(STAGE)
 	$(BIN)/cfn-lint build/$(STAGE)/sam.json
 

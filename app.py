@@ -18,15 +18,24 @@ from chalicelib.api.pages import pages
 from chalicelib.api.reports import reports
 from chalicelib.api.search import search
 from chalicelib.api.staff import staff
+from chalicelib.api.team import team
 from chalicelib.api.webhooks import webhooks
-from chalicelib.config import CHANNEL_WORK_CONCURRENCY, CHANNEL_WORK_FUNCTION, channel_queue_name, local_routes_enabled
+from chalicelib.config import (
+    CHANNEL_WORK_CONCURRENCY,
+    CHANNEL_WORK_FUNCTION,
+    channel_queue_name,
+    local_routes_enabled,
+    stage_name,
+)
+
+STAGE = stage_name()  # no stage, no start: a process never guesses "local" (StageNotSet names the fix)
 
 app = Chalice(app_name="memberlink", configure_logs=False)  # logs go out through chalicelib/logs.py alone (redacted)
 # Every image type of chalicelib.messages.uploads arrives (POST /admin/uploads/direct) and leaves as bytes;
 # Chalice's defaults lack image/webp. Listed here, not imported, so the wiring loads no domain code.
 app.api.binary_types = sorted({*app.api.binary_types, "image/jpeg", "image/png", "image/gif", "image/webp"})
 for blueprint in (admin, webhooks, inbox, binding, accounts, members, search, staff, reports, messages, lifecycle,
-                  pages, consents, customers):
+                  pages, consents, customers, team):
     app.register_blueprint(blueprint)
 app.register_middleware(contract_errors, "http")
 
@@ -34,6 +43,18 @@ if local_routes_enabled():
     from chalicelib.api.local import local  # the sandbox-only routes exist only where they are enabled
 
     app.register_blueprint(local)
+
+# --- work handed off the request path (chalicelib/handoff.py; the template names and grants each target) ---
+
+
+@app.lambda_function(name="deferred")
+def run_deferred(event: dict[str, Any], context: object) -> dict[str, bool]:
+    """A task the API handed off so that its answer does not wait (a password reset's delivery)."""
+    from chalicelib import deferred
+
+    deferred.run(dict(event))
+    return {"ok": True}
+
 
 # --- schedules (issue 7: reports) ---
 # Each handler below imports its area inside the function: a function loads only its own code (cold start).
@@ -73,37 +94,41 @@ def inbound_email(event: dict[str, Any], context: object) -> dict[str, list[str]
 def lifecycle_daily(event: object) -> dict[str, int]:
     """Hourly, because stores' midnights fall at different UTC hours: each store's ended day, once."""
     from chalicelib import clock
-    from chalicelib.lifecycle.daily import run_scheduled
+    from chalicelib.lifecycle.daily import budget_of, run_scheduled
     from chalicelib.lifecycle.handoff import hand_off
 
-    return {"runs": len(run_scheduled(clock.now(), hand_off))}
+    context = getattr(event, "context", None)  # Lambda's: the budget follows the function's timeout in the template
+    return {"runs": len(run_scheduled(clock.now(), hand_off, budget_of(context)))}
 
 
 @app.lambda_function(name="lifecycle_continue")
 def lifecycle_continue(event: dict[str, object], context: object) -> dict[str, bool]:
     """The rest of a daily run that did not fit one invocation (invoked asynchronously by the run itself)."""
     from chalicelib import clock
-    from chalicelib.lifecycle.daily import continue_run
+    from chalicelib.lifecycle.daily import budget_of, continue_run
     from chalicelib.lifecycle.handoff import hand_off
 
-    return {"done": continue_run(dict(event), clock.now(), hand_off).done}
+    return {"done": continue_run(dict(event), clock.now(), hand_off, budget_of(context)).done}
 
 
 # --- marketing consent (issue 16) ---
 
 
 @app.lambda_function(name="ses_feedback")
-def ses_feedback(event: dict[str, Any], context: object) -> dict[str, list[str]]:
+def ses_feedback(event: dict[str, Any], context: object) -> dict[str, list[Any]]:
     """SES bounces and complaints from the configuration set's SNS topic (SNS -> this function).
 
     A plain function rather than ``on_sns_message``: the topic's name carries the stage, which the
     decorator would need at import time; infra/template.py declares the topic, its subscription and
     the permission instead.
     """
+    from dataclasses import asdict
+
     from chalicelib import clock
     from chalicelib.consent import feedback
 
-    return {"outcomes": [outcome.kind for outcome in feedback.handle_sns_event(event, clock.now())]}
+    outcomes = feedback.handle_sns_event(event, clock.now())
+    return {"outcomes": [outcome.kind for outcome in outcomes], "details": [asdict(outcome) for outcome in outcomes]}
 
 
 @app.lambda_function(name="marketing_send")

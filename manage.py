@@ -21,6 +21,9 @@ Trying the product against the sandbox (`make run`):
     sms --to PHONE          the newest SMS to a number (--code: its six-digit code; --param invite: a link's token)
     email --to ADDRESS      the newest e-mail to an address (--code: its six-digit code)
     pick PATH               a value from the JSON on stdin: curl ... | manage.py pick items.0.conversation_id
+
+After a deploy (README "Deploying"): smoke --stage prod checks that the stage holds and answers what its template
+declares (functions, tables, bucket, topic, parameters, SES, the webhook handshake).
 """
 
 from __future__ import annotations
@@ -134,7 +137,7 @@ _CODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 
 
 def link_param(text: str, name: str) -> str | None:
-    found = re.findall(r"[?&]" + re.escape(name) + r"=([A-Za-z0-9._~%-]+)", text)
+    found = re.findall(r"[?&#]" + re.escape(name) + r"=([A-Za-z0-9._~%-]+)", text)
     return found[-1] if found else None
 
 
@@ -191,13 +194,29 @@ def sms(args: argparse.Namespace) -> int:
     return show(texts[-1], args, "SMS")
 
 
+def readable(raw: str) -> str:
+    """A raw e-mail as a person reads it: its headers, then its text part decoded (quoted-printable wraps
+    long links across lines with '=' escapes, which would cut a token in two)."""
+    from email import message_from_string
+    from email.policy import default
+
+    message = message_from_string(raw, policy=default)
+    part = message.get_body(preferencelist=("plain",)) if message.is_multipart() else message
+    try:
+        text = part.get_content() if part is not None else ""
+    except (LookupError, KeyError):
+        return raw
+    headers = "".join(f"{name}: {value}\n" for name, value in message.items())
+    return f"{headers}\n{text}"
+
+
 def email(args: argparse.Namespace) -> int:
     ses = moto_data().get("ses", {})
     texts = []
     for message in ses.get("Message", []) + ses.get("RawMessage", []):
         destinations = json.dumps(message.get("destinations") or message.get("destination") or "")
         if args.to.lower() in destinations.lower() or args.to.lower() in str(message.get("raw_data", "")).lower():
-            texts.append(str(message.get("body") or message.get("raw_data") or ""))
+            texts.append(str(message.get("body") or readable(str(message.get("raw_data") or ""))))
     if not texts:
         print(f"no e-mail to {args.to} yet", file=sys.stderr)
         return 1
@@ -229,13 +248,19 @@ def key_value(text: str) -> tuple[str, str]:
     return name, value
 
 
+# Who the audit trail names for what an operator does from this command line (keys made or revoked).
+OPERATOR_NAME = "operator (manage.py)"
+
+
 def operator_command(args: argparse.Namespace) -> int:
     use_stage(args.stage)
-    from chalicelib import access, clock, stores
+    from chalicelib import access, audit, clock, stores
     from chalicelib.errors import ApiError
 
     def out(value: dict[str, Any]) -> None:
         print(json.dumps(value, indent=2, ensure_ascii=False))
+
+    OPERATOR = access.Actor("key", None, OPERATOR_NAME)  # the contract names two kinds: user and key
 
     try:
         if args.command == "create-store":
@@ -268,6 +293,7 @@ def operator_command(args: argparse.Namespace) -> int:
             issued = access.build_key(args.store, role, clock.now(), label=args.label, staff_id=staff_id,
                                       branch_id=branch_id)
             issued.item.save()
+            audit.record(args.store, OPERATOR, "key.created", ("key", issued.key_id))
             out({"store_id": args.store, "key_id": issued.key_id, "role": args.role, "key": issued.key,
                  **({"staff_id": staff_id, "branch_id": branch_id} if staff_id else {})})
         elif args.command == "configure-channel":
@@ -293,6 +319,7 @@ def operator_command(args: argparse.Namespace) -> int:
             if not access.revoke(args.store, args.key_id, clock.now()):
                 print(f"no key {args.key_id} in store {args.store}", file=sys.stderr)
                 return 1
+            audit.record(args.store, OPERATOR, "key.revoked", ("key", args.key_id))
             out({"revoked": args.key_id})
     except ApiError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
@@ -309,6 +336,8 @@ def parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run-local", help="start the local sandbox (make run)")
     run.add_argument("--fresh", action="store_true", help="start clean instead of restoring the saved data")
+    run.add_argument("--template", type=Path, help="boot this packaged template (make package STAGE=local writes "
+                                                   "build/local/sam.json) instead of building it now")
 
     create = sub.add_parser("create-store", help="create a store with an admin and a storefront key")
     create.add_argument("--name", required=True)
@@ -351,6 +380,10 @@ def parser() -> argparse.ArgumentParser:
     for command in (create, branch, staff, key, channel, keys, revoke, backfill):
         command.add_argument("--stage", default="local", help="local (default), dev or prod")
 
+    smoke = sub.add_parser("smoke", help="after a deploy: check the stage's functions, tables, bucket, topic, "
+                                          "parameters, SES and the webhook handshake (a throwaway store, removed)")
+    smoke.add_argument("--stage", required=True, help="local (the running `make run`), dev or prod")
+
     sub.add_parser("env", help='shell variables for the docs: eval "$(.venv/bin/python manage.py env)"')
 
     webhook = sub.add_parser("send-webhook", help="post a signed sample delivery to the sandbox")
@@ -387,8 +420,16 @@ def main(argv: list[str] | None = None) -> int:
         from local.sandbox import run
 
         run(port=int(os.environ.get("PORT", "8000")), aws_port=int(os.environ.get("AWS_PORT", "4566")),
-            demo_file=demo_file(), fresh=args.fresh)
+            demo_file=demo_file(), fresh=args.fresh, template_file=args.template)
         return 0
+    if args.command == "smoke":
+        use_stage(args.stage)
+        from infra.smoke import run as smoke
+
+        report = smoke(args.stage)
+        print("\n".join(report.lines))
+        print(f"smoke check of stage {args.stage}: " + (f"{report.failed} FAILED" if report.failed else "all passed"))
+        return 1 if report.failed else 0
     helpers = {"env": lambda a: print("\n".join(env_lines())) or 0, "send-webhook": send_webhook, "sign": sign,
                "outbox": outbox, "sms": sms, "email": email, "pick": pick}
     if args.command in helpers:

@@ -179,6 +179,19 @@ def prepare_environment() -> None:
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
         os.environ.pop(name, None)
     quiet_logs()
+    install_local_lambda()
+
+
+def install_local_lambda() -> None:
+    """The local stage's packaged template, as the local stack runs it: its environment (the hand-offs' targets, the
+    public URL's parameter) and a local Lambda that runs each hand-off's function on a worker (as Lambda would, so a
+    password reset's delivery stays off the timed request). Roles are not checked here: the benches time things."""
+    from local.cloudformation import load, packaged
+    from local.lambdas import LocalLambda, shared_environment
+
+    stack = load(packaged("local"), "https://api.memberlink.bench/api")
+    os.environ.update(shared_environment(stack))
+    LocalLambda(stack, asynchronous=True, enforce_roles=False).install()
 
 
 def quiet_logs() -> None:

@@ -69,6 +69,10 @@ CODE_GUESSES = RollingLimit("code_guesses", 10, timedelta(hours=1))
 # Failed logins per identifier and per client IP (a successful login gives its attempt back).
 LOGINS_PER_IDENTIFIER = RollingLimit("logins", 10, timedelta(minutes=15))
 LOGINS_PER_CLIENT_IP = WindowLimit("logins_ip", 50, timedelta(minutes=15))
+# Failed console sign-ins per e-mail (the same rule as members'), counted under CONSOLE_PARTITION: signing in
+# names an e-mail, not a store.
+CONSOLE_LOGINS_PER_EMAIL = RollingLimit("console_logins", 10, timedelta(minutes=15))
+CONSOLE_PARTITION = "console"
 # The staff app's name search: a prefix of at least this many characters, at most this many members.
 STAFF_NAME_MIN_CHARS = 2
 STAFF_SEARCH_MAX_RESULTS = 20

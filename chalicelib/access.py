@@ -1,12 +1,17 @@
-"""Who is calling: bearer API keys, their roles and their store.
+"""Who is calling: bearer API keys and console sessions, their roles and their store.
 
 A key looks like ``mlk.<store_id>.<secret>``. The store id in the key tells which partition to
 read; the stored item is found by the SHA-256 of the whole key, so a key for one store can never
 be read as a key for another, and one GetItem authenticates a request.
+
+A console session token (``mls.<store_id>.<user_id>.<secret>``, :mod:`chalicelib.team.sessions`)
+reaches the admin routes as a person: its principal has the admin role and the person's own role
+(``owner`` or ``agent``), which ``chalicelib/api/roles.py`` checks per route.
 """
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -18,6 +23,7 @@ from chalicelib.errors import Forbidden, Unauthorized
 from chalicelib.models import ApiKeyModel
 
 KEY_PREFIX = "mlk"
+SESSION_PREFIX = "mls"
 
 
 class Role(StrEnum):
@@ -33,6 +39,45 @@ class Principal:
     key_id: str
     staff_id: str | None = None
     branch_id: str | None = None
+    user_id: str | None = None  # a console session's person
+    user_role: str | None = None  # owner | agent
+    user_name: str | None = None
+    key_label: str | None = None
+
+    @property
+    def actor(self) -> Actor:
+        """Who to name in the audit trail and on a sent message."""
+        if self.user_id is not None:
+            return Actor("user", self.user_id, self.user_name)
+        return Actor("key", self.key_id, f"{self.key_label or self.role.value} key")
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: str  # user | key
+    id: str | None
+    name: str | None
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"kind": self.kind, "id": self.id, "name": self.name}
+
+
+# The caller of the request being handled (set by chalicelib/api/http.py): what a message sent or a note
+# written during it names as ``sent_by``, without every domain function taking it as a parameter.
+_current_actor: ContextVar[Actor | None] = ContextVar("current_actor", default=None)
+
+
+def current_actor() -> Actor | None:
+    return _current_actor.get()
+
+
+def set_current_actor(actor: Actor | None) -> object:
+    """Returns the token to give :func:`reset_current_actor` when the request ends."""
+    return _current_actor.set(actor)
+
+
+def reset_current_actor(token: object) -> None:
+    _current_actor.reset(token)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -72,6 +117,12 @@ def authenticate(authorization: str | None, *allowed: Role) -> Principal:
     key = key.strip()
     if scheme.lower() != "bearer" or not key:
         raise Unauthorized("the Authorization header must be 'Bearer <key>'")
+    if key.startswith(f"{SESSION_PREFIX}.") and len(key) <= 200:
+        if Role.ADMIN not in allowed:
+            raise Forbidden("a console session reaches the admin routes only")
+        from chalicelib.team import sessions  # loaded by the first session's request, not at cold start
+
+        return sessions.authenticate(key)
     store_id = store_id_from_key(key)
     if store_id is None or len(key) > 200:
         raise Unauthorized("unknown API key")
@@ -87,7 +138,7 @@ def authenticate(authorization: str | None, *allowed: Role) -> Principal:
         raise Forbidden(f"this endpoint needs {' or '.join(_article(r) for r in allowed)} key; "
                         f"this is {_article(role)} key")
     return Principal(store_id=store_id, role=role, key_id=key_id_of(key_hash),
-                     staff_id=item.staff_id, branch_id=item.branch_id)
+                     staff_id=item.staff_id, branch_id=item.branch_id, key_label=item.label)
 
 
 def _article(role: Role) -> str:

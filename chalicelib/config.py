@@ -28,8 +28,21 @@ class Settings:
         return self.stage == LOCAL_STAGE
 
 
+class StageNotSet(RuntimeError):
+    """No stage in the environment: the process refuses to start rather than guess (never "local")."""
+
+
+def stage_name() -> str:
+    """The stage this process serves (``STAGE``, set by the template); raises :class:`StageNotSet` without one."""
+    stage = os.environ.get("STAGE", "").strip()
+    if not stage:
+        raise StageNotSet("STAGE is not set: memberlink serves one named stage (local, dev, prod), set by the "
+                          "template or by .chalice/config.json; it never defaults to local")
+    return stage
+
+
 def settings() -> Settings:
-    stage = os.environ.get("STAGE", LOCAL_STAGE)
+    stage = stage_name()
     return Settings(
         stage=stage,
         table_prefix=table_prefix(),
@@ -44,12 +57,12 @@ def settings() -> Settings:
 
 def table_prefix() -> str:
     """Prefix of every DynamoDB table name; one set of tables per stage."""
-    return os.environ.get("TABLE_PREFIX", f"memberlink-{os.environ.get('STAGE', LOCAL_STAGE)}")
+    return os.environ.get("TABLE_PREFIX") or f"memberlink-{stage_name()}"
 
 
 def local_routes_enabled() -> bool:
     """The /_local routes exist only when the app is imported for the local stage."""
-    return os.environ.get("STAGE", "") == LOCAL_STAGE
+    return stage_name() == LOCAL_STAGE
 
 
 # --- outbound channel work (the SQS queue between the webhook and the channels) ---------------------
@@ -62,7 +75,7 @@ CHANNEL_QUEUE_URL_ENV = "CHANNEL_QUEUE_URL"  # set by the template (Ref of the q
 def channel_queue_name(stage: str | None = None) -> str:
     """``memberlink-<stage>-channel-work``. Read at import by app.py's decorator: Lambda, ``chalice package``
     and the local stack all import app.py with the stage's variables already set (unlike chalice.test.Client)."""
-    return f"memberlink-{stage or os.environ.get('STAGE', LOCAL_STAGE)}-channel-work"
+    return f"memberlink-{stage or stage_name()}-channel-work"
 
 
 def channel_queue_url() -> str:

@@ -1,50 +1,32 @@
-"""Work done off the request path: an asynchronous Lambda invoke in AWS, a worker thread locally.
+"""Work done off the request path: the ``deferred`` Lambda function, reached by an asynchronous invoke.
 
 A password reset must answer a member and a stranger alike, in status, body *and* time. So the
 request does the same work for both (count the limits, store a code item) and hands the delivery
 over here; the slow part (SNS or SES, for members only) runs after the answer has left.
 
-In AWS, ``DEFERRED_FUNCTION_NAME`` names the ``deferred`` Lambda function (app.py; the template sets
-it) and :func:`defer` is one ``Invoke`` with ``InvocationType=Event``. Without it (the local sandbox,
-the tests) the same :func:`run` runs on a worker thread of this process; :func:`drain` waits for it.
+:func:`defer` is one hand-off (chalicelib/handoff.py) to the function ``DEFERRED_FUNCTION`` names
+(app.py's ``deferred``; the template sets the variable and grants the API's role the invoke); that
+function runs :func:`run`. The local stack runs it the same way, through its local Lambda.
 """
 
 from __future__ import annotations
 
 import importlib
-import json
-import os
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from chalicelib import aws
+from chalicelib import handoff
 from chalicelib.logs import logger
 
 # Task name -> "module:function" taking the payload (imported on first use, so cold starts stay small).
 TASKS = {"deliver_reset_code": "chalicelib.members.account:deliver_reset_code"}
-
-_lock = threading.Lock()
-_executor: ThreadPoolExecutor | None = None
-_pending: list[Future[None]] = []
+FUNCTION_ENV = "DEFERRED_FUNCTION"  # set by the template to the deferred function's name
 
 
 def defer(task: str, payload: dict[str, Any]) -> None:
     """Run ``task`` with ``payload`` (JSON-serialisable, no secrets) after this request."""
     if task not in TASKS:
         raise ValueError(f"unknown deferred task {task!r}")
-    event = {"task": task, "payload": payload}
-    function = os.environ.get("DEFERRED_FUNCTION_NAME")
-    if function:
-
-        aws.client("lambda").invoke(FunctionName=function, InvocationType="Event",
-                                      Payload=json.dumps(event).encode())
-        return
-    global _executor
-    with _lock:
-        if _executor is None:
-            _executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="deferred")
-        _pending.append(_executor.submit(run, event))
+    handoff.hand_off(FUNCTION_ENV, {"task": task, "payload": payload})
 
 
 def run(event: dict[str, Any]) -> None:
@@ -54,12 +36,3 @@ def run(event: dict[str, Any]) -> None:
         getattr(importlib.import_module(module_name), function_name)(dict(event["payload"]))
     except Exception:
         logger.exception("deferred task failed", extra={"task": event.get("task")})
-
-
-def drain(timeout: float = 30.0) -> None:
-    """Wait for this process's deferred tasks (tests and the sandbox; nothing to wait for in AWS)."""
-    with _lock:
-        pending = list(_pending)
-        _pending.clear()
-    for future in pending:
-        future.result(timeout=timeout)

@@ -13,6 +13,8 @@ REGISTRATION_INVITATION_TTL = timedelta(hours=2)
 LINE_BINDING_TTL = timedelta(hours=1)
 CODE_TTL = timedelta(minutes=10)  # a one-time code sent by SMS or e-mail
 VERIFICATION_TOKEN_TTL = timedelta(minutes=15)  # what a checked code turns into
+CONSOLE_INVITATION_TTL = timedelta(hours=72)  # a console user's invitation e-mail
+CONSOLE_SESSION_TTL = timedelta(hours=12)  # a console sign-in by e-mail and password
 
 _UNITS = (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))
 

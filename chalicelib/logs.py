@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
 _SENSITIVE_KEY = re.compile(r"(secret|token|password|authorization|api_key|access_key|code)$", re.I)
 _API_KEY = re.compile(r"\bmlk\.([A-Za-z0-9_]+)\.[A-Za-z0-9_-]+")
+# Console session tokens (mls.<store>.<user>.<secret>) and invitation tokens (<store>.<user>.<secret>).
+_PERSON_TOKEN = re.compile(r"\b((?:mls\.)?st_[A-Za-z0-9]+\.usr_[A-Za-z0-9]+)\.[A-Za-z0-9_-]+")
 _BEARER = re.compile(r"(Bearer\s+)\S+", re.I)
 # Runs of 7+ digits (optionally with +, spaces or dashes) look like phone numbers: keep the last 2.
 _PHONE = re.compile(r"\+?\d(?:[\s-]?\d){6,}")
@@ -31,6 +33,7 @@ def _mask_phone(match: re.Match[str]) -> str:
 
 def redact_text(text: str) -> str:
     text = _API_KEY.sub(lambda m: f"mlk.{m.group(1)}.****", text)
+    text = _PERSON_TOKEN.sub(lambda m: f"{m.group(1)}.****", text)
     text = _BEARER.sub(r"\1****", text)
     return _DATE_OR_PHONE.sub(_mask_phone, text)
 

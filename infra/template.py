@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 APP_NAME = "memberlink"
-STAGES = ("dev", "prod")
+STAGES = ("dev", "prod")  # the deployable stages
+LOCAL_STAGE = "local"  # `make run` and the stack tests boot this stage's template (local/cloudformation.py)
 
 # Operational settings per stage (README "Security and operations"): edit here, then `make package`.
 DEFAULT_SETTINGS: dict[str, int] = {
@@ -105,25 +106,61 @@ def table_resource(model: Any) -> dict[str, Any]:
             "Properties": properties}
 
 
-def reports_bucket_name(stage: str) -> dict[str, str]:
-    # Bucket names are global: the account and region make a merchant's name their own.
+def reports_bucket_name(stage: str) -> str | dict[str, str]:
+    # Bucket names are global: the account and region make a merchant's name their own. The local stage's
+    # embedded S3 has one account: its bucket keeps the plain name of .chalice/config.json.
+    if stage == LOCAL_STAGE:
+        return _stage_env(stage)["REPORTS_BUCKET"]
     return {"Fn::Sub": f"{APP_NAME}-{stage}-reports-${{AWS::AccountId}}-${{AWS::Region}}"}
 
 
-def function_ids() -> list[str]:
-    """The logical ids Chalice gives the API handler, each scheduled function and each plain function."""
+def reports_bucket_arn(stage: str) -> str | dict[str, str]:
+    """The bucket's ARN as a string (no Ref), for the places a Ref would make a dependency cycle."""
+    if stage == LOCAL_STAGE:
+        return {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{reports_bucket_name(stage)}"}
+    return {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{APP_NAME}-{stage}-reports-${{AWS::AccountId}}-${{AWS::Region}}"}
+
+
+API_FUNCTION = "APIHandler"
+
+
+def functions() -> dict[str, str]:
+    """Logical id -> the function's name in app.py, for the API handler, each schedule and each plain function."""
     from chalice.app import ScheduledEventConfig, SQSEventConfig
     from chalice.utils import to_cfn_resource_name
 
     from app import app
 
-    schedules = sorted(to_cfn_resource_name(source.name) for source in app.event_sources
-                       if isinstance(source, ScheduledEventConfig | SQSEventConfig))
-    functions = sorted(to_cfn_resource_name(function.name) for function in app.pure_lambda_functions)
-    return ["APIHandler", *schedules, *functions]
+    names = [source.name for source in app.event_sources if isinstance(source, ScheduledEventConfig | SQSEventConfig)]
+    names += [function.name for function in app.pure_lambda_functions]
+    return {API_FUNCTION: "api", **{to_cfn_resource_name(name): name for name in sorted(names)}}
 
 
-DEFERRED_FUNCTION = "deferred"  # app.py's @app.lambda_function run by chalicelib.deferred
+def function_ids() -> list[str]:
+    """The logical ids Chalice gives the API handler, each scheduled function and each plain function."""
+    return list(functions())
+
+
+def function_name(stage: str, name: str) -> str:
+    """Every function's deployed name is set explicitly (``FunctionName``), so the environment and the
+    grants below can name it without a Ref: a function that hands work to itself could not Ref itself."""
+    return f"{APP_NAME}-{stage}-{name}"
+
+
+def function_role(function_id: str) -> str:
+    """The role Chalice gives a function (each function of .chalice/config.json's lambda_functions has its own)."""
+    return "ApiHandlerRole" if function_id == API_FUNCTION else f"{function_id}Role"
+
+
+# The three asynchronous hand-offs (chalicelib/handoff.py): the environment variable that names the target,
+# the target's logical id, and the functions that invoke it (only their roles may).
+HAND_OFFS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "DEFERRED_FUNCTION": ("Deferred", (API_FUNCTION,)),  # password-reset deliveries (chalicelib/deferred.py)
+    "MARKETING_SEND_FUNCTION": ("MarketingSend", (API_FUNCTION, "MarketingSend")),  # a send, page by page
+    "LIFECYCLE_CONTINUE_FUNCTION": ("LifecycleContinue", ("LifecycleDaily", "LifecycleContinue")),
+    "CUSTOMER_EXPORT_FUNCTION": ("CustomerExport", (API_FUNCTION, "CustomerExport")),  # an export, chunk by chunk
+}
+PUBLIC_API_URL_PARAMETER = "public-api-url"  # under the stage's SSM prefix (chalicelib/links.py reads it)
 
 
 INBOUND_FUNCTION = "InboundEmail"  # app.py's @app.lambda_function(name="inbound_email")
@@ -139,8 +176,7 @@ def inbound_email_resources(stage: str) -> dict[str, Any]:
     Activating the rule set and the MX record are the operator's steps (docs/messages.md).
     """
     domain = _stage_env(stage).get("INBOUND_EMAIL_DOMAIN", f"reply.{stage}.example.com")
-    bucket_arn = {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{APP_NAME}-{stage}-reports-${{AWS::AccountId}}-"
-                             f"${{AWS::Region}}"}
+    bucket_arn = reports_bucket_arn(stage)
     rule_set = f"{APP_NAME}-{stage}-inbound"
     return {
         "InboundEmailS3Permission": {
@@ -179,8 +215,6 @@ def inbound_email_resources(stage: str) -> dict[str, Any]:
 
 
 FEEDBACK_FUNCTION = "SesFeedback"  # app.py's @app.lambda_function(name="ses_feedback")
-MARKETING_SEND = "marketing_send"  # app.py's @app.lambda_function(name="marketing_send")
-CUSTOMER_EXPORT = "customer_export"  # app.py's @app.lambda_function(name="customer_export")
 
 
 def configuration_set_name(stage: str) -> str:
@@ -267,9 +301,6 @@ def channel_work_resources(stage: str) -> dict[str, Any]:
     }
 
 
-# The lifecycle run hands what does not fit one invocation to this function (chalicelib/lifecycle/handoff.py).
-LIFECYCLE_CONTINUE = "lifecycle_continue"
-
 
 # What API Gateway answers itself, before the app runs, in the contract's error shape. An unknown path
 # or a method a path does not declare is MISSING_AUTHENTICATION_TOKEN (no key sent) or
@@ -309,7 +340,8 @@ def resources(stage: str) -> dict[str, Any]:
     template: dict[str, Any] = {"Resources": {}}
     with _stage(stage):
         for model in ALL_MODELS:
-            template["Resources"][_logical_id(model.Meta.table_suffix)] = table_resource(model)
+            suffix = model.Meta.table_suffix  # type: ignore[attr-defined]  # our models' Meta (chalicelib.models)
+            template["Resources"][_logical_id(suffix)] = table_resource(model)
     template["Resources"]["ReportsBucket"] = {
         "Type": "AWS::S3::Bucket",
         "DeletionPolicy": "Retain",
@@ -349,27 +381,29 @@ def resources(stage: str) -> dict[str, Any]:
     # TLS only: the bucket policy (inbound_email_resources) denies every request without aws:SecureTransport.
     template["Resources"].update(ses_feedback_resources(stage))
     template["Resources"].update(channel_work_resources(stage))
-    functions = function_ids()
-    for function_id in functions:
-        resources_.setdefault(function_id, {}).setdefault("Properties", {})["Environment"] = {"Variables": {
-            "REPORTS_BUCKET": reports_bucket_name(stage), "SES_CONFIGURATION_SET": configuration_set_name(stage),
-            # Chalice's own name for the function (a Ref would make that function depend on itself).
-            "LIFECYCLE_CONTINUE_FUNCTION": f"{APP_NAME}-{stage}-{LIFECYCLE_CONTINUE}",
-            "MARKETING_SEND_FUNCTION": f"{APP_NAME}-{stage}-{MARKETING_SEND}",
-            "CUSTOMER_EXPORT_FUNCTION": f"{APP_NAME}-{stage}-{CUSTOMER_EXPORT}",
-            "CHANNEL_QUEUE_URL": {"Ref": "ChannelWorkQueue"}}}
+    with _stage(stage):
+        functions_ = functions()
+    wiring = wiring_environment(stage, functions_)
+    for function_id, name in functions_.items():
+        resources_.setdefault(function_id, {}).setdefault("Properties", {}).update(
+            {"FunctionName": function_name(stage, name), "Environment": {"Variables": dict(wiring)}})
         # Lambda creates /aws/lambda/<name> on first log line, kept forever: declare it with a retention.
         resources_[f"{function_id}LogGroup"] = {
             "Type": "AWS::Logs::LogGroup", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
             "Properties": {"LogGroupName": {"Fn::Sub": f"/aws/lambda/${{{function_id}}}"},
                            "RetentionInDays": settings["log_retention_days"]}}
-    if REPORT_COMPILER_ID in functions:
+    resources_.update(hand_off_grants(functions_))
+    resources_["PublicApiUrl"] = {"Type": "AWS::SSM::Parameter", "Properties": {
+        "Name": public_api_url_parameter(stage), "Type": "String",
+        "Description": "The stage's public API URL: every link the product sends starts with it",
+        "Value": public_api_url(stage)}}
+    if REPORT_COMPILER_ID in functions_:
         resources_[REPORT_COMPILER_ID]["Properties"]["ReservedConcurrentExecutions"] = \
             settings["report_compiler_concurrency"]
     # The bucket granted by its exact ARN (the policy file cannot name the account).
     resources_["ReportsAccess"] = {
         "Type": "AWS::IAM::Policy",
-        "Properties": {"PolicyName": "reports-bucket", "Roles": [{"Ref": role} for role in function_roles()],
+        "Properties": {"PolicyName": "reports-bucket", "Roles": [{"Ref": function_role(f)} for f in functions_],
                        "PolicyDocument": {"Version": "2012-10-17", "Statement": [
                            {"Sid": "Reports", "Effect": "Allow",
                             "Action": ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"],
@@ -390,9 +424,6 @@ def resources(stage: str) -> dict[str, Any]:
         "ThrottlingBurstLimit": settings["api_burst_limit"]}, {
         "ResourcePath": WEBHOOK_RESOURCE_PATH, "HttpMethod": "POST",
         "ThrottlingRateLimit": settings["webhook_rate_limit"], "ThrottlingBurstLimit": settings["webhook_burst_limit"]}]
-    # The API hands password-reset deliveries to the deferred function (InvocationType=Event).
-    template["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]["DEFERRED_FUNCTION_NAME"] = \
-        f"{APP_NAME}-{stage}-{DEFERRED_FUNCTION}"
     template["Outputs"] = {"ReportsBucketName": {"Value": {"Ref": "ReportsBucket"}}}
     return template
 
@@ -401,13 +432,55 @@ REPORT_COMPILER_ID = "CompileReports"
 WEBHOOK_RESOURCE_PATH = "/~1webhooks~1{channel}~1{store_id}"  # a method setting's path: each "/" as "~1"
 
 
-def function_roles() -> list[str]:
-    """The IAM role Chalice gives each function (a per-function setting gives it its own role)."""
-    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
-    own_role = {name for stage in config["stages"].values() for name in stage.get("lambda_functions", {})}
-    from chalice.utils import to_cfn_resource_name
+def public_api_url_parameter(stage: str) -> str:
+    return f"{_stage_env(stage)['SSM_PREFIX']}/{PUBLIC_API_URL_PARAMETER}"
 
-    return ["ApiHandlerRole", *sorted(f"{to_cfn_resource_name(name)}Role" for name in own_role)]
+
+def public_api_url(stage: str) -> str | dict[str, str]:
+    """The RestAPI's own URL (Chalice's ``EndpointURL`` output), or the stage's custom domain when it has one.
+
+    A parameter, not an environment variable: the API's definition names the API handler, so the handler
+    cannot name the API (a dependency cycle). Links are never built from a request's Host header.
+    """
+    custom = PUBLIC_API_URLS.get(stage)
+    if custom:
+        return custom
+    api_stage = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"][stage]["api_gateway_stage"]
+    return {"Fn::Sub": f"https://${{RestAPI}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/{api_stage}/"}
+
+
+# A stage served under a custom domain sets its public URL here (links then carry it): {"prod": "https://api.shop.example"}
+PUBLIC_API_URLS: dict[str, str] = {}
+
+
+def wiring_environment(stage: str, functions_: dict[str, str]) -> dict[str, Any]:
+    """What every function's environment adds to .chalice/config.json's: the bucket, the configuration set,
+    the name of each hand-off's target function, the public URL's parameter. The same for every function, so
+    one process (the local stack) runs them all with one environment."""
+    env: dict[str, Any] = {"REPORTS_BUCKET": reports_bucket_name(stage),
+                           "SES_CONFIGURATION_SET": configuration_set_name(stage),
+                           "PUBLIC_API_URL_PARAMETER": public_api_url_parameter(stage),
+                           # Webhooks queue channel work; the consumer puts paced work back (a Ref: created first).
+                           "CHANNEL_QUEUE_URL": {"Ref": "ChannelWorkQueue"}}
+    for variable, (target, _) in HAND_OFFS.items():
+        env[variable] = function_name(stage, functions_[target])
+    return env
+
+
+def hand_off_grants(functions_: dict[str, str]) -> dict[str, Any]:
+    """``lambda:InvokeFunction`` on each hand-off's target, by its ARN, for the roles of the functions invoking it."""
+    grants: dict[str, Any] = {}
+    for target, callers in (spec for spec in HAND_OFFS.values()):
+        missing = [name for name in (target, *callers) if name not in functions_]
+        if missing:
+            raise SystemExit(f"hand-off names functions app.py does not declare: {missing}")
+        grants[f"Invoke{target}"] = {"Type": "AWS::IAM::Policy", "Properties": {
+            "PolicyName": f"invoke-{functions_[target]}",
+            "Roles": [{"Ref": role} for role in sorted({function_role(caller) for caller in callers})],
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Sid": f"Invoke{target}", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
+                 "Resource": {"Fn::GetAtt": [target, "Arn"]}}]}}}
+    return grants
 
 
 def policy(stage: str) -> dict[str, Any]:
@@ -439,21 +512,12 @@ def policy(stage: str) -> dict[str, Any]:
             # Marketing SMS skip numbers the carrier-level STOP list holds.
             {"Sid": "SmsOptOuts", "Effect": "Allow",
              "Action": ["sns:CheckIfPhoneNumberIsOptedOut", "sns:ListPhoneNumbersOptedOut"], "Resource": "*"},
-            # A marketing send hands its chunks to the worker function asynchronously (InvocationType=Event).
-            {"Sid": "MarketingWorker", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
-             "Resource": f"arn:*:lambda:*:*:function:{APP_NAME}-{stage}-{MARKETING_SEND}"},
-            {"Sid": "Deferred", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
-             "Resource": f"arn:*:lambda:*:*:function:{APP_NAME}-{stage}-{DEFERRED_FUNCTION}"},
-            {"Sid": "LifecycleHandOff", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
-             "Resource": f"arn:*:lambda:*:*:function:{APP_NAME}-{stage}-{LIFECYCLE_CONTINUE}"},
             # Webhooks queue channel work; the consumer puts paced work back and its event source receives.
             {"Sid": "ChannelWork", "Effect": "Allow",
              "Action": ["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
                         "sqs:ChangeMessageVisibility"],
              "Resource": f"arn:*:sqs:*:*:{channel_queue_name(stage)}"},
-            # A customer export hands its chunks to the worker function (InvocationType=Event), as the send does.
-            {"Sid": "CustomerExportHandOff", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
-             "Resource": f"arn:*:lambda:*:*:function:{APP_NAME}-{stage}-{CUSTOMER_EXPORT}"},
+            # lambda:InvokeFunction is granted in the template (hand_off_grants), per role, by the target's ARN.
         ],
     }
 
@@ -469,7 +533,7 @@ def dumps(document: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.template")
     parser.add_argument("what", choices=["resources", "policy", "write-policies"])
-    parser.add_argument("--stage", default="dev", choices=STAGES)
+    parser.add_argument("--stage", default="dev", choices=(*STAGES, LOCAL_STAGE))
     args = parser.parse_args(argv)
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     if args.what == "resources":
@@ -477,7 +541,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.what == "policy":
         sys.stdout.write(dumps(policy(args.stage)))
     else:
-        for stage in STAGES:
+        for stage in (*STAGES, LOCAL_STAGE):
             policy_path(stage).write_text(dumps(policy(stage)))
     return 0
 

@@ -25,6 +25,8 @@ from chalice.local import (
     ThreadedHTTPServer,
 )
 
+from local.lambdas import LocalLambda
+
 NOT_FOUND_MESSAGE = "no such route: check the method and path against openapi.yaml"
 
 
@@ -46,11 +48,22 @@ class ContractGateway(LocalGateway):
 
 
 class ContractRequestHandler(ChaliceRequestHandler):
+    runtime: LocalLambda | None = None  # set per server: every request runs as the API handler, under its role
+    function_id = ""
+
     def __init__(self, request: bytes, client_address: tuple[str, int], server: Any, app_object: Chalice,
                  config: Config) -> None:
         self.local_gateway = ContractGateway(app_object, config)
         # Skip ChaliceRequestHandler.__init__, which would build Chalice's own gateway.
         super(ChaliceRequestHandler, self).__init__(request, client_address, server)
+
+    def handle_one_request(self) -> None:
+        # Every method of a request (Chalice binds do_GET and friends to its own handler) runs as the API function.
+        if self.runtime is None:
+            super().handle_one_request()
+            return
+        with self.runtime.acting_as(self.function_id):
+            super().handle_one_request()
 
     def __getattr__(self, name: str) -> Callable[[], None]:
         # BaseHTTPRequestHandler looks up do_<METHOD>: every method goes to the app (405 on a known path).
@@ -65,8 +78,19 @@ class QueueingServer(ThreadedHTTPServer):
     request_queue_size = 128
 
 
-def create_api_server(app: Chalice, config: Config, host: str, port: int) -> LocalDevServer:
-    """As ``chalice.local.create_local_server``, with the handler above and a longer listen queue."""
+def create_api_server(app: Chalice, config: Config, host: str, port: int,
+                      runtime: LocalLambda | None = None) -> LocalDevServer:
+    """As ``chalice.local.create_local_server``, with the handler above and a longer listen queue.
+
+    With a local Lambda, requests run as the template's API function (the one whose handler is the app)."""
     CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
     app.__class__ = CustomLocalChalice
-    return LocalDevServer(app, config, host, port, handler_cls=ContractRequestHandler, server_cls=QueueingServer)
+    handler: type[ContractRequestHandler] = ContractRequestHandler
+    if runtime is not None:
+        (function_id,) = [f.logical_id for f in runtime.stack.functions.values() if f.handler == API_HANDLER]
+        handler = type("ApiFunctionRequestHandler", (ContractRequestHandler,),
+                       {"runtime": runtime, "function_id": function_id})
+    return LocalDevServer(app, config, host, port, handler_cls=handler, server_cls=QueueingServer)
+
+
+API_HANDLER = "app.app"  # the handler Chalice gives the API's function

@@ -101,7 +101,8 @@ def _wants_fresh() -> bool:
     return os.environ.get("FRESH", "").strip().lower() in ("1", "true", "yes")
 
 
-def run(port: int, aws_port: int, demo_file: Path = DEMO_FILE, fresh: bool = False) -> None:
+def run(port: int, aws_port: int, demo_file: Path = DEMO_FILE, fresh: bool = False,
+        template_file: Path | None = None) -> None:
     for name, value in (("PORT", port), ("AWS_PORT", aws_port)):
         if not _port_free(value):
             raise SystemExit(f"port {value} is in use: set {name} to a free port (e.g. {name}={value + 10} make run)")
@@ -136,13 +137,19 @@ def run(port: int, aws_port: int, demo_file: Path = DEMO_FILE, fresh: bool = Fal
     sandbox = None
     server = None
     scheduler = None
-    worker = None
     info: dict[str, Any] | None = None
     try:
-        from local.resources import create_resources
+        from local.lambdas import boot
+        from local.resources import deploy
 
-        create_resources()
+        api = f"http://127.0.0.1:{port}"
+        # The packaged template (built now, or `make package STAGE=local`'s): functions, roles, resources, triggers.
+        runtime = boot(api, template_file=template_file)
+        from local.lambdas import serve_over_http
+
+        serve_over_http()  # the same functions, by name or ARN, for other processes (manage.py smoke)
         restored = state.restore(saved) if saved is not None else None
+        deploy(runtime.stack)  # the template's own values win over saved ones (the API's URL moves with its port)
 
         from local.channel_sandbox import ChannelSandbox
 
@@ -167,18 +174,12 @@ def run(port: int, aws_port: int, demo_file: Path = DEMO_FILE, fresh: bool = Fal
                 sandbox.outbox.load(restored.outbox_items)
             kept = (f"restored from {state_file} (saved {restored.saved_at}): {restored.describe()}; "
                     f"not kept: {state.NOT_KEPT}")
-        server = create_api_server(app, config, "127.0.0.1", port)
+        server = create_api_server(app, config, "127.0.0.1", port, runtime)
         threading.Thread(target=server.serve_forever, name="api", daemon=True).start()
 
         from local.scheduler import Scheduler
 
-        scheduler = Scheduler(app, tick_seconds=float(os.environ.get("SCHEDULER_TICK_SECONDS", "5"))).start()
-
-        from local.queue_worker import QueueWorker
-
-        worker = QueueWorker(app).start()  # Lambda's SQS event source: the channel-work consumer
-
-        api = f"http://127.0.0.1:{port}"
+        scheduler = Scheduler(runtime, tick_seconds=float(os.environ.get("SCHEDULER_TICK_SECONDS", "5"))).start()
         if previous is not None:
             demo = {k: previous[k] for k in DEMO_KEYS if k in previous}
         else:
@@ -189,7 +190,9 @@ def run(port: int, aws_port: int, demo_file: Path = DEMO_FILE, fresh: bool = Fal
                 demo["channels"]["instagram"]["ig_user_id"]: "instagram",
                 demo["channels"]["whatsapp"]["phone_number_id"]: "whatsapp",
             })
-        info = {"api": api, "aws_endpoint": os.environ["AWS_ENDPOINT_URL"],
+        info = {"api": api, "aws_endpoint": os.environ["AWS_ENDPOINT_URL"], "stage": "local",
+                "template": str(template_file) if template_file else "built from infra/ and app.py (make package)",
+                "functions": {f.logical_id: f.name for f in runtime.stack.functions.values()},
                 "reports_bucket": os.environ["REPORTS_BUCKET"],
                 "channel_sandbox": sandbox.url if sandbox else None, **demo}
         demo_file.parent.mkdir(parents=True, exist_ok=True)
@@ -207,8 +210,10 @@ def run(port: int, aws_port: int, demo_file: Path = DEMO_FILE, fresh: bool = Fal
     finally:
         if scheduler:
             scheduler.stop()
-        if worker:
-            worker.stop()
+        from local import lambdas
+
+        if lambdas._runtime is not None:
+            lambdas._runtime.uninstall()
         if server:
             server.shutdown()
         if info is not None:

@@ -1,4 +1,4 @@
-"""Fires the app's schedules on a timer, as EventBridge would (``chalice local`` never does).
+"""Fires the template's schedules on a timer, as EventBridge would (``chalice local`` never does).
 
 Rate schedules fire when their interval has passed on the application clock, so advancing the
 clock (POST /_local/clock) makes a due schedule fire at the next tick. Cron schedules fire at the
@@ -10,10 +10,11 @@ from __future__ import annotations
 import threading
 from datetime import datetime
 
-from chalice.app import Chalice, Cron, Rate, ScheduledEventConfig
+from chalice.app import Cron, Rate
 
-from chalicelib import clock, schedules
+from chalicelib import clock
 from chalicelib.logs import logger
+from local.lambdas import LocalLambda, scheduled_event
 
 _UNIT_SECONDS = {Rate.MINUTES: 60, Rate.HOURS: 3600, Rate.DAYS: 86400}
 
@@ -36,9 +37,23 @@ def _field_matches(field: object, value: int) -> bool:
     return any(part.isdigit() and int(part) == value for part in text.split(","))
 
 
+def expression(text: str) -> Rate | Cron:
+    """EventBridge's ``rate(1 hour)`` / ``cron(5 16 * * ? *)``, as the template declares a schedule."""
+    kind, _, rest = text.partition("(")
+    fields = rest.rstrip(")").split()
+    if kind == "rate":
+        unit = fields[1].upper() if fields[1].upper().endswith("S") else fields[1].upper() + "S"
+        return Rate(int(fields[0]), unit=unit)
+    if kind == "cron" and len(fields) == 6:
+        return Cron(*fields)
+    raise ValueError(f"not a schedule expression: {text!r}")
+
+
 class Scheduler:
-    def __init__(self, app: Chalice, tick_seconds: float = 5.0) -> None:
-        self.app = app
+    """EventBridge for the template's schedules: each due function runs through the local Lambda, under its role."""
+
+    def __init__(self, runtime: LocalLambda, tick_seconds: float = 5.0) -> None:
+        self.runtime = runtime
         self.tick_seconds = tick_seconds
         self.last_run: dict[str, datetime] = {}
         self._stop = threading.Event()
@@ -47,16 +62,18 @@ class Scheduler:
     def tick(self) -> list[str]:
         now = clock.now()
         ran = []
-        for source in self.app.event_sources:
-            if not isinstance(source, ScheduledEventConfig):
-                continue
-            if is_due(source.schedule_expression, self.last_run.get(source.name), now):
+        for function, text in self.runtime.scheduled():
+            if is_due(expression(text), self.last_run.get(function.name), now):
                 try:
-                    schedules.run_one(self.app, source.name)
-                    ran.append(source.name)
+                    self.runtime.run(function, scheduled_event(function, clock.isoformat(now)))
+                    ran.append(function.name)
                 except Exception:
-                    logger.exception("scheduled function failed", extra={"schedule": source.name})
-                self.last_run[source.name] = now
+                    logger.exception("scheduled function failed", extra={"schedule": function.name})
+                self.last_run[function.name] = now
+        try:
+            self.runtime.poll_queues()  # SQS event sources, polled as Lambda's event source mappings do
+        except Exception:
+            logger.exception("polling the template's queues failed")
         return ran
 
     def _loop(self) -> None:

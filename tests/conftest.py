@@ -29,6 +29,23 @@ os.environ.update({
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)
 
+# The route tests run the local stage's packaged template, as the local stack does: the functions' environment
+# (hand-off targets, the public URL's parameter) and a local Lambda that runs each invoked function under its role.
+# Inline: an asynchronous invoke runs before the invoking call returns (moto in process is single-threaded).
+PUBLIC_API_URL = "https://api.memberlink.test/api"  # what the template's public URL parameter holds in these tests
+
+
+def _local_lambda() -> Any:
+    from local.cloudformation import load, packaged
+    from local.lambdas import LocalLambda, shared_environment
+
+    stack = load(packaged("local"), PUBLIC_API_URL)
+    os.environ.update(shared_environment(stack))
+    return LocalLambda(stack, asynchronous=False).install()
+
+
+LOCAL_LAMBDA = _local_lambda()
+
 
 @dataclass(frozen=True)
 class StoreKeys:
@@ -51,10 +68,10 @@ def aws() -> Iterator[None]:
 
     from chalicelib import clock
     from chalicelib.channels.credentials import forget_channel_config
-    from local.resources import create_resources
+    from local.resources import deploy
 
     with mock_aws():
-        create_resources(empty=True)
+        deploy(LOCAL_LAMBDA.stack, empty=True)
         parameters.clear_caches()
         forget_channel_config()
         clock.reset()

@@ -33,9 +33,9 @@ def moto_sms(phone: str) -> list[str]:
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.sns.models import sns_backends
 
-    from chalicelib import deferred
+    from local.lambdas import current
 
-    deferred.drain()
+    current().drain()  # the deferred function's invocations (inline in these tests: nothing left to wait for)
     backend = sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
     return [message for number, message in backend.sms_messages.values() if number == phone]
 
@@ -48,8 +48,8 @@ def last_code(phone: str) -> str:
 
 def moto_emails(to: str) -> list[str]:
     """Text bodies of the emails the in-process moto SES sent to ``to``, oldest first."""
-    from chalicelib import deferred
     from local.emails import sent_emails
+    from local.lambdas import current
 
-    deferred.drain()
+    current().drain()
     return [m["text"] for m in sent_emails() if m["to"] == to]

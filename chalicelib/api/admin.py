@@ -107,7 +107,7 @@ def create_staff(call: Call) -> Body:
     body = call.body({"name": NAME, "branch_id": Field(str, required=True, max_length=64)})
     created = stores.create_staff(call.store_id, body["name"], body["branch_id"], clock.now())
     # The key travels in the URL's fragment, which browsers never send to a server; the staff app keeps it.
-    sign_in_url = f"{page_url(call, 'staff-app')}#key={created.staff_key}"
+    sign_in_url = f"{page_url('staff-app')}#key={created.staff_key}"
     return {**views.staff_view(created.staff), "staff_key": created.staff_key, "staff_app_url": sign_in_url,
             "staff_key_qr_svg": qr.svg(sign_in_url)}
 

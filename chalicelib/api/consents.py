@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import os
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -12,13 +11,12 @@ from chalice.app import Blueprint, Response
 from chalicelib import clock
 from chalicelib.api.http import ADMIN, PUBLIC, STOREFRONT, Body, Call, endpoint
 from chalicelib.api.lazy import lazy
-from chalicelib.config import settings
 from chalicelib.errors import InvalidRequest, NotFound
 from chalicelib.pagination import parse_limit
 from chalicelib.validation import Field
 
 if TYPE_CHECKING:
-    from chalicelib import stores
+    from chalicelib import links, stores
     from chalicelib.api import views
     from chalicelib.consent import sends, state, unsubscribe
     from chalicelib.members import core
@@ -26,6 +24,7 @@ else:  # loaded by the first consent request, not at cold start (chalicelib/api/
     state, views = lazy("chalicelib.consent.state"), lazy("chalicelib.api.views")
     sends, unsubscribe = lazy("chalicelib.consent.sends"), lazy("chalicelib.consent.unsubscribe")
     stores, core = lazy("chalicelib.stores"), lazy("chalicelib.members.core")
+    links = lazy("chalicelib.links")
 
 consents = Blueprint(__name__)
 
@@ -150,20 +149,6 @@ def unsubscribe_one_click(call: Call, token: str) -> Response | Body:
 # --- marketing sends ---
 
 
-def public_base_url(call: Call) -> str:
-    """The API's public URL for links in e-mail: ``PUBLIC_API_URL``, else the URL this request came in on."""
-    configured = os.environ.get("PUBLIC_API_URL")
-    if configured:
-        return configured.rstrip("/")
-    headers = call.request.headers
-    host = headers.get("host") or "localhost"
-    scheme = headers.get("x-forwarded-proto") or ("http" if settings().is_local else "https")
-    stage = (call.request.context or {}).get("stage")
-    # API Gateway's own domain carries the stage in the path; a custom domain's base path mapping does not.
-    prefix = f"/{stage}" if stage and host.endswith(".amazonaws.com") else ""
-    return f"{scheme}://{host}{prefix}"
-
-
 def _one_of(name: str, allowed: tuple[str, ...]) -> Any:
     def check(value: str) -> str:
         if value not in allowed:
@@ -186,7 +171,7 @@ def start_marketing_email(call: Call) -> Body:
                       "text": Field(str, required=True, max_length=20_000),
                       "audience": Field(dict, required=True, check=sends.check_audience)})
     send = sends.start_send(call.store_id, "email", body["kind"], body["subject"], body["text"], body["audience"],
-                            public_base_url(call), clock.now())
+                            links.public_api_url(), clock.now())
     return {"send_id": send.send_id}
 
 
@@ -202,7 +187,7 @@ def start_marketing_sms(call: Call) -> Body:
     if not body["text"].strip():
         raise InvalidRequest("'text' must not be empty", field="text")
     send = sends.start_send(call.store_id, "sms", "broadcast", None, body["text"], body["audience"],
-                            public_base_url(call), clock.now())
+                            links.public_api_url(), clock.now())
     return {"send_id": send.send_id}
 
 

@@ -22,8 +22,9 @@ from chalice.app import Blueprint, Request, Response, handle_extra_types
 
 from chalicelib import access
 from chalicelib.access import Principal, Role
+from chalicelib.api import roles
 from chalicelib.config import settings
-from chalicelib.errors import ApiError
+from chalicelib.errors import ApiError, Forbidden
 from chalicelib.logs import logger
 from chalicelib.validation import Field, parse_json, parse_object
 
@@ -97,6 +98,7 @@ STATUS: dict[str, int] = {
     "chalicelib.sms.sender.SmsFailed": 502,
     "chalicelib.sms.captcha.CaptchaUnavailable": 502,
     "chalicelib.members.account.EmailFailed": 502,
+    "chalicelib.team.sessions.StoreChoiceRequired": 409,
 }
 
 
@@ -117,6 +119,52 @@ def error_response(error: ApiError) -> Response:
 
 def endpoint(bp: Blueprint, path: str, methods: list[str], *, roles: tuple[Role, ...],
              status: int = 200, content_types: list[str] | None = None) -> Callable[[Callable[..., Any]], Any]:
+    allowed = roles  # the keyword keeps its name; inside, ``roles`` is the per-route role table
+    return _declare(bp, path, methods, allowed, status, content_types)
+
+
+def _audit_target(rule: roles.Rule, principal: Principal, params: Mapping[str, str],
+                  result: Any) -> tuple[str, str | None]:
+    if not rule.target:
+        return "store", principal.store_id
+    value = params.get(rule.target) or (result.get(rule.target) if isinstance(result, dict) else None)
+    return roles.target_kind(rule.target), str(value) if value is not None else None
+
+
+def _audit_rule(request: Request, path: str) -> roles.Rule | None:
+    """The route's audit rule (chalicelib/api/roles.py), None when it audits nothing (or not this call)."""
+    rule = roles.rule_for(request.method, path)
+    if rule.audit is None:
+        return None
+    query: Mapping[str, str] = request.query_params or {}
+    if rule.skip_audit_query and query.get(rule.skip_audit_query[0]) == rule.skip_audit_query[1]:
+        return None
+    return rule
+
+
+def _prepare_audit(principal: Principal, request: Request, path: str, params: Mapping[str, str]) -> object | None:
+    """The event of a route whose target is known before it runs, for its transaction to join (audit.join)."""
+    rule = _audit_rule(request, path)
+    if rule is None or (rule.target and rule.target not in params):
+        return None
+    from chalicelib import audit  # loaded by the first audited request, not at cold start
+
+    return audit.prepare(audit.event_item(principal.store_id, principal.actor, rule.audit or "",
+                                          _audit_target(rule, principal, params, None)))
+
+
+def _audit_after(principal: Principal, request: Request, path: str, params: Mapping[str, str], result: Any) -> None:
+    """The event of a route that names its target in its answer (a created id), after it answered 2xx."""
+    rule = _audit_rule(request, path)
+    if rule is None or not rule.target or rule.target in params:
+        return
+    from chalicelib import audit
+
+    audit.record(principal.store_id, principal.actor, rule.audit or "", _audit_target(rule, principal, params, result))
+
+
+def _declare(bp: Blueprint, path: str, methods: list[str], allowed: tuple[Role, ...], status: int,
+             content_types: list[str] | None) -> Callable[[Callable[..., Any]], Any]:
     def decorate(handler: Callable[..., Any]) -> Callable[..., Response]:
         @functools.wraps(handler)
         def view(**params: str) -> Response:
@@ -125,24 +173,41 @@ def endpoint(bp: Blueprint, path: str, methods: list[str], *, roles: tuple[Role,
             request_id = (request.context or {}).get("requestId") or str(uuid.uuid4())
             logger.append_keys(request_id=request_id)
             principal: Principal | None = None
+            actor_token = audit_token = None
+            succeeded = False
             try:
-                if roles:
-                    principal = access.authenticate(request.headers.get("authorization"), *roles)
+                if allowed:
+                    principal = access.authenticate(request.headers.get("authorization"), *allowed)
+                    if principal.user_role == "agent" and not roles.agent_may(request.method, path):
+                        raise Forbidden("an agent may use the inbox and customers only; ask an owner")
+                    actor_token = access.set_current_actor(principal.actor)
+                    audit_token = _prepare_audit(principal, request, path, params)
                 result = handler(Call(request, principal), **params)
                 response = result if isinstance(result, Response) else Response(
                     body=result, status_code=status, headers={"Content-Type": "application/json"})
+                succeeded = response.status_code < 300
+                if principal is not None and succeeded:
+                    _audit_after(principal, request, path, params, result)
             except ApiError as exc:
                 response = error_response(exc)
             except Exception:
                 logger.exception("unhandled error", extra={"route": path})
                 response = error_response(ApiError("something went wrong on our side; it has been logged",
                                                    code="internal_error", status=500))
+            finally:
+                if audit_token is not None:
+                    from chalicelib import audit  # already loaded by _prepare_audit
+
+                    audit.finish(audit_token, succeeded)
+                if actor_token is not None:
+                    access.reset_current_actor(actor_token)
             logger.info("request", extra={
                 "method": request.method, "route": path, "status": response.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                 "store_id": principal.store_id if principal else params.get("store_id"),
                 "role": principal.role.value if principal else None,
                 "key_id": principal.key_id if principal else None,
+                "user_id": principal.user_id if principal else None,
             })
             logger.remove_keys(["request_id"])
             return response

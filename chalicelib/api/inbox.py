@@ -72,12 +72,31 @@ def _order_id(raw: str | None) -> str | None:
     return raw or None
 
 
+def _assigned(call: Call) -> tuple[str | None, bool]:
+    """``assigned=mine`` (the signed-in person's), ``unassigned``, or a person's user id: (assignee, unassigned)."""
+    raw = call.query("assigned")
+    if raw in (None, ""):
+        return None, False
+    if raw == "unassigned":
+        return None, True
+    if raw == "mine":
+        if call.principal.user_id is None:
+            raise InvalidRequest("'assigned=mine' needs a person's session; an admin key names a user id",
+                                 field="assigned")
+        return call.principal.user_id, False
+    if not raw.startswith("usr_") or len(raw) > 64:
+        raise InvalidRequest("'assigned' must be mine, unassigned or a person's user_id", field="assigned")
+    return raw, False
+
+
 @endpoint(inbox, "/admin/conversations", ["GET"], roles=ADMIN)
 def list_conversations(call: Call) -> Response:
+    assignee, unassigned = _assigned(call)
     return conditional_json(call, conversations.list_conversations(
         call.store_id, channel=_channel(call.query("channel")),
         unread_only=_flag(call.query("unread_only"), "unread_only"), limit=parse_limit(call.query("limit")),
-        cursor=call.query("cursor"), email=_email(call.query("email")), order_id=_order_id(call.query("order_id"))))
+        cursor=call.query("cursor"), email=_email(call.query("email")), order_id=_order_id(call.query("order_id")),
+        assignee=assignee, unassigned=unassigned))
 
 
 @endpoint(inbox, "/admin/conversations/{conversation_id}", ["GET"], roles=ADMIN)

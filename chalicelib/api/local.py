@@ -11,7 +11,7 @@ import uuid
 import urllib3
 from chalice.app import Blueprint
 
-from chalicelib import aws, clock, schedules
+from chalicelib import aws, clock
 from chalicelib.api.http import PUBLIC, Body, Call, endpoint
 from chalicelib.config import settings
 from chalicelib.errors import ApiError, InvalidRequest
@@ -45,7 +45,9 @@ def reset_clock(call: Call) -> Body:
 
 @endpoint(local, "/_local/schedules/run", ["POST"], roles=PUBLIC)
 def run_schedules(call: Call) -> Body:
-    return {"ran": schedules.run_all(local.current_app)}
+    from local.lambdas import current  # the sandbox's Lambda: each schedule runs as its function, under its role
+
+    return {"ran": current().run_schedules(clock.isoformat(clock.now()))}
 
 
 @endpoint(local, "/_local/outbox", ["GET"], roles=PUBLIC)
@@ -83,18 +85,15 @@ def inbound_email(call: Call) -> Body:
 
     bucket, key = settings().reports_bucket, f"{MAIL_PREFIX}{uuid.uuid4().hex}"
     aws.client("s3").put_object(Bucket=bucket, Key=key, Body=data)
-    event = {"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
-                          "s3": {"bucket": {"name": bucket}, "object": {"key": key, "size": len(data)}}}]}
-    function = next(f for f in local.current_app.pure_lambda_functions if f.name == "inbound_email")
-    answer: dict[str, list[str]] = function.func(event, {})
+    from local.lambdas import current  # the bucket's notification, as the template configures it
+
+    (answer,) = current().notify_s3(bucket, key, len(data))
     return {"key": key, "outcome": answer["outcomes"][0]}
 
 
 @endpoint(local, "/_local/ses-feedback", ["POST"], roles=PUBLIC)
 def ses_feedback(call: Call) -> Body:
     """An SES bounce or complaint (the SNS envelope or the bare SES event), through the same function as AWS."""
-    from dataclasses import asdict
-
     from chalicelib.consent import feedback  # sandbox-only route: loads nothing at cold start
     from chalicelib.validation import parse_json
 
@@ -103,5 +102,8 @@ def ses_feedback(call: Call) -> Body:
     if not isinstance(body, dict):
         raise InvalidRequest("the body must be an SES notification object", field="body")
     message = feedback.parse_sns_message(body)
-    event = {"Records": [{"EventSource": "aws:sns", "Sns": {"Type": "Notification", "Message": json.dumps(message)}}]}
-    return {"outcomes": [asdict(outcome) for outcome in feedback.handle_sns_event(event, clock.now())]}
+    from local.lambdas import current  # SES publishes to the feedback topic; the topic's subscription runs the function
+
+    runtime = current()
+    answers = runtime.publish_sns(runtime.topic_arn(f"memberlink-{settings().stage}-ses-feedback"), json.dumps(message))
+    return {"outcomes": [detail for answer in answers for detail in answer["details"]]}

@@ -84,12 +84,8 @@ def staff_app_asset(call: Call, name: str) -> Response:
     return serve(call, "staff-app", name)
 
 
-def page_url(call: Call, app: str) -> str:
-    """The absolute URL of ``/{app}/`` as the caller reaches this API (scheme, host and any stage prefix)."""
-    request = call.request
-    context = request.context or {}
-    path, resource = str(context.get("path") or ""), str(context.get("resourcePath") or "")
-    prefix = path[: len(path) - len(resource)] if resource and path.endswith(resource) else ""
-    scheme = request.headers.get("x-forwarded-proto") or "http"
-    host = request.headers.get("host") or "localhost"
-    return f"{scheme}://{host}{prefix}/{app}/"
+def page_url(app: str) -> str:
+    """The absolute URL of ``/{app}/`` on the stage's public API URL (configuration, never the request's Host)."""
+    from chalicelib.links import public_api_url
+
+    return f"{public_api_url()}/{app}/"

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from chalicelib.models.inbox import AutoReplyRuleModel, BlacklistModel, MessageModel
     from chalicelib.models.members import MemberModel
     from chalicelib.models.stores import BranchModel, ChannelModel, StaffModel, StoreModel
+    from chalicelib.models.users import ConsoleUserModel
 else:  # each view's domain helpers load with the first response that uses them (chalicelib/api/lazy.py)
     orders, state = lazy("chalicelib.binding.orders"), lazy("chalicelib.consent.state")
     conversations, core = lazy("chalicelib.inbox.conversations"), lazy("chalicelib.members.core")
@@ -226,7 +227,23 @@ def message_view(message: MessageModel) -> dict[str, Any]:
         "auto_reply_rule_id": message.auto_reply_rule_id,
         "at": clock.isoformat(message.at),
         "full_text": message.full_text,  # "show quoted text": the whole e-mail, when history was cut from text
+        "sent_by": sent_by_view(message),
     }
+
+
+def sent_by_view(message: MessageModel) -> dict[str, Any] | None:
+    """Who sent an outbound message (or wrote a note): a person, a key, an auto-reply rule, or the channel
+    itself (a message the shop sent from the platform's own inbox); None for what the customer sent."""
+    if message.direction == "inbound":
+        return None
+    stored = conversations.plain_attachment(message.sent_by) if message.sent_by else None  # a map, as a dict
+    if stored:
+        return {"kind": stored.get("kind"), "id": stored.get("id"), "name": stored.get("name")}
+    if message.auto_reply_rule_id:
+        return {"kind": "auto_reply", "id": message.auto_reply_rule_id, "name": None}
+    if message.kind == "reply":  # stored before people signed in: every reply then came through an admin key
+        return {"kind": "key", "id": None, "name": None}
+    return {"kind": "channel" if message.direction == "outbound" else "system", "id": None, "name": None}
 
 
 # --- consent and marketing ------------------------------------------------------------------------
@@ -265,3 +282,16 @@ def lifecycle_view(member: MemberModel) -> dict[str, Any] | None:
     return {"stage": member.lifecycle_stage,
             "since": clock.isoformat(member.lifecycle_since) if member.lifecycle_since else None,
             "reason": member.lifecycle_reason, "parameters_version": member.lifecycle_version}
+
+
+# --- console users ------------------------------------------------------------------------------------
+
+
+def user_view(user: ConsoleUserModel) -> dict[str, Any]:
+    return {"user_id": user.user_id, "email": user.email, "name": user.name, "role": user.role,
+            "status": "active" if user.password_hash else "invited", "invited_by": user.invited_by,
+            "created_at": clock.isoformat(user.created_at),
+            "accepted_at": clock.isoformat(user.accepted_at) if user.accepted_at else None,
+            "invitation_expires_at": clock.isoformat(user.invitation_expires_at)
+            if user.invitation_expires_at and not user.password_hash else None,
+            "two_factor": bool(user.totp_enabled)}

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib import single_use, tokens
+from chalicelib import audit, single_use, tokens
 from chalicelib.binding import links, templates
 from chalicelib.channels import outbound
 from chalicelib.channels.spec import spec_for
@@ -156,6 +156,7 @@ def _send(store_id: str, conversation: ConversationModel, token: links.LinkToken
                     tx.save("message", write.message)
                 tx.update("conversation", ConversationModel(store_id, conversation_id), actions=write.actions,
                           condition=write.condition)
+                audit.join(tx)  # the request's audit event, in the same write (DESIGN: <= 3 DynamoDB calls)
         except TransactWriteError as exc:
             if with_message and tx.failed(exc, "delivery"):
                 continue  # the channel's echo of this very message is already in the conversation

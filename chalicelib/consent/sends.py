@@ -25,8 +25,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.update import Action
 
-from chalicelib import aws, clock, pagination, tokens
-from chalicelib.config import settings
+from chalicelib import clock, handoff, pagination, tokens
 from chalicelib.consent import state
 from chalicelib.consent.unsubscribe import mailto_address, token_for
 from chalicelib.email import EmailNotSent, OutboundEmail
@@ -130,14 +129,8 @@ def get_send(store_id: str, send_id: str, channel: str) -> MarketingSendModel:
 
 
 def hand_off(event: dict[str, Any]) -> None:
-    """The rest of a send to a fresh invocation: an asynchronous invoke on AWS, the same function in process locally."""
-
-    if settings().is_local:
-        run(event, clock.now())
-        return
-
-    aws.client("lambda").invoke(FunctionName=os.environ[SEND_FUNCTION_ENV], InvocationType="Event",
-                                  Payload=json.dumps(event).encode())
+    """The rest of a send to a fresh invocation of the worker (chalicelib/handoff.py)."""
+    handoff.hand_off(SEND_FUNCTION_ENV, event)
 
 
 def audience_page(store_id: str, audience: dict[str, Any], cursor: str | None,

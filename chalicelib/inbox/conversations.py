@@ -20,7 +20,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.indexes import GlobalSecondaryIndex
 
-from chalicelib import clock, tokens
+from chalicelib import access, audit, clock, tokens
 from chalicelib.channels import outbound
 from chalicelib.channels.events import InboundEvent
 from chalicelib.errors import Conflict, NotFound
@@ -156,7 +156,7 @@ def outbound_write(store_id: str, conversation_id: str, *, channel: str, kind: s
         conversation_key(store_id, conversation_id), f"{_sortable(at)}#{provider_message_id or tokens.new_id('out')}",
         message_id=tokens.new_id("msg"), direction=OUTBOUND, kind=kind, text=text, attachments=attachments or [],
         provider_message_id=provider_message_id, comment_id=comment_id, auto_reply_rule_id=auto_reply_rule_id,
-        at=at, received_at=now)
+        at=at, received_at=now, sent_by=_sender())
     Conv = ConversationModel
     shown = text or (f"[{attachments[0].get('type')}]" if attachments else None)
     actions: list[Action] = [Conv.last_message.set(_last(shown, now, OUTBOUND)),
@@ -185,6 +185,7 @@ def record_outbound(store_id: str, conversation_id: str, *, channel: str, kind: 
     try:
         with tx:
             write.add_to(tx, store_id, conversation_id)
+            audit.join(tx)  # a merchant's reply: its audit event is written with it
     except TransactWriteError as exc:
         if tx.refused(exc):  # the echo is already stored, or the conversation is gone or blacklisted
             return None
@@ -232,6 +233,12 @@ def delivery_is_new(now: datetime) -> Condition:
     return condition
 
 
+def _sender() -> dict[str, str | None] | None:
+    """The person (or key) whose request is sending or writing this message: its ``sent_by``."""
+    actor = access.current_actor()
+    return actor.as_dict() if actor is not None else None
+
+
 def _last(text: str | None, at: datetime, direction: str) -> LastMessage:
     return LastMessage(text=text[:200] if text else None, at=at, direction=direction)  # type: ignore[no-untyped-call]
 
@@ -248,7 +255,8 @@ def get_conversation(store_id: str, conversation_id: str) -> ConversationModel:
 
 
 def list_conversations(store_id: str, *, channel: str | None, unread_only: bool, limit: int,
-                       cursor: str | None, email: str | None = None, order_id: str | None = None) -> dict[str, Any]:
+                       cursor: str | None, email: str | None = None, order_id: str | None = None,
+                       assignee: str | None = None, unassigned: bool = False) -> dict[str, Any]:
     """Newest last message first; blacklisted customers who never wrote have no ``last_message_key``.
 
     One Query on the index that fits the most selective filter (order, e-mail, unread, channel, all);
@@ -263,6 +271,10 @@ def list_conversations(store_id: str, *, channel: str | None, unread_only: bool,
         wanted.append(Conv.unread_count > 0)
     if email:
         wanted.append(Conv.store_email == f"{store_id}#{email.lower()}")
+    if assignee:
+        wanted.append(Conv.assignee_user_id == assignee)
+    if unassigned:
+        wanted.append(Conv.assignee_user_id.does_not_exist())
     index: GlobalSecondaryIndex[ConversationModel] = Conv.by_last_message
     partition = store_id
     if order_id:
@@ -348,7 +360,8 @@ def reply(store_id: str, conversation_id: str, text: str, now: datetime,
     if stored is None:  # the echo got there first: it is the same message
         stored = MessageModel(conversation_key(store_id, conversation_id), "", message_id=tokens.new_id("msg"),
                               direction=OUTBOUND, kind="reply", text=text, attachments=[],
-                              provider_message_id=sent.provider_message_id, at=now, received_at=now)
+                              provider_message_id=sent.provider_message_id, at=now, received_at=now,
+                              sent_by=_sender())
     return stored
 
 
@@ -356,7 +369,7 @@ def note_item(store_id: str, conversation_id: str, text: str, now: datetime) -> 
     """A merchant-only note (not yet written), for a caller that adds it to its own transaction."""
     return MessageModel(conversation_key(store_id, conversation_id), f"{_sortable(now)}#{tokens.new_id('note')}",
                         message_id=tokens.new_id("msg"), direction=NOTE, kind="note", text=text, attachments=[],
-                        at=now, received_at=now)
+                        at=now, received_at=now, sent_by=_sender())
 
 
 def add_note(store_id: str, conversation_id: str, text: str, now: datetime) -> MessageModel:
@@ -368,6 +381,7 @@ def add_note(store_id: str, conversation_id: str, text: str, now: datetime) -> M
             tx.check("conversation", ConversationModel, store_id, conversation_id,
                      condition=ConversationModel.conversation_id.exists())
             tx.save("note", note)
+            audit.join(tx)
     except TransactWriteError as exc:
         if tx.failed(exc, "conversation"):
             raise NotFound("conversation not found") from None
@@ -399,6 +413,8 @@ def conversation_view(conversation: ConversationModel, now: datetime, *,
         "member_blacklisted": bool(conversation.member_blacklisted),  # held back through its member's blacklisting
         "can_invite_binding": reason is None,
         "invite_blocked_reason": reason,
+        "assignee": {"user_id": conversation.assignee_user_id, "name": conversation.assignee_name}
+        if conversation.assignee_user_id else None,
     }
     if with_shop_fields and conversation.social_user_key is None:
         from chalicelib.messages.threads import add_shop_fields  # not at the top: messages.threads imports this module

@@ -56,6 +56,7 @@ from chalicelib.reports.s3stream import s3_client
 
 HEADER = ("Stage", "Members", "Entered", "Left")
 BUDGET_SECONDS = 12 * 60  # of a Lambda's 15 minutes: time left to write the CSV and hand over
+HAND_OVER_MARGIN_SECONDS = 3 * 60  # what an invocation keeps of its timeout to write the CSV and hand over
 STALE_CLAIM = timedelta(hours=1)  # a run claimed this long ago and not done has died: claim it again
 WRITERS = 8  # concurrent stage writes on AWS (TransactWrite round trips dominate when many members change)
 
@@ -261,7 +262,16 @@ def ended_day(timezone: str, now: datetime) -> str:
     return (date.fromisoformat(clock.local_day(now, timezone)) - timedelta(days=1)).isoformat()
 
 
-def run_store(store_id: str, now: datetime, hand_off: Any) -> str | None:
+def budget_of(context: Any, margin_seconds: float = HAND_OVER_MARGIN_SECONDS) -> float:
+    """Seconds this invocation may spend on members: its remaining time (the template's timeout) less the time
+    to write the CSV and hand over, never more than :data:`BUDGET_SECONDS`. No context (a test): the default."""
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if remaining is None:
+        return BUDGET_SECONDS
+    return max(0.0, min(float(BUDGET_SECONDS), float(remaining()) / 1000 - margin_seconds))
+
+
+def run_store(store_id: str, now: datetime, hand_off: Any, budget_seconds: float = BUDGET_SECONDS) -> str | None:
     """The store's ended day, when not done yet: run it (or hand the rest over); the day run, or None."""
     try:
         store = StoreModel.get(store_id)
@@ -270,18 +280,18 @@ def run_store(store_id: str, now: datetime, hand_off: Any) -> str | None:
     day = ended_day(store.timezone, now)
     if not claim(store_id, day, now):
         return None
-    result = start(store, day, now)
+    result = start(store, day, now, budget_seconds)
     if not result.done:
         hand_off(result.state.to_event())
     return day
 
 
-def run_scheduled(now: datetime, hand_off: Any) -> list[str]:
+def run_scheduled(now: datetime, hand_off: Any, budget_seconds: float = BUDGET_SECONDS) -> list[str]:
     """Every registered store; one store's failure never stops the others. Returns "<store>/<day>" run."""
     ran: list[str] = []
     for entry in StoreRegistryModel.query(REGISTRY_PARTITION):
         try:
-            day = run_store(entry.store_id, now, hand_off)
+            day = run_store(entry.store_id, now, hand_off, budget_seconds)
             if day:
                 ran.append(f"{entry.store_id}/{day}")
         except Exception:
@@ -289,9 +299,10 @@ def run_scheduled(now: datetime, hand_off: Any) -> list[str]:
     return ran
 
 
-def continue_run(event: dict[str, Any], now: datetime, hand_off: Any) -> RunResult:
+def continue_run(event: dict[str, Any], now: datetime, hand_off: Any,
+                 budget_seconds: float = BUDGET_SECONDS) -> RunResult:
     """The ``lifecycle_continue`` function: pick a handed-over run up where it stopped."""
-    result = resume(RunState(**event), now)
+    result = resume(RunState(**event), now, budget_seconds)
     if not result.done:
         hand_off(result.state.to_event())
     return result

@@ -19,7 +19,6 @@ the file is UTF-8 with a BOM and CRLF lines, like the reports.
 from __future__ import annotations
 
 import json
-import os
 import time
 from datetime import datetime
 from typing import Any
@@ -27,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from chalicelib import aws, clock, tokens
+from chalicelib import clock, handoff, tokens
 from chalicelib.config import settings
 from chalicelib.consent import state
 from chalicelib.errors import NotFound
@@ -116,12 +115,8 @@ def download_url(export: CustomerExportModel) -> str | None:
 
 
 def hand_off(event: dict[str, Any]) -> None:
-    """The rest of an export to a fresh invocation: an asynchronous invoke on AWS, the same function locally."""
-    if settings().is_local:
-        run(event, clock.now())
-        return
-    aws.client("lambda").invoke(FunctionName=os.environ[EXPORT_FUNCTION_ENV], InvocationType="Event",
-                                Payload=json.dumps(event).encode())
+    """The rest of an export to a fresh invocation of the worker (chalicelib/handoff.py)."""
+    handoff.hand_off(EXPORT_FUNCTION_ENV, event)
 
 
 class _Upload:

@@ -1,4 +1,4 @@
-"""Notes on members: append-only, each with its author (the admin key) and time. No edit, no delete."""
+"""Notes on members: append-only, each with its author (a signed-in person, or the key) and time. No edit, no delete."""
 
 from __future__ import annotations
 
@@ -26,8 +26,10 @@ def add_note(store_id: str, member_id: str, text: str, author: Principal, now: d
     get_member(store_id, member_id)
     note_id = tokens.new_id("nt")
     moment = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # A person is named by their user id and name; a key by its id and label.
+    label = author.user_name if author.user_id else _key_label(store_id, author.key_id)
     note = MemberNoteModel(store_id, f"{member_id}#{moment}#{note_id}", note_id=note_id, member_id=member_id,
-                           text=text, author_key_id=author.key_id, author_label=_key_label(store_id, author.key_id),
+                           text=text, author_key_id=author.user_id or author.key_id, author_label=label,
                            created_at=now)
     note.save(condition=MemberNoteModel.note_key.does_not_exist())
     return note

@@ -113,6 +113,9 @@ class ConversationModel(StageModel):
     store_email = UnicodeAttribute(null=True)  # "<store_id>#<customer_email>" (by_email)
     order_id = UnicodeAttribute(null=True)
     store_order = UnicodeAttribute(null=True)  # "<store_id>#<order_id>" (by_order)
+    # Who answers it (a console user, chalicelib/team/assignment.py); the name kept for the list.
+    assignee_user_id = UnicodeAttribute(null=True)
+    assignee_name = UnicodeAttribute(null=True)
 
     by_last_message = RecentIndex()
     by_channel_last_message = ChannelRecentIndex()
@@ -144,6 +147,7 @@ class MessageModel(StageModel):
     auto_reply_rule_id = UnicodeAttribute(null=True)
     at = UTCDateTimeAttribute()
     received_at = UTCDateTimeAttribute()
+    sent_by = MapAttribute[str, str](null=True)  # outbound and notes: {kind: user|key, id, name} of the sender
     email_message_id = UnicodeAttribute(null=True)  # SES's MessageId of the e-mailed reply (SES rewrites ours)
     rfc_message_id = UnicodeAttribute(null=True)  # the Message-ID header: ours outbound, the sender's inbound
     full_text = UnicodeAttribute(null=True)  # an e-mailed reply's whole text, when quoted history was cut from text

@@ -130,6 +130,7 @@ class NamedTransaction:
     def __init__(self) -> None:
         self.tx = TransactWrite(connection=connection(), client_request_token=str(uuid.uuid4()))
         self._names: dict[str, list[str]] = {kind: [] for kind in _KINDS}
+        self.committed = False  # True once DynamoDB accepted the whole transaction
 
     def __enter__(self) -> NamedTransaction:
         self.tx.__enter__()
@@ -137,7 +138,9 @@ class NamedTransaction:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> Any:
-        return self.tx.__exit__(exc_type, exc, tb)
+        result = self.tx.__exit__(exc_type, exc, tb)
+        self.committed = exc_type is None
+        return result
 
     def _add(self, kind: str, name: str) -> None:
         if any(name in names for names in self._names.values()):

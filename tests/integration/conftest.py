@@ -101,21 +101,24 @@ class Stack:
         return keys
 
 
-def start_stack(workdir: Path, *, fresh: bool = False) -> Stack:
+def start_stack(workdir: Path, *, fresh: bool = False, template_file: Path | None = None) -> Stack:
     """`manage.py run-local` on free ports, as `make run` starts it; returns once demo.json is (re)written.
 
     The sandbox keeps its data in ``workdir`` across restarts: starting again in the same directory
-    restores it, unless ``fresh``."""
+    restores it, unless ``fresh``. ``template_file``: boot this packaged template instead of building it."""
     demo_file, log_path = workdir / "demo.json", workdir / "stack.log"
     env = {key: value for key, value in os.environ.items()
-           if key not in ("AWS_ENDPOINT_URL", "STAGE", "TABLE_PREFIX", "SSM_PREFIX", "REPORTS_BUCKET",
+           if key not in ("AWS_ENDPOINT_URL", "STAGE", "PUBLIC_API_URL_PARAMETER", "DEFERRED_FUNCTION",
+                          "MARKETING_SEND_FUNCTION", "LIFECYCLE_CONTINUE_FUNCTION", "TABLE_PREFIX", "SSM_PREFIX",
+                          "REPORTS_BUCKET",
                           "GRAPH_API_BASE_URL", "LINE_API_BASE_URL", "LOCAL_SANDBOX_URL", "FRESH")}
     api_port, aws_port = free_ports(2)
     env.update({"PORT": str(api_port), "AWS_PORT": str(aws_port), "DEMO_FILE": str(demo_file),
                 "SCHEDULER_TICK_SECONDS": "0.5", "PYTHONUNBUFFERED": "1"})
     written_before = demo_file.stat().st_mtime_ns if demo_file.exists() else None
     with log_path.open("w") as log:
-        process = subprocess.Popen([sys.executable, "manage.py", "run-local", *(["--fresh"] if fresh else [])],
+        process = subprocess.Popen([sys.executable, "manage.py", "run-local", *(["--fresh"] if fresh else []),
+                                    *(["--template", str(template_file)] if template_file else [])],
                                    cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 90
     while not demo_file.exists() or demo_file.stat().st_mtime_ns == written_before:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from typing import Any
 
 import pytest
@@ -32,9 +33,19 @@ def broadcast(stack: Any, shop: dict[str, str], member_ids: list[str], subject: 
                                 {"kind": "broadcast", "subject": subject, "text": "New harvest is in.",
                                  "audience": {"member_ids": member_ids}})
     assert status == 202, answer
-    status, progress = stack.call("GET", f"/admin/marketing-emails/{answer['send_id']}", shop["admin_key"])
-    assert status == 200 and progress["state"] == "done"  # the sandbox runs the worker in process
-    return dict(progress)
+    return wait_until_done(stack, shop, "marketing-emails", answer["send_id"])
+
+
+def wait_until_done(stack: Any, shop: dict[str, str], kind: str, send_id: str, timeout: float = 30.0) -> dict[str, Any]:
+    """The send as the worker left it: the API handed it to the worker function (an asynchronous invoke)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status, progress = stack.call("GET", f"/admin/{kind}/{send_id}", shop["admin_key"])
+        assert status == 200, progress
+        if progress["state"] in ("done", "failed") or time.monotonic() > deadline:
+            assert progress["state"] == "done", progress
+            return dict(progress)
+        time.sleep(0.2)
 
 
 def mails(stack: Any, to: str, subject: str) -> list[dict[str, Any]]:

@@ -43,7 +43,7 @@ def day_passes(stack: Stack, days: int, now_day: list[int]) -> None:
     assert stack.call("POST", "/_local/clock", body={"advance_seconds": (days - now_day[0]) * DAY})[0] == 200
     now_day[0] = days
     status, ran = stack.call("POST", "/_local/schedules/run")
-    assert status == 200 and "lifecycle_daily" in ran["ran"]
+    assert status == 200 and "memberlink-local-lifecycle_daily" in ran["ran"]
 
 
 def expect(stack: Stack, store: dict[str, str], expected: dict[str, str]) -> None:

@@ -92,7 +92,7 @@ def test_each_store_gets_its_own_day_and_reruns_give_the_same_bytes(stack: Stack
 
     advance_to(stack, max(next_midnight(start, TAIPEI), next_midnight(start, BOGOTA)) + timedelta(minutes=1))
     status, ran = stack.call("POST", "/_local/schedules/run")
-    assert status == 200 and "compile_reports" in ran["ran"]
+    assert status == 200 and "memberlink-local-compile_reports" in ran["ran"]
 
     tw_keys = [f"reports/{taipei['store_id']}/{path}" for path in
                (f"sms/{day_tw}.csv", f"referrals/{day_tw}.csv", f"referrals/{day_tw}-branches.csv")]

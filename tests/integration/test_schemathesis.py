@@ -48,7 +48,8 @@ def fuzzed_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 def key_for(stack: Stack, path: str) -> str | None:
     """The key of the operation's audience; webhooks and local routes take none."""
-    for prefix, field in (("/admin/", "admin_key"), ("/storefront/", "storefront_key"), ("/staff/", "staff_key")):
+    for prefix, field in (("/admin/", "admin_key"), ("/auth/", "admin_key"), ("/storefront/", "storefront_key"),
+                          ("/staff/", "staff_key")):
         if path.startswith(prefix):
             return str(stack.info[field])
     return None

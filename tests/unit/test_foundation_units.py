@@ -7,7 +7,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from chalice.app import Chalice, Cron, Rate
+from chalice.app import Cron, Rate
 
 from chalicelib import access, clock, pagination
 from chalicelib.api.http import status_of
@@ -153,19 +153,28 @@ def test_rate_and_cron_due_rules():
     assert not is_due(daily, None, T0.replace(hour=16, minute=6))
 
 
-def test_scheduler_fires_due_schedules_with_a_scheduled_event():
-    app = Chalice(app_name="schedules-under-test")
-    seen: list[dict[str, object]] = []
+SEEN_BY_HOURLY: list[dict[str, object]] = []
 
-    @app.schedule(Rate(1, unit=Rate.HOURS))
-    def hourly(event):  # type: ignore[no-untyped-def]
-        seen.append(event.to_dict())
 
+def hourly_handler(event: dict[str, object], context: object) -> None:
+    SEEN_BY_HOURLY.append(event)
+
+
+def test_scheduler_fires_the_templates_due_schedules_with_a_scheduled_event():
+    """GIVEN a template with one hourly function WHEN the scheduler ticks, the clock moves an hour, it ticks again
+    THEN the function ran twice, by its deployed name, with EventBridge's event."""
+    from local.cloudformation import load
+    from local.lambdas import LocalLambda
+
+    template = {"Resources": {"Hourly": {"Type": "AWS::Serverless::Function", "Properties": {
+        "FunctionName": "under-test-hourly", "Handler": f"{__name__}.hourly_handler",
+        "Events": {"Every": {"Type": "Schedule", "Properties": {"Schedule": "rate(1 hour)"}}}}}}}
+    SEEN_BY_HOURLY.clear()
     clock.reset()
-    scheduler = Scheduler(app)
-    assert scheduler.tick() == ["hourly"]
+    scheduler = Scheduler(LocalLambda(load(template), asynchronous=False, enforce_roles=False))
+    assert scheduler.tick() == ["under-test-hourly"]
     assert scheduler.tick() == []
     clock.advance(3600)
-    assert scheduler.tick() == ["hourly"]
+    assert scheduler.tick() == ["under-test-hourly"]
     clock.reset()
-    assert len(seen) == 2 and seen[0]["detail-type"] == "Scheduled Event"
+    assert len(SEEN_BY_HOURLY) == 2 and SEEN_BY_HOURLY[0]["detail-type"] == "Scheduled Event"

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_committed_policies_are_what_the_generator_writes():
-    for stage in template.STAGES:
+    for stage in (*template.STAGES, template.LOCAL_STAGE):
         committed = json.loads(template.policy_path(stage).read_text())
         assert committed == template.policy(stage), f"run: python -m infra.template write-policies ({stage})"
 
@@ -70,7 +70,7 @@ def test_no_scan_call_exists_in_the_deployed_code():
 def packaged(tmp_path_factory) -> dict:
     """`make package` for prod into a temporary folder: Chalice's SAM merged with ours, then cfn-lint."""
     out = tmp_path_factory.mktemp("package")
-    env = {**os.environ, "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1")}
+    env = {**os.environ, "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"), "STAGE": "prod"}
     bin_dir = Path(sys.executable).parent
     (out / "resources.json").write_text(template.dumps(template.resources("prod")))
     subprocess.run([str(bin_dir / "chalice"), "package", "--stage", "prod", "--merge-template",
@@ -191,3 +191,121 @@ def test_packaged_channel_work_consumer_reads_its_queue_in_partial_batches_with_
     for function_id in ("APIHandler", "ChannelWork"):
         assert resources[function_id]["Properties"]["Environment"]["Variables"]["CHANNEL_QUEUE_URL"] == {
             "Ref": "ChannelWorkQueue"}
+
+
+# --- the wiring: every name the template mentions is a resource of the same template (issue 23) ----------
+
+def _functions(resources: dict) -> dict[str, dict]:
+    return {lid: r["Properties"] for lid, r in resources.items() if r["Type"] == "AWS::Serverless::Function"}
+
+
+def test_packaged_template_wires_every_hand_off_to_a_function_it_deploys(packaged):
+    """GIVEN the packaged prod template WHEN its environments and lambda grants are read THEN each names a function
+    the template deploys, by its FunctionName or its ARN; none points at nothing (a deploy would invoke a ghost)."""
+    resources = packaged["Resources"]
+    functions = _functions(resources)
+    deployed_names = {props["FunctionName"] for props in functions.values()}
+    assert len(deployed_names) == len(functions), "every function has its own explicit FunctionName"
+    function_variables = 0
+    for lid, props in functions.items():
+        variables = props["Environment"]["Variables"]
+        for variable in template.HAND_OFFS:
+            assert variables[variable] in deployed_names, (lid, variable, variables[variable])
+            function_variables += 1
+    assert function_variables == len(functions) * len(template.HAND_OFFS)
+    grants = [s for s in _statements(resources) if any("lambda:" in a for a in s["Action"])]
+    assert grants, "the hand-offs need lambda:InvokeFunction grants"
+    for grant in grants:
+        assert grant["Action"] == ["lambda:InvokeFunction"]
+        target, attribute = grant["Resource"]["Fn::GetAtt"]
+        assert (attribute, resources[target]["Type"]) == ("Arn", "AWS::Serverless::Function"), grant
+
+
+def test_each_hand_off_is_granted_to_exactly_the_roles_of_its_callers(packaged):
+    resources = packaged["Resources"]
+    for variable, (target, callers) in template.HAND_OFFS.items():
+        policy = resources[f"Invoke{target}"]["Properties"]
+        roles = {role["Ref"] for role in policy["Roles"]}
+        assert roles == {resources[c]["Properties"]["Role"]["Fn::GetAtt"][0] for c in callers}, variable
+
+
+def _names_in(node: object) -> set[str]:
+    """Every logical id a Ref, Fn::GetAtt or Fn::Sub of ``node`` mentions."""
+    found: set[str] = set()
+    if isinstance(node, list):
+        for item in node:
+            found |= _names_in(item)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if key == "Ref":
+                found.add(str(value))
+            elif key == "Fn::GetAtt":
+                found.add(str(value[0] if isinstance(value, list) else str(value).split(".")[0]))
+            elif key == "Fn::Sub":
+                text = value if isinstance(value, str) else value[0]
+                found |= {m.split(".")[0] for m in re.findall(r"\$\{([^}!]+)\}", text) if not m.startswith("AWS::")}
+            else:
+                found |= _names_in(value)
+    return found
+
+
+def test_every_name_the_environment_and_the_grants_mention_resolves_in_the_same_template(packaged):
+    """GIVEN the packaged template WHEN every environment value and every policy resource is read THEN each Ref,
+    GetAtt and Sub names a resource of the template, each string ARN of a table, parameter or function matches one of
+    the template's tables, parameters (or their stage prefix) or functions; each function name an environment holds
+    is one it deploys."""
+    resources = packaged["Resources"]
+    functions = _functions(resources)
+    for lid, props in functions.items():
+        mentioned = _names_in(props["Environment"])
+        assert mentioned <= set(resources), (lid, mentioned - set(resources))
+    for statement in _statements(resources):
+        mentioned = _names_in(statement)
+        assert mentioned <= set(resources), (statement.get("Sid"), mentioned - set(resources))
+    tables = {r["Properties"]["TableName"] for r in resources.values() if r["Type"] == "AWS::DynamoDB::Table"}
+    parameters = {r["Properties"]["Name"] for r in resources.values() if r["Type"] == "AWS::SSM::Parameter"}
+    variables = next(iter(functions.values()))["Environment"]["Variables"]
+    deployed = {p["FunctionName"] for p in functions.values()}
+    for value in variables.values():  # a value shaped like a function's name must be one
+        if isinstance(value, str) and re.fullmatch(r"memberlink-prod-[a-z_]+", value) and "_" in value:
+            assert value in deployed, value
+    assert variables["PUBLIC_API_URL_PARAMETER"] in parameters
+    assert any(t.startswith(variables["TABLE_PREFIX"] + "-") for t in tables)
+    for statement in _statements(resources):
+        for arn in (statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]):
+            if isinstance(arn, str) and ":dynamodb:" in arn:
+                pattern = re.compile("^" + re.escape(arn.split(":table/")[1].split("/")[0]).replace(r"\*", ".*") + "$")
+                assert any(pattern.match(t) for t in tables), arn
+            if isinstance(arn, str) and ":lambda:" in arn:
+                raise AssertionError(f"a function granted by a string ARN, not by the template's own: {arn}")
+            if isinstance(arn, str) and ":ssm:" in arn:
+                prefix = arn.split(":parameter")[1].rstrip("*")
+                assert any(p.startswith(prefix) for p in parameters) or prefix.startswith(
+                    variables["SSM_PREFIX"] + "/"), arn
+
+
+def test_no_local_route_exists_in_a_packaged_non_local_api(packaged):
+    """GIVEN `make package STAGE=prod` WHEN its API definition is read THEN no path starts with /_local."""
+    paths = packaged["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
+    assert paths and not [p for p in paths if p.startswith("/_local")]
+    assert "/admin/settings" in paths  # the definition is the real one
+
+
+def test_the_public_api_url_parameter_holds_the_rest_apis_own_url(packaged):
+    parameter = packaged["Resources"]["PublicApiUrl"]["Properties"]
+    assert parameter["Value"] == packaged["Outputs"]["EndpointURL"]["Value"]
+    for props in _functions(packaged["Resources"]).values():
+        assert props["Environment"]["Variables"]["PUBLIC_API_URL_PARAMETER"] == parameter["Name"]
+
+
+def test_the_local_stage_template_is_the_same_wiring_the_deployable_one_has():
+    """The stack's in-process build (infra/package.py) emits what `chalice package` does for the same stage."""
+    from infra.package import sam_template
+
+    local = sam_template("local")
+    assert "/_local/clock" in local["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
+    functions = _functions(local["Resources"])
+    assert {p["FunctionName"] for p in functions.values()} == {
+        f"memberlink-local-{name}" for name in template.functions().values()}
+    assert functions["MarketingSend"]["Environment"]["Variables"]["MARKETING_SEND_FUNCTION"] == \
+        "memberlink-local-marketing_send"

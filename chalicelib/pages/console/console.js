@@ -1,8 +1,9 @@
 // The merchant console: sign-in, the section router (#/inbox, #/customers, #/lifecycle, #/marketing, #/settings,
-// #/reports).
-import {key} from './api.js';
+// #/reports, #/team, #/audit).
+import {call, get, key} from './api.js';
 import {clear} from './dom.js';
-import {signIn} from './signin.js';
+import {signIn} from './account.js';
+import {me} from './me.js';
 
 const main = document.getElementById('main');
 const topbar = document.querySelector('.topbar');
@@ -16,12 +17,17 @@ const SECTIONS = {
   marketing: () => import('./marketing.js'),
   settings: () => import('./settings.js'),
   reports: () => import('./reports.js'),
+  team: () => import('./team.js'),
+  audit: () => import('./audit.js'),
 };
+// What an agent may open (the API answers them 403 anywhere else); owners and the admin key see every section.
+const AGENT_SECTIONS = ['inbox', 'customers'];
 
 async function route() {
   if (!key.get()) return;
-  const [section = 'inbox', ...rest] = location.hash.replace(/^#\/?/, '').split('/');
-  const load = SECTIONS[section] || SECTIONS.inbox;
+  let [section = 'inbox', ...rest] = location.hash.replace(/^#\/?/, '').split('/');
+  if (!SECTIONS[section] || (me.role !== 'owner' && !AGENT_SECTIONS.includes(section))) section = 'inbox';
+  const load = SECTIONS[section];
   for (const link of topbar.querySelectorAll('[data-section]')) {
     if (link.dataset.section === section) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
@@ -42,22 +48,32 @@ async function route() {
 let signingIn = false;
 async function start() {
   if (signingIn) return;
+  if (/^#invitation=/.test(location.hash)) key.forget(); // an invitation link opens the invitee's own sign-in
   if (!key.get()) {
     signingIn = true;
     topbar.hidden = true;
     leave();
     leave = () => {};
     current = {section: null, module: null};
-    await signIn(main, {title: 'Sign in to the console', label: 'Admin key',
-      hint: 'The admin key of your store (mlk.…). It stays in this tab only and is forgotten when you sign out or close the tab.',
-      checkPath: 'admin/settings', roleName: 'an admin'});
+    await signIn(main);
     signingIn = false;
   }
+  try {
+    Object.assign(me, await get('auth/sessions/current'));
+  } catch { return; } // a 401 has already asked for sign-in again
+  for (const item of topbar.querySelectorAll('[data-owner]')) item.hidden = me.role !== 'owner';
+  document.getElementById('signed-in-as').textContent = me.actor.kind === 'user'
+    ? `${me.actor.name} (${me.role})` : 'Admin key';
   topbar.hidden = false;
   await route();
 }
 
-document.getElementById('sign-out').addEventListener('click', () => { key.forget(); start(); });
+document.getElementById('sign-out').addEventListener('click', async () => {
+  if (me.actor && me.actor.kind === 'user') await call('DELETE', 'auth/sessions/current').catch(() => {});
+  key.forget();
+  Object.assign(me, {actor: null, role: 'owner', store: null});
+  start();
+});
 window.addEventListener('memberlink:signed-out', () => { key.forget(); start(); });
 window.addEventListener('hashchange', route);
 start();

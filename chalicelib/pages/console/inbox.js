@@ -1,11 +1,12 @@
 // The Message Center: conversation list | conversation | customer profile, kept fresh by conditional polls.
-import {ApiError, poll, post} from './api.js';
+import {ApiError, poll, post, put} from './api.js';
 import {channelIcon, channelLabel, isSocial, whoOf, windowEndsAt, windowOpen} from './channels.js';
 import {announce, clear, field, h, timeEl, uid} from './dom.js';
 import {MAX_BYTES, MAX_IMAGES, TYPES, forgetImages, imageUrl, refusal, sizeText, upload} from './images.js';
+import {isPerson} from './me.js';
 import {profilePanel} from './profile.js';
 
-const FILTERS = [['all', 'All'], ['unread', 'Unread'], ['facebook', 'Messenger'], ['instagram', 'Instagram'],
+const FILTERS = [['all', 'All'], ['unread', 'Unread'], ['mine', 'Mine'], ['unassigned', 'Unassigned'], ['facebook', 'Messenger'], ['instagram', 'Instagram'],
   ['line', 'LINE'], ['whatsapp', 'WhatsApp'], ['shop', 'Shop'], ['order', 'Order']];
 const EMOJI = ['😀', '😊', '🙏', '👍', '🎉', '❤️', '😉', '🙌', '✨', '📦', '🚚', '🛍️', '💳', '🎁', '☕', '🍵'];
 
@@ -31,6 +32,7 @@ export function show(main, [conversationId]) {
     selected: null, stopList: () => {}, stopThread: () => {}};
 
   for (const [value, label] of FILTERS) {
+    if (value === 'mine' && !isPerson()) continue; // the admin key is nobody's: nothing is assigned to it
     filterBar.append(h('button', {type: 'button', class: 'chip', 'aria-pressed': String(value === 'all'),
       'data-filter': value, onclick: () => setFilter(value)}, label));
   }
@@ -65,6 +67,7 @@ function setFilter(value) {
 function listPath() {
   const params = new URLSearchParams({limit: '100'});
   if (state.filter === 'unread') params.set('unread_only', 'true');
+  else if (state.filter === 'mine' || state.filter === 'unassigned') params.set('assigned', state.filter);
   else if (state.filter !== 'all') params.set('channel', state.filter);
   if (state.query) params.set(state.query.includes('@') ? 'email' : 'order_id', state.query);
   return `admin/conversations?${params}`;
@@ -185,7 +188,22 @@ function renderHead(view) {
     h('div', {}, h('h2', {}, whoOf(c)), h('p', {class: 'muted small'}, channelLabel(c.channel),
       c.social_user ? ` · ${c.social_user.key}` : '', c.order ? ` · Order ${c.order.order_id}` : '')),
     c.blacklisted ? h('span', {class: 'badge bad'}, 'Blacklisted') : null);
-  clear(view.headEl, title, windowState);
+  clear(view.headEl, title, assigneeEl(view), windowState);
+}
+
+// Who answers this conversation; a person may take it ("Assign to me") or hand it back.
+function assigneeEl(view) {
+  const assignee = view.conversation.assignee;
+  const set = async (userId) => {
+    try {
+      view.conversation = await put(`admin/conversations/${view.id}/assignee`, {user_id: userId});
+      renderHead(view);
+      announce(userId ? 'Assigned to you' : 'Unassigned');
+    } catch (error) { announce(error.message, 'bad'); }
+  };
+  return h('p', {class: 'assignee small'}, assignee ? `Assigned to ${assignee.name || assignee.user_id}` : 'Unassigned',
+    ' ', isPerson() && !assignee ? h('button', {type: 'button', class: 'link', onclick: () => set('me')}, 'Assign to me') : null,
+    assignee ? h('button', {type: 'button', class: 'link', onclick: () => set(null)}, 'Unassign') : null);
 }
 
 function attachmentEl(attachment, message) {
@@ -250,11 +268,20 @@ function renderMessages(view, messages) {
       m.text ? h('p', {class: 'msg-text'}, m.text) : null,
       quotedTextEl(view, m),
       (m.attachments || []).map((attachment) => attachmentEl(attachment, m)), images,
-      h('p', {class: 'msg-meta'}, timeEl(m.at, false)));
+      h('p', {class: 'msg-meta'}, senderOf(m), timeEl(m.at, false)));
   });
   clear(view.messagesEl, nodes.length ? nodes : h('p', {class: 'muted'}, 'No messages yet.'));
   if (atBottom || view.lastMessages === null) view.messagesEl.scrollTop = view.messagesEl.scrollHeight;
   view.lastMessages = messages;
+}
+
+// "Mei · " before the time of a reply or note: who sent it (a person, the admin key, an auto-reply).
+function senderOf(message) {
+  const by = message.sent_by;
+  if (!by || message.direction === 'inbound') return null;
+  const name = by.kind === 'user' ? by.name : by.kind === 'key' ? 'Admin key' : by.kind === 'auto_reply' ? 'Auto-reply'
+    : by.kind === 'channel' ? 'Sent from the channel' : null;
+  return name ? h('span', {class: 'msg-sender'}, `${name} · `) : null;
 }
 
 function renderComposer(view) {

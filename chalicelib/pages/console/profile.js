@@ -3,6 +3,7 @@
 import {ApiError, del, poll, post, put, sha256Hex} from './api.js';
 import {channelLabel, isSocial, reasonText, whoOf, windowOpen} from './channels.js';
 import {announce, clear, field, h, timeEl, uid} from './dom.js';
+import {me} from './me.js';
 import {moreSections} from './profile-more.js';
 
 const STAGES = {need_introduce: 'Need Introduce', silent: 'Silent Customers', loyalists: 'Loyalists',
@@ -91,7 +92,7 @@ function renderMember(body, profile, standalone) {
     return h('li', {class: 'social-account'},
       h('div', {}, h('p', {class: 'strong'}, account.name || account.key),
         h('p', {class: 'muted small'}, `${channelLabel(channel)} · ${account.key} · bound `, timeEl(account.bound_at))),
-      h('div', {class: 'row'}, chat, unbind));
+      h('div', {class: 'row'}, chat, me.role === 'owner' ? unbind : null));
   });
   const social = section('Bound social accounts', accounts.length ? h('ul', {class: 'plain'}, accounts)
     : h('p', {class: 'muted'}, 'No social account bound yet.'));
@@ -170,7 +171,7 @@ function renderVisitor(body, conversation) {
     h('div', {class: 'avatar visitor', 'aria-hidden': 'true'}, whoOf(conversation).charAt(0).toUpperCase()),
     h('div', {}, h('h2', {class: 'profile-name'}, whoOf(conversation)), h('p', {class: 'badges'}, h('span', {class: 'badge'}, 'Visitor')), who)),
   conversation.order ? h('section', {class: 'card'}, h('h3', {}, 'Order'), h('p', {}, `${conversation.order.order_id} · ${conversation.order.total} ${conversation.order.currency} · ${conversation.order.status || ''}`)) : null,
-  form);
+  me.role === 'owner' ? form : null); // registering members (and unbinding) is an owner's: agents get 403 there
 }
 
 // --- conversation actions ---------------------------------------------------------------------------

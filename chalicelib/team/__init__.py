@@ -1,0 +1,1 @@
+"""Console users (team accounts): people and invitations, sign-in sessions, two-factor codes, assignment."""
