@@ -1,15 +1,16 @@
-"""Lambda's SQS event source for the local stack: polls the channel-work queue and runs the consumer.
+"""Lambda's SQS event source in process, for tests and benches: polls the channel-work queue and runs the consumer.
+
+The local stack (``make run``) does not use it: issue 23's local Lambda polls the template's SQS event
+source (``local/lambdas.py`` ``poll_queues``) and runs ``channel_work`` under its own role.
 
 On AWS an event source mapping receives up to 10 messages, invokes ``channel_work`` with them and
 deletes the ones the function did not report in ``batchItemFailures``; the others come back after the
 queue's visibility timeout, and after 5 receives moto moves them to the dead-letter queue as SQS does.
-Here :data:`CHANNEL_WORK_CONCURRENCY` threads do the same against the embedded SQS, each an instance of
-its own (its own pace, ``channels/pacing.py``). :func:`drain` runs it to empty (tests).
+:func:`poll_once` does one such receive against the embedded SQS; :func:`drain` runs it to empty.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 import boto3
 from chalice.app import Chalice
 
-from chalicelib.config import CHANNEL_WORK_CONCURRENCY, CHANNEL_WORK_FUNCTION, channel_queue_url
+from chalicelib.config import CHANNEL_WORK_FUNCTION, channel_queue_url
 from chalicelib.logs import logger
 
 TIMEOUT_SECONDS = 120.0  # the function's timeout (.chalice/config.json)
@@ -69,29 +70,3 @@ def drain(app: Chalice, rounds: int = 50) -> int:
         handled += got
     return handled
 
-
-class QueueWorker:
-    """The event source's pollers, as daemon threads (``make run``)."""
-
-    def __init__(self, app: Chalice, concurrency: int = CHANNEL_WORK_CONCURRENCY) -> None:
-        self.app = app
-        self._stop = threading.Event()
-        self.threads = [threading.Thread(target=self._loop, name=f"channel-work-{i}", daemon=True)
-                        for i in range(concurrency)]
-
-    def _loop(self) -> None:
-        sqs = boto3.client("sqs")
-        while not self._stop.is_set():
-            try:
-                poll_once(self.app, wait_seconds=1, sqs=sqs)
-            except Exception:  # never let the poller die: the embedded AWS may be stopping
-                logger.exception("channel-work poller error")
-                self._stop.wait(1.0)
-
-    def start(self) -> QueueWorker:
-        for thread in self.threads:
-            thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()

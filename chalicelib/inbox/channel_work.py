@@ -1,8 +1,7 @@
 """The channel-work consumer: auto-replies and profile look-ups, taken off the webhook's path.
 
 app.py's ``channel_work`` (``@app.on_sqs_message``, batches of up to 10) calls :func:`handle_records`;
-the local stack's queue worker (``local/queue_worker.py``) calls the same function as Lambda's event
-source would. For each job:
+the local stack's Lambda polls the template's event source and calls it the same way. For each job:
 
 1. **Pace** (``channels/pacing.py``): wait for this page's or channel's next slot when it is near
    (at most :data:`MAX_WAIT_SECONDS`); otherwise the job goes back on the queue with a delay and this
