@@ -129,7 +129,7 @@ def ses_feedback(event: dict[str, Any], context: object) -> dict[str, list[Any]]
 def marketing_send(event: dict[str, Any], context: object) -> dict[str, bool]:
     """Pages of a marketing send (invoked asynchronously by POST /admin/marketing-* and by itself to go on)."""
     from chalicelib import clock
-    from chalicelib.consent import sends
+    from chalicelib.marketing import sends
 
     sends.run(dict(event), clock.now())
     return {"ok": True}

@@ -101,7 +101,7 @@ def http(method: str, url: str, body: bytes | None = None, headers: dict[str, st
 
 
 def send_webhook(args: argparse.Namespace) -> int:
-    from chalicelib.inbox.conversations import conversation_id_for
+    from chalicelib.conversations import conversation_id_for
     from local.deliveries import account_id, encode, new_user_id, sample_delivery, signature_header
 
     info = demo()

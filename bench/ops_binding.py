@@ -27,7 +27,7 @@ def _link(bench: Bench) -> str:
 def setup_conversation(bench: Bench) -> dict[str, Any]:
     import secrets
 
-    from chalicelib.inbox.conversations import conversation_id_for
+    from chalicelib.conversations import conversation_id_for
 
     status, _ = bench.call("PUT", "/admin/settings", bench.admin_key, {"storefront_url": "https://shop.example.com"})
     assert status == 200

@@ -29,7 +29,8 @@ def _setup_channels(bench: Bench) -> dict[str, dict[str, str]]:
 
 
 def _deliver(bench: Bench, channels: dict[str, dict[str, str]], channel: str, payload: Any) -> dict[str, Any]:
-    from chalicelib.channels.signatures import line_signature, meta_signature
+    from chalicelib.channels.line import line_signature
+    from chalicelib.channels.meta import meta_signature
 
     raw = json.dumps(payload).encode()
     if channel == "line":

@@ -104,7 +104,7 @@ def report() -> str:
     from bench.support import CallCounter
     from chalicelib import clock, stores
     from chalicelib.api import views
-    from chalicelib.consent import sends
+    from chalicelib.marketing import sends
     from local.resources import create_resources
 
     size = int(os.environ.get("BENCH_BROADCAST_MEMBERS", "10000"))

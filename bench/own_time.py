@@ -156,7 +156,7 @@ def _signed_whatsapp(state: dict[str, Any], i: int) -> tuple[bytes, dict[str, st
     import json
 
     from bench.ops_inbox import _whatsapp
-    from chalicelib.channels.signatures import meta_signature
+    from chalicelib.channels.meta import meta_signature
 
     raw = json.dumps(_whatsapp(state["channels"], "886900000001")).encode()
     return raw, {"X-Hub-Signature-256": meta_signature(state["channels"]["whatsapp"]["app_secret"], raw)}
@@ -204,7 +204,7 @@ def _redeem_setup(env: Env, n: int) -> dict[str, Any]:
     from bench.ops_binding import _link, invitation, setup_conversation
     from bench.ops_inbox import _deliver, _line
     from chalicelib import members
-    from chalicelib.inbox.conversations import conversation_id_for
+    from chalicelib.conversations import conversation_id_for
 
     state = setup_conversation(env.bench)
     redemptions = []

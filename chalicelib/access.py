@@ -109,20 +109,35 @@ def store_id_from_key(key: str) -> str | None:
     return parts[1]
 
 
-def authenticate(authorization: str | None, *allowed: Role) -> Principal:
-    """Resolve an ``Authorization: Bearer`` header into a principal holding one of ``allowed`` roles."""
+def bearer_key(authorization: str | None) -> str:
+    """The key (or console session token) an ``Authorization: Bearer`` header carries; 401 for anything else."""
     if not authorization:
         raise Unauthorized("missing Authorization: Bearer <key> header")
     scheme, _, key = authorization.strip().partition(" ")
     key = key.strip()
     if scheme.lower() != "bearer" or not key:
         raise Unauthorized("the Authorization header must be 'Bearer <key>'")
-    if key.startswith(f"{SESSION_PREFIX}.") and len(key) <= 200:
-        if Role.ADMIN not in allowed:
-            raise Forbidden("a console session reaches the admin routes only")
-        from chalicelib.team import sessions  # loaded by the first session's request, not at cold start
+    return key
 
-        return sessions.authenticate(key)
+
+def is_session_token(key: str) -> bool:
+    """A console session's token (chalicelib/team/sessions.py resolves it), not an API key."""
+    return key.startswith(f"{SESSION_PREFIX}.") and len(key) <= 200
+
+
+def check_session_allowed(*allowed: Role) -> None:
+    """403 unless the route takes the admin role: a console session reaches the admin routes only."""
+    if Role.ADMIN not in allowed:
+        raise Forbidden("a console session reaches the admin routes only")
+
+
+def authenticate(authorization: str | None, *allowed: Role) -> Principal:
+    """Resolve an ``Authorization: Bearer <API key>`` header into a principal holding one of ``allowed`` roles.
+
+    A console session's token is resolved by the caller (chalicelib/api/http.py) through team/sessions.py,
+    so that this module, below the team area, does not import it.
+    """
+    key = bearer_key(authorization)
     store_id = store_id_from_key(key)
     if store_id is None or len(key) > 200:
         raise Unauthorized("unknown API key")

@@ -22,6 +22,7 @@ class Settings:
     line_api_base_url: str
     local_sandbox_url: str | None
     max_body_bytes: int
+    inbound_email_domain: str  # lower case: the domain whose MX points at SES inbound (reply+ and unsubscribe+)
 
     @property
     def is_local(self) -> bool:
@@ -52,6 +53,7 @@ def settings() -> Settings:
         line_api_base_url=os.environ.get("LINE_API_BASE_URL", "https://api.line.me"),
         local_sandbox_url=os.environ.get("LOCAL_SANDBOX_URL") or None,
         max_body_bytes=int(os.environ.get("MAX_BODY_BYTES", str(64 * 1024))),
+        inbound_email_domain=(os.environ.get("INBOUND_EMAIL_DOMAIN") or "inbound.memberlink.local").lower(),
     )
 
 

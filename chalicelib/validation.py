@@ -24,6 +24,7 @@ class Field:
     minimum: int | None = None
     maximum: int | None = None
     nullable: bool = False
+    choices: tuple[str, ...] | None = None  # the value must be one of these (400 naming them)
     check: Check | None = None  # returns the normalised value or raises InvalidRequest
 
 
@@ -85,6 +86,8 @@ def _value(name: str, value: Any, spec: Field) -> Any:
         raise InvalidRequest(f"'{name}' must be at least {spec.minimum}", field=name)
     if spec.maximum is not None and value > spec.maximum:
         raise InvalidRequest(f"'{name}' must be at most {spec.maximum}", field=name)
+    if spec.choices is not None and value not in spec.choices:
+        raise InvalidRequest(f"'{name}' must be one of {', '.join(spec.choices)}", field=name)
     return spec.check(value) if spec.check else value
 
 

@@ -213,7 +213,7 @@ FEEDBACK_FUNCTION = "SesFeedback"  # app.py's @app.lambda_function(name="ses_fee
 
 
 def configuration_set_name(stage: str) -> str:
-    """Marketing mail names it in ``X-SES-CONFIGURATION-SET`` (chalicelib.consent.sends reads SES_CONFIGURATION_SET)."""
+    """Marketing mail names it in ``X-SES-CONFIGURATION-SET`` (marketing.sends reads SES_CONFIGURATION_SET)."""
     return f"{APP_NAME}-{stage}-marketing"
 
 

@@ -72,7 +72,8 @@ def account_id(channel: str, credentials: dict[str, str]) -> str:
 
 
 def signature_header(channel: str, credentials: dict[str, str], raw: bytes) -> tuple[str, str]:
-    from chalicelib.channels.signatures import line_signature, meta_signature  # the app's own signing
+    from chalicelib.channels.line import line_signature  # the app's own signing
+    from chalicelib.channels.meta import meta_signature
 
     if channel == "line":
         return "X-Line-Signature", line_signature(credentials["channel_secret"], raw)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import itertools
 import random
 import re
+from typing import Any
 
-from tests.conftest import call  # noqa: F401  # the one request helper, re-exported for the accounts tests
+from tests.conftest import call  # the one request helper, re-exported for the accounts tests
 
 _counter = itertools.count()
 _base = random.randrange(10_000_000)
@@ -53,3 +54,27 @@ def moto_emails(to: str) -> list[str]:
 
     current().drain()
     return [m["text"] for m in sent_emails() if m["to"] == to]
+
+
+PASSWORD = "correct horse battery"
+
+
+def sign_up_by_phone(client: Any, store: Any, phone: str, **extra: Any) -> tuple[int, Any]:
+    token = verified_token(client, store, phone)
+    return call(client, "POST", "/storefront/members", store.storefront(),
+                {"name": "Amy Chen", "password": PASSWORD, "phone": phone, "verification_token": token, **extra})
+
+
+def log_in(client: Any, store: Any, identifier: str, password: str = PASSWORD) -> tuple[int, Any]:
+    return call(client, "POST", "/storefront/sessions", store.storefront(),
+                {"identifier": identifier, "password": password})
+
+
+def verified_token(client: Any, store: Any, phone: str, purpose: str = "signup") -> str:
+    status, started = call(client, "POST", "/storefront/verifications", store.storefront(),
+                           {"phone": phone, "purpose": purpose})
+    assert status == 202, started
+    status, checked = call(client, "POST", f"/storefront/verifications/{started['verification_id']}/check",
+                           store.storefront(), {"code": last_code(phone)})
+    assert status == 200, checked
+    return str(checked["verification_token"])

@@ -8,6 +8,7 @@ import json
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from tests.support_accounts import call
 from tests.support_channels import (
     deliver,
     instagram_message,
@@ -40,7 +41,7 @@ def new_user(channel: str) -> str:
 def start_conversation(client: Any, store: Any, creds: dict[str, dict[str, str]], channel: str,
                        user_id: str | None = None) -> tuple[str, str]:
     """(conversation_id, social_user_key) of a customer who just wrote on ``channel``."""
-    from chalicelib.inbox.conversations import conversation_id_for
+    from chalicelib.conversations import conversation_id_for
 
     user_id = user_id or new_user(channel)
     response = deliver(client, store.store_id, channel, creds, incoming(channel, user_id))
@@ -76,3 +77,24 @@ def link_in(item: dict[str, Any]) -> str:
         assert action["type"] == "uri"
         return str(action["uri"])
     return str(body["message"]["attachment"]["payload"]["buttons"][0]["url"])
+
+
+def invite(client, store, conversation_id: str) -> tuple[int, Any]:
+    return call(client, "POST", f"/admin/conversations/{conversation_id}/binding-invitation", store.admin())
+
+
+def sent_messages(sandbox) -> list[dict[str, Any]]:
+    return [item for item in sandbox.outbox.items() if item["method"] == "POST"]
+
+
+def invited_token(client, store, creds, sandbox, channel: str = "facebook") -> tuple[str, str, str]:
+    conversation_id, key = start_conversation(client, store, creds, channel)
+    sandbox.outbox.clear()
+    status, answer = invite(client, store, conversation_id)
+    assert status == 201, answer
+    return token_from_url(link_in(sent_messages(sandbox)[-1])), conversation_id, key
+
+
+def redeem(client, store, token: str, member_id: str) -> tuple[int, Any]:
+    return call(client, "POST", "/storefront/bindings/redeem", store.storefront(),
+                {"token": token, "member_id": member_id})

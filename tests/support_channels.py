@@ -211,3 +211,25 @@ def messages(client: Any, store: Any, conversation_id: str) -> list[dict[str, An
     response = client.http.get(f"/admin/conversations/{conversation_id}/messages", headers=store.admin())
     assert response.status_code == 200, response.body
     return list(json.loads(response.body)["items"])
+
+
+# --- the adapters, called as intake calls them ------------------------------------------------------
+
+def signature_is_valid(channel: str, channel_secrets: dict[str, str], raw: bytes, given: str | None) -> bool:
+    """Whether the channel's adapter accepts ``given`` as the signature of ``raw``."""
+    from chalicelib.channels.registry import adapter_for
+
+    return adapter_for(channel).signature_is_valid(channel_secrets, raw, given)
+
+
+def read_delivery(channel: str, raw: bytes) -> Any:
+    """The channel's adapter's reading of a raw delivery (events and the skipped count)."""
+    from chalicelib.channels.registry import adapter_for
+
+    return adapter_for(channel).read_delivery(raw)
+
+
+def parse_delivery(channel: str, raw: bytes) -> list[Any]:
+    """The events the channel's adapter reads from a raw delivery."""
+    return list(read_delivery(channel, raw).events)
+

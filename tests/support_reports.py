@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import boto3
 
 from chalicelib import clock
 from chalicelib.models import MemberModel, SmsLogModel
@@ -81,3 +84,29 @@ SMS_HEADER = ["International Calling Code", "Sent Mobile Number", "Sent Time", "
 REFERRAL_HEADER = ["Member ID", "Member Name", "Mobile Number", "Store Referral Binding Time",
                    "Referral Branch", "Store Referral Staff"]
 BRANCH_HEADER = ["Branch", "Members Registered", "Percentage"]
+
+
+BUCKET = os.environ["REPORTS_BUCKET"]  # the local stage's, from .chalice/config.json (tests/conftest.py)
+
+
+TW = "Asia/Taipei"
+
+
+def local_midnight_after(moment: datetime, tz: str) -> datetime:
+    from zoneinfo import ZoneInfo
+
+    local = moment.astimezone(ZoneInfo(tz))
+    return (local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)).astimezone(UTC)
+
+
+def seed_day(store_id: str, start: datetime) -> None:
+    """Three SMS of the store's day starting at ``start`` (UTC) and one of the next day."""
+    items = [
+        sms_item(store_id, TW, Sms("886", "912345678", start + timedelta(minutes=1), 1), 1),
+        sms_item(store_id, TW, Sms("81", "9012345678", start + timedelta(minutes=2), 2, scope="international",
+                                   status="failed", message_type="password_reset"), 2),
+        sms_item(store_id, TW, Sms("886", "987654321", start + timedelta(minutes=3), 1,
+                                   message_type="member_notification"), 3),
+        sms_item(store_id, TW, Sms("886", "900000000", start + timedelta(days=1, minutes=1), 1), 4),
+    ]
+    batch_write(boto3.client("dynamodb"), table_name(SmsLogModel), items)

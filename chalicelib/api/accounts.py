@@ -32,15 +32,6 @@ else:  # loaded by the first accounts request, not at cold start (chalicelib/api
 accounts = Blueprint(__name__)
 
 
-def one_of(name: str, allowed: tuple[str, ...]) -> Any:
-    def check(value: str) -> str:
-        if value not in allowed:
-            raise InvalidRequest(f"'{name}' must be one of {', '.join(allowed)}", field=name)
-        return value
-
-    return check
-
-
 def source_ip(call: Call) -> str | None:
     """The caller's IP as API Gateway (and chalice local) report it: for storefront routes, the shop's server."""
     identity = (call.request.context or {}).get("identity") or {}
@@ -72,8 +63,8 @@ CODE = Field(str, required=True, max_length=6, check=lambda value: verification.
 
 @endpoint(accounts, "/storefront/verifications", ["POST"], roles=STOREFRONT, status=202)
 def start_verification(call: Call) -> Body:
-    body = call.body({"phone": PHONE, "purpose": Field(str, required=True, max_length=20, check=one_of(
-        "purpose", verification.PHONE_PURPOSES)), "recaptcha_token": RECAPTCHA_TOKEN, "client_ip": CLIENT_IP})
+    purpose = Field(str, required=True, max_length=20, choices=verification.PHONE_PURPOSES)
+    body = call.body({"phone": PHONE, "purpose": purpose, "recaptcha_token": RECAPTCHA_TOKEN, "client_ip": CLIENT_IP})
     started = verification.start_phone_verification(call.store_id, body["phone"], body["purpose"],
                                                     client_ip(call, body), clock.now(), body.get("recaptcha_token"))
     return {"verification_id": started.verification_id, "resend_after_seconds": started.resend_after_seconds}
@@ -145,7 +136,7 @@ def log_in(call: Call) -> Body:
 @endpoint(accounts, "/storefront/password-resets", ["POST"], roles=STOREFRONT, status=202)
 def request_password_reset(call: Call) -> Body:
     body = call.body({"identifier": identifier_field(),
-                      "via": Field(str, required=True, max_length=5, check=one_of("via", ("sms", "email"))),
+                      "via": Field(str, required=True, max_length=5, choices=("sms", "email")),
                       "recaptcha_token": RECAPTCHA_TOKEN, "client_ip": CLIENT_IP})
     account.request_password_reset(call.store_id, body["identifier"], body["via"], client_ip(call, body),
                                    body.get("recaptcha_token"), clock.now())

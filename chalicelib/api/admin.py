@@ -18,12 +18,11 @@ from chalicelib.validation import Field, require_non_empty
 if TYPE_CHECKING:
     from chalicelib import i18n, qr, sms, stores
     from chalicelib.api import views
-    from chalicelib.channels import credentials
-    from chalicelib.channels import spec as channel_spec
+    from chalicelib.channels import credentials, registry
 else:  # loaded by the first admin request, not at cold start (chalicelib/api/lazy.py)
     qr, sms, stores = lazy("chalicelib.qr"), lazy("chalicelib.sms"), lazy("chalicelib.stores")
     i18n = lazy("chalicelib.i18n")
-    credentials, channel_spec = lazy("chalicelib.channels.credentials"), lazy("chalicelib.channels.spec")
+    credentials, registry = lazy("chalicelib.channels.credentials"), lazy("chalicelib.channels.registry")
     views = lazy("chalicelib.api.views")
 
 admin = Blueprint(__name__)
@@ -49,7 +48,7 @@ def settings_fields() -> dict[str, Field]:
 
 def channel_fields(channel: str) -> dict[str, Field]:
     """The channel's secrets and, for Meta channels, its account id: each required."""
-    spec = channel_spec.spec_for(channel)
+    spec = registry.spec_for(channel)
     fields = {name: Field(str, required=True, max_length=1024) for name in spec.secret_fields}
     if spec.account_field:
         fields[spec.account_field] = Field(str, required=True, max_length=64)
@@ -68,6 +67,12 @@ def put_settings(call: Call) -> Body:
     updated = stores.update_settings(call.store_id, changes, clock.now())
     sms.forget(call.store_id)  # this instance's SMS limits see a new cap at once; others within the cache's 30 s
     return views.settings_view(updated)
+
+
+@endpoint(admin, "/admin/channel-registry", ["GET"], roles=ADMIN)
+def channel_registry(call: Call) -> Body:
+    """Every channel the store can connect, its fields and limits: the console's lists come from here."""
+    return {"items": [views.channel_registry_view(adapter) for adapter in registry.ADAPTERS.values()]}
 
 
 @endpoint(admin, "/admin/channels", ["GET"], roles=ADMIN)

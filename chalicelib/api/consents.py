@@ -17,11 +17,12 @@ from chalicelib.validation import Field
 if TYPE_CHECKING:
     from chalicelib import i18n, links, stores
     from chalicelib.api import views
-    from chalicelib.consent import pages, sends, state, unsubscribe
+    from chalicelib.consent import pages, state, unsubscribe
+    from chalicelib.marketing import sends
     from chalicelib.members import core
 else:  # loaded by the first consent request, not at cold start (chalicelib/api/lazy.py)
     state, views = lazy("chalicelib.consent.state"), lazy("chalicelib.api.views")
-    sends, unsubscribe = lazy("chalicelib.consent.sends"), lazy("chalicelib.consent.unsubscribe")
+    sends, unsubscribe = lazy("chalicelib.marketing.sends"), lazy("chalicelib.consent.unsubscribe")
     stores, core = lazy("chalicelib.stores"), lazy("chalicelib.members.core")
     i18n, pages = lazy("chalicelib.i18n"), lazy("chalicelib.consent.pages")
     links = lazy("chalicelib.links")
@@ -135,15 +136,6 @@ def unsubscribe_one_click(call: Call, token: str) -> Response | Body:
 # --- marketing sends ---
 
 
-def _one_of(name: str, allowed: tuple[str, ...]) -> Any:
-    def check(value: str) -> str:
-        if value not in allowed:
-            raise InvalidRequest(f"'{name}' must be one of {', '.join(allowed)}", field=name)
-        return value
-
-    return check
-
-
 def _one_line(value: str) -> str:
     if "\r" in value or "\n" in value or not value.strip():
         raise InvalidRequest("'subject' must be one non-empty line", field="subject")
@@ -152,7 +144,7 @@ def _one_line(value: str) -> str:
 
 @endpoint(consents, "/admin/marketing-emails", ["POST"], roles=ADMIN, status=202)
 def start_marketing_email(call: Call) -> Body:
-    body = call.body({"kind": Field(str, required=True, max_length=20, check=_one_of("kind", sends.EMAIL_KINDS)),
+    body = call.body({"kind": Field(str, required=True, max_length=20, choices=sends.EMAIL_KINDS),
                       "subject": Field(str, required=True, max_length=200, check=_one_line),
                       "text": Field(str, required=True, max_length=20_000),
                       "audience": Field(dict, required=True, check=sends.check_audience)})

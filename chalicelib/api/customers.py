@@ -17,12 +17,12 @@ from chalicelib.errors import InvalidRequest
 from chalicelib.validation import Field
 
 if TYPE_CHECKING:
-    from chalicelib.consent import sends
+    from chalicelib.marketing import sends
     from chalicelib.members import blacklist, exports, listing
     from chalicelib.models.customers import CustomerExportModel
 else:  # loaded by the first request that uses them, not at cold start (chalicelib/api/lazy.py)
     blacklist, exports = lazy("chalicelib.members.blacklist"), lazy("chalicelib.members.exports")
-    listing, sends = lazy("chalicelib.members.listing"), lazy("chalicelib.consent.sends")
+    listing, sends = lazy("chalicelib.members.listing"), lazy("chalicelib.marketing.sends")
 
 customers = Blueprint(__name__)
 

@@ -82,15 +82,15 @@ STATUS: dict[str, int] = {
     "chalicelib.errors.LinkExpired": 410,
     "chalicelib.verification.CodeExpired": 410,
     "chalicelib.errors.PayloadTooLarge": 413,
-    "chalicelib.inbox.eligibility.OutsideMessagingWindow": 422,
+    "chalicelib.conversations.window.OutsideMessagingWindow": 422,
     "chalicelib.binding.invitations.InvitationRefused": 422,
     "chalicelib.referrals.invitations.StorefrontUrlMissing": 422,
     "chalicelib.referrals.line.LineBindingRefused": 422,
     "chalicelib.sms.templates.MessageTooLong": 422,
     "chalicelib.messages.replies.ShopEmailNotSet": 422,
     "chalicelib.messages.uploads.ImageTooLargeToServe": 422,
-    "chalicelib.consent.sends.PostalAddressNotSet": 422,
-    "chalicelib.consent.sends.ShopEmailNotSet": 422,
+    "chalicelib.marketing.sends.PostalAddressNotSet": 422,
+    "chalicelib.marketing.sends.ShopEmailNotSet": 422,
     "chalicelib.sms.sender.RateLimited": 429,
     "chalicelib.abuse.TooManyAttempts": 429,
     "chalicelib.verification.TooManyAttempts": 429,
@@ -115,6 +115,17 @@ def status_of(error: ApiError) -> int:
 
 def error_response(error: ApiError) -> Response:
     return Response(body=error.body(), status_code=status_of(error), headers={"Content-Type": "application/json"})
+
+
+def _authenticate(authorization: str | None, allowed: tuple[Role, ...]) -> Principal:
+    """An API key (chalicelib/access.py) or a console session's token (chalicelib/team/sessions.py)."""
+    key = access.bearer_key(authorization)
+    if access.is_session_token(key):
+        access.check_session_allowed(*allowed)
+        from chalicelib.team import sessions  # loaded by the first session's request, not at cold start
+
+        return sessions.authenticate(key)
+    return access.authenticate(authorization, *allowed)
 
 
 def endpoint(bp: Blueprint, path: str, methods: list[str], *, roles: tuple[Role, ...],
@@ -177,7 +188,7 @@ def _declare(bp: Blueprint, path: str, methods: list[str], allowed: tuple[Role, 
             succeeded = False
             try:
                 if allowed:
-                    principal = access.authenticate(request.headers.get("authorization"), *allowed)
+                    principal = _authenticate(request.headers.get("authorization"), allowed)
                     if principal.user_role == "agent" and not roles.agent_may(request.method, path):
                         raise Forbidden("an agent may use the inbox and customers only; ask an owner")
                     actor_token = access.set_current_actor(principal.actor)

@@ -17,16 +17,17 @@ from chalicelib.pagination import parse_limit
 from chalicelib.validation import Field
 
 if TYPE_CHECKING:
+    from chalicelib import conversations
     from chalicelib.api import views
-    from chalicelib.channels import spec as channel_spec
-    from chalicelib.inbox import autoreply, blacklist, conversations
+    from chalicelib.channels import registry as channel_registry
+    from chalicelib.inbox import autoreply, blacklist, replies
     from chalicelib.members import core
-    from chalicelib.messages import threads
+    from chalicelib.models.inbox import ConversationModel
 else:  # loaded by the first inbox request, not at cold start (chalicelib/api/lazy.py)
-    views, channel_spec = lazy("chalicelib.api.views"), lazy("chalicelib.channels.spec")
+    views, channel_registry = lazy("chalicelib.api.views"), lazy("chalicelib.channels.registry")
     autoreply, blacklist = lazy("chalicelib.inbox.autoreply"), lazy("chalicelib.inbox.blacklist")
-    conversations = lazy("chalicelib.inbox.conversations")
-    core, threads = lazy("chalicelib.members.core"), lazy("chalicelib.messages.threads")
+    conversations, replies = lazy("chalicelib.conversations"), lazy("chalicelib.inbox.replies")
+    core = lazy("chalicelib.members.core")
 
 inbox = Blueprint(__name__)
 
@@ -37,8 +38,8 @@ TEXT = Field(str, required=True, max_length=2000)
 def rule_fields() -> dict[str, Field]:
     """Built by the first rule created: the checks live in ``autoreply``, which loads lazily."""
     return {
-        "channel": Field(str, required=True, check=autoreply.choice(autoreply.RULE_CHANNELS, "channel")),
-        "scope": Field(str, required=True, check=autoreply.choice(autoreply.SCOPES, "scope")),
+        "channel": Field(str, required=True, choices=autoreply.RULE_CHANNELS),
+        "scope": Field(str, required=True, choices=autoreply.SCOPES),
         "keywords": Field(list, required=True, check=autoreply.check_keywords),
         "reply_text": Field(str, required=True, max_length=2000),
         "private_reply": Field(bool),
@@ -56,9 +57,9 @@ def _flag(raw: str | None, name: str) -> bool:
 def _channel(raw: str | None) -> str | None:
     if raw in (None, ""):
         return None
-    if raw not in (*channel_spec.CHANNELS, *threads.CHANNELS):
-        raise InvalidRequest(f"'channel' must be one of {', '.join((*channel_spec.CHANNELS, *threads.CHANNELS))}",
-                             field="channel")
+    kinds = (*channel_registry.CHANNELS, *conversations.SHOP_KINDS)
+    if raw not in kinds:
+        raise InvalidRequest(f"'channel' must be one of {', '.join(kinds)}", field="channel")
     return raw
 
 
@@ -92,17 +93,18 @@ def _assigned(call: Call) -> tuple[str | None, bool]:
 @endpoint(inbox, "/admin/conversations", ["GET"], roles=ADMIN)
 def list_conversations(call: Call) -> Response:
     assignee, unassigned = _assigned(call)
-    return conditional_json(call, conversations.list_conversations(
+    page = conversations.list_conversations(
         call.store_id, channel=_channel(call.query("channel")),
         unread_only=_flag(call.query("unread_only"), "unread_only"), limit=parse_limit(call.query("limit")),
         cursor=call.query("cursor"), email=_email(call.query("email")), order_id=_order_id(call.query("order_id")),
-        assignee=assignee, unassigned=unassigned))
+        assignee=assignee, unassigned=unassigned)
+    return conditional_json(call, views.conversation_page_view(page, clock.now()))
 
 
 @endpoint(inbox, "/admin/conversations/{conversation_id}", ["GET"], roles=ADMIN)
 def get_conversation(call: Call, conversation_id: str) -> Response:
-    return conditional_json(call, conversations.conversation_view(
-        conversations.get_conversation(call.store_id, conversation_id), clock.now()))
+    return conditional_json(call, _conversation_view(call.store_id,
+                                                     conversations.get_conversation(call.store_id, conversation_id)))
 
 
 @endpoint(inbox, "/admin/conversations/{conversation_id}/messages", ["GET"], roles=ADMIN)
@@ -115,16 +117,20 @@ def list_messages(call: Call, conversation_id: str) -> Response:
 @endpoint(inbox, "/admin/conversations/{conversation_id}/messages", ["POST"], roles=ADMIN, status=201)
 def reply(call: Call, conversation_id: str) -> Body:
     conversation = conversations.get_conversation(call.store_id, conversation_id)
-    if threads.is_shop_channel(conversation.channel):
+    if conversations.is_shop_kind(conversation.channel):
         return answer(call, conversation)  # by e-mail, from the store's shop_email
     body = call.body({"text": TEXT})
-    return views.message_view(conversations.reply(call.store_id, conversation_id, body["text"], clock.now(),
-                                                          conversation))
+    return views.message_view(replies.reply(call.store_id, conversation_id, body["text"], clock.now(), conversation))
 
 
 @endpoint(inbox, "/admin/conversations/{conversation_id}/read", ["POST"], roles=ADMIN)
 def mark_read(call: Call, conversation_id: str) -> Body:
-    return conversations.conversation_view(conversations.mark_read(call.store_id, conversation_id), clock.now())
+    return _conversation_view(call.store_id, conversations.mark_read(call.store_id, conversation_id))
+
+
+def _conversation_view(store_id: str, conversation: ConversationModel) -> Body:
+    """One conversation's view, with its order when it is an order's (one BatchGetItem more, none otherwise)."""
+    return views.conversation_view(conversation, clock.now(), conversations.orders_of(store_id, [conversation]))
 
 
 @endpoint(inbox, "/admin/blacklist", ["GET"], roles=ADMIN)

@@ -19,18 +19,17 @@ from chalicelib.pagination import parse_limit
 from chalicelib.validation import Field
 
 if TYPE_CHECKING:
-    from chalicelib import stores
+    from chalicelib import conversations, stores
     from chalicelib.api import views
     from chalicelib.binding import orders
     from chalicelib.lifecycle import incremental
     from chalicelib.members import core, imports, notes, profiles, tags
-    from chalicelib.messages import threads
     from chalicelib.sms import phones
 else:  # loaded by the first members request, not at cold start (chalicelib/api/lazy.py)
     # ... and these by the first request that needs them: a profile (orders, lifecycle), a visitor
-    # from a conversation (threads) or with a phone (phonenumbers).
+    # from a conversation (conversations) or with a phone (phonenumbers).
     orders, incremental = lazy("chalicelib.binding.orders"), lazy("chalicelib.lifecycle.incremental")
-    threads, phones = lazy("chalicelib.messages.threads"), lazy("chalicelib.sms.phones")
+    conversations, phones = lazy("chalicelib.conversations"), lazy("chalicelib.sms.phones")
     views = lazy("chalicelib.api.views")
     stores, core = lazy("chalicelib.stores"), lazy("chalicelib.members.core")
     imports, notes = lazy("chalicelib.members.imports"), lazy("chalicelib.members.notes")
@@ -63,7 +62,7 @@ def register_visitor(call: Call) -> Body:
     email = body.get("email")
     if conversation_id:
         # The visitor's address comes with the conversation when the merchant does not type one.
-        conversation_email = threads.visitor_email(call.store_id, conversation_id)  # 404 / 400 before creating
+        conversation_email = conversations.visitor_email(call.store_id, conversation_id)  # 404 / 400 before creating
         email = email or conversation_email
     phone = None
     if body.get("phone") is not None:
@@ -72,8 +71,8 @@ def register_visitor(call: Call) -> Body:
     member = profiles.register_visitor(call.store_id, body["name"], phone, email, now)
     view = views.member_view(member)
     if conversation_id:
-        view["conversation_ids"] = threads.attach_to_member(call.store_id, member.member_id, email, conversation_id,
-                                                            now)
+        view["conversation_ids"] = conversations.attach_to_member(call.store_id, member.member_id, email,
+                                                                  conversation_id, now)
     return view
 
 

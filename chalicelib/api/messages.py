@@ -18,22 +18,22 @@ from chalicelib.pagination import parse_limit
 from chalicelib.validation import Field
 
 if TYPE_CHECKING:
+    from chalicelib import conversations
     from chalicelib.api import views
-    from chalicelib.inbox import conversations
     from chalicelib.members import core
-    from chalicelib.messages import threads, uploads
+    from chalicelib.messages import uploads
     from chalicelib.models.inbox import ConversationModel
 else:  # loaded by the first message request, not at cold start (chalicelib/api/lazy.py)
-    conversations, core = lazy("chalicelib.inbox.conversations"), lazy("chalicelib.members.core")
-    threads, uploads = lazy("chalicelib.messages.threads"), lazy("chalicelib.messages.uploads")
+    conversations, core = lazy("chalicelib.conversations"), lazy("chalicelib.members.core")
+    uploads = lazy("chalicelib.messages.uploads")
     views = lazy("chalicelib.api.views")
 
 messages = Blueprint(__name__)
 
 
 def text_field() -> Field:
-    """Built per request: the limit lives in the threads module, which loads lazily."""
-    return Field(str, max_length=threads.TEXT_LIMIT)
+    """Built per request: the limit lives in the conversation core, which loads lazily."""
+    return Field(str, max_length=conversations.TEXT_LIMIT)
 
 
 MEMBER_ID = Field(str, required=True, max_length=64)
@@ -59,18 +59,19 @@ def write_shop_message(call: Call) -> Body:
                       "image_ids": uploads.IMAGE_IDS})
     text, image_ids = _text_or_images(body)
     if body.get("member_id"):
-        customer = threads.member_customer(call.store_id, body["member_id"])
-        conversation_id = threads.member_conversation_id(customer.member_id or "")
+        customer = conversations.member_customer(call.store_id, body["member_id"])
+        conversation_id = conversations.member_conversation_id(customer.member_id or "")
     elif body.get("email"):
-        customer = threads.Customer(None, body["email"].lower(), body.get("name"))
-        conversation_id = threads.visitor_conversation_id(body["email"])
+        customer = conversations.Customer(None, body["email"].lower(), body.get("name"))
+        conversation_id = conversations.visitor_conversation_id(body["email"])
     else:
         raise InvalidRequest("a guest's message needs 'email' (or give the member's 'member_id')", field="email")
     images = uploads.checked_images(call.store_id, image_ids)
     if customer.blacklisted:
         return held_back(conversation_id)
-    message = threads.record_customer_message(call.store_id, conversation_id, channel=threads.SHOP, text=text,
-                                              images=images, now=clock.now(), customer=customer)
+    message = conversations.record_customer_message(call.store_id, conversation_id, channel=conversations.SHOP,
+                                                    text=text, attachments=[image.attachment() for image in images],
+                                                    now=clock.now(), customer=customer)
     assert message is not None
     return _created(conversation_id, message.message_id)
 
@@ -78,31 +79,34 @@ def write_shop_message(call: Call) -> Body:
 @endpoint(messages, "/storefront/shop-messages", ["GET"], roles=STOREFRONT)
 def read_shop_messages(call: Call) -> Body:
     member_id = _member_id_query(call)
-    threads.member_customer(call.store_id, member_id)  # 404 for an unknown member
-    return threads.storefront_thread(call.store_id, threads.member_conversation_id(member_id),
-                                     parse_limit(call.query("limit")), call.query("cursor"))
+    conversations.member_customer(call.store_id, member_id)  # 404 for an unknown member
+    return conversations.storefront_thread(call.store_id, conversations.member_conversation_id(member_id),
+                                           parse_limit(call.query("limit")), call.query("cursor"),
+                                           views.storefront_message_view)
 
 
 @endpoint(messages, "/storefront/orders/{order_id}/messages", ["POST"], roles=STOREFRONT, status=201)
 def write_order_message(call: Call, order_id: str) -> Body:
     body = call.body({"member_id": MEMBER_ID, "text": text_field(), "image_ids": uploads.IMAGE_IDS})
     text, image_ids = _text_or_images(body)
-    customer = threads.order_customer(call.store_id, order_id, body["member_id"])
+    customer = conversations.order_customer(call.store_id, order_id, body["member_id"])
     images = uploads.checked_images(call.store_id, image_ids)
-    conversation_id = threads.order_conversation_id(order_id)
+    conversation_id = conversations.order_conversation_id(order_id)
     if customer.blacklisted:
         return held_back(conversation_id)
-    message = threads.record_customer_message(call.store_id, conversation_id, channel=threads.ORDER, text=text,
-                                              images=images, now=clock.now(), customer=customer, order_id=order_id)
+    message = conversations.record_customer_message(call.store_id, conversation_id, channel=conversations.ORDER,
+                                                    text=text, attachments=[image.attachment() for image in images],
+                                                    now=clock.now(), customer=customer, order_id=order_id)
     assert message is not None
     return _created(conversation_id, message.message_id)
 
 
 @endpoint(messages, "/storefront/orders/{order_id}/messages", ["GET"], roles=STOREFRONT)
 def read_order_messages(call: Call, order_id: str) -> Body:
-    threads.members_order(call.store_id, order_id, _member_id_query(call))
-    return threads.storefront_thread(call.store_id, threads.order_conversation_id(order_id),
-                                     parse_limit(call.query("limit")), call.query("cursor"))
+    conversations.members_order(call.store_id, order_id, _member_id_query(call))
+    return conversations.storefront_thread(call.store_id, conversations.order_conversation_id(order_id),
+                                           parse_limit(call.query("limit")), call.query("cursor"),
+                                           views.storefront_message_view)
 
 
 def held_back(conversation_id: str) -> Body:

@@ -37,6 +37,7 @@ RULES: dict[str, Rule] = {
     "POST /admin/conversations/{conversation_id}/binding-invitation":
         Rule(AGENT, "binding.invitation_sent", "conversation_id"),
     "POST /admin/conversations/{conversation_id}/cart-link": Rule(AGENT, "binding.cart_link_sent", "conversation_id"),
+    "GET /admin/channel-registry": Rule(AGENT),  # the console draws every channel from it (issue 24)
     "GET /admin/blacklist": Rule(AGENT),
     "PUT /admin/blacklist/{social_user_key}": Rule(AGENT, "blacklist.added", "social_user_key"),
     "DELETE /admin/blacklist/{social_user_key}": Rule(AGENT, "blacklist.removed", "social_user_key"),

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from chalice.app import Blueprint
 
 from chalicelib import clock
-from chalicelib.api.accounts import PHONE, RECAPTCHA_TOKEN, client_ip, one_of
+from chalicelib.api.accounts import PHONE, RECAPTCHA_TOKEN, client_ip
 from chalicelib.api.http import STAFF, STOREFRONT, Body, Call, endpoint
 from chalicelib.api.lazy import lazy
 from chalicelib.errors import Forbidden
@@ -69,7 +69,7 @@ def redeem_registration_invitation(call: Call) -> Body:
 
 @endpoint(staff, "/staff/line-binding-invitations", ["POST"], roles=STAFF, status=201)
 def create_line_binding_invitation(call: Call) -> Body:
-    body = call.body({"member_id": MEMBER_ID, "via": Field(str, max_length=3, check=one_of("via", line.VIA))})
+    body = call.body({"member_id": MEMBER_ID, "via": Field(str, max_length=3, choices=line.VIA)})
     staff_id, branch_id = staff_of(call)
     via = body.get("via", "qr")
     made = line.create_line_binding_invitation(call.store_id, staff_id, branch_id, body["member_id"], via,

@@ -17,15 +17,14 @@ from chalicelib.pagination import decode_cursor, encode_cursor, parse_limit
 from chalicelib.validation import Field
 
 if TYPE_CHECKING:
-    from chalicelib import audit, stores
+    from chalicelib import audit, conversations, stores
     from chalicelib.api import views
-    from chalicelib.inbox import conversations
     from chalicelib.members import core, mail
     from chalicelib.models import users as user_models
     from chalicelib.team import assignment, people, sessions
 else:  # loaded by the first request of these routes, not at cold start (chalicelib/api/lazy.py)
     audit, stores, views = lazy("chalicelib.audit"), lazy("chalicelib.stores"), lazy("chalicelib.api.views")
-    conversations = lazy("chalicelib.inbox.conversations")
+    conversations = lazy("chalicelib.conversations")
     core, mail = lazy("chalicelib.members.core"), lazy("chalicelib.members.mail")
     user_models = lazy("chalicelib.models.users")
     assignment, people, sessions = (lazy("chalicelib.team.assignment"), lazy("chalicelib.team.people"),
@@ -166,4 +165,4 @@ def assign_conversation(call: Call, conversation_id: str) -> Body:
         if user_id is None:
             raise InvalidRequest("'me' is a signed-in person; an admin key names the user_id", field="user_id")
     conversation = assignment.assign(call.store_id, conversation_id, user_id)
-    return conversations.conversation_view(conversation, clock.now())
+    return views.conversation_view(conversation, clock.now(), conversations.orders_of(call.store_id, [conversation]))

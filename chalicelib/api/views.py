@@ -1,24 +1,25 @@
 """Response shapes: how each stored thing looks in the HTTP contract (openapi.yaml).
 
 Domain code returns models; routes turn them into bodies here. A domain function that pages
-through a query takes the view as ``shape``, so it never decides what a response looks like.
-Views that read more than the item itself stay beside the reads: the inbox's conversation view (shop
-fields), the storefront's thread views (``messages/threads.py``) and the lifecycle overview.
+through a query takes the view as ``shape``, so it never decides what a response looks like; one whose
+view needs more than the item (a conversation's order) returns what was read beside the items.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib import clock, i18n
 from chalicelib.api.lazy import lazy
-from chalicelib.channels.spec import spec_for
+from chalicelib.channels.registry import spec_for
 
 if TYPE_CHECKING:
-    from chalicelib.binding import orders
+    from chalicelib import conversations
     from chalicelib.binding.templates import Template
+    from chalicelib.channels.adapter import ChannelAdapter
     from chalicelib.consent import state
-    from chalicelib.inbox import conversations
+    from chalicelib.conversations import ConversationPage
     from chalicelib.members import core
     from chalicelib.members import search as member_search
     from chalicelib.members.profiles import MemberProfile
@@ -26,13 +27,13 @@ if TYPE_CHECKING:
     from chalicelib.models.binding import OrderModel
     from chalicelib.models.consents import MarketingSendModel
     from chalicelib.models.customers import MemberNoteModel
-    from chalicelib.models.inbox import AutoReplyRuleModel, BlacklistModel, MessageModel
+    from chalicelib.models.inbox import AutoReplyRuleModel, BlacklistModel, ConversationModel, MessageModel
     from chalicelib.models.members import MemberModel
     from chalicelib.models.stores import BranchModel, ChannelModel, StaffModel, StoreModel
     from chalicelib.models.users import ConsoleUserModel
 else:  # each view's domain helpers load with the first response that uses them (chalicelib/api/lazy.py)
-    orders, state = lazy("chalicelib.binding.orders"), lazy("chalicelib.consent.state")
-    conversations, core = lazy("chalicelib.inbox.conversations"), lazy("chalicelib.members.core")
+    state = lazy("chalicelib.consent.state")
+    conversations, core = lazy("chalicelib.conversations"), lazy("chalicelib.members.core")
     member_search, uploads = lazy("chalicelib.members.search"), lazy("chalicelib.messages.uploads")
 
 # --- store setup ----------------------------------------------------------------------------------
@@ -63,12 +64,24 @@ def channel_view(item: ChannelModel) -> dict[str, Any]:
     spec = spec_for(item.channel)
     view: dict[str, Any] = {"channel": item.channel, "configured": True,
                             "updated_at": clock.isoformat(item.updated_at)}
-    if spec.account_field:
-        view[spec.account_field] = item.account_id
-    elif item.channel == "line":
-        view["bot_user_id"] = item.account_id  # read from LINE's /v2/bot/info when the channel is saved
+    # The account id under the platform's own name; LINE's bot user id is read from /v2/bot/info on saving.
+    view[spec.account_field or "bot_user_id"] = item.account_id
     view.update(item.secret_hints.as_dict() if item.secret_hints else {})  # type: ignore[no-untyped-call]
     return view
+
+
+def channel_registry_view(adapter: ChannelAdapter) -> dict[str, Any]:
+    """What the console knows of a channel: its name, fields and limits, as data (no rule to restate)."""
+    spec = adapter.spec
+    fields = ([spec.account_field] if spec.account_field else []) + list(spec.secret_fields)
+    return {
+        "channel": adapter.name, "label": adapter.label, "mark": adapter.mark,
+        "fields": [{"name": name, "label": adapter.field_labels[name], "secret": name in spec.secret_fields}
+                   for name in fields],
+        "text_limit": spec.text_limit, "text_counted_in": adapter.counted_in,
+        "link_buttons": spec.link_buttons, "private_replies": spec.private_replies,
+        "comment_reply_limit": spec.comment_reply_limit, "subscription_handshake": spec.meta,
+    }
 
 
 # --- inbox ----------------------------------------------------------------------------------------
@@ -102,7 +115,7 @@ def template_view(template: Template) -> dict[str, Any]:
 def order_view(order: OrderModel) -> dict[str, Any]:
     return {
         "order_id": order.order_id, "member_id": order.member_id, "total": order.total, "currency": order.currency,
-        "ordered_at": clock.isoformat(order.ordered_at), "status": order.status or orders.PAID,
+        "ordered_at": clock.isoformat(order.ordered_at), "status": order.effective_status,
         "binding": {"status": order.binding, "social_user_key": order.social_user_key} if order.binding else None,
     }
 
@@ -193,7 +206,9 @@ def profile_view(profile: MemberProfile, orders: list[OrderModel], lifecycle: di
         **member_view(member),
         "email_verified_label": core.PHONE_VERIFIED_LABELS[bool(member.email and member.email_verified)],
         "is_member": bool(member.is_member),
-        "social_accounts": [{"key": account.key, "name": account.name, "bound_at": clock.isoformat(account.bound_at)}
+        # conversation_id: the chat with that account, so the console derives no id itself
+        "social_accounts": [{"key": account.key, "name": account.name, "bound_at": clock.isoformat(account.bound_at),
+                             "conversation_id": conversations.conversation_id_for(account.key)}
                             for account in member.social_accounts or []],
         "referral": _referral_view(profile),
         "tags": sorted(member.tags or []),
@@ -207,15 +222,94 @@ def profile_view(profile: MemberProfile, orders: list[OrderModel], lifecycle: di
     }
 
 
+# --- conversations --------------------------------------------------------------------------------
+
+
+def conversation_view(conversation: ConversationModel, now: datetime,
+                      orders: dict[str, OrderModel] | None = None) -> dict[str, Any]:
+    """A conversation as the inbox shows it; ``orders`` holds the order of an order conversation, when read."""
+    last = conversation.last_message
+    reason = conversations.invite_blocked_reason(conversation, now)
+    reply_reason = conversations.reply_blocked_reason(conversation, now)
+    cart_reason = conversations.cart_link_blocked_reason(conversation, now)
+    ends_at = conversations.reply_window_ends_at(conversation)
+    view = {
+        "conversation_id": conversation.conversation_id,
+        "channel": conversation.channel,
+        "social_user": {"key": conversation.social_user_key, "name": conversation.social_user_name},
+        "member_id": conversation.member_id,
+        "last_message": {"text": last.text, "at": clock.isoformat(last.at), "direction": last.direction}
+        if last else None,
+        "last_message_at": clock.isoformat(conversation.last_message_at) if conversation.last_message_at else None,
+        "unread_count": int(conversation.unread_count or 0),
+        "last_inbound_at": clock.isoformat(conversation.last_inbound_at) if conversation.last_inbound_at else None,
+        # The console shows the 24-hour state before the merchant types; the server's clock decides it.
+        "reply_window_open": conversations.window_open(conversation.last_inbound_at, now),
+        "reply_window_ends_at": clock.isoformat(ends_at) if ends_at else None,
+        "blacklisted": bool(conversation.blacklisted),
+        "member_blacklisted": bool(conversation.member_blacklisted),  # held back through its member's blacklisting
+        "assignee": {"user_id": conversation.assignee_user_id, "name": conversation.assignee_name}
+        if conversation.assignee_user_id else None,
+        "can_invite_binding": reason is None,
+        "invite_blocked_reason": reason,
+        # Whether each action is possible now and why not, in the server's words: the console restates no rule.
+        "invite_blocked_message": conversations.INVITE_REFUSALS[reason] if reason else None,
+        "can_reply": reply_reason is None,
+        "reply_blocked_reason": reply_reason,
+        "reply_blocked_message": conversations.REPLY_CLOSED_TEXT if reply_reason else None,
+        "can_send_cart_link": cart_reason is None,
+        "cart_link_blocked_reason": cart_reason,
+        "cart_link_blocked_message": (conversations.INVITE_REFUSALS.get(cart_reason) or conversations.LINK_CLOSED_TEXT)
+        if cart_reason else None,
+    }
+    if conversations.is_shop_kind(conversation.channel):
+        view["social_user"] = None
+        view["customer"] = customer_view(conversation)
+        if conversations.is_order(conversation) and conversation.order_id:
+            order_id = conversation.order_id
+            view["order"] = conversation_order_view((orders or {}).get(order_id), order_id)
+    return view
+
+
+def conversation_page_view(page: ConversationPage, now: datetime) -> dict[str, Any]:
+    return {"items": [conversation_view(item, now, page.orders) for item in page.items],
+            "next_cursor": page.next_cursor, "total_unread": page.total_unread}
+
+
+def customer_view(conversation: ConversationModel) -> dict[str, Any]:
+    return {"member_id": conversation.member_id, "email": conversation.customer_email,
+            "name": conversation.customer_name, "visitor": conversation.member_id is None}
+
+
+def conversation_order_view(order: OrderModel | None, order_id: str) -> dict[str, Any]:
+    """The order an order conversation is about (all null but the id when the order is not stored)."""
+    if order is None:
+        return {"order_id": order_id, "total": None, "currency": None, "status": None, "ordered_at": None}
+    return {"order_id": order.order_id, "total": order.total, "currency": order.currency,
+            "status": order.effective_status, "ordered_at": clock.isoformat(order.ordered_at)}
+
+
+def storefront_message_view(message: MessageModel) -> dict[str, Any]:
+    """A message as the customer sees it in the storefront's thread."""
+    return {"message_id": message.message_id, "direction": message.direction, "text": message.text,
+            "images": [attachment["url"] for attachment in _attachments(message) if attachment.get("image_id")],
+            "at": clock.isoformat(message.at)}
+
+
 # --- inbox messages -------------------------------------------------------------------------------
 
 
-def message_view(message: MessageModel) -> dict[str, Any]:
+def _attachments(message: MessageModel) -> list[dict[str, Any]]:
     store_id = message.conversation_key.split("#", 1)[0]
     attachments = [conversations.plain_attachment(a) for a in (message.attachments or [])]
     for attachment in attachments:
         if attachment.get("image_id"):  # an uploaded image: shown through a short-lived URL
             attachment["url"] = uploads.image_url(store_id, str(attachment["image_id"]))
+    return attachments
+
+
+def message_view(message: MessageModel) -> dict[str, Any]:
+    attachments = _attachments(message)
     return {
         "message_id": message.message_id,
         "direction": message.direction,

@@ -15,10 +15,10 @@ from chalicelib.api.http import PUBLIC, Body, Call, endpoint
 from chalicelib.api.lazy import lazy
 
 if TYPE_CHECKING:
-    from chalicelib.channels import signatures
+    from chalicelib.channels import registry
     from chalicelib.inbox import intake
 else:  # loaded by the first delivery, not at cold start (chalicelib/api/lazy.py)
-    signatures, intake = lazy("chalicelib.channels.signatures"), lazy("chalicelib.inbox.intake")
+    registry, intake = lazy("chalicelib.channels.registry"), lazy("chalicelib.inbox.intake")
 
 webhooks = Blueprint(__name__)
 
@@ -34,5 +34,5 @@ def verify_subscription(call: Call, channel: str, store_id: str) -> Response:
 def receive(call: Call, channel: str, store_id: str) -> Body:
     raw = call.request.raw_body
     body = raw.encode("utf-8") if isinstance(raw, str) else (raw or b"")
-    signature = signatures.signature_header(channel, call.request.headers)
+    signature = registry.adapter_for(channel).signature_header(call.request.headers)
     return intake.receive_delivery(store_id, channel, body, signature, clock.now()).view()

@@ -24,10 +24,9 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.update import Action
 
-from chalicelib import clock
+from chalicelib import clock, conversations
 from chalicelib.binding import links
 from chalicelib.errors import ApiError, Conflict, NotFound
-from chalicelib.inbox import conversations
 from chalicelib.logs import logger
 from chalicelib.members import add_social_account, find_identity, get_member, social_identity, social_identity_item
 from chalicelib.members import blacklist as member_blacklist

@@ -15,13 +15,12 @@ from urllib.parse import quote
 
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib import audit, i18n, single_use, tokens
+from chalicelib import audit, conversations, i18n, single_use, tokens
 from chalicelib.binding import links, templates
-from chalicelib.channels import outbound
-from chalicelib.channels.spec import spec_for
+from chalicelib.channels import outbound, sending
+from chalicelib.channels.registry import spec_for
 from chalicelib.errors import ApiError, NotFound
 from chalicelib.i18n import N_
-from chalicelib.inbox import conversations, eligibility
 from chalicelib.lifetimes import duration_text
 from chalicelib.logs import logger
 from chalicelib.models.binding import BindingTemplateModel, BindingTokenModel
@@ -31,16 +30,8 @@ from chalicelib.models.transactions import NamedGet, NamedTransaction
 
 INVITATION_NOTE = f"binding invitation sent, valid for {duration_text(links.INVITATION_TTL)}"
 CART_TEXT = N_("Your cart is ready: tap the button to check out. The link is valid for %(lifetime)s.")
-WINDOW_TEXT = f"the customer's last message is more than {duration_text(eligibility.MESSAGING_WINDOW)} old"
 CART_BUTTON = N_("Check out")
-REFUSALS = {
-    eligibility.OUTSIDE_24H_WINDOW: f"{WINDOW_TEXT}: the channel no longer accepts a message; wait until the "
-                                    "customer writes again",
-    eligibility.ALREADY_BOUND: "this customer is already bound to a member",
-    eligibility.BLACKLISTED: "this customer is blacklisted",
-    eligibility.NOT_A_SOCIAL_CONVERSATION: "a shop or order conversation has no social account to bind; "
-                                           "register the visitor with POST /admin/members instead",
-}
+REFUSALS = conversations.INVITE_REFUSALS  # the window's own texts: the console shows the same ones
 
 
 class InvitationRefused(ApiError):
@@ -78,7 +69,7 @@ def _load(store_id: str, conversation_id: str) -> _Context:
     except ConversationModel.DoesNotExist:
         raise NotFound("conversation not found") from None
     if conversation.social_user_key is None:
-        reason = eligibility.NOT_A_SOCIAL_CONVERSATION
+        reason = conversations.NOT_A_SOCIAL_CONVERSATION
         raise InvitationRefused(REFUSALS[reason], code=reason)
     try:
         store = store_future.get()
@@ -100,7 +91,7 @@ def send_invitation(store_id: str, conversation_id: str, now: datetime) -> SentL
     """Send the store's binding invitation into the conversation; 422 when the customer may not get one."""
     context = _load(store_id, conversation_id)
     conversation = context.conversation
-    reason = eligibility.invite_blocked_reason(conversation, now)
+    reason = conversations.invite_blocked_reason(conversation, now)
     if reason is not None:
         raise InvitationRefused(REFUSALS[reason], code=reason)
     token = links.new_link_token(conversation.social_user_key, conversation.social_user_name)
@@ -117,9 +108,9 @@ def send_cart_link(store_id: str, conversation_id: str, cart_id: str, now: datet
     context = _load(store_id, conversation_id)
     conversation = context.conversation
     if conversation.held_back:
-        raise InvitationRefused(REFUSALS[eligibility.BLACKLISTED], code=eligibility.BLACKLISTED)
-    if not eligibility.window_open(conversation.last_inbound_at, now):
-        raise eligibility.OutsideMessagingWindow(f"{WINDOW_TEXT}: the channel no longer accepts a message")
+        raise InvitationRefused(REFUSALS[conversations.BLACKLISTED], code=conversations.BLACKLISTED)
+    if not conversations.window_open(conversation.last_inbound_at, now):
+        raise conversations.OutsideMessagingWindow(conversations.LINK_CLOSED_TEXT)
     token = links.new_link_token(conversation.social_user_key, conversation.social_user_name)
     url = f"{context.storefront_url}/cart?cart_id={quote(cart_id, safe='')}&cart_token={token.value}"
     language = context.language
@@ -136,7 +127,7 @@ def _send(store_id: str, conversation: ConversationModel, token: links.LinkToken
           now: datetime, link_id: str, cart_id: str | None = None) -> SentLink:
     conversation_id = conversation.conversation_id
     user_id = conversation.social_user_key.split(":", 1)[1]
-    sent = outbound.send_to_customer(store_id, conversation.channel, conversation.account_id, user_id,
+    sent = sending.send_to_customer(store_id, conversation.channel, conversation.account_id, user_id,
                                      conversation.last_comment_id, message)
     expires_at = single_use.expiry(now, ttl)
     item = BindingTokenModel(store_id, token.token_hash, purpose=purpose, invitation_id=link_id,

@@ -19,7 +19,7 @@ from datetime import datetime
 from pynamodb.expressions.condition import Condition
 
 from chalicelib import single_use, tokens
-from chalicelib.channels.spec import CHANNELS
+from chalicelib.channels.registry import CHANNELS
 from chalicelib.errors import ApiError
 from chalicelib.models.binding import BindingTokenModel
 

@@ -33,15 +33,15 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
 from chalicelib.binding import bindings, links
 from chalicelib.errors import ApiError, Conflict, InvalidRequest, NotFound
+from chalicelib.lifecycle.stages import order_counts
 from chalicelib.members import blacklist as member_blacklist
 from chalicelib.members import find_identity, social_identity
-from chalicelib.models.binding import BindingTokenModel, OrderModel
+from chalicelib.models.binding import ORDER_STATUSES, PAID, BindingTokenModel, OrderModel
 from chalicelib.models.members import MemberModel
 from chalicelib.models.transactions import NamedTransaction, conflicted
 
 MAX_TOTAL = Decimal("1000000000000")
-PAID = "paid"
-STATUSES = (PAID, "pending", "cancelled", "refunded")
+STATUSES = ORDER_STATUSES
 FUTURE_TOLERANCE = timedelta(minutes=5)  # storefront clocks drift; an order much later than now is a mistake
 
 
@@ -69,13 +69,8 @@ def check_order_id(value: str) -> str:
     return value
 
 
-def counts(status: str | None) -> bool:
-    """Only paid orders count for the lifecycle; items stored before orders had a status were paid orders."""
-    return status in (None, PAID)
-
-
 def recompute_member(store_id: str, member_id: str, now: datetime) -> None:
-    # Here, not at the top: lifecycle.incremental imports this module (what counts as an order).
+    # Here, not at the top: the lifecycle loads with the first order that counts, not with every binding route.
     from chalicelib.lifecycle.incremental import recompute_member as recompute
 
     recompute(store_id, member_id, now)
@@ -110,7 +105,7 @@ def _sortable(moment: datetime) -> str:
 
 def place_order(store_id: str, body: dict[str, Any], now: datetime) -> PlacedOrder:
     placed = _place_order(store_id, body, now)
-    if placed.created and counts(placed.order.status):
+    if placed.created and order_counts(placed.order.status):
         recompute_member(store_id, placed.order.member_id, now)
     return placed
 
@@ -214,7 +209,7 @@ def change_status(store_id: str, order_id: str, status: str, now: datetime) -> O
             order = Order.get(store_id, order_id, consistent_read=True)
         except DoesNotExist:
             raise NotFound(f"order {order_id} not found") from None
-        previous = order.status or PAID
+        previous = order.effective_status
         if previous == status:
             return order
         expected = Order.status.does_not_exist() if order.status is None else Order.status == order.status
@@ -224,7 +219,7 @@ def change_status(store_id: str, order_id: str, status: str, now: datetime) -> O
             if exc.cause_response_code == "ConditionalCheckFailedException":
                 continue  # changed meanwhile: decide again on what is stored now
             raise
-        if counts(previous) != counts(status):
+        if order_counts(previous) != order_counts(status):
             recompute_member(store_id, order.member_id, now)
         return order
     raise Conflict("the order keeps changing; try again")

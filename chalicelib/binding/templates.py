@@ -1,9 +1,10 @@
 """Binding-invitation texts per channel (``PUT /admin/templates/binding-invitation/{channel}``).
 
-Limits are the platforms' own: a Messenger/Instagram button template's text takes 640 characters,
-a LINE message 5000, the WhatsApp text we send 1024 (the link is appended to it); a button label
-takes 20. ``{customer_name}`` is replaced when sending, shortened if the name would push the text
-over its channel's limit.
+Limits are the platforms' own, counted as each platform counts (its adapter's ``text_length``): a
+Messenger/Instagram button template's text takes 640 characters, a LINE message 5000 UTF-16 units (an
+emoji is two), the WhatsApp text we send 1024 (the link is appended to it); a button label takes 20.
+``{customer_name}`` is replaced when sending, shortened if the name would push the text over its
+channel's limit.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib import i18n
-from chalicelib.channels.spec import CHANNELS
+from chalicelib.channels.registry import CHANNELS, adapter_for
 from chalicelib.errors import InvalidRequest, NotFound
 from chalicelib.i18n import N_
 from chalicelib.lifetimes import BINDING_INVITATION_TTL
@@ -48,8 +49,9 @@ class Template:
         name = (customer_name or "").strip() or i18n.translate(self.language, UNKNOWN_NAME)
         count = self.text.count(PLACEHOLDER)
         if count:
-            room = TEXT_LIMITS[self.channel] - (len(self.text) - count * len(PLACEHOLDER))
-            name = name[:max(room // count, 0)]
+            adapter = adapter_for(self.channel)
+            room = TEXT_LIMITS[self.channel] - adapter.text_length(self.text.replace(PLACEHOLDER, ""))
+            name = adapter.cut(name, room // count)
         return self.text.replace(PLACEHOLDER, name)
 
 
@@ -84,7 +86,7 @@ def check_template(channel: str, body: dict[str, Any]) -> tuple[str, str | None]
     if unknown:
         raise InvalidRequest(f"unknown placeholder {unknown[0]} in 'text'; allowed: {PLACEHOLDER}", field="text")
     limit = TEXT_LIMITS[channel]
-    if len(text) > limit:
+    if adapter_for(channel).text_length(text) > limit:
         raise InvalidRequest(f"'text' is longer than {limit} characters, the most {channel} shows", field="text")
     button_text = body.get("button_text")
     if not CHANNELS[channel].link_buttons and button_text is not None:

@@ -15,8 +15,7 @@ from datetime import datetime
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import secrets, tokens
-from chalicelib.channels import outbound
-from chalicelib.channels.spec import spec_for
+from chalicelib.channels.registry import adapter_for, spec_for
 from chalicelib.errors import NotFound
 from chalicelib.models import ChannelModel
 
@@ -27,13 +26,9 @@ def mask(secret: str) -> str:
 
 
 def configure_channel(store_id: str, channel: str, values: dict[str, str], now: datetime) -> ChannelModel:
-    spec = spec_for(channel)
-    account_id = values[spec.account_field] if spec.account_field else None
-    if channel == "line":
-        # LINE names the bot in each delivery's `destination`: read it now, so deliveries to another
-        # bot can be told apart (and a wrong access token is refused before anything is saved).
-
-        account_id = outbound.line_bot_user_id(values["channel_access_token"])
+    adapter = adapter_for(channel)
+    spec = adapter.spec
+    account_id = adapter.account_id_for(values)  # LINE asks the platform: a wrong token is refused before saving
     secret_values = {name: values[name] for name in spec.secret_fields}
     # Secret first: a channel item without its secret would fail every webhook.
     secrets.put_channel_secrets(store_id, channel, secret_values)

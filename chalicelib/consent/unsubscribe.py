@@ -22,8 +22,8 @@ from datetime import datetime
 
 from chalicelib import verification
 from chalicelib.consent import state
+from chalicelib.email.addresses import inbound_domain, token_in
 from chalicelib.errors import NotFound
-from chalicelib.messages.replytoken import inbound_domain, token_in
 from chalicelib.models.members import MemberModel
 
 _MAC_BYTES = 13

@@ -10,7 +10,6 @@ nobody can click a verification link there). In AWS the operator verifies the do
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,6 +21,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib import aws, clock
 from chalicelib.config import settings
+from chalicelib.email.addresses import inbound_domain
 from chalicelib.logs import logger
 
 # Headers the builder owns; an extra header may not replace them (a caller typo must not re-address mail).
@@ -61,7 +61,7 @@ class SentEmail:
 
 def message_domain() -> str:
     """The right-hand side of our Message-IDs and References."""
-    return os.environ.get("INBOUND_EMAIL_DOMAIN") or "inbound.memberlink.local"
+    return inbound_domain()
 
 
 def _transfer_encoding(text: str) -> str | None:

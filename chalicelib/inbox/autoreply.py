@@ -21,15 +21,15 @@ from pynamodb.exceptions import DeleteError
 from chalicelib import tokens
 from chalicelib.channels import outbound
 from chalicelib.channels.events import InboundEvent
-from chalicelib.channels.spec import spec_for
+from chalicelib.channels.registry import COMMENT_CHANNELS, adapter_for, spec_for
+from chalicelib.conversations import conversation_id_for, record_outbound
 from chalicelib.errors import InvalidRequest, NotFound
-from chalicelib.inbox.conversations import conversation_id_for, record_outbound
 from chalicelib.logs import logger
 from chalicelib.models.inbox import AutoReplyRuleModel, MessageModel
 from chalicelib.pagination import Shape, page
 
 RULE_CACHE_SECONDS = 60
-RULE_CHANNELS = ("instagram", "facebook")  # the channels with comment_reply_limit (this order in messages)
+RULE_CHANNELS = COMMENT_CHANNELS  # the channels whose comments can be answered (rules take these)
 SCOPES = ("comments", "messages")
 MAX_KEYWORDS = 50
 
@@ -42,15 +42,6 @@ def check_keywords(value: list[Any]) -> list[str]:
         raise InvalidRequest(f"'keywords' takes at most {MAX_KEYWORDS} keywords of up to 100 characters",
                              field="keywords")
     return cleaned
-
-
-def choice(options: tuple[str, ...], name: str) -> Any:
-    """A field check: the value is one of ``options`` (400 naming the field otherwise)."""
-    def check(value: str) -> str:
-        if value not in options:
-            raise InvalidRequest(f"'{name}' must be one of {', '.join(options)}", field=name)
-        return value
-    return check
 
 
 # --- rules ----------------------------------------------------------------------------------------
@@ -140,13 +131,14 @@ def answer(store_id: str, event: InboundEvent, now: datetime) -> MessageModel | 
         return None
     message = outbound.OutboundMessage(rule.reply_text)
     private = scope == "comments" and bool(rule.private_reply)
+    adapter = adapter_for(event.channel)
     try:
         if scope == "comments" and event.comment_id and private:
-            sent = outbound.send_private_reply(store_id, event.channel, event.account_id, event.comment_id, message)
+            sent = adapter.send_private_reply(store_id, event.account_id, event.comment_id, message)
         elif scope == "comments" and event.comment_id:
-            sent = outbound.reply_to_comment(store_id, event.channel, event.comment_id, rule.reply_text)
+            sent = adapter.reply_to_comment(store_id, event.comment_id, rule.reply_text)
         else:
-            sent = outbound.send_message(store_id, event.channel, event.account_id, event.user_id, message)
+            sent = adapter.send(store_id, event.account_id, event.user_id, message)
     except outbound.ChannelError as exc:
         # The comment is stored; its one automatic reply is lost rather than sent twice.
         logger.warning("auto-reply refused", extra={"channel": event.channel, "rule_id": rule.rule_id,

@@ -15,9 +15,9 @@ from urllib.parse import unquote
 
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib.channels.spec import CHANNELS
+from chalicelib.channels.registry import CHANNELS
+from chalicelib.conversations import conversation_id_for, identity_actions
 from chalicelib.errors import InvalidRequest
-from chalicelib.inbox.conversations import conversation_id_for, identity_actions
 from chalicelib.models.inbox import BlacklistModel, ConversationModel
 from chalicelib.models.members import MemberModel
 from chalicelib.models.transactions import NamedTransaction

@@ -24,14 +24,11 @@ from datetime import datetime
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import secrets, tokens
-from chalicelib.channels import outbound
+from chalicelib.channels.adapter import ChannelAdapter
 from chalicelib.channels.credentials import cached_channel_config, get_channel_config
-from chalicelib.channels.events import InboundEvent, read_delivery
-from chalicelib.channels.signatures import signature_is_valid
-from chalicelib.channels.spec import spec_for
-from chalicelib.errors import Forbidden, NotFound, PayloadTooLarge, Unauthorized
-from chalicelib.inbox import autoreply
-from chalicelib.inbox.conversations import (
+from chalicelib.channels.events import InboundEvent
+from chalicelib.channels.registry import adapter_for
+from chalicelib.conversations import (
     DELIVERY_MEMORY,
     Outcome,
     conversation_id_for,
@@ -39,6 +36,8 @@ from chalicelib.inbox.conversations import (
     record_inbound,
     record_status,
 )
+from chalicelib.errors import Forbidden, NotFound, PayloadTooLarge, Unauthorized
+from chalicelib.inbox import autoreply
 from chalicelib.logs import logger
 from chalicelib.models.inbox import ConversationModel
 
@@ -62,17 +61,17 @@ class DeliveryResult:
                 "dropped": self.dropped, "auto_replies": self.auto_replies, "skipped": self.skipped}
 
 
-def _store_channel(store_id: str, channel: str) -> None:
-    spec_for(channel)  # 404 for an unknown channel
+def _store_channel(store_id: str, channel: str) -> ChannelAdapter:
+    adapter = adapter_for(channel)  # 404 for an unknown channel
     if not _STORE_ID.match(store_id):
         raise NotFound("store not found")
+    return adapter
 
 
 def verify_subscription(store_id: str, channel: str, mode: str | None, token: str | None,
                         challenge: str | None) -> str:
     """Meta's ``hub.challenge`` when ``hub.verify_token`` is the store's verify token; else 403."""
-    _store_channel(store_id, channel)
-    if not spec_for(channel).meta:
+    if not _store_channel(store_id, channel).spec.meta:
         raise NotFound(f"{channel} has no subscription handshake")
     config = get_channel_config(store_id, channel)  # 404 when not configured
     if mode != "subscribe" or not token or challenge is None or not config.verify_token_hash \
@@ -81,45 +80,18 @@ def verify_subscription(store_id: str, channel: str, mode: str | None, token: st
     return challenge
 
 
-# (header, what it must hold) for Meta's channels and for LINE.
-_SIGNATURE_FORMS = {
-    False: ("X-Hub-Signature-256", "sha256= followed by the lowercase hex HMAC-SHA256 of the raw body, "
-                                    "keyed with the app secret"),
-    True: ("X-Line-Signature", "the base64 HMAC-SHA256 of the raw body, keyed with the channel secret"),
-}
-_HEX64 = re.compile(r"[0-9a-fA-F]{64}")
-_BASE64_32 = re.compile(r"[A-Za-z0-9+/]{43}=")
-
-
-def signature_problem(channel: str, given: str | None) -> str:
-    """What is wrong with a delivery's signature, by its shape only: never a hint at the expected value."""
-    header, form = _SIGNATURE_FORMS[not spec_for(channel).meta]
-    if not given:
-        return f"the {header} header is missing: {channel} deliveries carry {form}"
-    value = given.strip()
-    if spec_for(channel).meta:
-        if value[:7].lower() != "sha256=":
-            return f"the {header} header must start with 'sha256=': it holds {form}"
-        if not _HEX64.fullmatch(value[7:]):
-            return f"the {header} header must be 'sha256=' and 64 hex digits: {form}"
-    elif not _BASE64_32.fullmatch(value):
-        return f"the {header} header must be 44 characters of base64 (32 bytes): {form}"
-    return (f"the {header} header does not match the body: it must be {form}, over the exact bytes sent "
-            f"and with the secret saved for this store's {channel} channel")
-
-
 def receive_delivery(store_id: str, channel: str, raw: bytes, signature: str | None, now: datetime) -> DeliveryResult:
-    _store_channel(store_id, channel)
+    adapter = _store_channel(store_id, channel)
     if len(raw) > WEBHOOK_MAX_BODY_BYTES:
         raise PayloadTooLarge(f"the delivery is larger than {WEBHOOK_MAX_BODY_BYTES} bytes", code="body_too_large")
     config = cached_channel_config(store_id, channel)
     channel_secrets = secrets.get_channel_secrets(store_id, channel) if config is not None else None
     if config is None or channel_secrets is None:
         raise NotFound(f"no {channel} channel is configured for this store")
-    if not signature_is_valid(channel, channel_secrets, raw, signature):
-        raise Unauthorized(signature_problem(channel, signature), code="invalid_signature",
-                           header=_SIGNATURE_FORMS[not spec_for(channel).meta][0])
-    delivery = read_delivery(channel, raw, now)
+    if not adapter.signature_is_valid(channel_secrets, raw, signature):
+        raise Unauthorized(adapter.signature_problem(signature), code="invalid_signature",
+                           header=adapter.signature_header_name)
+    delivery = adapter.read_delivery(raw, now)
     result = DeliveryResult(events=len(delivery.events), skipped=delivery.skipped)
     for position, event in enumerate(delivery.events):
         reason = drop_reason(event, config.account_id, now)
@@ -169,7 +141,7 @@ def _handle(store_id: str, event: InboundEvent, now: datetime, result: DeliveryR
             return
         name = conversation.social_user_name if conversation else None
         if name is None:
-            name = outbound.fetch_profile_name(store_id, event.channel, event.user_id)
+            name = adapter_for(event.channel).fetch_profile_name(store_id, event.user_id)
     outcome = record_inbound(store_id, event, name, now, position)
     if outcome is Outcome.DUPLICATE:
         result.duplicates += 1

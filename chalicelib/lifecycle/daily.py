@@ -40,10 +40,9 @@ from zoneinfo import ZoneInfo
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from chalicelib import clock
-from chalicelib.binding.orders import counts as order_counts
 from chalicelib.config import settings
 from chalicelib.lifecycle import parameters
-from chalicelib.lifecycle.stages import STAGES, YEAR_DAYS, Facts, Parameters, local_date, stage_of
+from chalicelib.lifecycle.stages import STAGES, YEAR_DAYS, Facts, Parameters, local_date, order_counts, stage_of
 from chalicelib.lifecycle.tracking import Change, move
 from chalicelib.logs import logger
 from chalicelib.models.binding import OrderModel

@@ -17,9 +17,8 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import clock
-from chalicelib.binding.orders import counts
 from chalicelib.lifecycle import parameters
-from chalicelib.lifecycle.stages import CountedOrder, classify
+from chalicelib.lifecycle.stages import CountedOrder, classify, order_counts
 from chalicelib.lifecycle.tracking import Change, move
 from chalicelib.logs import logger
 from chalicelib.models.binding import OrderModel
@@ -28,7 +27,7 @@ from chalicelib.models.stores import StoreModel
 
 
 def counted_orders(orders: Iterable[OrderModel]) -> list[CountedOrder]:
-    return [CountedOrder(order.ordered_at, Decimal(order.total)) for order in orders if counts(order.status)]
+    return [CountedOrder(order.ordered_at, Decimal(order.total)) for order in orders if order_counts(order.status)]
 
 
 def member_orders(store_id: str, member_id: str) -> list[OrderModel]:

@@ -23,6 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from chalicelib.errors import InvalidRequest
+from chalicelib.models.binding import PAID
 
 NEED_INTRODUCE, SILENT, LOYALISTS = "need_introduce", "silent", "loyalists"
 HIGH_POTENTIAL, NEED_NURTURING, CANT_LOSE, LOST = "high_potential", "need_nurturing", "cant_lose", "lost"
@@ -38,6 +39,11 @@ LABELS: dict[str, str] = {
     LOST: "Lost",
 }
 STAGES: tuple[str, ...] = tuple(LABELS)
+
+
+def order_counts(status: str | None) -> bool:
+    """Only paid orders count for the stage (an order stored before statuses existed was paid)."""
+    return (status or PAID) == PAID
 
 NEW_MEMBER_DAYS = 30  # need_introduce: no order yet and at most this many days a member
 YEAR_DAYS = 365  # n365 counts orders 0..364 days old

@@ -24,8 +24,8 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.condition import size as size_of
 
+from chalicelib.conversations import conversation_id_for, identity_actions
 from chalicelib.errors import InvalidRequest
-from chalicelib.inbox.conversations import conversation_id_for, identity_actions
 from chalicelib.members.core import get_member
 from chalicelib.models.inbox import BlacklistModel, ConversationModel
 from chalicelib.models.members import MemberModel

@@ -40,10 +40,10 @@ from urllib.parse import unquote_plus
 
 from chalicelib import aws, mailtext, tokens
 from chalicelib.consent import unsubscribe
+from chalicelib.conversations import FULL_TEXT_LIMIT, TEXT_LIMIT, record_customer_message
 from chalicelib.errors import NotFound
 from chalicelib.logs import logger
 from chalicelib.messages import replytoken, uploads
-from chalicelib.messages.threads import FULL_TEXT_LIMIT, TEXT_LIMIT, record_customer_message
 from chalicelib.models.inbox import ConversationModel
 
 MAIL_PREFIX = "inbound/mail/"
@@ -161,7 +161,8 @@ def handle_object(bucket: str, key: str, now: datetime) -> Result:
                       ContentType=content_type)
         images.append(uploads.Image(image_id, content_type, len(data)))
     appended = record_customer_message(
-        target.store_id, target.conversation_id, channel=conversation.channel, text=examined.text, images=images,
+        target.store_id, target.conversation_id, channel=conversation.channel, text=examined.text,
+        attachments=[image.attachment() for image in images],
         now=now, full_text=examined.full_text, rfc_message_id=examined.message_id,
         delivery_key="email:" + hashlib.sha256(examined.message_id.encode()).hexdigest())
     outcome = Outcome.APPENDED if appended is not None else Outcome.DUPLICATE

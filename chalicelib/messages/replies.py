@@ -17,15 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote
 
-from chalicelib import i18n, stores
+from chalicelib import conversations, i18n, stores
 from chalicelib.email import Attachment, EmailNotSent, OutboundEmail, send
 from chalicelib.email.sender import message_domain
 from chalicelib.errors import ApiError
 from chalicelib.i18n import N_
-from chalicelib.inbox import conversations
 from chalicelib.logs import logger
 from chalicelib.messages import replytoken, uploads
-from chalicelib.messages.threads import ORDER
 from chalicelib.models.inbox import ConversationModel, MessageModel
 from chalicelib.models.stores import StoreModel
 
@@ -54,7 +52,7 @@ ALSO_REPLY = N_("You can also reply to this e-mail.")
 def reply_link(store: StoreModel, conversation: ConversationModel) -> str | None:
     if not store.storefront_url:
         return None
-    if conversation.channel == ORDER and conversation.order_id:
+    if conversations.is_order(conversation) and conversation.order_id:
         return f"{store.storefront_url}/account/orders/{quote(conversation.order_id, safe='')}"
     return f"{store.storefront_url}/account/messages"
 
@@ -69,8 +67,10 @@ def compose(store: StoreModel, conversation: ConversationModel, text: str,
     assert store.shop_email and conversation.customer_email
     link = reply_link(store, conversation)
     language = i18n.store_language(store)
-    about = i18n.translate(language, SUBJECT_ORDER, store_name=store.name, order_id=conversation.order_id) \
-        if conversation.channel == ORDER else i18n.translate(language, SUBJECT_MESSAGE, store_name=store.name)
+    if conversation.channel == conversations.ORDER:
+        about = i18n.translate(language, SUBJECT_ORDER, store_name=store.name, order_id=conversation.order_id)
+    else:
+        about = i18n.translate(language, SUBJECT_MESSAGE, store_name=store.name)
     subject = " ".join(about.split())  # one header line, whatever the order id holds
     footer = i18n.translate(language, FOOTER_WITH_LINK, link=link) if link else i18n.translate(language, FOOTER)
     body_html = "<br>".join(html.escape(line) for line in text.splitlines())

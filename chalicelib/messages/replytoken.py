@@ -13,11 +13,11 @@ import base64
 import binascii
 import hashlib
 import hmac
-import os
 import re
 from dataclasses import dataclass
 
 from chalicelib import verification
+from chalicelib.email.addresses import inbound_domain, token_in
 
 _MAC_BYTES = 10
 _STORE_PREFIX, _CONVERSATION_PREFIX = "st_", "cv_"
@@ -28,11 +28,6 @@ _LOCAL_PART = re.compile(r"^reply\+([a-z2-7]{48})$")
 class ReplyTarget:
     store_id: str
     conversation_id: str
-
-
-def inbound_domain() -> str:
-    """The domain whose MX points at SES inbound (the operator's one manual DNS step)."""
-    return (os.environ.get("INBOUND_EMAIL_DOMAIN") or "inbound.memberlink.local").lower()
 
 
 def _key() -> bytes:
@@ -51,13 +46,6 @@ def token_for(store_id: str, conversation_id: str) -> str:
 
 def reply_address(store_id: str, conversation_id: str) -> str:
     return f"reply+{token_for(store_id, conversation_id)}@{inbound_domain()}"
-
-
-def token_in(address: str, local_part: re.Pattern[str]) -> str | None:
-    """The token of ``<prefix>+<token>@<inbound domain>`` when ``local_part`` matches; else None."""
-    local, _, domain = address.strip().lower().rpartition("@")
-    match = local_part.match(local)
-    return match.group(1) if domain == inbound_domain() and match is not None else None
 
 
 def parse_reply_address(address: str) -> ReplyTarget | None:

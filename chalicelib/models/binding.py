@@ -67,6 +67,10 @@ class StoreMemberOrdersIndex(GlobalSecondaryIndex["OrderModel"]):
     member_order_key = UnicodeAttribute(range_key=True)
 
 
+PAID = "paid"
+ORDER_STATUSES = (PAID, "pending", "cancelled", "refunded")
+
+
 class OrderModel(StageModel):
     """An order the storefront reported; keyed by its order id so a repeated report is stored once."""
 
@@ -80,7 +84,7 @@ class OrderModel(StageModel):
     total = UnicodeAttribute()  # decimal as text: money never goes through a float
     currency = UnicodeAttribute()  # ISO 4217, upper case
     ordered_at = UTCDateTimeAttribute()
-    status = UnicodeAttribute(null=True)  # paid | pending | cancelled | refunded; None (older items): paid
+    status = UnicodeAttribute(null=True)  # one of ORDER_STATUSES; None (older items): paid, see effective_status
     status_changed_at = UTCDateTimeAttribute(null=True)
     member_order_key = UnicodeAttribute(null=True)  # "<member_id>#<ordered_key>"
     cart_id = UnicodeAttribute(null=True)
@@ -89,3 +93,8 @@ class OrderModel(StageModel):
 
     by_member = MemberOrdersIndex()
     by_store_member = StoreMemberOrdersIndex()
+
+    @property
+    def effective_status(self) -> str:
+        """The order's status; an order stored before statuses existed was paid."""
+        return self.status or PAID

@@ -17,9 +17,9 @@ from datetime import datetime
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from chalicelib import i18n, members, single_use, sms, tokens
+from chalicelib.conversations import conversation_id_for, identity_actions
 from chalicelib.errors import ApiError, Conflict, NotFound
 from chalicelib.i18n import N_
-from chalicelib.inbox.conversations import conversation_id_for, identity_actions
 from chalicelib.members import blacklist as member_blacklist
 from chalicelib.models.inbox import ConversationModel
 from chalicelib.models.members import MemberIdentityModel, MemberModel

@@ -116,3 +116,10 @@ def screenshot_dir() -> Path | None:
     """`make screenshots` sets SCREENSHOTS_DIR=docs; otherwise the tests take none."""
     value = os.environ.get("SCREENSHOTS_DIR")
     return Path(value) if value else None
+
+
+def shoot(page: Any, name: str, full_page: bool = False) -> None:
+    folder = screenshot_dir()
+    if folder:
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(folder / name), full_page=full_page, animations="disabled")

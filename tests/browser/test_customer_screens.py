@@ -16,8 +16,8 @@ import pytest
 import urllib3
 from playwright.sync_api import expect
 
-from tests.browser.test_pages import shoot
-from tests.integration.test_staff_stack import invite_sent, new_shop, redeem, sign_up
+from tests.browser.conftest import shoot
+from tests.integration.support_staff_stack import invite_sent, new_shop, redeem, sign_up
 from tests.support_accounts import fresh_tw_mobile
 from tests.support_channels import uid
 

@@ -20,29 +20,16 @@ import pytest
 import urllib3
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot_dir
-from tests.integration.test_accounts_stack import sms_to
+from tests.browser.conftest import shoot
+from tests.browser.support_pages import conversation_id, conversation_link, line_message
+from tests.integration.support_stack import sms_to
 from tests.support_accounts import fresh_tw_mobile
 from tests.support_binding import link_in, token_from_url
-from tests.support_channels import body, line_delivery, line_event, signed_headers, uid, whatsapp_text
+from tests.support_channels import body, signed_headers, uid, whatsapp_text
 from tests.support_mail import plain_reply
 from tests.support_messages import PNG
 
 XSS = "<img src=x onerror=alert(1)>"
-
-
-def conversation_id(social_user_key: str) -> str:
-    return "cv_" + hashlib.sha256(social_user_key.encode()).hexdigest()[:24]
-
-
-def line_message(stack: Any, text: str, user_id: str | None = None) -> str:
-    """A signed LINE delivery from a (new) customer; returns the conversation id."""
-    user_id = user_id or "U" + uid()[-32:].rjust(32, "0")
-    raw = body(line_delivery(line_event(user_id, text=text)))
-    status, receipt = stack.call("POST", f"/webhooks/line/{stack.info['store_id']}", raw=raw,
-                                 headers=signed_headers("line", stack.info["channels"]["line"], raw))
-    assert status == 200 and receipt["stored"] == 1, receipt
-    return conversation_id(f"line:{user_id}")
 
 
 def whatsapp_message(stack: Any, name: str, text: str, wa_id: str) -> str:
@@ -59,10 +46,6 @@ def open_console(page: Any, stack: Any, fragment: str = "#/inbox") -> None:
     page.get_by_label("Admin key").fill(stack.info["admin_key"])
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("link", name=re.compile("Message Center"))).to_be_visible()
-
-
-def conversation_link(page: Any, cid: str) -> Any:
-    return page.locator(f'a[data-conversation="{cid}"]')
 
 
 def outbox_links(stack: Any, user_id: str) -> list[str]:
@@ -85,13 +68,6 @@ def new_member(stack: Any, name: str) -> str:
         "name": name, "password": "correct horse battery", "email": f"{uid('m')}@example.com"})
     assert status == 201, created
     return str(created["member_id"])
-
-
-def shoot(page: Any, name: str, full_page: bool = False) -> None:
-    folder = screenshot_dir()
-    if folder:
-        folder.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(folder / name), full_page=full_page, animations="disabled")
 
 
 # --- acceptance 1 -----------------------------------------------------------------------------------

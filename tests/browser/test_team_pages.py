@@ -8,7 +8,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.test_pages import conversation_link, line_message
+from tests.browser.support_pages import conversation_link, line_message
 from tests.support_channels import uid
 
 PASSWORD = "correct horse battery staple"

@@ -10,8 +10,17 @@ import json
 from typing import Any
 
 from chalicelib import clock
-from tests.functional.test_accounts_members import PASSWORD, log_in, sign_up_by_phone
-from tests.support_accounts import call, code_in, fresh_tw_mobile, last_code, moto_emails, moto_sms
+from tests.support_accounts import (
+    PASSWORD,
+    call,
+    code_in,
+    fresh_tw_mobile,
+    last_code,
+    log_in,
+    moto_emails,
+    moto_sms,
+    sign_up_by_phone,
+)
 from tests.support_staff import STOREFRONT_URL, bearer, staff_key
 
 NEW_PASSWORD = "a brand new secret"

@@ -5,30 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib import clock, members
-from tests.support_accounts import call, code_in, fresh_tw_mobile, last_code, moto_emails
-
-PASSWORD = "correct horse battery"
-
-
-def verified_token(client: Any, store: Any, phone: str, purpose: str = "signup") -> str:
-    status, started = call(client, "POST", "/storefront/verifications", store.storefront(),
-                           {"phone": phone, "purpose": purpose})
-    assert status == 202, started
-    status, checked = call(client, "POST", f"/storefront/verifications/{started['verification_id']}/check",
-                           store.storefront(), {"code": last_code(phone)})
-    assert status == 200, checked
-    return str(checked["verification_token"])
-
-
-def sign_up_by_phone(client: Any, store: Any, phone: str, **extra: Any) -> tuple[int, Any]:
-    token = verified_token(client, store, phone)
-    return call(client, "POST", "/storefront/members", store.storefront(),
-                {"name": "Amy Chen", "password": PASSWORD, "phone": phone, "verification_token": token, **extra})
-
-
-def log_in(client: Any, store: Any, identifier: str, password: str = PASSWORD) -> tuple[int, Any]:
-    return call(client, "POST", "/storefront/sessions", store.storefront(),
-                {"identifier": identifier, "password": password})
+from tests.support_accounts import (
+    PASSWORD,
+    call,
+    code_in,
+    fresh_tw_mobile,
+    last_code,
+    log_in,
+    moto_emails,
+    sign_up_by_phone,
+    verified_token,
+)
 
 
 def test_phone_sign_up_then_login(client: Any, store: Any) -> None:

@@ -165,6 +165,31 @@ def test_line_channel_needs_its_own_fields(client, store):
     assert unknown.status_code == 404
 
 
+def test_channel_registry__lists_every_channel_with_its_fields_and_limits(client, store):
+    # GIVEN an admin key
+    # WHEN the console reads the channel registry
+    response = client.http.get("/admin/channel-registry", headers=store.admin())
+    # THEN every channel comes in the console's order, with what PUT /admin/channels/{channel} takes
+    assert response.status_code == 200
+    items = {item["channel"]: item for item in json.loads(response.body)["items"]}
+    assert list(items) == ["facebook", "instagram", "whatsapp", "line"]
+    assert [(f["name"], f["secret"]) for f in items["facebook"]["fields"]] == [
+        ("page_id", False), ("app_secret", True), ("verify_token", True), ("access_token", True)]
+    assert [f["name"] for f in items["line"]["fields"]] == ["channel_secret", "channel_access_token"]
+    # AND the limits, counted as each platform counts them
+    assert (items["line"]["text_limit"], items["line"]["text_counted_in"]) == (5000, "utf16_units")
+    assert (items["facebook"]["text_limit"], items["facebook"]["text_counted_in"]) == (640, "characters")
+    assert items["whatsapp"]["link_buttons"] is False
+    assert [name for name, item in items.items() if item["comment_reply_limit"]] == ["facebook", "instagram"]
+    assert [name for name, item in items.items() if item["subscription_handshake"]] == [
+        "facebook", "instagram", "whatsapp"]
+
+
+def test_channel_registry__needs_the_admin_key(client, store):
+    # GIVEN a storefront key; WHEN it reads the registry; THEN 403, as every admin route
+    assert client.http.get("/admin/channel-registry", headers=store.storefront()).status_code == 403
+
+
 def test_unconfigured_channel_is_404(client, store):
     assert client.http.get("/admin/channels/whatsapp", headers=store.admin()).status_code == 404
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 
 from tests.conftest import call
 from tests.support_binding import (
     STOREFRONT_URL,
+    invite,
+    invited_token,
     link_in,
     new_member,
+    redeem,
+    sent_messages,
     set_storefront,
     start_conversation,
     token_from_url,
@@ -24,27 +27,6 @@ def creds(creds, client, store) -> dict[str, dict[str, str]]:
     """The channels, and a storefront URL for the links (tests/functional/conftest.py has the rest)."""
     set_storefront(client, store)
     return creds
-
-
-def invite(client, store, conversation_id: str) -> tuple[int, Any]:
-    return call(client, "POST", f"/admin/conversations/{conversation_id}/binding-invitation", store.admin())
-
-
-def sent_messages(sandbox) -> list[dict[str, Any]]:
-    return [item for item in sandbox.outbox.items() if item["method"] == "POST"]
-
-
-def invited_token(client, store, creds, sandbox, channel: str = "facebook") -> tuple[str, str, str]:
-    conversation_id, key = start_conversation(client, store, creds, channel)
-    sandbox.outbox.clear()
-    status, answer = invite(client, store, conversation_id)
-    assert status == 201, answer
-    return token_from_url(link_in(sent_messages(sandbox)[-1])), conversation_id, key
-
-
-def redeem(client, store, token: str, member_id: str) -> tuple[int, Any]:
-    return call(client, "POST", "/storefront/bindings/redeem", store.storefront(),
-                {"token": token, "member_id": member_id})
 
 
 # --- invitations ----------------------------------------------------------------------------------
@@ -283,6 +265,9 @@ def test_cart_link_order_binds_once_and_is_idempotent(client, store, creds, sand
     assert [o["order_id"] for o in profile["orders"]] == ["o-2", "o-1"]
     assert profile["orders"][1]["total"] == "1280.50"
     assert [a["key"] for a in profile["social_accounts"]] == [key]
+    # AND the profile names the chat of each bound account: the console derives no conversation id
+    assert [a["conversation_id"] for a in profile["social_accounts"]] == [conversation_id]
+    assert call(client, "GET", f"/admin/conversations/{conversation_id}", store.admin())[0] == 200
 
 
 def test_order_for_an_account_bound_to_another_member_is_still_recorded(client, store, creds, sandbox):
@@ -343,7 +328,7 @@ def test_templates_limits_and_use(client, store, creds, sandbox):
 
 def test_invitation_and_cart_link_to_a_comment_only_instagram_customer_go_as_a_private_reply_first(
         client, store, creds, sandbox):
-    from chalicelib.inbox.conversations import conversation_id_for
+    from chalicelib.conversations import conversation_id_for
     from tests.support_channels import deliver, instagram_comment, uid
 
     user, comment_id = uid("ig"), uid("1789")

@@ -5,21 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.functional.test_consent_routes import sign_up
-from tests.functional.test_consent_unsubscribe import consents, events
 from tests.support_accounts import call
-
-
-def bounce(store_id: str, recipients: list[str], feedback_id: str = "0100018f-bounce-1",
-           bounce_type: str = "Permanent") -> dict[str, Any]:
-    """The shape SES event publishing sends to SNS (docs: "Contents of event data that Amazon SES publishes")."""
-    return {"eventType": "Bounce",
-            "bounce": {"bounceType": bounce_type, "bounceSubType": "General", "feedbackId": feedback_id,
-                       "timestamp": "2026-11-25T10:00:00.000Z", "reportingMTA": "dsn; a1-2.smtp-out.amazonses.com",
-                       "bouncedRecipients": [{"emailAddress": r, "action": "failed", "status": "5.1.1",
-                                              "diagnosticCode": "smtp; 550 5.1.1 user unknown"} for r in recipients]},
-            "mail": {"timestamp": "2026-11-25T09:59:59.000Z", "source": "shop@example.com", "messageId": "m-1",
-                     "destination": recipients, "tags": {"store_id": [store_id], "ses:configuration-set": ["x"]}}}
+from tests.support_consent import bounce, consents, events, sign_up
 
 
 def complaint(store_id: str, recipient: str) -> dict[str, Any]:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib import members
-from tests.functional.test_consent_routes import sign_up
-from tests.functional.test_consent_unsubscribe import consents, events
+from tests.support_consent import consents, events, sign_up
 from tests.support_members import HEADER, by_line, csv_bytes, import_csv
 
 CONSENT_HEADER = [*HEADER, "Accepts Email Marketing", "Accepts SMS Marketing", "Consent Date"]

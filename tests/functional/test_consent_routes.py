@@ -5,15 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from tests.support_accounts import call
+from tests.support_consent import sign_up
 
 PASSWORD = "correct horse battery"
-
-
-def sign_up(client: Any, store: Any, email: str, **extra: Any) -> str:
-    status, created = call(client, "POST", "/storefront/members", store.storefront(),
-                           {"name": "Amy Chen", "password": PASSWORD, "email": email, **extra})
-    assert status == 201, created
-    return str(created["member_id"])
 
 
 def test_sign_up_ticks_are_consents_with_an_event(client: Any, store: Any) -> None:

@@ -6,26 +6,8 @@ import re
 from typing import Any
 
 from local.emails import sent_emails
-from tests.functional.test_consent_routes import sign_up
-from tests.functional.test_consent_unsubscribe import ONE_CLICK, consents
 from tests.support_accounts import call
-
-POSTAL = "12 Tea Street, Da'an District, Taipei 106"
-
-
-def settings(client: Any, store: Any, **values: Any) -> None:
-    status, answer = call(client, "PUT", "/admin/settings", store.admin(), values)
-    assert status == 200, answer
-
-
-def broadcast(client: Any, store: Any, audience: dict[str, Any], subject: str = "Autumn tea sale") -> Any:
-    status, answer = call(client, "POST", "/admin/marketing-emails", store.admin(),
-                          {"kind": "broadcast", "subject": subject, "text": "20% off oolong <this week>.",
-                           "audience": audience})
-    assert status == 202, answer
-    status, progress = call(client, "GET", f"/admin/marketing-emails/{answer['send_id']}", store.admin())
-    assert status == 200
-    return progress
+from tests.support_consent import ONE_CLICK, POSTAL, broadcast, consents, settings, sign_up
 
 
 def to(address: str, subject: str = "Autumn tea sale") -> list[dict[str, Any]]:
@@ -66,7 +48,7 @@ def test_only_subscribed_members_with_an_email_get_it_with_rfc8058_headers(clien
 
 
 def test_suppressed_members_are_counted_and_skipped(client: Any, store: Any) -> None:
-    from tests.functional.test_consent_feedback import bounce
+    from tests.support_consent import bounce
 
     settings(client, store, shop_email="shop@tea.example.com", postal_address=POSTAL)
     amy = sign_up(client, store, "amy@example.com", email_marketing=True)

@@ -6,8 +6,8 @@ from typing import Any
 
 from chalicelib import clock
 from chalicelib.models.sms import SmsLogModel
-from tests.functional.test_consent_unsubscribe import consents, events
 from tests.support_accounts import call, fresh_tw_mobile
+from tests.support_consent import consents, events
 
 
 def customer(client: Any, store: Any, phone: str, subscribe: bool) -> str:

@@ -6,24 +6,13 @@ import json
 from typing import Any
 
 from chalicelib.consent.unsubscribe import parse_token, token_for
-from tests.functional.test_consent_routes import sign_up
-from tests.support_accounts import call
-
-ONE_CLICK = {"Content-Type": "application/x-www-form-urlencoded"}
+from tests.support_consent import ONE_CLICK, consents, events, sign_up
 
 
 def forged(token: str) -> str:
     """The token with its middle character changed."""
     i = len(token) // 2
     return token[:i] + ("a" if token[i] != "a" else "b") + token[i + 1:]
-
-
-def consents(client: Any, store: Any, member_id: str) -> Any:
-    return call(client, "GET", f"/storefront/members/{member_id}/consents", store.storefront())[1]
-
-
-def events(client: Any, store: Any, member_id: str) -> list[Any]:
-    return list(call(client, "GET", f"/admin/members/{member_id}/consent-events", store.admin())[1]["items"])
 
 
 def test_every_one_character_change_is_refused(aws: None) -> None:

@@ -10,8 +10,8 @@ import pytest
 
 from chalicelib import clock, members
 from tests.conftest import call
-from tests.functional.test_consent_routes import sign_up
 from tests.support_accounts import fresh_tw_mobile, moto_sms
+from tests.support_consent import sign_up
 from tests.support_staff import STOREFRONT_URL, bearer, invite_token, staff_key
 
 HEADER = ("Member ID,Name,Mobile Number,International Calling Code,Email,Phone Verified,Email Verified,Tags,"

@@ -57,13 +57,13 @@ def test_channel_500s_are_retried_with_backoff_then_502_and_nothing_recorded_as_
 
 
 def test_a_send_that_times_out_is_502_and_not_repeated_nor_recorded(client, store, creds, httpserver, monkeypatch):
-    from chalicelib.channels import outbound
+    from chalicelib.channels import transport
 
     user = uid("psid")
     deliver(client, store.store_id, "facebook", creds, messenger_message(user))
     conversation_id = conversation_for(client, store, f"facebook:{user}")["conversation_id"]
     monkeypatch.setenv("GRAPH_API_BASE_URL", httpserver.url_for("/graph"))
-    monkeypatch.setattr(outbound, "READ_SECONDS", 0.3)
+    monkeypatch.setattr(transport, "READ_SECONDS", 0.3)
 
     def slow(_request):
         time.sleep(0.8)
@@ -81,13 +81,13 @@ def test_a_send_that_times_out_is_502_and_not_repeated_nor_recorded(client, stor
 
 def test_a_line_push_that_times_out_is_retried_with_the_same_retry_key(client, store, creds, httpserver,
                                                                         monkeypatch):
-    from chalicelib.channels import outbound
+    from chalicelib.channels import transport
 
     user = uid("U")
     deliver(client, store.store_id, "line", creds, line_delivery(line_event(user)))
     conversation_id = conversation_for(client, store, f"line:{user}")["conversation_id"]
     monkeypatch.setenv("LINE_API_BASE_URL", httpserver.url_for("/line"))
-    monkeypatch.setattr(outbound, "READ_SECONDS", 0.3)
+    monkeypatch.setattr(transport, "READ_SECONDS", 0.3)
     keys: list[str] = []
 
     def first_slow(request):
@@ -280,7 +280,7 @@ def test_s3_failing_in_the_middle_of_a_report_leaves_no_partial_object_and_the_n
     from chalicelib import aws as aws_clients
     from chalicelib import clock
     from chalicelib.reports.compiler import day_keys, run_scheduled
-    from tests.functional.test_reports_compile import BUCKET, TW, local_midnight_after, seed_day
+    from tests.support_reports import BUCKET, TW, local_midnight_after, seed_day
 
     day_start = local_midnight_after(clock.now(), TW)
     day = clock.local_day(day_start, TW)

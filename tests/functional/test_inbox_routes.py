@@ -178,6 +178,43 @@ def test_reply_outside_the_24_hour_window_is_422(client, store, creds, sandbox):
     assert listed["can_invite_binding"] is False and listed["invite_blocked_reason"] == "outside_24h_window"
 
 
+def test_conversation__says_whether_a_reply_invitation_or_cart_link_is_possible(client, store, creds):
+    # GIVEN a LINE customer who has just written
+    user = uid("U")
+    deliver(client, store.store_id, "line", creds, line_delivery(line_event(user)))
+    # WHEN the console reads the conversation
+    fresh = conversation_for(client, store, f"line:{user}")
+    # THEN every action is possible, with no reason given
+    assert (fresh["can_reply"], fresh["reply_blocked_reason"], fresh["reply_blocked_message"]) == (True, None, None)
+    assert (fresh["can_send_cart_link"], fresh["cart_link_blocked_reason"]) == (True, None)
+    assert (fresh["can_invite_binding"], fresh["invite_blocked_message"]) == (True, None)
+
+
+def test_conversation__past_the_window_says_why_in_the_servers_words(client, store, creds):
+    from chalicelib import clock
+    from tests.support_binding import set_storefront
+
+    # GIVEN a store with a storefront, and a LINE customer whose last message is a day and a second old
+    set_storefront(client, store)
+    user = uid("U")
+    deliver(client, store.store_id, "line", creds, line_delivery(line_event(user)))
+    clock.advance(24 * 3600 + 1)
+    # WHEN the console reads the conversation
+    late = conversation_for(client, store, f"line:{user}")
+    # THEN the reply is blocked with the 422's own code and message, and so are the invitation and the cart link
+    conversation_id = late["conversation_id"]
+    refused = post(client, f"/admin/conversations/{conversation_id}/messages", store, {"text": "late"})
+    assert (late["can_reply"], late["reply_blocked_reason"]) == (False, error_code(refused))
+    assert late["reply_blocked_message"] == json.loads(refused.body)["error"]["message"]
+    assert "more than 24 hours old" in late["reply_blocked_message"]
+    invite = post(client, f"/admin/conversations/{conversation_id}/binding-invitation", store)
+    assert late["invite_blocked_reason"] == error_code(invite) == "outside_24h_window"
+    assert late["invite_blocked_message"] == json.loads(invite.body)["error"]["message"]
+    cart = post(client, f"/admin/conversations/{conversation_id}/cart-link", store, {"cart_id": "c1"})
+    assert (late["can_send_cart_link"], late["cart_link_blocked_reason"]) == (False, error_code(cart))
+    assert late["cart_link_blocked_message"] == json.loads(cart.body)["error"]["message"]
+
+
 def test_reply_to_a_comment_only_customer_is_a_private_reply_once(client, store, creds, sandbox):
     user, comment_id = uid("ig"), uid("1789")
     deliver(client, store.store_id, "instagram", creds, instagram_comment(user, "nice bag", comment_id=comment_id))
@@ -251,8 +288,8 @@ def test_reply_body_is_validated(client, store, creds):
 
 def test_add_note_is_merchant_only_and_never_unread(client, store, creds, sandbox):
     from chalicelib import clock
+    from chalicelib.conversations import add_note
     from chalicelib.errors import NotFound
-    from chalicelib.inbox import add_note
 
     user = uid("U")
     deliver(client, store.store_id, "line", creds, line_delivery(line_event(user)))

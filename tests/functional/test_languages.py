@@ -209,7 +209,7 @@ def test_a_reply_email_fixed_parts_follow_the_store_language(client: Any, us_sto
 
 
 def test_a_marketing_email_footer_is_in_the_store_language(aws: None) -> None:
-    from chalicelib.consent import sends
+    from chalicelib.marketing import sends
     from chalicelib.models.consents import MarketingSendModel
     from chalicelib.models.members import MemberModel
     from chalicelib.models.stores import StoreModel

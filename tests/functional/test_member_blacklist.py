@@ -7,11 +7,18 @@ from typing import Any
 
 from local.emails import sent_emails
 from tests.conftest import call
-from tests.functional.test_binding_routes import invite, invited_token, redeem, sent_messages
-from tests.functional.test_consent_routes import sign_up
-from tests.functional.test_consent_sends import POSTAL, broadcast, settings
-from tests.support_binding import incoming, new_user, set_storefront, start_conversation
+from tests.support_binding import (
+    incoming,
+    invite,
+    invited_token,
+    new_user,
+    redeem,
+    sent_messages,
+    set_storefront,
+    start_conversation,
+)
 from tests.support_channels import conversation_for, deliver, instagram_comment, messages
+from tests.support_consent import POSTAL, broadcast, settings, sign_up
 
 
 def bound_member(client: Any, store: Any, creds: Any, sandbox: Any, channel: str = "facebook",

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 from chalicelib import clock, members
+from chalicelib.conversations import conversation_id_for
 from chalicelib.models.members import MemberModel
 from tests.support_members import admin_call
 
@@ -61,7 +62,9 @@ def test_profile_shows_referral_social_accounts_and_verified_labels(client: Any,
     assert status == 200
     assert profile["referral"] == {"staff_id": staff["staff_id"], "staff_name": "Kai", "branch_id": branch["branch_id"],
                                    "branch_name": "Taipei 101", "bound_at": clock.isoformat(bound)}
-    assert profile["social_accounts"] == [{"key": "line:U123", "name": "Ben L", "bound_at": clock.isoformat(bound)}]
+    # The chat with the account is named by the server (the console derives no conversation id)
+    assert profile["social_accounts"] == [{"key": "line:U123", "name": "Ben L", "bound_at": clock.isoformat(bound),
+                                           "conversation_id": conversation_id_for("line:U123")}]
     assert profile["phone_verified_label"] == "Verified"
 
 

@@ -16,8 +16,7 @@ from typing import Any
 import boto3
 import pytest
 
-from chalicelib.channels.signatures import signature_is_valid
-from tests.support_channels import demo_credentials, signed_headers
+from tests.support_channels import demo_credentials, signature_is_valid, signed_headers
 
 FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "peer-webhooks"
 if not (FIXTURES / "manifest.json").exists():

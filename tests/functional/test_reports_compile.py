@@ -2,53 +2,31 @@
 
 from __future__ import annotations
 
-import os
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import boto3
 import pytest
 
 from chalicelib import clock, stores
-from chalicelib.models import MemberModel, SmsLogModel
+from chalicelib.models import MemberModel
 from chalicelib.reports.compiler import day_keys, run_scheduled
 from chalicelib.reports.s3stream import S3StreamWriter
 from tests.conftest import call
 from tests.support_reports import (
     BRANCH_HEADER,
+    BUCKET,
     REFERRAL_HEADER,
     SMS_HEADER,
-    Sms,
+    TW,
     batch_write,
     csv_bytes,
+    local_midnight_after,
     member_item,
     parse_csv,
     read_object,
-    sms_item,
+    seed_day,
     table_name,
 )
-
-BUCKET = os.environ["REPORTS_BUCKET"]  # the local stage's, from .chalice/config.json (tests/conftest.py)
-TW = "Asia/Taipei"
-
-
-def local_midnight_after(moment: datetime, tz: str) -> datetime:
-    from zoneinfo import ZoneInfo
-
-    local = moment.astimezone(ZoneInfo(tz))
-    return (local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)).astimezone(UTC)
-
-
-def seed_day(store_id: str, start: datetime) -> None:
-    """Three SMS of the store's day starting at ``start`` (UTC) and one of the next day."""
-    items = [
-        sms_item(store_id, TW, Sms("886", "912345678", start + timedelta(minutes=1), 1), 1),
-        sms_item(store_id, TW, Sms("81", "9012345678", start + timedelta(minutes=2), 2, scope="international",
-                                   status="failed", message_type="password_reset"), 2),
-        sms_item(store_id, TW, Sms("886", "987654321", start + timedelta(minutes=3), 1,
-                                   message_type="member_notification"), 3),
-        sms_item(store_id, TW, Sms("886", "900000000", start + timedelta(days=1, minutes=1), 1), 4),
-    ]
-    batch_write(boto3.client("dynamodb"), table_name(SmsLogModel), items)
 
 
 def test_scheduled_run_writes_each_ended_day_once_and_rewrites_the_same_bytes(store, other_store):

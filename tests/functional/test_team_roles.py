@@ -23,7 +23,8 @@ OWNER_ONLY = ["PUT /admin/settings", "GET /admin/settings", "GET /admin/users", 
 AGENT_WORK = ["GET /admin/conversations", "POST /admin/conversations/{conversation_id}/messages",
               "POST /admin/conversations/{conversation_id}/notes", "PUT /admin/blacklist/{social_user_key}",
               "POST /admin/conversations/{conversation_id}/binding-invitation", "GET /admin/members/{member_id}",
-              "POST /admin/members/{member_id}/tags", "POST /admin/members/{member_id}/notes"]
+              "POST /admin/members/{member_id}/tags", "POST /admin/members/{member_id}/notes",
+              "GET /admin/channel-registry"]  # the console draws every channel from the registry
 
 
 def admin_routes() -> list[tuple[str, str, str]]:

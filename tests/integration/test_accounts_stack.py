@@ -7,30 +7,19 @@ store of its own with a high per-IP limit (every request here comes from 127.0.0
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
 import pytest
-import urllib3
 
 from tests.integration.conftest import post_all_at_once
+from tests.integration.support_stack import PASSWORD, advance, send, sms_to, token_for
 from tests.support_accounts import code_in, fresh_tw_mobile
-
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(scope="module")
 def shop(stack: Any) -> dict[str, str]:
     return stack.create_store("Accounts Test Shop", sms_ip_hourly_limit=10_000)
-
-
-def sms_to(stack: Any, phone: str) -> list[str]:
-    """Messages the embedded SNS received for ``phone``, read over HTTP as any tool could."""
-    response = urllib3.request("GET", f"{stack.info['aws_endpoint']}/moto-api/data.json", timeout=10.0)
-    assert response.status == 200
-    sms = json.loads(response.data).get("sns", {}).get("SMS", [])
-    return [entry["message"] for entry in sms if entry.get("phone_number") == phone]
 
 
 def wait_for_sms(stack: Any, phone: str, count: int, timeout: float = 10.0) -> list[str]:
@@ -42,23 +31,6 @@ def wait_for_sms(stack: Any, phone: str, count: int, timeout: float = 10.0) -> l
             assert len(messages) >= count, f"{len(messages)} of {count} SMS arrived for the number"
             return messages
         time.sleep(0.1)
-
-
-def send(stack: Any, shop: dict[str, str], phone: str, purpose: str = "signup") -> tuple[int, Any]:
-    return stack.call("POST", "/storefront/verifications", shop["storefront_key"], {"phone": phone, "purpose": purpose})
-
-
-def advance(stack: Any, seconds: int) -> None:
-    assert stack.call("POST", "/_local/clock", None, {"advance_seconds": seconds})[0] == 200
-
-
-def token_for(stack: Any, shop: dict[str, str], phone: str, purpose: str) -> str:
-    status, started = send(stack, shop, phone, purpose)
-    assert status == 202, started
-    status, checked = stack.call("POST", f"/storefront/verifications/{started['verification_id']}/check",
-                                 shop["storefront_key"], {"code": code_in(sms_to(stack, phone)[-1])})
-    assert status == 200, checked
-    return str(checked["verification_token"])
 
 
 def test_the_code_from_sns_verifies_once(stack: Any, shop: dict[str, str]) -> None:

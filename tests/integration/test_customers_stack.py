@@ -14,9 +14,9 @@ from urllib.parse import parse_qs, urlparse
 
 import urllib3
 
-from tests.integration.test_consent_stack import broadcast, mails, wait_until_done
-from tests.integration.test_consent_stack import sign_up as consent_sign_up
-from tests.integration.test_webhooks_stack import post_signed
+from tests.integration.support_consent_stack import broadcast, mails, wait_until_done
+from tests.integration.support_consent_stack import sign_up as consent_sign_up
+from tests.integration.support_stack import post_signed
 from tests.support_channels import body, line_delivery, line_event, uid
 
 

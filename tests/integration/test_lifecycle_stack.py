@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from tests.integration.conftest import Stack
-from tests.integration.test_reports_schedule import aws
+from tests.integration.support_stack import aws
 
 DAY = 86400
 

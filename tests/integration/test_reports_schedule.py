@@ -4,15 +4,13 @@ past each store's own midnight, the schedule run over HTTP, the CSVs read back f
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
-import boto3
 import urllib3
-from botocore.config import Config
 
 from chalicelib.models import MemberModel, SmsLogModel
 from tests.integration.conftest import Stack
+from tests.integration.support_stack import aws
 from tests.support_reports import (
     BRANCH_HEADER,
     REFERRAL_HEADER,
@@ -27,12 +25,6 @@ from tests.support_reports import (
 )
 
 TAIPEI, BOGOTA = "Asia/Taipei", "America/Bogota"
-
-
-def aws(stack: Stack, service: str) -> Any:
-    return boto3.client(service, endpoint_url=stack.info["aws_endpoint"], region_name="us-east-1",
-                        aws_access_key_id="local", aws_secret_access_key="local",
-                        config=Config(signature_version="s3v4"))
 
 
 def stack_now(stack: Stack) -> datetime:

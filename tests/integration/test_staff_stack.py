@@ -16,48 +16,15 @@ from typing import Any
 import pytest
 
 from tests.integration.conftest import post_concurrently
-from tests.integration.test_accounts_stack import PASSWORD, advance, sms_to, token_for
+from tests.integration.support_stack import advance, sms_to
+from tests.integration.support_staff_stack import invite, invite_sent, new_shop, redeem, sign_up
 from tests.support_accounts import fresh_tw_mobile
-from tests.support_staff import STOREFRONT_URL, invite_token
-
-
-def new_shop(stack: Any, name: str) -> dict[str, str]:
-    keys = stack.create_store(name, sms_ip_hourly_limit=10_000, storefront_url=STOREFRONT_URL)
-    status, branch = stack.call("POST", "/admin/branches", keys["admin_key"], {"name": f"{name} Xinyi"})
-    assert status == 201
-    status, staff = stack.call("POST", "/admin/staff", keys["admin_key"],
-                               {"name": "Mei", "branch_id": branch["branch_id"]})
-    assert status == 201
-    return {**keys, "branch_id": branch["branch_id"], "staff_id": staff["staff_id"], "staff_key": staff["staff_key"]}
+from tests.support_staff import STOREFRONT_URL
 
 
 @pytest.fixture(scope="module")
 def shop(stack: Any) -> dict[str, str]:
     return new_shop(stack, "Staff Test Shop")
-
-
-def sign_up(stack: Any, shop: dict[str, str], phone: str, name: str = "Amy") -> str:
-    token = token_for(stack, shop, phone, "signup")
-    status, created = stack.call("POST", "/storefront/members", shop["storefront_key"],
-                                 {"name": name, "password": PASSWORD, "phone": phone, "verification_token": token})
-    assert status == 201, created
-    return str(created["member_id"])
-
-
-def invite_sent(stack: Any, shop: dict[str, str], phone: str) -> tuple[str, datetime]:
-    """Invite ``phone`` from the counter: the token of the link the SMS carries, and when it expires."""
-    status, sent = stack.call("POST", "/staff/registration-invitations", shop["staff_key"], {"phone": phone})
-    assert status == 202, sent
-    return invite_token(sms_to(stack, phone)[-1]), datetime.fromisoformat(sent["expires_at"])
-
-
-def invite(stack: Any, shop: dict[str, str], phone: str) -> str:
-    return invite_sent(stack, shop, phone)[0]
-
-
-def redeem(stack: Any, shop: dict[str, str], token: str, member_id: str) -> tuple[int, Any]:
-    return stack.call("POST", "/storefront/registrations/redeem", shop["storefront_key"],
-                      {"token": token, "member_id": member_id})
 
 
 def now(stack: Any) -> datetime:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from tests.integration.support_stack import post_signed
 from tests.support_channels import (
     body,
     instagram_comment,
@@ -19,11 +20,6 @@ def outbox(stack) -> list[dict]:
     status, answer = stack.call("GET", "/_local/outbox")
     assert status == 200
     return list(answer["items"])
-
-
-def post_signed(stack, channel: str, raw: bytes, headers: dict | None = None):
-    sent = headers if headers is not None else signed_headers(channel, stack.info["channels"][channel], raw)
-    return stack.call("POST", f"/webhooks/{channel}/{stack.info['store_id']}", raw=raw, headers=sent)
 
 
 def test_signed_instagram_comment_with_a_keyword_gets_exactly_one_reply(stack):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.binding import templates
-from chalicelib.channels.spec import CHANNELS, spec_for
+from chalicelib.channels.registry import CHANNELS, spec_for
 from chalicelib.errors import InvalidRequest, NotFound
 from chalicelib.inbox import autoreply
 

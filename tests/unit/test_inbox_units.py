@@ -8,12 +8,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chalicelib.channels import outbound
-from chalicelib.channels.events import PayloadError, parse_delivery, read_delivery
-from chalicelib.channels.signatures import line_signature, meta_signature, signature_is_valid
-from chalicelib.inbox import eligibility
+from chalicelib.channels.events import PayloadError
+from chalicelib.channels.line import line_messages, line_signature
+from chalicelib.channels.meta import meta_message, meta_signature
+from chalicelib.channels.whatsapp import whatsapp_message
+from chalicelib.conversations import window as eligibility
 from chalicelib.inbox.autoreply import matching_rule
 from chalicelib.models.inbox import AutoReplyRuleModel, ConversationModel
 from tests import support_channels as payloads
+from tests.support_channels import parse_delivery, read_delivery, signature_is_valid
 
 NOW = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
 
@@ -201,11 +204,11 @@ def test_keywords_match_case_insensitively_as_substrings_and_the_oldest_rule_win
 def test_link_button_payloads_per_platform():
     button = outbound.LinkButton("Bind", "https://shop.example/account/bind?token=t")
     message = outbound.OutboundMessage("Hi Amy", button)
-    meta = outbound.meta_message(message)
+    meta = meta_message(message)
     assert meta["attachment"]["payload"]["buttons"] == [{"type": "web_url", "url": button.url, "title": "Bind"}]
-    assert outbound.whatsapp_message("886912", message)["text"] == {"body": f"Hi Amy\n{button.url}",
+    assert whatsapp_message("886912", message)["text"] == {"body": f"Hi Amy\n{button.url}",
                                                                      "preview_url": True}
-    (template,) = outbound.line_messages(message)
+    (template,) = line_messages(message)
     assert template["template"]["actions"] == [{"type": "uri", "label": "Bind", "uri": button.url}]
-    (flex,) = outbound.line_messages(outbound.OutboundMessage("x" * 500, button))
+    (flex,) = line_messages(outbound.OutboundMessage("x" * 500, button))
     assert flex["type"] == "flex" and len(flex["altText"]) == 400

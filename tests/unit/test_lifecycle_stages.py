@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 
-from chalicelib.binding.orders import counts
 from chalicelib.lifecycle import parameters
 from chalicelib.lifecycle.stages import (
     CANT_LOSE,
@@ -23,6 +22,7 @@ from chalicelib.lifecycle.stages import (
     Parameters,
     classify,
 )
+from chalicelib.lifecycle.stages import order_counts as counts
 
 TAIPEI = "Asia/Taipei"
 NOW = datetime(2026, 6, 30, 4, 0, tzinfo=UTC)  # 12:00 in Taipei, 2026-06-30

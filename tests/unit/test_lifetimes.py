@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib import i18n, lifetimes, verification
 from chalicelib.binding import invitations, links, templates
-from chalicelib.inbox import eligibility
+from chalicelib.conversations import window as eligibility
 from chalicelib.lifetimes import duration_text
 from chalicelib.sms import templates as sms_templates
 

@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 from pynamodb.exceptions import TransactWriteError
 
+from chalicelib import conversations
 from chalicelib.api import views
 from chalicelib.api.http import status_of
 from chalicelib.channels.events import InboundEvent
 from chalicelib.errors import ApiError
-from chalicelib.inbox import blacklist, conversations
+from chalicelib.inbox import blacklist
 from chalicelib.members import core, tags
 from chalicelib.models.inbox import InboxSummaryModel
 from chalicelib.models.stores import StoreModel

@@ -88,12 +88,6 @@ export function poll(path, onChange, seconds = 3, onError = () => {}) {
   return () => { stopped = true; clearTimeout(timer); };
 }
 
-/** The 64-hex SHA-256 of a string (conversation ids are derived from the social user key). */
-export async function sha256Hex(text) {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
 /** An SVG document from our own server (segno's output) as a node: parsed as XML, never as HTML. */
 export function svgNode(markup, label) {
   const doc = new DOMParser().parseFromString(markup, 'image/svg+xml');

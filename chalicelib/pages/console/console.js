@@ -1,6 +1,7 @@
 // The merchant console: sign-in, the section router (#/inbox, #/customers, #/lifecycle, #/marketing, #/settings,
 // #/reports, #/team, #/audit).
 import {call, get, key} from './api.js';
+import {loadChannels} from './channels.js';
 import {clear} from './dom.js';
 import {languageSwitch, loadLanguage, setTimeZone, t} from './i18n.js';
 import {signIn} from './account.js';
@@ -71,6 +72,7 @@ async function start() {
   document.getElementById('signed-in-as').textContent = me.actor.kind === 'user'
     ? t('{name} ({role})', {name: me.actor.name, role: roleName(me.role)}) : t('Admin key');
   topbar.hidden = false;
+  await loadChannels().catch(() => {}); // a 401 signs out (api.js); the sections show what they can without it
   await route();
 }
 

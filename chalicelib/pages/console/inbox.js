@@ -1,15 +1,15 @@
 // The Message Center: conversation list | conversation | customer profile, kept fresh by conditional polls.
 import {ApiError, poll, post, put} from './api.js';
-import {channelIcon, channelLabel, isSocial, whoOf, windowEndsAt, windowOpen} from './channels.js';
+import {canReply, channelIcon, channelLabel, channels, isSocial, whoOf} from './channels.js';
 import {announce, clear, field, h, timeEl, uid} from './dom.js';
 import {MAX_BYTES, MAX_IMAGES, TYPES, forgetImages, imageUrl, refusal, sizeText, upload} from './images.js';
 import {t, tNodes} from './i18n.js';
 import {isPerson} from './me.js';
 import {profilePanel} from './profile.js';
 
-const FILTERS = [['all', () => t('All')], ['unread', () => t('Unread')], ['mine', () => t('Mine')], ['unassigned', () => t('Unassigned')],
-  ['facebook', () => 'Messenger'], ['instagram', () => 'Instagram'], ['line', () => 'LINE'], ['whatsapp', () => 'WhatsApp'],
-  ['shop', () => t('Shop')], ['order', () => t('Order')]];
+// The channel chips come from the registry (brand names, the same in every language).
+const filters = () => [['all', t('All')], ['unread', t('Unread')], ['mine', t('Mine')], ['unassigned', t('Unassigned')],
+  ...channels().map((entry) => [entry.channel, entry.label]), ['shop', t('Shop')], ['order', t('Order')]];
 const EMOJI = ['😀', '😊', '🙏', '👍', '🎉', '❤️', '😉', '🙌', '✨', '📦', '🚚', '🛍️', '💳', '🎁', '☕', '🍵'];
 
 let state = null;
@@ -33,10 +33,10 @@ export function show(main, [conversationId]) {
   state = {list, listStatus, filterBar, search, thread, profile, filter: 'all', query: '', items: [], total: 0,
     selected: null, stopList: () => {}, stopThread: () => {}};
 
-  for (const [value, label] of FILTERS) {
+  for (const [value, label] of filters()) {
     if (value === 'mine' && !isPerson()) continue; // the admin key is nobody's: nothing is assigned to it
     filterBar.append(h('button', {type: 'button', class: 'chip', 'aria-pressed': String(value === 'all'),
-      'data-filter': value, onclick: () => setFilter(value)}, label()));
+      'data-filter': value, onclick: () => setFilter(value)}, label));
   }
   searchForm.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -181,8 +181,8 @@ function renderHead(view) {
   let windowState;
   if (!isSocial(c)) {
     windowState = h('p', {class: 'window-state info'}, t('Replies are e-mailed to the customer from the shop e-mail.'));
-  } else if (windowOpen(c)) {
-    windowState = h('p', {class: 'window-state ok'}, tNodes('Reply window open until {time}', {time: timeEl(windowEndsAt(c), false)}));
+  } else if (canReply(c)) {
+    windowState = h('p', {class: 'window-state ok'}, tNodes('Reply window open until {time}', {time: timeEl(c.reply_window_ends_at, false)}));
   } else {
     windowState = h('p', {class: 'window-state closed', id: 'window-closed'},
       t('Reply window closed: the customer\'s last message is more than 24 hours old, so the channel accepts no free-form reply until they write again.'));
@@ -347,7 +347,7 @@ function renderComposer(view) {
 function updateComposer(view) {
   if (!view.composer) return;
   const {text, send, emojiToggle, note, attach} = view.composer;
-  const closed = isSocial(view.conversation) && !windowOpen(view.conversation) && !note.checked;
+  const closed = !canReply(view.conversation) && !note.checked;
   send.textContent = note.checked ? t('Add note') : t('Send');
   text.disabled = closed;
   send.disabled = closed;

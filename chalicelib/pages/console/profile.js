@@ -1,7 +1,7 @@
 // The profile panel: a member (contact, bound social accounts, tags, notes, orders, consent, lifecycle) or a
 // visitor (register as member), and the conversation's actions, each disabled with the reason when refused.
-import {ApiError, del, poll, post, put, sha256Hex} from './api.js';
-import {channelLabel, isSocial, reasonText, whoOf, windowOpen} from './channels.js';
+import {ApiError, del, poll, post, put} from './api.js';
+import {channelLabel, isSocial, reasonText, sentence, whoOf} from './channels.js';
 import {announce, clear, field, h, timeEl, uid} from './dom.js';
 import {formatClock, formatMoney, t, tNodes} from './i18n.js';
 import {me} from './me.js';
@@ -85,8 +85,8 @@ function renderMember(body, profile, standalone) {
       `${profile.referral.staff_name || profile.referral.staff_id} · ${profile.referral.branch_name || profile.referral.branch_id}`)] : null));
 
   const accounts = (profile.social_accounts || []).map((account) => {
-    const chat = h('a', {class: 'button small secondary', href: '#/inbox'}, t('Chat'));
-    sha256Hex(account.key).then((hex) => { chat.href = `#/inbox/cv_${hex.slice(0, 24)}`; });
+    // The API names the chat's conversation: the console derives no id itself.
+    const chat = h('a', {class: 'button small secondary', href: `#/inbox/${encodeURIComponent(account.conversation_id)}`}, t('Chat'));
     const channel = account.key.split(':', 1)[0];
     const unbind = h('button', {type: 'button', class: 'danger small', onclick: async () => {
       if (!confirm(t('Unbind {channel} account {name} from this member?', {channel: channelLabel(channel), name: account.name || account.key}))) return;
@@ -193,7 +193,8 @@ function actionRow(button, reason) {
 function renderActions(container, conversation) {
   if (container.contains(document.activeElement) && document.activeElement.tagName === 'INPUT') return;
   const sentNotice = container.querySelector('.sent-notice');
-  const blocked = conversation.invite_blocked_reason;
+  const blocked = conversation.invite_blocked_reason
+    ? reasonText(conversation.invite_blocked_reason, conversation.invite_blocked_message) : null;
   const invite = h('button', {type: 'button', disabled: !conversation.can_invite_binding, class: 'invite'},
     t('Send invitation to bind membership'));
   invite.addEventListener('click', async () => {
@@ -206,14 +207,15 @@ function renderActions(container, conversation) {
       container.prepend(notice);
       announce(t('Sent'));
     } catch (error) {
-      announce(error instanceof ApiError ? reasonText(error.code) : error.message, 'bad');
+      announce(error instanceof ApiError ? sentence(error.message) : error.message, 'bad');
       invite.disabled = false;
     }
   });
 
-  const windowClosed = !windowOpen(conversation);
-  const cartReason = conversation.blacklisted ? reasonText('blacklisted')
-    : windowClosed ? t('The 24-hour window is closed: a cart link cannot be sent in the chat.') : null;
+  const cartCode = conversation.can_send_cart_link === false ? conversation.cart_link_blocked_reason : null;
+  const cartReason = !cartCode ? null : cartCode === 'outside_24h_window'
+    ? t('The 24-hour window is closed: a cart link cannot be sent in the chat.')
+    : reasonText(cartCode, conversation.cart_link_blocked_message);
   const cartId = h('input', {type: 'text', maxlength: 128, autocomplete: 'off', disabled: Boolean(cartReason)});
   const cartButton = h('button', {type: 'submit', class: 'secondary', disabled: Boolean(cartReason)}, t('Send cart link'));
   const cartForm = h('form', {class: 'row inline-form'}, field(t('Cart id'), cartId), cartButton);
@@ -238,7 +240,7 @@ function renderActions(container, conversation) {
     }}, t('Add to blacklist'));
 
   clear(container, sentNotice, h('h3', {}, t('Actions')),
-    actionRow(invite, blocked ? reasonText(blocked) : null),
+    actionRow(invite, blocked),
     actionRow(cartForm, cartReason),
     actionRow(blacklist, conversation.blacklisted ? `${reasonText('blacklisted')} ${t('Their messages are dropped.')}` : null));
   const why = cartForm.getAttribute('aria-describedby');

@@ -2,17 +2,19 @@
 // branches and staff (a new staff member's key is shown once, with a QR code the staff app scans).
 import {del, get, post, put, svgNode} from './api.js';
 import {announce, clear, field, h, timeEl} from './dom.js';
-import {channelLabel} from './channels.js';
+import {channelLabel, channels} from './channels.js';
 import {LANGUAGES, t, tNodes} from './i18n.js';
 
-const SOCIAL = ['facebook', 'instagram', 'whatsapp', 'line'];
-// Field labels are functions: the words are looked up in the catalog once the page's language is loaded.
-const CHANNEL_FIELDS = {
-  facebook: [['page_id', () => t('Page id')], ['app_secret', () => t('App secret'), true], ['verify_token', () => t('Verify token'), true], ['access_token', () => t('Page access token'), true]],
-  instagram: [['ig_user_id', () => t('Instagram user id')], ['app_secret', () => t('App secret'), true], ['verify_token', () => t('Verify token'), true], ['access_token', () => t('Access token'), true]],
-  whatsapp: [['phone_number_id', () => t('Phone number id')], ['app_secret', () => t('App secret'), true], ['verify_token', () => t('Verify token'), true], ['access_token', () => t('Access token'), true]],
-  line: [['channel_secret', () => t('Channel secret'), true], ['channel_access_token', () => t('Channel access token'), true]],
+// Which fields a channel has, and their labels, come from the registry; these are the fields' words in the
+// page's language (a field the page has no words for is shown with the registry's label). A page's token is
+// the token of the channel whose account is a page.
+const FIELD_WORDS = {
+  page_id: () => t('Page id'), ig_user_id: () => t('Instagram user id'), phone_number_id: () => t('Phone number id'),
+  app_secret: () => t('App secret'), verify_token: () => t('Verify token'),
+  access_token: (names) => (names.includes('page_id') ? t('Page access token') : t('Access token')),
+  channel_secret: () => t('Channel secret'), channel_access_token: () => t('Channel access token'),
 };
+const fieldLabel = (name, label, names) => (FIELD_WORDS[name] ? FIELD_WORDS[name](names) : label);
 const STORE_FIELDS = [['storefront_url', () => t('Storefront URL'), 'url'], ['shop_email', () => t('Shop e-mail'), 'email'],
   ['postal_address', () => t('Postal address'), 'text'], ['country', () => t('Country (ISO code)'), 'text'], ['timezone', () => t('Time zone'), 'text'],
   ['sms_daily_cap', () => t('SMS per day (store cap)'), 'number'], ['sms_ip_hourly_limit', () => t('SMS per IP address per hour'), 'number']];
@@ -63,13 +65,13 @@ async function channelsCard(slot) {
   const list = await get('admin/channels').catch(fail);
   if (!list) return;
   const byChannel = Object.fromEntries(list.items.map((item) => [item.channel, item]));
-  const blocks = SOCIAL.map((channel) => {
+  const blocks = channels().map(({channel, fields: wanted}) => {
     const stored = byChannel[channel];
     const inputs = {};
-    const fields = CHANNEL_FIELDS[channel].map(([name, label, secret]) => {
+    const fields = wanted.map(({name, label, secret}) => {
       inputs[name] = h('input', {type: secret ? 'password' : 'text', autocomplete: 'new-password', required: true,
         value: !secret && stored ? stored[name] || '' : ''});
-      return field(label(), inputs[name], secret && stored
+      return field(fieldLabel(name, label, wanted.map((one) => one.name)), inputs[name], secret && stored
         ? t('Stored ({hint}); secrets are write-only: type the value again to change it.', {hint: stored[name] || t('hidden')}) : null);
     });
     const form = h('form', {}, fields, h('button', {type: 'submit'}, t('Save {channel}', {channel: channelLabel(channel)})));
@@ -85,10 +87,10 @@ async function channelsCard(slot) {
 }
 
 async function bindingTemplatesCard(slot) {
-  const blocks = await Promise.all(SOCIAL.map(async (channel) => {
+  const blocks = await Promise.all(channels().map(async ({channel, link_buttons: linkButtons}) => {
     const template = await get(`admin/templates/binding-invitation/${channel}`).catch(() => ({}));
     const text = h('textarea', {rows: 3, value: template.text || ''});
-    const button = channel === 'whatsapp' ? null : h('input', {type: 'text', maxlength: 20, value: template.button_text || ''});
+    const button = !linkButtons ? null : h('input', {type: 'text', maxlength: 20, value: template.button_text || ''});
     const form = h('form', {}, field(t('Message ({placeholder} is replaced)', {placeholder: '{customer_name}'}), text),
       button ? field(t('Button text (20 characters at most)'), button) : null,
       h('button', {type: 'submit', class: 'secondary'}, t('Save template')));
@@ -132,7 +134,9 @@ async function smsCard(slot) {
 async function autoReplyCard(slot) {
   const rules = await get('admin/auto-reply-rules').catch(fail);
   if (!rules) return;
-  const channel = h('select', {}, h('option', {value: 'instagram'}, 'Instagram'), h('option', {value: 'facebook'}, 'Facebook'));
+  // Rules answer comments: the channels that have them, as the registry says.
+  const commented = channels().filter((entry) => entry.comment_reply_limit !== null);
+  const channel = h('select', {}, commented.map((entry) => h('option', {value: entry.channel}, entry.label)));
   const scope = h('select', {}, h('option', {value: 'comments'}, t('Comments')), h('option', {value: 'messages'}, t('Messages')));
   const keywords = h('input', {type: 'text', required: true, placeholder: t('shipping, delivery fee')});
   const reply = h('textarea', {rows: 2, required: true});
@@ -167,7 +171,7 @@ async function blacklistCard(slot) {
     const member = entry.kind === 'member';
     const account = entry.key || entry.social_user_key;
     const who = entry.name || (member ? t('A member') : account);
-    const what = member ? t('Member') : t('{channel} account {key}', {channel: entry.channel || '', key: account});
+    const what = member ? t('Member') : t('{channel} account {key}', {channel: entry.channel ? channelLabel(entry.channel) : '', key: account});
     const action = member
       ? h('a', {class: 'button secondary small', href: `#/customers/${encodeURIComponent(entry.member_id)}`}, t('Open {who}\'s profile', {who}))
       : h('button', {type: 'button', class: 'secondary small', 'aria-label': t('Remove {who} from the blacklist', {who}), onclick: async () => {

@@ -1,4 +1,4 @@
-"""Conversations and their messages: what intake writes, what the merchant reads, replies and notes.
+"""Conversations of every kind and their messages: what is written, what the merchant reads, unread counts, notes.
 
 Every inbound message is ONE TransactWrite: the delivery item (``attribute_not_exists`` on the
 provider's message id: a redelivery cancels the whole transaction), the message, the conversation
@@ -9,7 +9,7 @@ half-written, and the same delivery repeated is stored once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -19,56 +19,31 @@ from pynamodb.expressions.update import Action
 from pynamodb.indexes import GlobalSecondaryIndex
 
 from chalicelib import access, audit, clock, tokens
-from chalicelib.channels import outbound
 from chalicelib.channels.events import InboundEvent
-from chalicelib.errors import Conflict, NotFound
-from chalicelib.inbox import eligibility
-from chalicelib.lifetimes import duration_text
-from chalicelib.models.inbox import (
-    ConversationModel,
-    DeliveryModel,
-    InboxSummaryModel,
-    LastMessage,
-    MessageModel,
+from chalicelib.conversations.keys import (
+    INBOUND,
+    NOTE,
+    OUTBOUND,
+    conversation_id_for,
+    conversation_key,
+    delivery_is_new,
+    delivery_item,
+    is_order,
+    last_message,
+    not_blacklisted,
+    sortable,
 )
+from chalicelib.errors import Conflict, NotFound
+from chalicelib.models.binding import OrderModel
+from chalicelib.models.inbox import ConversationModel, DeliveryModel, InboxSummaryModel, MessageModel
 from chalicelib.models.transactions import NamedTransaction
 from chalicelib.pagination import Shape, decode_cursor, encode_cursor
-
-# How long a provider message id is remembered for deduplication (Meta retries for up to 36 hours).
-DELIVERY_MEMORY = timedelta(days=30)
-
-INBOUND = "inbound"
-OUTBOUND = "outbound"
-NOTE = "note"
 
 
 class Outcome(StrEnum):
     STORED = "stored"
     DUPLICATE = "duplicate"
     BLACKLISTED = "blacklisted"
-
-
-# --- keys -----------------------------------------------------------------------------------------
-
-def conversation_id_for(social_user_key: str) -> str:
-    """Derived from the social user key: intake finds the conversation without a look-up."""
-    return "cv_" + tokens.sha256_hex(social_user_key)[:24]
-
-
-def conversation_key(store_id: str, conversation_id: str) -> str:
-    return f"{store_id}#{conversation_id}"
-
-
-def _sortable(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _not_blacklisted() -> Condition:
-    """Neither the social account nor the member it is bound to is blacklisted."""
-    Conv = ConversationModel
-    condition: Condition = ((Conv.blacklisted.does_not_exist() | (Conv.blacklisted == False))  # noqa: E712
-                            & (Conv.member_blacklisted.does_not_exist() | (Conv.member_blacklisted == False)))  # noqa: E712
-    return condition
 
 
 def _conversation_ref(store_id: str, conversation_id: str) -> ConversationModel:
@@ -85,7 +60,7 @@ def record_inbound(store_id: str, event: InboundEvent, user_name: str | None, no
     """
     conversation_id = conversation_id_for(event.social_user_key)
     message = MessageModel(
-        conversation_key(store_id, conversation_id), f"{_sortable(event.at)}#{position:04d}#{event.provider_id}",
+        conversation_key(store_id, conversation_id), f"{sortable(event.at)}#{position:04d}#{event.provider_id}",
         message_id=tokens.new_id("msg"), direction=INBOUND, kind=event.kind, text=event.text,
         attachments=[dict(a) for a in event.attachments], provider_message_id=event.provider_id,
         comment_id=event.comment_id, post_id=event.post_id, at=event.at, received_at=now)
@@ -93,9 +68,9 @@ def record_inbound(store_id: str, event: InboundEvent, user_name: str | None, no
     actions = [
         *identity_actions(store_id, event.channel, event.social_user_key, now),
         # Conversation order and the 24-hour window run on our clock (receipt time), not the sender's.
-        Conv.last_message.set(_last(event.display_text, now, INBOUND)),
+        Conv.last_message.set(last_message(event.display_text, now, INBOUND)),
         Conv.last_message_at.set(now),
-        Conv.last_message_key.set(f"{_sortable(now)}#{conversation_id}"),
+        Conv.last_message_key.set(f"{sortable(now)}#{conversation_id}"),
         Conv.unread_count.add(1),
         Conv.unread_store.set(store_id),
     ]
@@ -114,7 +89,7 @@ def record_inbound(store_id: str, event: InboundEvent, user_name: str | None, no
                     condition=delivery_is_new(now))
             tx.save("message", message)
             tx.update("conversation", _conversation_ref(store_id, conversation_id), actions=actions,
-                      condition=_not_blacklisted())
+                      condition=not_blacklisted())
             tx.update("summary", InboxSummaryModel(store_id), actions=[InboxSummaryModel.total_unread.add(1)])
     except TransactWriteError as exc:
         if tx.failed(exc, "delivery"):
@@ -151,20 +126,20 @@ def outbound_write(store_id: str, conversation_id: str, *, channel: str, kind: s
                    only_if_not_blacklisted: bool = False) -> OutboundWrite:
     """What storing a message the shop sent writes (see :func:`record_outbound`), not yet written."""
     message = MessageModel(
-        conversation_key(store_id, conversation_id), f"{_sortable(at)}#{provider_message_id or tokens.new_id('out')}",
+        conversation_key(store_id, conversation_id), f"{sortable(at)}#{provider_message_id or tokens.new_id('out')}",
         message_id=tokens.new_id("msg"), direction=OUTBOUND, kind=kind, text=text, attachments=attachments or [],
         provider_message_id=provider_message_id, comment_id=comment_id, auto_reply_rule_id=auto_reply_rule_id,
-        at=at, received_at=now, sent_by=_sender())
+        at=at, received_at=now, sent_by=sent_by())
     Conv = ConversationModel
     shown = text or (f"[{attachments[0].get('type')}]" if attachments else None)
-    actions: list[Action] = [Conv.last_message.set(_last(shown, now, OUTBOUND)),
+    actions: list[Action] = [Conv.last_message.set(last_message(shown, now, OUTBOUND)),
                              Conv.last_message_at.set(now),
-                             Conv.last_message_key.set(f"{_sortable(now)}#{conversation_id}")]
+                             Conv.last_message_key.set(f"{sortable(now)}#{conversation_id}")]
     if clears_comment:
         actions.append(Conv.last_comment_id.remove())  # a private reply may be sent once per comment
     condition = Conv.conversation_id.exists()
     if only_if_not_blacklisted:
-        condition = condition & _not_blacklisted()
+        condition = condition & not_blacklisted()
     delivery = _delivery(store_id, channel, provider_message_id, conversation_id, now) if provider_message_id else None
     return OutboundWrite(delivery, message, actions, condition)
 
@@ -206,7 +181,7 @@ def record_status(store_id: str, event: InboundEvent, now: datetime) -> bool:
     try:
         _conversation_ref(store_id, conversation_id_for(event.social_user_key)).update(
             actions=[Conv.last_outbound_status.set(status)],
-            condition=Conv.conversation_id.exists() & _not_blacklisted())
+            condition=Conv.conversation_id.exists() & not_blacklisted())
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             return False  # a status for an unknown or blacklisted customer is dropped
@@ -221,24 +196,13 @@ def identity_actions(store_id: str, channel: str, social_user_key: str, now: dat
 
 
 def _delivery(store_id: str, channel: str, provider_id: str, conversation_id: str, now: datetime) -> DeliveryModel:
-    return DeliveryModel(store_id, f"{channel}:{provider_id}", conversation_id=conversation_id,
-                         received_at=now, expires_at=now + DELIVERY_MEMORY)
+    return delivery_item(store_id, f"{channel}:{provider_id}", conversation_id, now)
 
 
-def delivery_is_new(now: datetime) -> Condition:
-    # TTL deletes late (or never, on moto): an expired item counts as absent.
-    condition: Condition = DeliveryModel.delivery_key.does_not_exist() | (DeliveryModel.expires_at < now)
-    return condition
-
-
-def _sender() -> dict[str, str | None] | None:
+def sent_by() -> dict[str, str | None] | None:
     """The person (or key) whose request is sending or writing this message: its ``sent_by``."""
     actor = access.current_actor()
     return actor.as_dict() if actor is not None else None
-
-
-def _last(text: str | None, at: datetime, direction: str) -> LastMessage:
-    return LastMessage(text=text[:200] if text else None, at=at, direction=direction)  # type: ignore[no-untyped-call]
 
 
 # --- the merchant's side --------------------------------------------------------------------------
@@ -252,13 +216,23 @@ def get_conversation(store_id: str, conversation_id: str) -> ConversationModel:
         raise NotFound("conversation not found") from None
 
 
+@dataclass(frozen=True)
+class ConversationPage:
+    """One page of the inbox: the conversations, the orders their order conversations are about, the unread total."""
+
+    items: list[ConversationModel]
+    orders: dict[str, OrderModel]
+    next_cursor: str | None
+    total_unread: int
+
+
 def list_conversations(store_id: str, *, channel: str | None, unread_only: bool, limit: int,
                        cursor: str | None, email: str | None = None, order_id: str | None = None,
-                       assignee: str | None = None, unassigned: bool = False) -> dict[str, Any]:
+                       assignee: str | None = None, unassigned: bool = False) -> ConversationPage:
     """Newest last message first; blacklisted customers who never wrote have no ``last_message_key``.
 
     One Query on the index that fits the most selective filter (order, e-mail, unread, channel, all);
-    the other filters apply to that page.
+    the other filters apply to that page. Then one BatchGetItem of the page's orders, one GetItem of the total.
     """
     start = decode_cursor(cursor, store_id)
     Conv = ConversationModel
@@ -288,13 +262,17 @@ def list_conversations(store_id: str, *, channel: str | None, unread_only: bool,
         condition = part if condition is None else condition & part
     results = index.query(partition, scan_index_forward=False, limit=limit, last_evaluated_key=start,
                           filter_condition=condition)
-    now = clock.now()
-    pairs = [(item, conversation_view(item, now, with_shop_fields=False)) for item in results]
-    from chalicelib.messages.threads import add_shop_fields  # shop and order conversations: customer, order
+    items = list(results)
+    return ConversationPage(items, orders_of(store_id, items), encode_cursor(results.last_evaluated_key),
+                            total_unread(store_id))
 
-    add_shop_fields(store_id, pairs)
-    return {"items": [view for _, view in pairs], "next_cursor": encode_cursor(results.last_evaluated_key),
-            "total_unread": total_unread(store_id)}
+
+def orders_of(store_id: str, conversations: list[ConversationModel]) -> dict[str, OrderModel]:
+    """The orders the order conversations among ``conversations`` are about, in one BatchGetItem (none: no call)."""
+    order_ids = sorted({c.order_id for c in conversations if is_order(c) and c.order_id})
+    if not order_ids:
+        return {}
+    return {o.order_id: o for o in OrderModel.batch_get([(store_id, oid) for oid in order_ids])}
 
 
 def total_unread(store_id: str) -> int:
@@ -342,36 +320,11 @@ def mark_read(store_id: str, conversation_id: str) -> ConversationModel:
     raise Conflict("the conversation is busy; try again")
 
 
-def reply(store_id: str, conversation_id: str, text: str, now: datetime,
-          conversation: ConversationModel | None = None) -> MessageModel:
-    """Send ``text`` to the customer through the conversation's channel and keep it in the conversation."""
-    conversation = conversation or get_conversation(store_id, conversation_id)
-    if not eligibility.window_open(conversation.last_inbound_at, now):
-        raise eligibility.OutsideMessagingWindow(
-            f"the customer's last message is more than {duration_text(eligibility.MESSAGING_WINDOW)} old: the "
-            "channel no longer accepts a free-form reply")
-    channel = conversation.channel
-    assert conversation.social_user_key, "shop and order conversations are answered by messages.replies"
-    user_id = conversation.social_user_key.split(":", 1)[1]
-    message = outbound.OutboundMessage(text)
-    sent = outbound.send_to_customer(store_id, channel, conversation.account_id, user_id,
-                                     conversation.last_comment_id, message)
-    stored = record_outbound(store_id, conversation_id, channel=channel, kind="reply", text=text,
-                             provider_message_id=sent.provider_message_id, at=now, now=now,
-                             clears_comment=sent.private_reply_to is not None)
-    if stored is None:  # the echo got there first: it is the same message
-        stored = MessageModel(conversation_key(store_id, conversation_id), "", message_id=tokens.new_id("msg"),
-                              direction=OUTBOUND, kind="reply", text=text, attachments=[],
-                              provider_message_id=sent.provider_message_id, at=now, received_at=now,
-                              sent_by=_sender())
-    return stored
-
-
 def note_item(store_id: str, conversation_id: str, text: str, now: datetime) -> MessageModel:
     """A merchant-only note (not yet written), for a caller that adds it to its own transaction."""
-    return MessageModel(conversation_key(store_id, conversation_id), f"{_sortable(now)}#{tokens.new_id('note')}",
+    return MessageModel(conversation_key(store_id, conversation_id), f"{sortable(now)}#{tokens.new_id('note')}",
                         message_id=tokens.new_id("msg"), direction=NOTE, kind="note", text=text, attachments=[],
-                        at=now, received_at=now, sent_by=_sender())
+                        at=now, received_at=now, sent_by=sent_by())
 
 
 def add_note(store_id: str, conversation_id: str, text: str, now: datetime) -> MessageModel:
@@ -389,40 +342,6 @@ def add_note(store_id: str, conversation_id: str, text: str, now: datetime) -> M
             raise NotFound("conversation not found") from None
         raise
     return note
-
-
-# --- views ----------------------------------------------------------------------------------------
-
-def conversation_view(conversation: ConversationModel, now: datetime, *,
-                      with_shop_fields: bool = True) -> dict[str, Any]:
-    last = conversation.last_message
-    reason = eligibility.invite_blocked_reason(conversation, now)
-    view = {
-        "conversation_id": conversation.conversation_id,
-        "channel": conversation.channel,
-        "social_user": {"key": conversation.social_user_key, "name": conversation.social_user_name},
-        "member_id": conversation.member_id,
-        "last_message": {"text": last.text, "at": clock.isoformat(last.at), "direction": last.direction}
-        if last else None,
-        "last_message_at": clock.isoformat(conversation.last_message_at) if conversation.last_message_at else None,
-        "unread_count": int(conversation.unread_count or 0),
-        "last_inbound_at": clock.isoformat(conversation.last_inbound_at) if conversation.last_inbound_at else None,
-        # The console shows the 24-hour state before the merchant types; the server's clock decides it.
-        "reply_window_open": eligibility.window_open(conversation.last_inbound_at, now),
-        "reply_window_ends_at": clock.isoformat(conversation.last_inbound_at + eligibility.MESSAGING_WINDOW)
-        if conversation.last_inbound_at else None,
-        "blacklisted": bool(conversation.blacklisted),
-        "member_blacklisted": bool(conversation.member_blacklisted),  # held back through its member's blacklisting
-        "can_invite_binding": reason is None,
-        "invite_blocked_reason": reason,
-        "assignee": {"user_id": conversation.assignee_user_id, "name": conversation.assignee_name}
-        if conversation.assignee_user_id else None,
-    }
-    if with_shop_fields and conversation.social_user_key is None:
-        from chalicelib.messages.threads import add_shop_fields  # not at the top: messages.threads imports this module
-
-        add_shop_fields(conversation.store_id, [(conversation, view)])
-    return view
 
 
 def plain_attachment(attachment: Any) -> dict[str, Any]:
