@@ -17,6 +17,7 @@ from chalicelib.api.messages import messages
 from chalicelib.api.pages import pages
 from chalicelib.api.reports import reports
 from chalicelib.api.search import search
+from chalicelib.api.senders import senders
 from chalicelib.api.staff import staff
 from chalicelib.api.team import team
 from chalicelib.api.webhooks import webhooks
@@ -29,7 +30,7 @@ app = Chalice(app_name="memberlink", configure_logs=False)  # logs go out throug
 # Chalice's defaults lack image/webp. Listed here, not imported, so the wiring loads no domain code.
 app.api.binary_types = sorted({*app.api.binary_types, "image/jpeg", "image/png", "image/gif", "image/webp"})
 for blueprint in (admin, webhooks, inbox, binding, accounts, members, search, staff, reports, messages, lifecycle,
-                  pages, consents, customers, team):
+                  pages, consents, customers, team, senders):
     app.register_blueprint(blueprint)
 app.register_middleware(contract_errors, "http")
 

@@ -50,7 +50,8 @@ def _searching(kind: str, path: str, admin: bool = False) -> Operation:
         _seen[kind] = Counter(bench.counter.calls)
 
     return Operation(f"GET {'/admin' if admin else '/staff'}/members?{path.split('?')[1].split('=')[0]}=",
-                     "auth + " + ("1 Query" if kind in ("name", "added_from") else "2 GetItem") + ", no Scan",
+                     "auth + " + ("1 Query" if kind in ("name", "added_from") else "2 GetItem")
+                     + ("" if admin else " + 1 TransactWrite (rate limit and audit event)") + ", no Scan",
                      run, _with_members)
 
 

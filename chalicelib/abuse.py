@@ -76,6 +76,9 @@ CONSOLE_PARTITION = "console"
 # The staff app's name search: a prefix of at least this many characters, at most this many members.
 STAFF_NAME_MIN_CHARS = 2
 STAFF_SEARCH_MAX_RESULTS = 20
+# Staff searches per staff key: a counter serves one customer at a time; a script walking the member base does not.
+STAFF_SEARCHES_PER_MINUTE = WindowLimit("staff_search_minute", 20, timedelta(minutes=1))
+STAFF_SEARCHES_PER_HOUR = WindowLimit("staff_search_hour", 200, timedelta(hours=1))
 
 assert max(CODE_GUESSES.count, LOGINS_PER_IDENTIFIER.count) + 1 <= ROLLING_SLOTS
 

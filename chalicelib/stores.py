@@ -18,6 +18,7 @@ from chalicelib.members.core import check_email
 from chalicelib.models import BranchModel, StaffModel, StoreModel
 from chalicelib.models.reports import StoreRegistryModel, registry_item
 from chalicelib.models.transactions import NamedTransaction
+from chalicelib.validation import one_line
 
 DEFAULT_SMS_DAILY_CAP = 1000
 DEFAULT_SMS_IP_HOURLY_LIMIT = 10
@@ -93,6 +94,7 @@ def create_store(name: str, country: str, timezone: str | None, now: datetime) -
         raise InvalidRequest(f"{country} has several time zones: give one with --timezone", field="timezone")
     if not name.strip():
         raise InvalidRequest("the store needs a name", field="name")
+    one_line("name")(name.strip())  # the From display name of the store's mail
     store = StoreModel(tokens.new_id("st"), name=name.strip(), country=country, timezone=tz,
                        language=i18n.default_language(country),
                        storefront_url=None, sms_daily_cap=DEFAULT_SMS_DAILY_CAP,

@@ -94,3 +94,24 @@ def _value(name: str, value: Any, spec: Field) -> Any:
 def require_non_empty(body: Mapping[str, Any], what: str) -> None:
     if not body:
         raise InvalidRequest(f"the body must set at least one {what}", field="body")
+
+
+# Every character str.splitlines() ends a line at (CR, LF, VT, FF, FS, GS, RS, NEL, LS, PS). Mail headers hold
+# one line; a mail library or relay that treats any of these as a break would start a new header there.
+LINE_BREAKS = frozenset("\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def has_line_break(value: str) -> bool:
+    return any(ch in LINE_BREAKS for ch in value)
+
+
+def one_line(name: str) -> Check:
+    """A check for header-bound text (subjects, store names, display names): 400 naming ``name`` for any break."""
+
+    def check(value: str) -> str:
+        if has_line_break(value):
+            raise InvalidRequest(f"'{name}' must be one line: it goes into an e-mail header, which cannot hold a "
+                                 "line break (CR, LF, VT, FF, U+0085, U+2028 or U+2029)", field=name)
+        return value
+
+    return check

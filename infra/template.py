@@ -449,6 +449,10 @@ def policy(stage: str) -> dict[str, Any]:
             # SMS to a phone number has no resource ARN to name; only Publish is allowed.
             {"Sid": "Sms", "Effect": "Allow", "Action": ["sns:Publish"], "Resource": "*"},
             {"Sid": "Email", "Effect": "Allow", "Action": ["ses:SendEmail", "ses:SendRawEmail"], "Resource": "*"},
+            # Stores' sender identities (chalicelib/senders.py): SES v2 identity calls, identities only.
+            {"Sid": "SenderIdentities", "Effect": "Allow",
+             "Action": ["ses:CreateEmailIdentity", "ses:GetEmailIdentity", "ses:DeleteEmailIdentity"],
+             "Resource": "arn:*:ses:*:*:identity/*"},
             # Marketing SMS skip numbers the carrier-level STOP list holds.
             {"Sid": "SmsOptOuts", "Effect": "Allow",
              "Action": ["sns:CheckIfPhoneNumberIsOptedOut", "sns:ListPhoneNumbersOptedOut"], "Resource": "*"},

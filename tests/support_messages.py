@@ -9,7 +9,7 @@ from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
 from typing import Any
 
-from tests.conftest import call as json_call  # noqa: F401  # the one request helper, under the name these tests use
+from tests.conftest import call as json_call  # the one request helper, under the name these tests use
 
 # The smallest valid PNG (1x1, transparent).
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -44,3 +44,21 @@ def altered(token_address: str) -> str:
     at = token_address.index("+") + 5
     swapped = "a" if token_address[at] != "a" else "b"
     return token_address[:at] + swapped + token_address[at + 1:]
+
+
+def verified_sender(client: Any, store: Any, identity: str = SHOP_EMAIL) -> None:
+    """The store registers ``identity`` as a sender identity and the sandbox verifies it as SES would."""
+    kind = "domain" if "@" not in identity else "email"
+    status, answer = json_call(client, "POST", "/admin/sender-identities", store.admin(), {kind: identity})
+    assert status == 202, answer
+    status, answer = json_call(client, "POST", f"/_local/ses/identities/{identity}/verify", {}, None)
+    assert status == 200 and answer["status"] == "verified", answer
+
+
+def nested_mime_bomb(sender: str, reply_to: str, depth: int = 1000) -> bytes:
+    """The review's proof: ``depth`` nested multipart/mixed parts (68 KB at 1,000), one line of text inside."""
+    head = (f"From: {sender}\r\nTo: {reply_to}\r\nSubject: Re: your order\r\nMessage-ID: <bomb@attacker.example>\r\n"
+            "MIME-Version: 1.0\r\n").encode()
+    opening = b"".join(b'Content-Type: multipart/mixed; boundary="b%d"\r\n\r\n--b%d\r\n' % (i, i) for i in range(depth))
+    closing = b"".join(b"--b%d--\r\n" % i for i in reversed(range(depth)))
+    return head + opening + b"Content-Type: text/plain\r\n\r\nhello\r\n" + closing

@@ -13,7 +13,7 @@ from chalicelib.api.lazy import lazy
 from chalicelib.api.pages import page_url
 from chalicelib.models import BranchModel, StaffModel
 from chalicelib.pagination import page, parse_limit
-from chalicelib.validation import Field, require_non_empty
+from chalicelib.validation import Field, one_line, require_non_empty
 
 if TYPE_CHECKING:
     from chalicelib import i18n, qr, sms, stores
@@ -34,7 +34,7 @@ NAME = Field(str, required=True, max_length=120)
 def settings_fields() -> dict[str, Field]:
     """Built by the first settings change: the checks live in ``stores``, which loads lazily."""
     return {
-        "name": Field(str, max_length=120),
+        "name": Field(str, max_length=120, check=one_line("name")),  # the From display name
         "storefront_url": Field(str, max_length=500, nullable=True, check=stores.check_storefront_url),
         "country": Field(str, max_length=2, check=stores.check_country),
         "timezone": Field(str, max_length=64, check=stores.check_timezone),

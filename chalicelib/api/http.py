@@ -99,6 +99,7 @@ STATUS: dict[str, int] = {
     "chalicelib.sms.captcha.CaptchaUnavailable": 502,
     "chalicelib.members.account.EmailFailed": 502,
     "chalicelib.team.sessions.StoreChoiceRequired": 409,
+    "chalicelib.senders.SesUnavailable": 502,
 }
 
 

@@ -5,11 +5,12 @@ app.py registers this blueprint only when STAGE is ``local``; it never exists in
 
 from __future__ import annotations
 
+import html
 import json
 import uuid
 
 import urllib3
-from chalice.app import Blueprint
+from chalice.app import Blueprint, Response
 
 from chalicelib import aws, clock
 from chalicelib.api.http import PUBLIC, Body, Call, endpoint
@@ -107,3 +108,38 @@ def ses_feedback(call: Call) -> Body:
     runtime = current()
     answers = runtime.publish_sns(runtime.topic_arn(f"memberlink-{settings().stage}-ses-feedback"), json.dumps(message))
     return {"outcomes": [detail for answer in answers for detail in answer["details"]]}
+
+
+def _identity_param(identity: str) -> str:
+    from urllib.parse import unquote
+
+    from chalicelib import senders as identities  # sandbox-only route: loads nothing at cold start
+
+    return identities.normalise(unquote(identity))[0]
+
+
+@endpoint(local, "/_local/ses/identities/{identity}/verify", ["POST"], roles=PUBLIC,
+          content_types=["application/json", "application/x-www-form-urlencoded"])
+def verify_identity(call: Call, identity: str) -> Body | Response:
+    """Verify a registered identity as SES would (its verification link followed, its DNS records found)."""
+    from chalicelib import senders as identities
+
+    item = identities.mark_verified(_identity_param(identity), clock.now())
+    if "text/html" in (call.request.headers.get("accept") or ""):  # the verification mail's button
+        return Response(body=f"<!doctype html><title>Verified</title><h1>{html.escape(item.identity)} is verified"
+                             "</h1><p>The store's mail can now go out from it.</p>", status_code=200,
+                        headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"})
+    return {"identity": item.identity, "kind": item.kind, "status": item.status}
+
+
+@endpoint(local, "/_local/ses/identities/{identity}/verify", ["GET"], roles=PUBLIC)
+def verify_identity_page(call: Call, identity: str) -> Response:
+    """The link of the sandbox's verification mail: a page whose button verifies (a GET changes nothing)."""
+    name = html.escape(_identity_param(identity))
+    page = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Verify {name}</title></head><body>'
+            f"<h1>Verify {name}</h1><p>The sandbox's stand-in for SES's verification link.</p>"
+            f'<form method="post"><button type="submit">Verify {name}</button></form></body></html>')
+    return Response(body=page, status_code=200, headers={"Content-Type": "text/html; charset=utf-8",
+                                                          "Cache-Control": "no-store",
+                                                          "Content-Security-Policy": "default-src 'none'; "
+                                                                                     "form-action 'self'"})

@@ -15,7 +15,7 @@ from chalicelib.api.http import ADMIN, STOREFRONT, Body, Call, endpoint
 from chalicelib.api.lazy import lazy
 from chalicelib.errors import InvalidRequest
 from chalicelib.pagination import parse_limit
-from chalicelib.validation import Field
+from chalicelib.validation import Field, one_line
 
 if TYPE_CHECKING:
     from chalicelib import conversations
@@ -55,7 +55,7 @@ def _created(conversation_id: str, message_id: str) -> Body:
 def write_shop_message(call: Call) -> Body:
     body = call.body({"member_id": Field(str, nullable=True, max_length=64),
                       "email": Field(str, nullable=True, max_length=core.MAX_EMAIL_LENGTH, check=core.check_email),
-                      "name": Field(str, nullable=True, max_length=120), "text": text_field(),
+                      "name": Field(str, nullable=True, max_length=120, check=one_line("name")), "text": text_field(),
                       "image_ids": uploads.IMAGE_IDS})
     text, image_ids = _text_or_images(body)
     if body.get("member_id"):

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from chalice.app import Blueprint
 
-from chalicelib import pagination
+from chalicelib import clock, pagination
 from chalicelib.api.http import ADMIN, STAFF, Body, Call, endpoint
 from chalicelib.api.lazy import lazy
 from chalicelib.errors import InvalidRequest
@@ -15,11 +15,12 @@ from chalicelib.errors import InvalidRequest
 if TYPE_CHECKING:
     from chalicelib import sms
     from chalicelib.api import views
-    from chalicelib.members import listing
+    from chalicelib.members import listing, search_audit
     from chalicelib.members import search as domain
 else:  # loaded by the first search, not at cold start (chalicelib/api/lazy.py)
     sms, domain = lazy("chalicelib.sms"), lazy("chalicelib.members.search")
     listing, views = lazy("chalicelib.members.listing"), lazy("chalicelib.api.views")
+    search_audit = lazy("chalicelib.members.search_audit")
 
 search = Blueprint(__name__)
 
@@ -72,6 +73,13 @@ def staff_search_members(call: Call) -> Body:
     by, value = _filter(call, STAFF_FILTERS)
     if call.query("cursor"):
         raise InvalidRequest("the staff search has no further pages: type more of the name", field="cursor")
+    search_audit.admit(call.principal, by, value, clock.now())  # 429 past the key's limits; else recorded
     country = sms.sms_store(call.store_id).store.country if by == "phone" else None
     found = domain.staff_search(call.store_id, by, value, country=country)
     return {"items": [views.staff_summary_view(member, by) for member in found.members], "next_cursor": None}
+
+
+@endpoint(search, "/admin/staff-searches", ["GET"], roles=ADMIN)
+def staff_searches(call: Call) -> Body:
+    """The staff search's audit trail, newest first: who searched, when, by what, the query masked."""
+    return search_audit.events(call.store_id, pagination.parse_limit(call.query("limit")), call.query("cursor"))

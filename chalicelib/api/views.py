@@ -40,11 +40,15 @@ else:  # each view's domain helpers load with the first response that uses them 
 
 
 def settings_view(store: StoreModel) -> dict[str, Any]:
+    from chalicelib.senders import sender_of  # settings only: not at cold start
+
+    sender = sender_of(store.store_id, str(store.name), store.shop_email)
     return {
         "store_id": store.store_id, "name": store.name, "storefront_url": store.storefront_url,
         "country": store.country, "timezone": store.timezone, "language": i18n.store_language(store),
         "sms_daily_cap": int(store.sms_daily_cap), "sms_ip_hourly_limit": int(store.sms_ip_hourly_limit),
         "shop_email": store.shop_email, "postal_address": store.postal_address,
+        "sender": {"from": sender.header, "verified": sender.verified},
         "updated_at": clock.isoformat(store.updated_at),
     }
 
@@ -293,10 +297,18 @@ def storefront_message_view(message: MessageModel) -> dict[str, Any]:
     """A message as the customer sees it in the storefront's thread."""
     return {"message_id": message.message_id, "direction": message.direction, "text": message.text,
             "images": [attachment["url"] for attachment in _attachments(message) if attachment.get("image_id")],
-            "at": clock.isoformat(message.at)}
+            "claimed_name": message.claimed_name, "at": clock.isoformat(message.at)}
 
 
 # --- inbox messages -------------------------------------------------------------------------------
+
+
+def sender_verdict_view(message: MessageModel) -> dict[str, str | None] | None:
+    """An e-mailed message's SES verdicts on its sender (``spf``, ``dkim``, ``dmarc``); None for other messages."""
+    if message.sender_verdict is None:
+        return None
+    verdict = message.sender_verdict
+    return {method: str(verdict[method]) if method in verdict else None for method in ("spf", "dkim", "dmarc")}
 
 
 def _attachments(message: MessageModel) -> list[dict[str, Any]]:
@@ -319,6 +331,8 @@ def message_view(message: MessageModel) -> dict[str, Any]:
         "comment_id": message.comment_id,
         "post_id": message.post_id,
         "auto_reply_rule_id": message.auto_reply_rule_id,
+        "claimed_name": message.claimed_name,
+        "sender_verdict": sender_verdict_view(message),
         "at": clock.isoformat(message.at),
         "full_text": message.full_text,  # "show quoted text": the whole e-mail, when history was cut from text
         "sent_by": sent_by_view(message),

@@ -101,15 +101,20 @@ def _customer_actions(store_id: str, customer: Customer) -> list[Action]:
         actions.append(Conv.visitor.set(Conv.visitor | True))  # a registered visitor stays registered
     if customer.email:
         actions += [Conv.customer_email.set(customer.email), Conv.store_email.set(f"{store_id}#{customer.email}")]
-    if customer.name:
-        actions.append(Conv.customer_name.set(customer.name[:120]))
+    if customer.name and customer.member_id:
+        actions.append(Conv.customer_name.set(customer.name[:120]))  # the member record's name
+    elif customer.name:
+        # A guest names only a conversation that has no name yet: anyone can claim any e-mail address, so a
+        # second guest (or one writing as a member's address) never renames it; the message keeps the claim.
+        actions.append(Conv.customer_name.set(Conv.customer_name | customer.name[:120]))
     return actions
 
 
 def record_customer_message(store_id: str, conversation_id: str, *, channel: str, text: str,
                             attachments: list[dict[str, str]], now: datetime, customer: Customer | None = None,
                             order_id: str | None = None, rfc_message_id: str | None = None,
-                            delivery_key: str | None = None, full_text: str | None = None) -> MessageModel | None:
+                            delivery_key: str | None = None, full_text: str | None = None,
+                            sender_verdict: dict[str, str] | None = None) -> MessageModel | None:
     """Append the customer's message; None when ``delivery_key`` was already stored (the same e-mail again).
 
     Without ``customer`` (an e-mailed reply) the conversation must already exist. ``full_text``: an e-mail's
@@ -119,7 +124,8 @@ def record_customer_message(store_id: str, conversation_id: str, *, channel: str
         conversation_key(store_id, conversation_id), f"{sortable(now)}#{tokens.new_id('in')}",
         message_id=tokens.new_id("msg"), direction=INBOUND, kind="email" if delivery_key else "message",
         text=text, attachments=attachments, rfc_message_id=rfc_message_id,
-        full_text=full_text, at=now, received_at=now)
+        claimed_name=customer.name[:120] if customer is not None and customer.visitor and customer.name else None,
+        sender_verdict=sender_verdict or None, full_text=full_text, at=now, received_at=now)
     Conv = ConversationModel
     shown = text or (f"[{len(attachments)} image(s)]" if attachments else "")
     actions: list[Action] = [

@@ -6,9 +6,15 @@ The domain (``INBOUND_EMAIL_DOMAIN``, lower case) is read in one place, :func:`c
 
 from __future__ import annotations
 
+import os
 import re
 
 from chalicelib.config import settings
+
+
+def platform_address() -> str:
+    """The platform's own From (``SES_FROM_ADDRESS``): codes, and a store's mail until its sender is verified."""
+    return os.environ.get("SES_FROM_ADDRESS", "no-reply@memberlink.local")
 
 
 def inbound_domain() -> str:

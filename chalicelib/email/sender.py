@@ -4,8 +4,9 @@
 reply address, ``References`` threads the customer's client, and marketing mail adds
 ``List-Unsubscribe`` / ``List-Unsubscribe-Post``. Cost: one SES call per message.
 
-The local stage verifies a sender identity on first use (moto, like SES, refuses unverified senders and
-nobody can click a verification link there). In AWS the operator verifies the domain once.
+The local stage verifies the platform's own address on first use (moto, like SES, refuses unverified senders).
+In AWS the operator verifies the platform's domain once; stores' addresses are sender identities
+(:mod:`chalicelib.senders`), never verified here.
 """
 
 from __future__ import annotations
@@ -15,14 +16,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime, formataddr, make_msgid
+from email.utils import format_datetime, make_msgid
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib import aws, clock
 from chalicelib.config import settings
-from chalicelib.email.addresses import inbound_domain
+from chalicelib.email.addresses import inbound_domain, platform_address
 from chalicelib.logs import logger
+from chalicelib.validation import has_line_break
 
 # Headers the builder owns; an extra header may not replace them (a caller typo must not re-address mail).
 _OWN_HEADERS = frozenset({"from", "to", "subject", "reply-to", "date", "message-id", "mime-version",
@@ -70,16 +72,22 @@ def _transfer_encoding(text: str) -> str | None:
     return None if text.isascii() else "base64"
 
 
+def mailbox(name: str, address: str) -> str:
+    """``"Name" <address>``: the display name always quoted (a name with "via" or a comma stays one phrase)."""
+    quoted = name.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{quoted}" <{address}>'
+
+
 def build_message(email: OutboundEmail, now: datetime | None = None) -> EmailMessage:
     """The MIME message: text/plain alone, or multipart/alternative with the HTML part last (preferred);
     with attachments, multipart/mixed around it."""
     for name, value in (("to", email.to), ("sender", email.sender), ("subject", email.subject),
                         ("reply_to", email.reply_to or "")):
-        if "\r" in value or "\n" in value:
+        if has_line_break(value):  # the routes refuse these with a 400; this is the last wall
             raise ValueError(f"{name} must be one line")
     message = EmailMessage()
-    name = " ".join((email.sender_name or "").split())  # one line, whatever the store calls itself
-    message["From"] = formataddr((name, email.sender)) if name else email.sender
+    name = " ".join((email.sender_name or "").split())  # one line (split() knows every break), whatever the name
+    message["From"] = mailbox(name, email.sender) if name else email.sender
     message["To"] = email.to
     message["Subject"] = email.subject
     if email.reply_to:
@@ -99,6 +107,10 @@ def build_message(email: OutboundEmail, now: datetime | None = None) -> EmailMes
     return message
 
 
+def _is_platform(address: str) -> bool:
+    return address.lower() == platform_address().lower()
+
+
 def send(email: OutboundEmail, now: datetime | None = None) -> SentEmail:
     """Send ``email`` through SES; raises :class:`EmailNotSent` when SES refuses it."""
     message = build_message(email, now)
@@ -110,7 +122,9 @@ def send(email: OutboundEmail, now: datetime | None = None) -> SentEmail:
             return SentEmail(ses_message_id=str(answer["MessageId"]), message_id=str(message["Message-ID"]))
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
-            if attempt == 0 and code == "MessageRejected" and settings().is_local:
+            # The sandbox verifies the platform's own address on first use; a store's address only ever
+            # reaches SES once registered and verified as a sender identity (chalicelib/senders.py).
+            if attempt == 0 and code == "MessageRejected" and settings().is_local and _is_platform(email.sender):
                 from local.emails import verify_sandbox_sender  # the sandbox's package: never in a deployed stage
 
                 verify_sandbox_sender(email.sender)

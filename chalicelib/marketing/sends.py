@@ -41,6 +41,7 @@ from chalicelib.models.consents import MarketingSendModel
 from chalicelib.models.customers import TAG_SEPARATOR, MemberTagModel
 from chalicelib.models.members import MemberModel
 from chalicelib.models.stores import StoreModel
+from chalicelib.senders import Sender, sender_of
 from chalicelib.sms.sender import RateLimited, SmsFailed, sns_client
 from chalicelib.sms.sender import send as send_sms
 from chalicelib.stores import get_store
@@ -219,7 +220,9 @@ def run(event: dict[str, Any], now: datetime, budget_seconds: float = BUDGET_SEC
         return
     store = get_store(store_id)
     audience = json.loads(send.audience)
-    deliver = _deliver_email if send.channel == "email" else _deliver_sms
+    # The From is decided once per run (one Query): the shop's address only when it is a verified identity of it.
+    deliver = _email_deliverer(sender_of(store.store_id, str(store.name), store.shop_email)) \
+        if send.channel == "email" else _deliver_sms
     if send.state == "queued":
         send.update(actions=[MarketingSendModel.state.set("sending")])
     while True:
@@ -263,7 +266,7 @@ def unsubscribe_url(send: MarketingSendModel, member: MemberModel, purpose: str)
     return f"{(send.base_url or '').rstrip('/')}/u/{token_for(member.store_id, member.member_id, purpose)}"
 
 
-def marketing_email(store: StoreModel, send: MarketingSendModel, member: MemberModel) -> Any:
+def marketing_email(store: StoreModel, send: MarketingSendModel, member: MemberModel, sender: Sender) -> Any:
     """The e-mail: RFC 8058 headers, List-Id, and in the body a visible unsubscribe link and the postal address."""
 
     token = token_for(member.store_id, member.member_id, "email_marketing")
@@ -291,17 +294,21 @@ def marketing_email(store: StoreModel, send: MarketingSendModel, member: MemberM
             f"{html.escape(postal).replace(chr(10), '<br>')}</p>"
             f"<p style=\"color:#555;font-size:12px\">{html.escape(why)} "
             f"<a href=\"{html.escape(url)}\">{html.escape(unsubscribe_word)}</a></p></body></html>")
-    return OutboundEmail(to=str(member.email), sender=str(store.shop_email), sender_name=str(store.name),
-                         subject=str(send.subject or ""), text=text, html=page, headers=headers)
+    # Answers go to the shop's own address whichever address the mail is From (the platform's when unverified).
+    return OutboundEmail(to=str(member.email), sender=sender.address, sender_name=sender.name,
+                         reply_to=store.shop_email, subject=str(send.subject or ""), text=text, html=page,
+                         headers=headers)
 
 
-def _deliver_email(store: StoreModel, send: MarketingSendModel, member: MemberModel) -> str:
+def _email_deliverer(sender: Sender) -> Deliver:
+    def deliver(store: StoreModel, send: MarketingSendModel, member: MemberModel) -> str:
+        try:
+            send_email(marketing_email(store, send, member, sender))
+        except (EmailNotSent, ValueError):
+            return "failed"
+        return "sent"
 
-    try:
-        send_email(marketing_email(store, send, member))
-    except (EmailNotSent, ValueError):
-        return "failed"
-    return "sent"
+    return deliver
 
 
 # ---------------------------------------------------------------- SMS

@@ -6,11 +6,11 @@ verified SES identity in AWS. The local stage verifies it on first use, as nobod
 
 from __future__ import annotations
 
-import os
+from chalicelib.email.addresses import platform_address
 
 
 def from_address() -> str:
-    return os.environ.get("SES_FROM_ADDRESS", "no-reply@memberlink.local")
+    return platform_address()
 
 
 def send_email(to: str, subject: str, text: str) -> bool:

@@ -3,9 +3,14 @@
 Each object is appended to its conversation only when all of these hold, else it is moved to
 ``inbound/quarantine/<reason>/`` and nothing is appended:
 
+0. its structure can be read: at most :data:`mimeguard.MAX_DEPTH` levels of nesting and
+   :data:`mimeguard.MAX_PARTS` parts, measured without recursion before the parser runs, and no error while
+   parsing or reading it (``malformed``): a mail never raises out of this function, so S3 never retries it;
 1. not an automatic answer (``Auto-Submitted`` other than ``no``: ``auto_submitted``), and SES's verdicts:
    no ``X-SES-Spam-Verdict`` / ``X-SES-Virus-Verdict`` says ``FAIL`` (``spam``, ``virus``), and SES's
-   ``Authentication-Results`` does not say ``dmarc=fail`` (``dmarc_fail``: a forged ``From``);
+   ``Authentication-Results`` does not say ``dmarc=fail`` (``dmarc_fail``: a forged ``From``), nor
+   ``spf=fail`` without ``dkim=pass`` (``unverified_sender``: with no DMARC record to fail, nothing else
+   would stop a forged sender address); the verdicts are kept on the message for the console;
 2. a ``To``/``Cc`` address is ``reply+<token>@<inbound domain>`` whose MAC checks (``bad_token``): the
    token names store and conversation, an unsigned or altered one names nothing;
 3. the conversation exists (``unknown_conversation``) and the ``From`` address is its customer's
@@ -38,12 +43,12 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import unquote_plus
 
-from chalicelib import aws, mailtext, tokens
+from chalicelib import aws, mailtext
 from chalicelib.consent import unsubscribe
 from chalicelib.conversations import FULL_TEXT_LIMIT, TEXT_LIMIT, record_customer_message
 from chalicelib.errors import NotFound
 from chalicelib.logs import logger
-from chalicelib.messages import replytoken, uploads
+from chalicelib.messages import mimeguard, replytoken, uploads
 from chalicelib.models.inbox import ConversationModel
 
 MAIL_PREFIX = "inbound/mail/"
@@ -51,6 +56,7 @@ QUARANTINE_PREFIX = "inbound/quarantine/"
 MAX_RAW_BYTES = 40 * 1024 * 1024  # SES's own limit for received mail
 VERDICT_HEADERS = {"X-SES-Spam-Verdict": "spam", "X-SES-Virus-Verdict": "virus"}
 _DMARC_FAIL = re.compile(r"\bdmarc=fail\b", re.IGNORECASE)
+_VERDICT = re.compile(r"\b(spf|dkim|dmarc)\s*=\s*([a-z]+)", re.IGNORECASE)
 
 
 class Outcome(StrEnum):
@@ -81,12 +87,40 @@ class Examined:
     text: str = ""
     full_text: str | None = None  # the whole received text, when history (or length) was cut from ``text``
     images: list[tuple[str, bytes]] = field(default_factory=list)
+    verdict: dict[str, str] = field(default_factory=dict)  # SES's spf / dkim / dmarc results
+
+
+def ses_verdict(message: EmailMessage) -> dict[str, str]:
+    """SES's ``spf``, ``dkim`` and ``dmarc`` results from the topmost ``Authentication-Results: amazonses.com``.
+
+    SES prepends its header, so the topmost is SES's; one a sender wrote further down cannot claim a pass.
+    """
+    for value in message.get_all("Authentication-Results", []):
+        text = str(value).strip()
+        if text.lower().startswith("amazonses.com"):
+            found: dict[str, str] = {}
+            for method, result in _VERDICT.findall(text):
+                found.setdefault(method.lower(), result.lower())
+            return found
+    return {}
 
 
 # --- reading the mail (no I/O) --------------------------------------------------------------------
 
 def examine(raw: bytes) -> Examined:
-    message = BytesParser(policy=default).parsebytes(raw)
+    """What the mail says; ``malformed`` for a structure past the guards or anything the parser cannot read."""
+    structure = mimeguard.measure(raw)
+    if structure.problem:
+        logger.warning("inbound e-mail refused", extra={"reason": "malformed", "problem": structure.problem})
+        return Examined(reason="malformed")
+    try:
+        return _examine(BytesParser(policy=default).parsebytes(raw), raw)
+    except Exception as exc:  # any parser failure: keep the mail for a person, never a 5xx or retry
+        logger.warning("inbound e-mail refused", extra={"reason": "malformed", "error": type(exc).__name__})
+        return Examined(reason="malformed")
+
+
+def _examine(message: EmailMessage, raw: bytes) -> Examined:
     recipients = [address for _, address in getaddresses([str(v) for v in message.get_all("To", []) +
                                                           message.get_all("Cc", [])])]
     # First: the token alone decides an unsubscribe (as for the https link), whoever sent it and however.
@@ -102,6 +136,9 @@ def examine(raw: bytes) -> Examined:
     if any(_DMARC_FAIL.search(str(value)) for value in message.get_all("Authentication-Results", [])
            if str(value).strip().lower().startswith("amazonses.com")):
         return Examined(reason="dmarc_fail")  # SES says the From domain did not authenticate it: spoofed
+    verdict = ses_verdict(message)
+    if verdict.get("spf") == "fail" and verdict.get("dkim") != "pass":
+        return Examined(reason="unverified_sender")  # nothing vouches for the sender address, whatever DMARC says
     target = next((t for t in map(replytoken.parse_reply_address, recipients) if t is not None), None)
     if target is None:
         return Examined(reason="bad_token")
@@ -112,7 +149,7 @@ def examine(raw: bytes) -> Examined:
     reply = mailtext.read_reply(message)
     return Examined(target=target, sender=senders[0], message_id=message_id[:998], text=reply.text[:TEXT_LIMIT],
                     full_text=reply.full_text[:FULL_TEXT_LIMIT] if reply.cut or len(reply.text) > TEXT_LIMIT else None,
-                    images=_images(message))
+                    images=_images(message), verdict=verdict)
 
 
 def _images(message: EmailMessage) -> list[tuple[str, bytes]]:
@@ -156,14 +193,14 @@ def handle_object(bucket: str, key: str, now: datetime) -> Result:
         return quarantine(s3, bucket, key, "blacklisted")  # a blacklisted member's mail never reaches the inbox
     images = []
     for content_type, data in examined.images:
-        image_id = tokens.new_id("img")
+        image_id = uploads.new_kept_id()  # a kept key: no form can write it
         s3.put_object(Bucket=bucket, Key=uploads.object_key(target.store_id, image_id), Body=data,
                       ContentType=content_type)
         images.append(uploads.Image(image_id, content_type, len(data)))
     appended = record_customer_message(
         target.store_id, target.conversation_id, channel=conversation.channel, text=examined.text,
         attachments=[image.attachment() for image in images],
-        now=now, full_text=examined.full_text, rfc_message_id=examined.message_id,
+        now=now, full_text=examined.full_text, rfc_message_id=examined.message_id, sender_verdict=examined.verdict,
         delivery_key="email:" + hashlib.sha256(examined.message_id.encode()).hexdigest())
     outcome = Outcome.APPENDED if appended is not None else Outcome.DUPLICATE
     logger.info("inbound e-mail", extra={"outcome": outcome.value, "conversation_id": target.conversation_id})

@@ -1,10 +1,11 @@
-"""The merchant's answer in a shop or order conversation: stored, then e-mailed from ``shop_email``.
+"""The merchant's answer in a shop or order conversation: stored, then e-mailed (From: see ``chalicelib.senders``).
 
 Stored first (one TransactWrite: message + conversation), then sent (one SES ``send_raw_email``), then
 SES's ``MessageId`` kept on the message (one UpdateItem): a failed send leaves the answer in the inbox
 with ``emailed: false``, never an e-mail the inbox does not show. No 24-hour window applies to e-mail.
 
-The e-mail: plain text and HTML, the store's name on ``From: shop_email``, a Reply button to the member
+The e-mail: plain text and HTML, ``From: <store> <shop_email>`` when that address is a verified sender identity
+of the store (else the platform's address, "<store> via memberlink"), a Reply button to the member
 area, ``Reply-To: reply+<token>@<inbound domain>`` (see :mod:`replytoken`), ``References`` naming the
 conversation (SES rewrites our ``Message-ID``, so threading back relies on the signed address first),
 and the images attached.
@@ -26,6 +27,7 @@ from chalicelib.logs import logger
 from chalicelib.messages import replytoken, uploads
 from chalicelib.models.inbox import ConversationModel, MessageModel
 from chalicelib.models.stores import StoreModel
+from chalicelib.senders import Sender, sender_of
 
 
 class ShopEmailNotSet(ApiError):
@@ -63,7 +65,7 @@ def thread_reference(store_id: str, conversation_id: str) -> str:
 
 
 def compose(store: StoreModel, conversation: ConversationModel, text: str,
-            images: list[tuple[uploads.Image, bytes]]) -> OutboundEmail:
+            images: list[tuple[uploads.Image, bytes]], sender: Sender) -> OutboundEmail:
     assert store.shop_email and conversation.customer_email
     link = reply_link(store, conversation)
     language = i18n.store_language(store)
@@ -81,7 +83,7 @@ def compose(store: StoreModel, conversation: ConversationModel, text: str,
             f"<p style=\"color:#666\">{html.escape(i18n.translate(language, ALSO_REPLY))} {html.escape(store.name)}</p>"
             f"</body></html>")
     return OutboundEmail(
-        to=conversation.customer_email, sender=store.shop_email, sender_name=store.name, subject=subject,
+        to=conversation.customer_email, sender=sender.address, sender_name=sender.name, subject=subject,
         text=f"{text}\n\n-- \n{footer}\n", html=page,
         reply_to=replytoken.reply_address(store.store_id, conversation.conversation_id),
         headers={"References": thread_reference(store.store_id, conversation.conversation_id)},
@@ -102,7 +104,8 @@ def reply(store_id: str, conversation: ConversationModel, text: str, image_ids: 
         return Reply(stored, emailed=False)  # a member without an e-mail address reads it in the member area
     try:
         sent = send(compose(store, conversation, text,
-                            [(image, uploads.image_bytes(store_id, image.image_id)) for image in images]), now)
+                            [(image, uploads.image_bytes(store_id, image.image_id)) for image in images],
+                            sender_of(store_id, store.name, store.shop_email)), now)
     except (EmailNotSent, ValueError):  # ValueError: an address the builder refuses (never a half-built mail)
         logger.warning("reply not e-mailed", extra={"conversation_id": conversation.conversation_id})
         return Reply(stored, emailed=False)

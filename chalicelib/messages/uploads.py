@@ -7,6 +7,11 @@ each image is checked again: one HEAD (type and length) and one ranged GET of it
 image's magic number must match the type). Images are private; a thread shows them through GET URLs
 valid :data:`VIEW_TTL`.
 
+A presigned form stays usable for :data:`UPLOAD_TTL` after its first use, so the bytes under an upload's key
+can change after a message was saved. Saving a message therefore first copies each upload to a key under
+:data:`KEPT_PREFIX` with a new ``ims_`` id (no form is ever signed for that prefix), checks the copy, and the
+message refers to the copy: a re-posted upload changes nothing a saved message shows or sends.
+
 The merchant console may load nothing from another origin (``default-src 'self'``), so it uses the same-origin
 pair instead: :func:`store_direct` (the image as the request body, checked before it is stored at the same key)
 and :func:`served_image` (the bytes back through the API). Both pass through Lambda, whose synchronous payload
@@ -33,7 +38,8 @@ MAX_IMAGES_PER_MESSAGE = 10  # refused beyond, never silently dropped
 DIRECT_MAX_BYTES = 4 * 1024 * 1024  # base64 makes it 5.6 MB: under Lambda's 6 MB request and response payload
 UPLOAD_TTL = timedelta(minutes=15)
 VIEW_TTL = timedelta(minutes=15)
-PREFIX = "uploads"
+PREFIX = "uploads"  # what presigned forms and the direct route write
+KEPT_PREFIX = "messages"  # copies a saved message refers to: written only by the server, never by a form
 
 # The first bytes each allowed type starts with.
 _MAGIC: dict[str, tuple[bytes, ...]] = {
@@ -43,7 +49,8 @@ _MAGIC: dict[str, tuple[bytes, ...]] = {
     "image/webp": (b"RIFF",),
 }
 CONTENT_TYPES = tuple(_MAGIC)
-_IMAGE_ID = re.compile(r"^img_[0-9a-f]{16}$")
+_IMAGE_ID = re.compile(r"^img_[0-9a-f]{16}$")  # an upload (its key can be written by its form)
+_STORED_ID = re.compile(r"^(img|ims)_[0-9a-f]{16}$")  # an upload or a kept copy (``ims_``)
 
 
 def check_content_type(value: str) -> str:
@@ -79,7 +86,12 @@ def looks_like(content_type: str, first_bytes: bytes) -> bool:
 
 
 def object_key(store_id: str, image_id: str) -> str:
-    return f"{PREFIX}/{store_id}/{image_id}"
+    """Where an image's bytes are: a kept copy (``ims_``) under KEPT_PREFIX, an upload under PREFIX."""
+    return f"{KEPT_PREFIX if image_id.startswith('ims_') else PREFIX}/{store_id}/{image_id}"
+
+
+def new_kept_id() -> str:
+    return tokens.new_id("ims")
 
 
 def new_upload(store_id: str, content_type: str, size: int) -> dict[str, Any]:
@@ -105,25 +117,35 @@ class Image:
 
 
 def checked_images(store_id: str, image_ids: list[str]) -> list[Image]:
-    """Each uploaded image, checked again (exists, allowed type, size, magic number); else 400 naming ``image_ids``."""
+    """Each upload copied to a kept key (new ``ims_`` id), the copy checked (allowed type, size, magic number);
+    else 400 naming ``image_ids``. The message must refer to the returned ids, never to the uploads'.
+
+    Copy first, check the copy: checking the upload and then copying it would leave a moment in which a
+    re-posted form could swap the bytes. Cost per image: CopyObject, HEAD, ranged GET.
+    """
     s3 = aws.client("s3")
     bucket = settings().reports_bucket
     images = []
     for image_id in image_ids:
-        key = object_key(store_id, image_id)
+        kept_id = new_kept_id()
+        kept = object_key(store_id, kept_id)
         try:
-            head = s3.head_object(Bucket=bucket, Key=key)
-            first = s3.get_object(Bucket=bucket, Key=key, Range="bytes=0-15")["Body"].read()
+            source = {"Bucket": bucket, "Key": object_key(store_id, image_id)}
+            s3.copy_object(Bucket=bucket, Key=kept, CopySource=source, MetadataDirective="COPY")
+            head = s3.head_object(Bucket=bucket, Key=kept)
+            first = s3.get_object(Bucket=bucket, Key=kept, Range="bytes=0-15")["Body"].read()
         except ClientError:
             raise InvalidRequest(f"image {image_id} was not uploaded (or its upload expired)",
                                  field="image_ids") from None
         content_type = str(head.get("ContentType", "")).lower()
         size = int(head.get("ContentLength", 0))
-        if not looks_like(content_type, first):
-            raise InvalidRequest(f"image {image_id} is not a JPEG, PNG, GIF or WebP image", field="image_ids")
-        if not 0 < size <= MAX_IMAGE_BYTES:
-            raise InvalidRequest(f"image {image_id} is larger than {MAX_IMAGE_BYTES} bytes", field="image_ids")
-        images.append(Image(image_id, content_type, size))
+        problem = (f"image {image_id} is not a JPEG, PNG, GIF or WebP image" if not looks_like(content_type, first)
+                   else f"image {image_id} is larger than {MAX_IMAGE_BYTES} bytes" if not 0 < size <= MAX_IMAGE_BYTES
+                   else None)
+        if problem:
+            s3.delete_object(Bucket=bucket, Key=kept)
+            raise InvalidRequest(problem, field="image_ids")
+        images.append(Image(kept_id, content_type, size))
     return images
 
 
@@ -176,7 +198,7 @@ def store_direct(store_id: str, content_type_header: str | None, data: bytes) ->
 def served_image(store_id: str, image_id: str) -> tuple[str, bytes]:
     """The stored image's type and bytes, only if it is an allowed image of this store within DIRECT_MAX_BYTES."""
     missing = NotFound(f"no image {image_id} in this store")
-    if not _IMAGE_ID.match(image_id):
+    if not _STORED_ID.match(image_id):
         raise missing
     s3 = aws.client("s3")
     key = object_key(store_id, image_id)

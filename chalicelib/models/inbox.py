@@ -150,6 +150,9 @@ class MessageModel(StageModel):
     sent_by = MapAttribute[str, str](null=True)  # outbound and notes: {kind: user|key, id, name} of the sender
     email_message_id = UnicodeAttribute(null=True)  # SES's MessageId of the e-mailed reply (SES rewrites ours)
     rfc_message_id = UnicodeAttribute(null=True)  # the Message-ID header: ours outbound, the sender's inbound
+    # An e-mailed message: SES's verdicts on its sender, {"spf", "dkim", "dmarc"} -> pass | fail | none | ...
+    sender_verdict = MapAttribute[str, str](null=True)
+    claimed_name = UnicodeAttribute(null=True)  # the name a guest gave with this message (never the conversation's)
     full_text = UnicodeAttribute(null=True)  # an e-mailed reply's whole text, when quoted history was cut from text
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from local.emails import sent_emails
 from tests.support_accounts import call
 from tests.support_consent import ONE_CLICK, POSTAL, broadcast, consents, settings, sign_up
+from tests.support_messages import verified_sender
 
 
 def to(address: str, subject: str = "Autumn tea sale") -> list[dict[str, Any]]:
@@ -16,6 +17,7 @@ def to(address: str, subject: str = "Autumn tea sale") -> list[dict[str, Any]]:
 
 def test_only_subscribed_members_with_an_email_get_it_with_rfc8058_headers(client: Any, store: Any) -> None:
     settings(client, store, shop_email="shop@tea.example.com", postal_address=POSTAL)
+    verified_sender(client, store, "tea.example.com")  # the store's verified domain: mail goes From its address
     amy = sign_up(client, store, "amy@example.com", email_marketing=True)
     ben = sign_up(client, store, "ben@example.com")
     cy = sign_up(client, store, "cy@example.com", email_marketing=True)
@@ -60,6 +62,7 @@ def test_suppressed_members_are_counted_and_skipped(client: Any, store: Any) -> 
 
 def test_a_tag_audience(client: Any, store: Any) -> None:
     settings(client, store, shop_email="shop@tea.example.com", postal_address=POSTAL)
+    verified_sender(client, store, "tea.example.com")  # the store's verified domain: mail goes From its address
     amy = sign_up(client, store, "amy@example.com", email_marketing=True)
     ben = sign_up(client, store, "ben@example.com", email_marketing=True)
     sign_up(client, store, "cy@example.com", email_marketing=True)

@@ -7,7 +7,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.support_messages import PNG, SHOP_EMAIL, altered, customer_reply, json_call, post_inbound
+from tests.support_messages import PNG, SHOP_EMAIL, altered, customer_reply, json_call, post_inbound, verified_sender
 
 STOREFRONT_URL = "https://shop.example.com"
 
@@ -164,14 +164,14 @@ def test_reply__no_shop_email__422_nothing_sent(client: Any, store: Any) -> None
 def test_reply__emailed_from_shop_email_with_button_reply_to_and_references(client: Any, shop: Any) -> None:
     from chalicelib.models.inbox import MessageModel
 
+    verified_sender(client, shop)  # the shop_email is the store's verified sender identity
     _, created = _guest_message(client, shop)
     conversation_id = created["conversation_id"]
     image_id = _upload(client, shop)
     status, answer = json_call(client, "POST", f"/admin/conversations/{conversation_id}/messages", shop.admin(),
                                {"text": "Yes, we ship there 🚚", "image_ids": [image_id]})
     assert status == 201 and answer["emailed"] is True
-    [email] = _emails()
-    assert email["to"] == "guest@example.com"
+    [email] = [e for e in _emails() if e["to"] == "guest@example.com"]
     assert email["from"] == f"Demo Tea House <{SHOP_EMAIL}>"
     assert email["reply_to"].startswith("reply+") and email["reply_to"].endswith("@inbound.memberlink.local")
     assert email["headers"]["References"] == f"<{conversation_id}.{shop.store_id}@inbound.memberlink.local>"
@@ -181,11 +181,12 @@ def test_reply__emailed_from_shop_email_with_button_reply_to_and_references(clie
     assert email["headers"]["Content-Type"].startswith("multipart/mixed")
     [stored] = [m for m in MessageModel.query(f"{shop.store_id}#{conversation_id}") if m.direction == "outbound"]
     assert stored.email_message_id == email["ses_message_id"]
-    assert stored.attachments[0]["image_id"] == image_id
-    # the inbox thread shows the image through a presigned GET
+    kept_id = stored.attachments[0]["image_id"]  # the server's own copy of the upload, not the upload
+    assert kept_id.startswith("ims_") and kept_id != image_id
+    # the inbox thread shows the image through a presigned GET of that copy
     _, merchant = json_call(client, "GET", f"/admin/conversations/{conversation_id}/messages", shop.admin())
     url = merchant["items"][-1]["attachments"][0]["url"]
-    assert f"uploads/{shop.store_id}/{image_id}" in url and "Signature" in url
+    assert f"messages/{shop.store_id}/{kept_id}" in url and "Signature" in url
     # a reply is not unread
     assert _list(client, shop)["items"][0]["unread_count"] == 1
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import urllib3
 
-from tests.support_messages import PNG, altered, customer_reply
+from tests.support_messages import PNG, altered, customer_reply, nested_mime_bomb
 
 SHOP_EMAIL = "hello@stack-tea.example"
 STOREFRONT = "https://stack-tea.example"
@@ -17,7 +17,16 @@ STOREFRONT = "https://stack-tea.example"
 
 @pytest.fixture(scope="module")
 def shop(stack: Any) -> dict[str, str]:
-    return stack.create_store("Stack Tea", shop_email=SHOP_EMAIL, storefront_url=STOREFRONT)
+    keys = stack.create_store("Stack Tea", shop_email=SHOP_EMAIL, storefront_url=STOREFRONT)
+    # The shop's address becomes its From once verified: the sandbox's verification mail, then its link.
+    status, answer = stack.call("POST", "/admin/sender-identities", keys["admin_key"], {"email": SHOP_EMAIL})
+    assert status == 202 and answer["status"] == "pending", answer
+    _, emails = stack.call("GET", "/_local/emails")
+    [mail] = [e for e in emails["items"] if e["to"] == SHOP_EMAIL]
+    link = next(word for word in mail["text"].split() if "/_local/ses/identities/" in word)
+    assert link.startswith(stack.api)
+    assert urllib3.request("POST", link, timeout=30.0).status == 200
+    return keys
 
 
 def _upload(stack: Any, key: str, route: str, data: bytes = PNG) -> str:
@@ -178,3 +187,26 @@ def test_console_images_through_the_api_over_http_byte_for_byte(stack: Any, shop
     status, reply = stack.call("POST", f"/admin/conversations/{created['conversation_id']}/messages", admin,
                                {"image_ids": [answer["image_id"]]})
     assert status == 201 and reply["emailed"] is True and reply["attachments"][0]["content_type"] == "image/webp"
+
+
+def test_attack__nested_mime_bomb_over_http__quarantined_malformed_never_a_5xx(stack: Any,
+                                                                                shop: dict[str, str]) -> None:
+    # GIVEN a conversation the merchant answered by e-mail (so a valid reply+ address)
+    admin, storefront = shop["admin_key"], shop["storefront_key"]
+    status, created = stack.call("POST", "/storefront/shop-messages", storefront,
+                                 {"email": "bomb-target@example.com", "name": "Lee", "text": "hello"})
+    assert status == 201
+    conversation_id = created["conversation_id"]
+    assert stack.call("POST", f"/admin/conversations/{conversation_id}/messages", admin, {"text": "hi"})[0] == 201
+    _, emails = stack.call("GET", "/_local/emails")
+    reply_to = [e for e in emails["items"] if e["to"] == "bomb-target@example.com"][-1]["reply_to"]
+    # WHEN 1,000 nested multipart/mixed parts (68 KB) arrive at that address, twice
+    for _ in range(2):
+        status, answer = stack.call("POST", "/_local/emails/inbound", raw=nested_mime_bomb("bomb-target@example.com",
+                                                                                           reply_to),
+                                    headers={"Content-Type": "message/rfc822"})
+        # THEN 200 quarantined each time; the API still answers; nothing reached the conversation
+        assert status == 200 and answer["outcome"] == "quarantined", answer
+    _, thread = stack.call("GET", f"/admin/conversations/{conversation_id}/messages", admin)
+    assert [m["direction"] for m in thread["items"]] == ["inbound", "outbound"]
+    assert stack.call("GET", "/_local/clock")[0] == 200

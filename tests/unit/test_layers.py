@@ -42,6 +42,7 @@ DOMAIN_ORDER = (
     "chalicelib.members",  # member flows: accounts, imports, search, profiles, tags, notes
     "chalicelib.team",  # console people, their sessions and two-factor, conversation assignment
     "chalicelib.stores",  # store settings, branches, staff
+    "chalicelib.senders",  # the addresses and domains a store's mail may go From (SES identities)
     "chalicelib.messages",  # the storefront's messages, e-mailed replies, inbound mail
     "chalicelib.reports",
     "chalicelib.lifecycle",  # stages: the rule, parameters, recompute, the daily run

@@ -171,11 +171,13 @@ def test_compose__order_id_with_a_line_break__one_subject_line_and_escaped_html(
     from chalicelib.messages.replies import compose
     from chalicelib.models.inbox import ConversationModel
     from chalicelib.models.stores import StoreModel
+    from chalicelib.senders import Sender
 
     store = StoreModel(STORE, name="Tea <House>", shop_email="shop@example.com", storefront_url="https://shop.example")
     conversation = ConversationModel(STORE, CONVERSATION, channel="order", order_id="A1\r\nBcc: x@evil.example",
                                      customer_email="amy@example.com")
-    email = compose(store, conversation, "<script>alert(1)</script>", [])
+    sender = Sender("shop@example.com", "Tea <House>", verified=True)
+    email = compose(store, conversation, "<script>alert(1)</script>", [], sender)
     message = build_message(email, NOW)
     assert "\n" not in email.subject and message["Bcc"] is None
     assert "<script>" not in (email.html or "") and "&lt;script&gt;" in (email.html or "")

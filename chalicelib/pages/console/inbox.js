@@ -213,8 +213,28 @@ function assigneeEl(view) {
 const ATTACHMENT_TYPES = {image: () => t('image'), video: () => t('video'), audio: () => t('audio'), file: () => t('file'),
   sticker: () => t('sticker'), location: () => t('location'), attachment: () => t('attachment')};
 
+// A link the console will put on the page: https: (or this console's own origin) only. Attachment URLs come
+// from channels and customers; a javascript:, data: or http: URL is shown as text, never as a link.
+function safeUrl(url) {
+  if (typeof url !== 'string' || !url) return null;
+  try {
+    const parsed = new URL(url, location.href);
+    return parsed.protocol === 'https:' || parsed.origin === location.origin ? parsed.href : null;
+  } catch { return null; }
+}
+
+// SES's verdicts on an e-mailed message's sender: what the merchant should weigh before acting on it.
+function verdictEl(message) {
+  const verdict = message.sender_verdict;
+  if (!verdict) return null;
+  const doubtful = verdict.spf === 'fail' || verdict.dkim === 'fail' || verdict.dmarc === 'fail';
+  const parts = ['spf', 'dkim', 'dmarc'].map((m) => `${m.toUpperCase()} ${verdict[m] || 'none'}`);
+  return h('p', {class: `msg-verdict${doubtful ? ' error-text' : ''}`, 'data-verdict': doubtful ? 'doubtful' : 'ok'},
+    t('Sender check: {parts}', {parts: parts.join(' · ')}));
+}
+
 function attachmentEl(attachment, message) {
-  const url = attachment.url;
+  const url = safeUrl(attachment.url);
   const type = attachment.type || 'attachment';
   if (type === 'image' && attachment.image_id) return storedImageEl(attachment, message);
   if (url && type === 'image') {
@@ -232,9 +252,9 @@ function attachmentEl(attachment, message) {
 function storedImageEl(attachment, message) {
   const alt = message.direction === 'inbound' ? t('Image from the customer') : t('Image you sent');
   const size = Number(attachment.size) || 0;
-  if (size > MAX_BYTES && attachment.url) {
+  if (size > MAX_BYTES && safeUrl(attachment.url)) {
     // Too large to pass through the API: a link the merchant may open in a new tab (a navigation, not a load).
-    return h('a', {href: attachment.url, target: '_blank', rel: 'noopener noreferrer', class: 'attachment'},
+    return h('a', {href: safeUrl(attachment.url), target: '_blank', rel: 'noopener noreferrer', class: 'attachment'},
       t('Open image ({size}) in a new tab', {size: sizeText(size)}));
   }
   const img = h('img', {alt, class: 'msg-image', 'data-image-id': attachment.image_id});
@@ -273,10 +293,11 @@ function renderMessages(view, messages) {
     const label = m.direction === 'note' ? t('Note · only you see this') : m.kind === 'auto_reply' ? t('Auto-reply') : null;
     return h('article', {class: `msg ${m.direction}`},
       label ? h('p', {class: 'msg-label'}, label) : null,
+      m.claimed_name ? h('p', {class: 'msg-label'}, t('Signed as “{name}” (a guest\'s own words)', {name: m.claimed_name})) : null,
       m.text ? h('p', {class: 'msg-text'}, m.text) : null,
       quotedTextEl(view, m),
       (m.attachments || []).map((attachment) => attachmentEl(attachment, m)), images,
-      h('p', {class: 'msg-meta'}, senderOf(m), timeEl(m.at, false)));
+      verdictEl(m), h('p', {class: 'msg-meta'}, senderOf(m), timeEl(m.at, false)));
   });
   clear(view.messagesEl, nodes.length ? nodes : h('p', {class: 'muted'}, t('No messages yet.')));
   if (atBottom || view.lastMessages === null) view.messagesEl.scrollTop = view.messagesEl.scrollHeight;

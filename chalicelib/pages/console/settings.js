@@ -25,10 +25,48 @@ const fail = (error) => announce(error.message, 'bad');
 export function show(main) {
   const page = h('div', {class: 'page'}, h('h1', {}, t('Settings')));
   main.append(page);
-  const slots = ['store', 'channels', 'templates', 'sms', 'autoreply', 'blacklist', 'staff'].map(() => h('div'));
+  const slots = ['store', 'senders', 'channels', 'templates', 'sms', 'autoreply', 'blacklist', 'staff'].map(() => h('div'));
   page.append(h('div', {class: 'grid-2'}, slots));
-  storeCard(slots[0]); channelsCard(slots[1]); bindingTemplatesCard(slots[2]); smsCard(slots[3]);
-  autoReplyCard(slots[4]); blacklistCard(slots[5]); staffCard(slots[6]);
+  storeCard(slots[0]); sendersCard(slots[1]); channelsCard(slots[2]); bindingTemplatesCard(slots[3]); smsCard(slots[4]);
+  autoReplyCard(slots[5]); blacklistCard(slots[6]); staffCard(slots[7]);
+}
+
+const STATUS_LABEL = {pending: () => t('Waiting for verification'), verified: () => t('Verified'), failed: () => t('Verification failed')};
+
+// Sender identities: the addresses and domains the store's mail may go From, each proven through SES.
+async function sendersCard(slot) {
+  const [settings, list] = await Promise.all([get('admin/settings').catch(fail), get('admin/sender-identities').catch(fail)]);
+  if (!settings || !list) return;
+  const items = list.items.map((identity) => h('li', {class: 'social-account', 'data-identity': identity.identity},
+    h('div', {},
+      h('p', {class: 'strong'}, identity.identity, ' ',
+        h('span', {class: `badge ${identity.status === 'verified' ? 'ok' : identity.status === 'failed' ? 'bad' : 'warn'}`,
+          'data-status': identity.status}, STATUS_LABEL[identity.status] ? STATUS_LABEL[identity.status]() : identity.status)),
+      identity.kind === 'email' && identity.status === 'pending'
+        ? h('p', {class: 'muted small'}, t('Open the verification e-mail sent to this address and follow its link.')) : null,
+      identity.dns_records && identity.status !== 'verified' ? h('div', {},
+        h('p', {class: 'muted small'}, t('Publish these DNS records (CNAME); the domain is verified once SES finds them:')),
+        h('ul', {class: 'plain small'}, identity.dns_records.map((r) => h('li', {}, h('code', {}, r.name), ' → ', h('code', {}, r.value)))))
+        : null),
+    h('button', {type: 'button', class: 'secondary small', 'aria-label': t('Remove {name}', {name: identity.identity}), onclick: async () => {
+      try { await del(`admin/sender-identities/${encodeURIComponent(identity.identity)}`); sendersCard(slot); } catch (error) { fail(error); }
+    }}, t('Remove'))));
+  const value = h('input', {type: 'text', required: true, maxlength: 254, placeholder: t('hello@shop.example or shop.example')});
+  const form = h('form', {class: 'row'}, field(t('Address or domain'), value), h('button', {type: 'submit'}, t('Verify')));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const text = value.value.trim();
+    try {
+      await post('admin/sender-identities', text.includes('@') ? {email: text} : {domain: text});
+      announce(t('Verification started')); sendersCard(slot);
+    } catch (error) { fail(error); }
+  });
+  const address = h('code', {'data-sender-from': ''}, settings.sender.from);
+  const from = h('p', {}, settings.sender.verified ? tNodes('Your mail goes out from {address}.', {address})
+    : tNodes('Your mail goes out from {address}: verify your shop e-mail (or its domain) below to send from it.', {address}));
+  clear(slot, card('senders-title', t('Sender identities'), from,
+    items.length ? h('ul', {class: 'plain'}, items) : h('p', {class: 'muted'}, t('No sender identities yet.')), form,
+    h('p', {class: 'hint'}, t('Until an address is verified, customers get your mail from memberlink\'s address with your store name, and their answers still reach you.'))));
 }
 
 async function storeCard(slot) {
