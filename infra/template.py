@@ -355,9 +355,11 @@ def resources(stage: str) -> dict[str, Any]:
                            {"Sid": "Reports", "Effect": "Allow",
                             "Action": ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"],
                             "Resource": {"Fn::Sub": "${ReportsBucket.Arn}/reports/*"}},
-                           # Images of shop and order messages; received mail (read, moved to quarantine).
+                           # Images of shop and order messages (uploads/ where a form posts, messages/ the copies a
+                           # saved message refers to); received mail (read, moved to quarantine).
                            {"Sid": "MessageObjects", "Effect": "Allow", "Action": ["s3:PutObject", "s3:GetObject"],
                             "Resource": [{"Fn::Sub": "${ReportsBucket.Arn}/uploads/*"},
+                                         {"Fn::Sub": "${ReportsBucket.Arn}/messages/*"},
                                          {"Fn::Sub": "${ReportsBucket.Arn}/inbound/*"}]},
                            # A customer export's tail between two invocations (chalicelib/members/exports.py).
                            {"Sid": "ExportCarry", "Effect": "Allow", "Action": ["s3:DeleteObject"],
