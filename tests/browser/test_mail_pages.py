@@ -19,8 +19,8 @@ from tests.support_messages import customer_reply
 
 
 def shop_of(stack: Any) -> dict[str, str]:
-    # A US store: its /u/ pages are in English (a TW store's are in Traditional Chinese)
-    keys = stack.create_store("Browser Tea", country="US", shop_email="news@browser-tea.example",
+    # A British store: its /u/ pages are in English (a TW store's are in Traditional Chinese)
+    keys = stack.create_store("Browser Tea", country="GB", shop_email="news@browser-tea.example",
                               postal_address="1 Tea Road")
     return keys
 
