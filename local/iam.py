@@ -67,7 +67,9 @@ def requests(prefix: str, operation: str, params: dict[str, Any]) -> list[Reques
         topic = params.get("TopicArn") or params.get("TargetArn")
         return [(f"sns:{operation}", str(topic) if topic else "*")]  # SMS to a number has no resource
     elif prefix == "sqs" and "QueueUrl" in params:
-        return [(f"sqs:{operation}", f"{arn}:{str(params['QueueUrl']).rstrip('/').rsplit('/', 1)[-1]}")]
+        # SQS authorizes a batch call by its single action (SendMessageBatch is sqs:SendMessage).
+        action = operation.removesuffix("Batch")
+        return [(f"sqs:{action}", f"{arn}:{str(params['QueueUrl']).rstrip('/').rsplit('/', 1)[-1]}")]
     return [(f"{prefix}:{operation}", "*")]
 
 
