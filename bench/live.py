@@ -81,12 +81,18 @@ def sale(credentials: dict[str, str], account_id: str, rng: random.Random, at_s:
 def stored_comments(info: dict[str, Any]) -> tuple[Counter[str], Counter[str]]:
     """Per comment id: inbound comment items, and auto-reply items (both read from the embedded DynamoDB)."""
     import boto3
+    from botocore.config import Config
 
+    # Pages of 500 with a patient client: on a busy shared machine the embedded DynamoDB answers slowly, and a
+    # read-back that gives up prints no last line at all.
+    patient = Config(read_timeout=300, connect_timeout=30, retries={"max_attempts": 10, "mode": "standard"})
     dynamodb = boto3.client("dynamodb", endpoint_url=info["aws_endpoint"], region_name="us-east-1",
-                            aws_access_key_id="local", aws_secret_access_key="local")
+                            aws_access_key_id="local", aws_secret_access_key="local", config=patient)
     comments: Counter[str] = Counter()
     replies: Counter[str] = Counter()
-    for page in dynamodb.get_paginator("scan").paginate(TableName="memberlink-local-messages"):
+    pages = dynamodb.get_paginator("scan").paginate(TableName="memberlink-local-messages",
+                                                    PaginationConfig={"PageSize": 500})
+    for page in pages:
         for item in page["Items"]:
             if not item["conversation_key"]["S"].startswith(info["store_id"] + "#"):
                 continue
@@ -101,7 +107,8 @@ def stored_comments(info: dict[str, Any]) -> tuple[Counter[str], Counter[str]]:
 def dynamodb_stats(info: dict[str, Any], method: str = "GET") -> dict[str, Any]:
     import urllib3
 
-    answer = urllib3.request(method, info["aws_endpoint"] + "/_memberlink/dynamodb", timeout=30.0)
+    answer = urllib3.request(method, info["aws_endpoint"] + "/_memberlink/dynamodb", timeout=300.0,
+                             retries=urllib3.Retry(total=5, backoff_factor=1.0))
     return dict(json.loads(answer.data))
 
 

@@ -172,7 +172,7 @@ def stored_messages(info: dict[str, Any]) -> tuple[Counter[str], int]:
 
     listing = urllib3.request("GET", info["api"] + "/admin/conversations?limit=1", timeout=60.0,
                               headers={"Authorization": f"Bearer {info['admin_key']}"})
-    return seen, int(json.loads(listing.data)["total_unread"])  # the sum of the store's shards (conversations/unread.py)
+    return seen, int(json.loads(listing.data)["total_unread"])  # the sum of the unread shards
 
 
 def sms_count(info: dict[str, Any], phones: set[str]) -> int:

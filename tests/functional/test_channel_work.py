@@ -78,22 +78,45 @@ def test_the_same_job_delivered_twice_by_sqs_sends_one_reply(client, store, cred
     assert sandbox.outbox.items()[0]["body"]["recipient"] == {"comment_id": job["comment_id"]}
 
 
-def test_two_copies_racing_each_other_send_one_reply(client, store, creds, sandbox):
-    from chalicelib.inbox import channel_work
+def test_copies_arriving_at_each_step_of_anothers_work_send_one_reply(client, store, creds, sandbox, monkeypatch):
+    """The race, replayed step by step (in-process moto is not atomic across threads, so threads would prove
+    nothing): a copy of the job starts while the first holds its claim before sending, another after the
+    first sent but before it kept the reply, a last one after it finished."""
+    from chalicelib.inbox import autoreply, channel_work
 
+    # GIVEN a comment rule and a matching comment whose reply is queued
     add_rule(client, store, channel="instagram", scope="comments", keywords=["+1"], reply_text="Noted")
-    deliver(client, store.store_id, "instagram", creds, instagram_comment(uid("ig"), "+1", uid("1789")))
+    user, comment_id = uid("ig"), uid("1789")
+    deliver(client, store.store_id, "instagram", creds, instagram_comment(user, "+1", comment_id))
     job = queued()[0]
     sandbox.outbox.clear()
-    outcomes: list[str] = []
-    threads = [threading.Thread(target=lambda: outcomes.append(channel_work.handle(job, lambda: datetime.now(UTC))))
-               for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert sorted(outcomes) == ["duplicate", "duplicate", "duplicate", "sent"]
-    assert len(sandbox.outbox.items()) == 1
+    outcomes: dict[str, str] = {}
+
+    def another_copy(name: str) -> None:
+        outcomes[name] = channel_work.handle(dict(job), lambda: datetime.now(UTC))
+
+    real_send, real_keep = autoreply.send_reply, channel_work._keep
+
+    def send_after_a_copy_came(job_: dict[str, Any]) -> Any:
+        another_copy("while claimed, before the send")
+        return real_send(job_)
+
+    def keep_after_a_copy_came(*args: Any) -> None:
+        another_copy("after the send, before the reply is kept")
+        real_keep(*args)
+
+    monkeypatch.setattr(autoreply, "send_reply", send_after_a_copy_came)
+    monkeypatch.setattr(channel_work, "_keep", keep_after_a_copy_came)
+    # WHEN the first copy runs (the others arriving inside it), then one more copy after it
+    outcomes["first"] = channel_work.handle(dict(job), lambda: datetime.now(UTC))
+    another_copy("after it finished")
+    # THEN the first sent and every other copy found the claim
+    assert outcomes == {"first": "sent", "while claimed, before the send": "duplicate",
+                        "after the send, before the reply is kept": "duplicate", "after it finished": "duplicate"}
+    # AND the platform got one reply, and the conversation keeps one
+    assert [c["path"] for c in sandbox.outbox.items()] == [f"/graph/v21.0/{comment_id}/replies"]
+    items = messages(client, store, conversation_for(client, store, f"instagram:{user}")["conversation_id"])
+    assert [(m["direction"], m["kind"]) for m in items] == [("inbound", "comment"), ("outbound", "auto_reply")]
 
 
 class FlakyPlatform:
