@@ -45,6 +45,11 @@ def isoformat(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
+def sortable(moment: datetime) -> str:
+    """UTC to the microsecond, for sort keys: events within one second still sort by time."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def local_day(moment: datetime, tz_name: str) -> str:
     """The calendar date (YYYY-MM-DD) of ``moment`` in the store's time zone: reports are cut by it."""
     from zoneinfo import ZoneInfo  # time zone data loads with the first local day

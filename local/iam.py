@@ -66,6 +66,8 @@ def requests(prefix: str, operation: str, params: dict[str, Any]) -> list[Reques
     elif prefix == "sns":
         topic = params.get("TopicArn") or params.get("TargetArn")
         return [(f"sns:{operation}", str(topic) if topic else "*")]  # SMS to a number has no resource
+    elif prefix == "ses" and "EmailIdentity" in params:  # SES v2's identity calls name the identity's ARN
+        return [(f"ses:{operation}", f"{arn}:identity/{params['EmailIdentity']}")]
     elif prefix == "sqs" and "QueueUrl" in params:
         # SQS authorizes a batch call by its single action (SendMessageBatch is sqs:SendMessage).
         action = operation.removesuffix("Batch")

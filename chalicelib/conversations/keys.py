@@ -7,11 +7,11 @@ from the member id, a visitor's from the lower-cased e-mail, an order's from the
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from pynamodb.expressions.condition import Condition
 
-from chalicelib import tokens
+from chalicelib import clock, tokens
 from chalicelib.models.inbox import ConversationModel, DeliveryModel, LastMessage
 
 # Conversation kinds beside the messaging channels: the storefront's own, answered by e-mail.
@@ -60,7 +60,7 @@ def conversation_key(store_id: str, conversation_id: str) -> str:
 
 
 def sortable(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return clock.sortable(moment)
 
 
 def last_message(text: str | None, at: datetime, direction: str) -> LastMessage:

@@ -39,7 +39,7 @@ def admit(principal: Principal, by: str, value: str, now: datetime) -> None:
     """Count the search against the key's limits and record it; 429 when a limit is full."""
     store_id = principal.store_id
     event = StaffSearchEventModel(
-        store_id, f"{clock.isoformat(now)}#{tokens.new_id('ev')}", action=ACTION,
+        store_id, f"{clock.sortable(now)}#{tokens.new_id('ev')}", action=ACTION,
         actor=f"staff:{principal.staff_id}", staff_id=principal.staff_id, branch_id=principal.branch_id,
         key_id=principal.key_id, by=by, query_masked=mask_query(by, value)[:120], at=now, expires=now + KEEP)
     tx = NamedTransaction()

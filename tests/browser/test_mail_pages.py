@@ -1,4 +1,4 @@
-"""Issue 25 in the browser: the /u/ page under its strict CSP, the sender identities card, sender verdicts.
+"""Mail safety in the browser: the /u/ page under its strict CSP, the sender identities card, sender verdicts.
 
 Runs on the module's own stack (tests/browser/conftest.py); every test fails on a CSP violation, a foreign
 request or a dialog.
@@ -19,7 +19,9 @@ from tests.support_messages import customer_reply
 
 
 def shop_of(stack: Any) -> dict[str, str]:
-    keys = stack.create_store("Browser Tea", shop_email="news@browser-tea.example", postal_address="1 Tea Road")
+    # A British store: its /u/ pages are in English (a TW store's are in Traditional Chinese)
+    keys = stack.create_store("Browser Tea", country="GB", shop_email="news@browser-tea.example",
+                              postal_address="1 Tea Road")
     return keys
 
 

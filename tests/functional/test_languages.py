@@ -191,15 +191,17 @@ def test_a_reply_email_fixed_parts_follow_the_store_language(client: Any, us_sto
     from chalicelib.messages import replies
     from chalicelib.models.inbox import ConversationModel
     from chalicelib.models.stores import StoreModel
+    from chalicelib.senders import Sender
 
     # GIVEN an order conversation of a US store and of the same store switched to zh-Hant
     store = StoreModel.get(us_store.store_id)
     store.shop_email, store.storefront_url = "shop@example.com", "https://shop.example.com"
     conversation = ConversationModel(us_store.store_id, "cv_" + "1" * 24, channel="order", order_id="A-1",
                                      customer_email="amy@example.com")
-    english = replies.compose(store, conversation, "Shipped!", [])
+    sender = Sender("shop@example.com", store.name, verified=True)
+    english = replies.compose(store, conversation, "Shipped!", [], sender)
     store.language = "zh-Hant"
-    chinese = replies.compose(store, conversation, "已出貨！", [])
+    chinese = replies.compose(store, conversation, "已出貨！", [], sender)
     # THEN the subject, the footer and the button are the store's language; the merchant's text is untouched
     assert english.subject == "Brooklyn Beans: a reply about your order A-1"
     assert "Reply to this e-mail to answer, or open https://shop.example.com/account/orders/A-1." in english.text
@@ -213,18 +215,20 @@ def test_a_marketing_email_footer_is_in_the_store_language(aws: None) -> None:
     from chalicelib.models.consents import MarketingSendModel
     from chalicelib.models.members import MemberModel
     from chalicelib.models.stores import StoreModel
+    from chalicelib.senders import Sender
 
     store = StoreModel("st_00112233aabbccdd", name="茶屋", country="TW", timezone="Asia/Taipei", language="zh-Hant",
                        shop_email="shop@example.com", postal_address="台北市大安區")
     send = MarketingSendModel(store.store_id, "ms_1", channel="email", kind="newsletter", subject="新茶上市",
                               text="春茶到了", base_url="https://api.example.com")
     member = MemberModel(store.store_id, "mb_0123456789abcdef", email="amy@example.com")
-    mail = sends.marketing_email(store, send, member)
+    sender = Sender("shop@example.com", store.name, verified=True)
+    mail = sends.marketing_email(store, send, member, sender)
     assert "您收到這封郵件，是因為您同意接收 茶屋 的行銷電子郵件。" in mail.text and "取消訂閱：https://" in mail.text
     assert json.dumps(mail.headers["List-Unsubscribe-Post"]) == '"List-Unsubscribe=One-Click"'
     store.language = "en"
     assert "You receive this because you agreed to marketing e-mails from 茶屋." in sends.marketing_email(
-        store, send, member).text
+        store, send, member, sender).text
 
 
 # --- the staff app's store ---------------------------------------------------------------------------

@@ -62,6 +62,8 @@ def test_the_iam_evaluator_reads_calls_as_aws_authorises_them() -> None:
         ("s3:GetObject", "arn:aws:s3:::b/x/1"), ("s3:PutObject", "arn:aws:s3:::b/x/2")]
     assert iam.requests("ssm", "GetParameter", {"Name": "/memberlink/local/code_pepper"}) == [
         ("ssm:GetParameter", "arn:aws:ssm:us-east-1:123456789012:parameter/memberlink/local/code_pepper")]
+    assert iam.requests("ses", "CreateEmailIdentity", {"EmailIdentity": "shop.example"}) == [
+        ("ses:CreateEmailIdentity", "arn:aws:ses:us-east-1:123456789012:identity/shop.example")]
     allow = {"Effect": "Allow", "Action": ["s3:Get*"], "Resource": "arn:*:s3:::b/reports/*"}
     assert iam.allowed([allow], "s3:GetObject", "arn:aws:s3:::b/reports/d.csv")
     assert not iam.allowed([allow], "s3:GetObject", "arn:aws:s3:::b/inbound/m")

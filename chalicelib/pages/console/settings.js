@@ -51,7 +51,8 @@ async function sendersCard(slot) {
     h('button', {type: 'button', class: 'secondary small', 'aria-label': t('Remove {name}', {name: identity.identity}), onclick: async () => {
       try { await del(`admin/sender-identities/${encodeURIComponent(identity.identity)}`); sendersCard(slot); } catch (error) { fail(error); }
     }}, t('Remove'))));
-  const value = h('input', {type: 'text', required: true, maxlength: 254, placeholder: t('hello@shop.example or shop.example')});
+  // An address or a domain, in any language: the example is data (translate="no").
+  const value = h('input', {type: 'text', required: true, maxlength: 254, translate: 'no', placeholder: t('hello@shop.example or shop.example')});
   const form = h('form', {class: 'row'}, field(t('Address or domain'), value), h('button', {type: 'submit'}, t('Verify')));
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -61,7 +62,7 @@ async function sendersCard(slot) {
       announce(t('Verification started')); sendersCard(slot);
     } catch (error) { fail(error); }
   });
-  const address = h('code', {'data-sender-from': ''}, settings.sender.from);
+  const address = h('code', {'data-sender-from': '', translate: 'no'}, settings.sender.from);
   const from = h('p', {}, settings.sender.verified ? tNodes('Your mail goes out from {address}.', {address})
     : tNodes('Your mail goes out from {address}: verify your shop e-mail (or its domain) below to send from it.', {address}));
   clear(slot, card('senders-title', t('Sender identities'), from,
