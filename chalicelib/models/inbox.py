@@ -176,7 +176,7 @@ class DeliveryModel(StageModel):
 
 
 class InboxSummaryModel(StageModel):
-    """Shards of a store's unread total (conversations/unread.py), kept in the transactions of the conversations they sum.
+    """Shards of a store's unread total (conversations/unread.py), in the transactions of the conversations they sum.
 
     ``store_id`` is the store id (shard 0) or ``<store_id>#<shard>``.
     """
