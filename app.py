@@ -155,7 +155,7 @@ def customer_export(event: dict[str, Any], context: object) -> dict[str, bool]:
     return {"ok": True}
 
 
-# --- outbound channel work (issue 26: a live sale) ---
+# --- outbound channel work: auto-replies and profile look-ups, off the webhook's path ---
 
 
 @app.on_sqs_message(queue=channel_queue_name(), batch_size=10, name=CHANNEL_WORK_FUNCTION,

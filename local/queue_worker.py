@@ -1,7 +1,8 @@
 """Lambda's SQS event source in process, for tests and benches: polls the channel-work queue and runs the consumer.
 
-The local stack (``make run``) does not use it: issue 23's local Lambda polls the template's SQS event
-source (``local/lambdas.py`` ``poll_queues``) and runs ``channel_work`` under its own role.
+The local stack (``make run``) does not use it: its scheduler's pollers (``local/scheduler.py``) read the
+template's SQS event source through the local Lambda (``local/lambdas.py`` ``poll_queue``), which runs
+``channel_work`` under its own role.
 
 On AWS an event source mapping receives up to 10 messages, invokes ``channel_work`` with them and
 deletes the ones the function did not report in ``batchItemFailures``; the others come back after the
