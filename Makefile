@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-transactions lint bench bench-quick bench-load package clean screenshots catalogs
+.PHONY: run test test-transactions lint bench bench-quick bench-load bench-live package clean screenshots catalogs
 
 # The browser tests drive this Chromium (Debian's package); without one they are skipped with one line saying so.
 CHROMIUM ?= $(shell command -v chromium 2>/dev/null || ls /usr/bin/chromium 2>/dev/null)
@@ -60,6 +60,11 @@ bench-quick: $(STAMP)
 ## The load run alone (make bench includes it): 5,000 signed deliveries and 1,000 verification sends on the local stack.
 bench-load: $(STAMP)
 	$(BIN)/python bench/bench.py --only load
+
+## A live sale on the local stack (faithful DynamoDB on): 3,000 comments on one post from 2,000 customers, 32 senders,
+## half matching a keyword rule, 10% redelivered; the last line says what was lost, doubled, replied and the hottest item.
+bench-live: $(STAMP)
+	$(BIN)/python bench/live.py
 
 ## One CloudFormation template (SAM) for a stage: make package STAGE=prod
 STAGE ?= dev

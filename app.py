@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from chalice.app import Chalice, Rate
+from chalice.app import Chalice, Rate, SQSEvent
 
 from chalicelib.api.accounts import accounts
 from chalicelib.api.admin import admin
@@ -21,7 +21,13 @@ from chalicelib.api.senders import senders
 from chalicelib.api.staff import staff
 from chalicelib.api.team import team
 from chalicelib.api.webhooks import webhooks
-from chalicelib.config import local_routes_enabled, stage_name
+from chalicelib.config import (
+    CHANNEL_WORK_CONCURRENCY,
+    CHANNEL_WORK_FUNCTION,
+    channel_queue_name,
+    local_routes_enabled,
+    stage_name,
+)
 
 STAGE = stage_name()  # no stage, no start: a process never guesses "local" (StageNotSet names the fix)
 
@@ -147,3 +153,25 @@ def customer_export(event: dict[str, Any], context: object) -> dict[str, bool]:
 
     exports.run(dict(event), clock.now())
     return {"ok": True}
+
+
+# --- outbound channel work: auto-replies and profile look-ups, off the webhook's path ---
+
+
+@app.on_sqs_message(queue=channel_queue_name(), batch_size=10, name=CHANNEL_WORK_FUNCTION,
+                    maximum_concurrency=CHANNEL_WORK_CONCURRENCY)
+def channel_work(event: SQSEvent) -> dict[str, list[dict[str, str]]]:
+    """Auto-replies and profile look-ups the webhooks queued, paced per page and channel.
+
+    Answers Lambda's partial-batch shape (the template turns ``ReportBatchItemFailures`` on): only the
+    records named there come back; the rest are deleted from the queue.
+    """
+    from chalicelib import clock
+    from chalicelib.inbox import channel_work as work
+
+    context: Any = event.context
+
+    def remaining() -> float:
+        return context.get_remaining_time_in_millis() / 1000.0 if context is not None else 900.0
+
+    return work.handle_records(event.to_dict()["Records"], clock.now, remaining)

@@ -161,9 +161,17 @@ def show(text: str, args: argparse.Namespace, what: str) -> int:
 
 
 def outbox(args: argparse.Namespace) -> int:
-    status, answer = http("GET", f"{demo()['api']}/_local/outbox")
-    items = [item for item in answer["items"] if item["method"] == "POST"
-             and args.to in json.dumps(item["body"], ensure_ascii=False)]
+    import time
+
+    # Auto-replies leave through the channel-work queue after the webhook answered: give the consumer a moment.
+    deadline = time.monotonic() + 15
+    while True:
+        status, answer = http("GET", f"{demo()['api']}/_local/outbox")
+        items = [item for item in answer["items"] if item["method"] == "POST"
+                 and args.to in json.dumps(item["body"], ensure_ascii=False)]
+        if (status == 200 and items) or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
     if status != 200 or not items:
         print(f"the sandbox sent nothing to {args.to} yet", file=sys.stderr)
         return 1

@@ -84,19 +84,19 @@ def measure_operations(modules: list[Any]) -> list[dict[str, Any]]:
                     sandbox.stop()
                     forget_aws_clients()
             rows.append({"name": op.name, "budget": op.budget, "channel": outbound, "own_ms": own_ms,
-                         "calls": {s: counter.by_service(s) for s in ("dynamodb", "sns", "ses", "s3", "ssm")},
+                         "calls": {s: counter.by_service(s) for s in ("dynamodb", "sns", "ses", "s3", "ssm", "sqs")},
                          "scans": counter.scans(), "rru": counter.units["rru"], "wru": counter.units["wru"],
                          "sms_to": dict(counter.sms_to)})
     return rows
 
 
 def calls_table(rows: list[dict[str, Any]]) -> str:
-    lines = ["| operation | DynamoDB | SNS | SES | S3 | SSM | channel HTTP | Scan | budget |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| operation | DynamoDB | SNS | SES | S3 | SSM | SQS | channel HTTP | Scan | budget |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         c = r["calls"]
         lines.append(f"| {r['name']} | {c['dynamodb']} | {c['sns']} | {c['ses']} | {c['s3']} | {c['ssm']} | "
-                     f"{r['channel']} | {r['scans']} | {r['budget']} |")
+                     f"{c['sqs']} | {r['channel']} | {r['scans']} | {r['budget']} |")
     return "\n".join(lines) + "\n"
 
 

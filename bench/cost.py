@@ -32,7 +32,7 @@ SMS_PRICES = {"+886": ("Taiwan", 0.0720), "+1": ("United States (10DLC, incl. ca
               "+81": ("Japan", 0.0745), "+852": ("Hong Kong", 0.0453), "+65": ("Singapore", 0.0395),
               "+66": ("Thailand", 0.0170), "+44": ("United Kingdom", 0.0364)}
 # Modelled latency of one call as seen from a Lambda in the same region (moto answers in-process).
-LATENCY_MS = {"dynamodb": 6.0, "sns": 40.0, "ses": 40.0, "ssm": 10.0, "s3": 15.0, "channel": 150.0}
+LATENCY_MS = {"dynamodb": 6.0, "sns": 40.0, "ses": 40.0, "ssm": 10.0, "s3": 15.0, "sqs": 8.0, "channel": 150.0}
 MEMORY_GB = 0.5  # .chalice/config.json lambda_memory_size
 LOG_BYTES_PER_REQUEST = 1200  # our request line + Lambda's START/END/REPORT lines
 
@@ -84,7 +84,7 @@ class Scenario:
 
 
 INBOUND = "webhook: LINE message from a known customer (warm)"
-NEW_CUSTOMER = "webhook: LINE message from a new customer (warm; profile fetched once)"
+NEW_CUSTOMER = "webhook: LINE message from a new customer (warm; profile look-up queued)"
 WHATSAPP = "webhook: WhatsApp message (name in the payload, warm)"
 INVITE = "POST binding-invitation (LINE, warm)"
 PREVIEW = "GET /storefront/bindings/{token} (preview)"

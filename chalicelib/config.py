@@ -65,3 +65,23 @@ def table_prefix() -> str:
 def local_routes_enabled() -> bool:
     """The /_local routes exist only when the app is imported for the local stage."""
     return stage_name() == LOCAL_STAGE
+
+
+# --- outbound channel work (the SQS queue between the webhook and the channels) ---------------------
+
+CHANNEL_WORK_FUNCTION = "channel_work"  # app.py's @app.on_sqs_message consumer
+CHANNEL_WORK_CONCURRENCY = 2  # the event source's MaximumConcurrency (2 is SQS's minimum): pacing divides by it
+CHANNEL_QUEUE_URL_ENV = "CHANNEL_QUEUE_URL"  # set by the template (Ref of the queue) and by the local stack
+
+
+def channel_queue_name(stage: str | None = None) -> str:
+    """``memberlink-<stage>-channel-work``. Read at import by app.py's decorator: Lambda, ``chalice package``
+    and the local stack all import app.py with the stage's variables already set (unlike chalice.test.Client)."""
+    return f"memberlink-{stage or stage_name()}-channel-work"
+
+
+def channel_queue_url() -> str:
+    url = os.environ.get(CHANNEL_QUEUE_URL_ENV)
+    if not url:
+        raise RuntimeError(f"{CHANNEL_QUEUE_URL_ENV} is not set: the template (or the local stack) sets it")
+    return url

@@ -35,10 +35,15 @@ DEFAULT_SETTINGS: dict[str, int] = {
     "log_retention_days": 90,  # CloudWatch log groups of every function
     "api_rate_limit": 50,  # API Gateway stage throttling: steady requests per second...
     "api_burst_limit": 100,  # ...and the burst above it
+    # The webhooks alone: a live sale sends one store 2,000 comments a second, and Meta and LINE give up on
+    # an endpoint that answers 429 (README "Live sale"). API Gateway's account default is 10,000/s, burst 5,000.
+    "webhook_rate_limit": 2500,
+    "webhook_burst_limit": 5000,
     "report_compiler_concurrency": 2,  # reserved concurrency: the compiler never starves the API
 }
 STAGE_SETTINGS: dict[str, dict[str, int]] = {
-    "dev": {"log_retention_days": 14, "api_rate_limit": 20, "api_burst_limit": 40},
+    "dev": {"log_retention_days": 14, "api_rate_limit": 20, "api_burst_limit": 40, "webhook_rate_limit": 100,
+            "webhook_burst_limit": 200},
     "prod": {},
 }
 
@@ -121,12 +126,12 @@ API_FUNCTION = "APIHandler"
 
 def functions() -> dict[str, str]:
     """Logical id -> the function's name in app.py, for the API handler, each schedule and each plain function."""
-    from chalice.app import ScheduledEventConfig
+    from chalice.app import ScheduledEventConfig, SQSEventConfig
     from chalice.utils import to_cfn_resource_name
 
     from app import app
 
-    names = [source.name for source in app.event_sources if isinstance(source, ScheduledEventConfig)]
+    names = [source.name for source in app.event_sources if isinstance(source, ScheduledEventConfig | SQSEventConfig)]
     names += [function.name for function in app.pure_lambda_functions]
     return {API_FUNCTION: "api", **{to_cfn_resource_name(name): name for name in sorted(names)}}
 
@@ -250,6 +255,53 @@ def ses_feedback_resources(stage: str) -> dict[str, Any]:
     }
 
 
+CHANNEL_WORK_ID = "ChannelWork"  # app.py's @app.on_sqs_message(name="channel_work")
+CHANNEL_WORK_TIMEOUT_SECONDS = 120  # .chalice/config.json's lambda_timeout for channel_work
+CHANNEL_WORK_MAX_RECEIVES = 5  # then the dead-letter queue (local/resources.py creates the same locally)
+
+
+def channel_work_resources(stage: str) -> dict[str, Any]:
+    """The queue between the webhooks and the channels, its dead-letter queue, and alarms on both.
+
+    Chalice declares the event source (``on_sqs_message``: batch of 10, maximum concurrency 2) by the
+    queue's name; merged here: partial batch responses. The function's ``CHANNEL_QUEUE_URL`` (a Ref)
+    makes CloudFormation create the queue before the function and its mapping.
+    """
+    from chalicelib.config import channel_queue_name
+
+    name = channel_queue_name(stage)
+    return {
+        "ChannelWorkDeadLetters": {"Type": "AWS::SQS::Queue", "Properties": {
+            "QueueName": f"{name}-dead-letters", "MessageRetentionPeriod": 14 * 86400, "SqsManagedSseEnabled": True}},
+        "ChannelWorkQueue": {"Type": "AWS::SQS::Queue", "Properties": {
+            "QueueName": name, "SqsManagedSseEnabled": True,
+            # AWS: at least 6 x the function's timeout, so a batch being worked on is not offered again.
+            "VisibilityTimeout": 6 * CHANNEL_WORK_TIMEOUT_SECONDS,
+            "MessageRetentionPeriod": 4 * 86400,  # private replies are paced at 750/hour: a sale may queue hours
+            "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": ["ChannelWorkDeadLetters", "Arn"]},
+                              "maxReceiveCount": CHANNEL_WORK_MAX_RECEIVES}}},
+        # A reply that failed 5 times (the platform down, a token revoked) waits there for someone to look.
+        "ChannelWorkDeadLetterAlarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {
+            "AlarmName": f"{name}-dead-letters",
+            "AlarmDescription": "Channel work (auto-replies, profile look-ups) failed 5 times and was dead-lettered",
+            "Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible",
+            "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["ChannelWorkDeadLetters", "QueueName"]}}],
+            "Statistic": "Maximum", "Period": 300, "EvaluationPeriods": 1, "Threshold": 0,
+            "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching"}},
+        # Replies an hour late: pacing behind a platform limit, or the consumer failing.
+        "ChannelWorkBacklogAlarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {
+            "AlarmName": f"{name}-backlog",
+            "AlarmDescription": "The oldest queued channel job is over an hour old",
+            "Namespace": "AWS/SQS", "MetricName": "ApproximateAgeOfOldestMessage",
+            "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["ChannelWorkQueue", "QueueName"]}}],
+            "Statistic": "Maximum", "Period": 300, "EvaluationPeriods": 1, "Threshold": 3600,
+            "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching"}},
+        CHANNEL_WORK_ID: {"Properties": {"Events": {
+            "ChannelWorkSqsEventSource": {"Properties": {"FunctionResponseTypes": ["ReportBatchItemFailures"]}}}}},
+    }
+
+
+
 # What API Gateway answers itself, before the app runs, in the contract's error shape. An unknown path
 # or a method a path does not declare is MISSING_AUTHENTICATION_TOKEN (no key sent) or
 # INCOMPLETE_SIGNATURE (a Bearer key sent, which the default message would echo back). Every body is
@@ -328,12 +380,13 @@ def resources(stage: str) -> dict[str, Any]:
         "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}})
     # TLS only: the bucket policy (inbound_email_resources) denies every request without aws:SecureTransport.
     template["Resources"].update(ses_feedback_resources(stage))
+    template["Resources"].update(channel_work_resources(stage))
     with _stage(stage):
         functions_ = functions()
     wiring = wiring_environment(stage, functions_)
     for function_id, name in functions_.items():
-        resources_[function_id] = {"Properties": {"FunctionName": function_name(stage, name),
-                                                  "Environment": {"Variables": dict(wiring)}}}
+        resources_.setdefault(function_id, {}).setdefault("Properties", {}).update(
+            {"FunctionName": function_name(stage, name), "Environment": {"Variables": dict(wiring)}})
         # Lambda creates /aws/lambda/<name> on first log line, kept forever: declare it with a retention.
         resources_[f"{function_id}LogGroup"] = {
             "Type": "AWS::Logs::LogGroup", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
@@ -370,12 +423,15 @@ def resources(stage: str) -> dict[str, Any]:
                             "Resource": {"Fn::GetAtt": ["ReportsBucket", "Arn"]}}]}}}
     resources_.setdefault("RestAPI", {}).setdefault("Properties", {})["MethodSettings"] = [{
         "ResourcePath": "/*", "HttpMethod": "*", "ThrottlingRateLimit": settings["api_rate_limit"],
-        "ThrottlingBurstLimit": settings["api_burst_limit"]}]
+        "ThrottlingBurstLimit": settings["api_burst_limit"]}, {
+        "ResourcePath": WEBHOOK_RESOURCE_PATH, "HttpMethod": "POST",
+        "ThrottlingRateLimit": settings["webhook_rate_limit"], "ThrottlingBurstLimit": settings["webhook_burst_limit"]}]
     template["Outputs"] = {"ReportsBucketName": {"Value": {"Ref": "ReportsBucket"}}}
     return template
 
 
 REPORT_COMPILER_ID = "CompileReports"
+WEBHOOK_RESOURCE_PATH = "/~1webhooks~1{channel}~1{store_id}"  # a method setting's path: each "/" as "~1"
 
 
 def public_api_url_parameter(stage: str) -> str:
@@ -405,7 +461,9 @@ def wiring_environment(stage: str, functions_: dict[str, str]) -> dict[str, Any]
     one process (the local stack) runs them all with one environment."""
     env: dict[str, Any] = {"REPORTS_BUCKET": reports_bucket_name(stage),
                            "SES_CONFIGURATION_SET": configuration_set_name(stage),
-                           "PUBLIC_API_URL_PARAMETER": public_api_url_parameter(stage)}
+                           "PUBLIC_API_URL_PARAMETER": public_api_url_parameter(stage),
+                           # Webhooks queue channel work; the consumer puts paced work back (a Ref: created first).
+                           "CHANNEL_QUEUE_URL": {"Ref": "ChannelWorkQueue"}}
     for variable, (target, _) in HAND_OFFS.items():
         env[variable] = function_name(stage, functions_[target])
     return env
@@ -429,6 +487,8 @@ def hand_off_grants(functions_: dict[str, str]) -> dict[str, Any]:
 
 def policy(stage: str) -> dict[str, Any]:
     """Least privilege for the stage: its own tables and parameters; SMS and email sending."""
+    from chalicelib.config import channel_queue_name
+
     prefix = _stage_env(stage)["TABLE_PREFIX"]
     ssm_prefix = _stage_env(stage)["SSM_PREFIX"]
     return {
@@ -458,6 +518,11 @@ def policy(stage: str) -> dict[str, Any]:
             # Marketing SMS skip numbers the carrier-level STOP list holds.
             {"Sid": "SmsOptOuts", "Effect": "Allow",
              "Action": ["sns:CheckIfPhoneNumberIsOptedOut", "sns:ListPhoneNumbersOptedOut"], "Resource": "*"},
+            # Webhooks queue channel work; the consumer puts paced work back and its event source receives.
+            {"Sid": "ChannelWork", "Effect": "Allow",
+             "Action": ["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+                        "sqs:ChangeMessageVisibility"],
+             "Resource": f"arn:*:sqs:*:*:{channel_queue_name(stage)}"},
             # lambda:InvokeFunction is granted in the template (hand_off_grants), per role, by the target's ARN.
         ],
     }

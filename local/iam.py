@@ -69,7 +69,9 @@ def requests(prefix: str, operation: str, params: dict[str, Any]) -> list[Reques
     elif prefix == "ses" and "EmailIdentity" in params:  # SES v2's identity calls name the identity's ARN
         return [(f"ses:{operation}", f"{arn}:identity/{params['EmailIdentity']}")]
     elif prefix == "sqs" and "QueueUrl" in params:
-        return [(f"sqs:{operation}", f"{arn}:{str(params['QueueUrl']).rstrip('/').rsplit('/', 1)[-1]}")]
+        # SQS authorizes a batch call by its single action (SendMessageBatch is sqs:SendMessage).
+        action = operation.removesuffix("Batch")
+        return [(f"sqs:{action}", f"{arn}:{str(params['QueueUrl']).rstrip('/').rsplit('/', 1)[-1]}")]
     return [(f"{prefix}:{operation}", "*")]
 
 

@@ -308,40 +308,45 @@ class LocalLambda:
                                       "Message": message, "MessageAttributes": {}}}]}
         return [self.run(self.stack.functions[t.function], event) for t in targets]
 
+    def queue_sources(self) -> list[tuple[Function, Any]]:
+        """Every SQS event source of the template, with the function it runs."""
+        return [(function, source) for function in self.stack.functions.values()
+                for source in function.events if source.kind == "SQS"]
+
     def poll_queues(self) -> int:
         """One poll of every SQS event source, as Lambda's event source mapping does; returns the messages run."""
-        handled = 0
-        for function in self.stack.functions.values():
-            for source in (e for e in function.events if e.kind == "SQS"):
-                arn = str(source.properties["Queue"])
-                sqs = self._sqs_client()
-                url = sqs.get_queue_url(QueueName=arn.rsplit(":", 1)[-1])["QueueUrl"]
-                batch = min(int(source.properties.get("BatchSize", 10)), 10)
-                got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=batch,
-                                          AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
-                if not got:
-                    continue
-                records = [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
-                            "attributes": m.get("Attributes", {}), "messageAttributes": m.get("MessageAttributes", {}),
-                            "md5OfBody": m.get("MD5OfBody"), "eventSource": "aws:sqs", "eventSourceARN": arn,
-                            "awsRegion": region()} for m in got]
-                try:
-                    answer = self.run(function, {"Records": records})
-                except Exception:
-                    from chalicelib.logs import logger
+        return sum(self.poll_queue(function, source) for function, source in self.queue_sources())
 
-                    logger.exception("SQS batch failed: its messages return to the queue",
-                                     extra={"function": function.name})
-                    continue
-                failed = {f["itemIdentifier"] for f in (answer or {}).get("batchItemFailures", [])} \
-                    if isinstance(answer, dict) else set()
-                done = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(got)
-                        if m["MessageId"] not in failed]
-                if done:
-                    sqs.delete_message_batch(QueueUrl=url, Entries=done)
-                handled += len(got)
-        return handled
+    def poll_queue(self, function: Function, source: Any) -> int:
+        """One receive (up to the source's batch size) and one invocation; returns the messages received. The
+        messages the function did not name as failed are deleted; the others come back after the visibility
+        timeout (and go to the dead-letter queue after the queue's maxReceiveCount), as on AWS."""
+        arn = str(source.properties["Queue"])
+        sqs = self._sqs_client()
+        url = sqs.get_queue_url(QueueName=arn.rsplit(":", 1)[-1])["QueueUrl"]
+        batch = min(int(source.properties.get("BatchSize", 10)), 10)
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=batch,
+                                  AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
+        if not got:
+            return 0
+        records = [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
+                    "attributes": m.get("Attributes", {}), "messageAttributes": m.get("MessageAttributes", {}),
+                    "md5OfBody": m.get("MD5OfBody"), "eventSource": "aws:sqs", "eventSourceARN": arn,
+                    "awsRegion": region()} for m in got]
+        try:
+            answer = self.run(function, {"Records": records})
+        except Exception:
+            from chalicelib.logs import logger
 
+            logger.exception("SQS batch failed: its messages return to the queue", extra={"function": function.name})
+            return len(got)
+        failed = {f["itemIdentifier"] for f in (answer or {}).get("batchItemFailures", [])} \
+            if isinstance(answer, dict) else set()
+        done = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(got)
+                if m["MessageId"] not in failed]
+        if done:
+            sqs.delete_message_batch(QueueUrl=url, Entries=done)
+        return len(got)
 
     def _sqs_client(self) -> Any:
         if self._sqs is None:

@@ -112,7 +112,7 @@ def run(port: int, aws_port: int, demo_file: Path = DEMO_FILE, fresh: bool = Fal
 
     from moto.server import ThreadedMotoServer
 
-    from local import moto_transactions, state
+    from local import faithful_dynamodb, moto_transactions, state
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call drowns the API's log
 
@@ -124,8 +124,14 @@ def run(port: int, aws_port: int, demo_file: Path = DEMO_FILE, fresh: bool = Fal
         saved = None  # the data without its keys would be unreachable
     kept = "FRESH=1: started clean" if fresh else "nothing saved yet: started clean"
 
+    # Powertools' logger, imported here once: two threads (scheduler, channel-work pollers) importing it at once
+    # meet its circular import half-initialized (ImportError in whichever loses).
+    import aws_lambda_powertools.logging  # noqa: F401
+
     serialize_dynamodb()
     moto_transactions.install()  # a transaction's backup costs what it touches, not the whole table
+    if faithful_dynamodb.enabled():
+        faithful_dynamodb.install()  # conflicts, per-item throttling and write counts, as DynamoDB (on by default)
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=aws_port, verbose=False)
     moto.start()
     sandbox = None
@@ -243,7 +249,11 @@ def _save(state_file: Path, sandbox: Any) -> None:
 
 
 def banner(info: dict[str, Any], demo_file: Path, kept: str) -> str:
+    from local import faithful_dynamodb
+
     api, key = info["api"], info["admin_key"]
+    dynamodb = ("faithful: conflicts and per-item throttling as on AWS, write counts at /_memberlink/dynamodb"
+                if faithful_dynamodb.enabled() else "as moto comes (MEMBERLINK_FAITHFUL_DYNAMODB=0)")
     return f"""
 memberlink is running locally (no AWS account involved).
 
@@ -252,7 +262,7 @@ memberlink is running locally (no AWS account involved).
   API                {api}
   merchant console   {api}/console/     (sign in with the admin_key in {demo_file.name})
   staff app          {api}/staff-app/   (staff_key; or open {api}/staff-app/#key={info['staff_key']})
-  embedded AWS       {info['aws_endpoint']}   (DynamoDB, SSM, SNS, S3 on moto)
+  embedded AWS       {info['aws_endpoint']}   (DynamoDB, SSM, SNS, S3, SQS on moto; DynamoDB {dynamodb})
   channel sandbox    {info['channel_sandbox'] or 'off (GRAPH_API_BASE_URL and LINE_API_BASE_URL are set)'}
   demo store         {info['store_id']}  (keys and channel secrets in {demo_file})
 

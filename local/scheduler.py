@@ -1,4 +1,12 @@
-"""Fires the template's schedules on a timer, as EventBridge would (``chalice local`` never does).
+"""Fires the template's schedules on a timer, as EventBridge would (``chalice local`` never does), and polls
+the template's SQS event sources as Lambda's event source mappings do.
+
+Each SQS source gets its own pollers, as many as its ``ScalingConfig.MaximumConcurrency`` (Lambda's
+cap on concurrent batches of that source): each receives a batch, runs the function and receives again at
+once while the queue has messages, and looks again :data:`IDLE_POLL_SECONDS` (or the tick, when shorter)
+later when it had none.
+(Polling once per schedule tick, one batch of 10, capped a queue at 2 messages a second with the default
+5-second tick, far below what Lambda's pollers take.)
 
 Rate schedules fire when their interval has passed on the application clock, so advancing the
 clock (POST /_local/clock) makes a due schedule fire at the next tick. Cron schedules fire at the
@@ -9,6 +17,7 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime
+from typing import Any
 
 from chalice.app import Cron, Rate
 
@@ -17,6 +26,7 @@ from chalicelib.logs import logger
 from local.lambdas import LocalLambda, scheduled_event
 
 _UNIT_SECONDS = {Rate.MINUTES: 60, Rate.HOURS: 3600, Rate.DAYS: 86400}
+IDLE_POLL_SECONDS = 1.0  # an empty queue is asked again this much later (moto serves every poll: keep it light)
 
 
 def is_due(expression: object, last_run: datetime | None, now: datetime) -> bool:
@@ -28,6 +38,13 @@ def is_due(expression: object, last_run: datetime | None, now: datetime) -> bool
         return not same_minute and _field_matches(expression.minutes, now.minute) and _field_matches(
             expression.hours, now.hour)
     return last_run is None or (now - last_run).total_seconds() >= 60
+
+
+def _concurrency(properties: dict[str, Any]) -> int:
+    """How many batches of an SQS source Lambda runs at once: ``ScalingConfig.MaximumConcurrency``, else 2."""
+    scaling = properties.get("ScalingConfig")
+    value = scaling.get("MaximumConcurrency") if isinstance(scaling, dict) else None
+    return max(int(value), 1) if isinstance(value, int | str) and str(value).isdigit() else 2
 
 
 def _field_matches(field: object, value: int) -> bool:
@@ -58,6 +75,10 @@ class Scheduler:
         self.last_run: dict[str, datetime] = {}
         self._stop = threading.Event()
         self.thread = threading.Thread(target=self._loop, name="scheduler", daemon=True)
+        self.pollers = [threading.Thread(target=self._poll, args=(function, source), daemon=True,
+                                         name=f"sqs-{function.name}-{n}")
+                        for function, source in runtime.queue_sources()
+                        for n in range(_concurrency(source.properties))]
 
     def tick(self) -> list[str]:
         now = clock.now()
@@ -70,18 +91,26 @@ class Scheduler:
                 except Exception:
                     logger.exception("scheduled function failed", extra={"schedule": function.name})
                 self.last_run[function.name] = now
-        try:
-            self.runtime.poll_queues()  # SQS event sources, polled as Lambda's event source mappings do
-        except Exception:
-            logger.exception("polling the template's queues failed")
         return ran
 
     def _loop(self) -> None:
         while not self._stop.wait(self.tick_seconds):
             self.tick()
 
+    def _poll(self, function: Any, source: Any) -> None:
+        """One of an SQS source's pollers: again at once while batches come, after a pause when none does."""
+        pause = 0.0
+        while not self._stop.wait(pause):
+            try:
+                pause = 0.0 if self.runtime.poll_queue(function, source) else min(IDLE_POLL_SECONDS, self.tick_seconds)
+            except Exception:
+                logger.exception("polling the template's queue failed", extra={"function": function.name})
+                pause = self.tick_seconds
+
     def start(self) -> Scheduler:
         self.thread.start()
+        for poller in self.pollers:
+            poller.start()
         return self
 
     def stop(self) -> None:

@@ -40,12 +40,15 @@ def new_user(channel: str) -> str:
 
 def start_conversation(client: Any, store: Any, creds: dict[str, dict[str, str]], channel: str,
                        user_id: str | None = None) -> tuple[str, str]:
-    """(conversation_id, social_user_key) of a customer who just wrote on ``channel``."""
+    """(conversation_id, social_user_key) of a customer who just wrote on ``channel`` (the channel work the
+    webhook queued, a new customer's profile look-up, done as the queue's consumer does it)."""
     from chalicelib.conversations import conversation_id_for
+    from tests.support_channels import run_channel_work
 
     user_id = user_id or new_user(channel)
     response = deliver(client, store.store_id, channel, creds, incoming(channel, user_id))
     assert response.status_code == 200, response.body
+    run_channel_work()
     key = f"{channel}:{user_id}"
     return conversation_id_for(key), key
 

@@ -196,6 +196,23 @@ def deliver(client: Any, store_id: str, channel: str, credentials: dict[str, dic
     return client.http.post(f"/webhooks/{channel}/{store_id}", headers=sent, body=data)
 
 
+def run_channel_work() -> int:
+    """The channel-work consumer over what the webhooks queued, as Lambda's SQS event source runs it (the
+    auto-replies and profile look-ups the webhook no longer makes itself); returns messages handled."""
+    from app import app
+    from local.queue_worker import drain
+
+    return drain(app)
+
+
+def deliver_and_work(client: Any, store_id: str, channel: str, credentials: dict[str, dict[str, str]],
+                     payload: Any = None) -> Any:
+    """:func:`deliver`, then the queued channel work done."""
+    response = deliver(client, store_id, channel, credentials, payload)
+    run_channel_work()
+    return response
+
+
 def conversations(client: Any, store: Any, query: str = "") -> dict[str, Any]:
     response = client.http.get(f"/admin/conversations{query}", headers=store.admin())
     assert response.status_code == 200, response.body

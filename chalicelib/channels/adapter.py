@@ -16,7 +16,7 @@ from typing import ClassVar
 
 from chalicelib.channels.events import Delivery, InboundEvent, Parsed, PayloadError, load_json
 from chalicelib.channels.outbound import ChannelError, OutboundMessage, Sent
-from chalicelib.channels.spec import ChannelSpec
+from chalicelib.channels.spec import ChannelSpec, Limit
 from chalicelib.logs import logger
 
 
@@ -31,6 +31,9 @@ class ChannelAdapter(ABC):
     signature_header_name: ClassVar[str]  # as the platform writes it
     signature_form: ClassVar[str]  # what the header must hold, for a 401 that helps
     counted_in: ClassVar[str] = "characters"  # how text_limit is counted: characters | utf16_units
+    # How fast each kind of call may go (message, private_reply, comment_reply, profile): channels/pacing.py.
+    call_limits: ClassVar[dict[str, Limit]]
+    looks_up_profiles: ClassVar[bool] = True  # False: deliveries name the customer, no profile call is made
 
     # --- reading deliveries ---------------------------------------------------------------------------
 
@@ -98,7 +101,11 @@ class ChannelAdapter(ABC):
 
     @abstractmethod
     def fetch_profile_name(self, store_id: str, user_id: str) -> str | None:
-        """The customer's display name from the platform, or None when it will not say."""
+        """The customer's display name from the platform, or None when it will not say.
+
+        Raises :class:`ChannelError` when the platform is unreachable or refuses: the channel-work consumer
+        (never the webhook) makes this call, and retries or gives up by the error's ``retryable``.
+        """
 
     # --- counting as the platform counts -------------------------------------------------------------
 

@@ -27,9 +27,8 @@ from chalicelib.channels import transport
 from chalicelib.channels.adapter import ChannelAdapter
 from chalicelib.channels.events import InboundEvent, Parsed, Skipped, an_id, as_list, guard, moment_or, obj, opt_str
 from chalicelib.channels.outbound import ChannelError, OutboundMessage, Sent
-from chalicelib.channels.spec import ChannelSpec
+from chalicelib.channels.spec import ChannelSpec, Limit
 from chalicelib.config import settings
-from chalicelib.logs import logger
 
 TEXT_MAX = 5000  # a text message's ``text``, in UTF-16 units
 ALT_TEXT_MAX = 400  # a template's or flex message's ``altText``, in UTF-16 units
@@ -94,6 +93,9 @@ class LineAdapter(ChannelAdapter):
                        link_buttons=True, private_replies=False)
     field_labels = {"channel_secret": "Channel secret", "channel_access_token": "Channel access token"}
     counted_in = "utf16_units"
+    # LINE Messaging API reference (read 2026-12): push, reply and profile share 2,000 requests a second per channel.
+    call_limits = {"message": Limit(2000, 1, "LINE Messaging API: 2,000 requests/s per channel"),
+                   "profile": Limit(2000, 1, "LINE Messaging API: 2,000 requests/s per channel")}
     signature_header_name = "X-Line-Signature"
     signature_form = "the base64 HMAC-SHA256 of the raw body, keyed with the channel secret"
 
@@ -194,11 +196,7 @@ class LineAdapter(ChannelAdapter):
         return user_id
 
     def fetch_profile_name(self, store_id: str, user_id: str) -> str | None:
-        try:
-            body = self._call(self._token(store_id), "GET", f"/v2/bot/profile/{transport.segment(user_id)}", None)
-        except ChannelError as exc:
-            logger.warning("profile lookup refused", extra={"channel": self.name, "reason": exc.message})
-            return None
+        body = self._call(self._token(store_id), "GET", f"/v2/bot/profile/{transport.segment(user_id)}", None)
         return transport.display_name(body.get("displayName")) if isinstance(body, dict) else None
 
     # --- counting ------------------------------------------------------------------------------------

@@ -38,3 +38,10 @@ class ChannelError(ApiError):
     """The channel's platform could not be reached, refused the call, or is not configured."""
 
     code = "channel_error"
+    maybe_delivered = False  # a send whose answer timed out: it may have arrived (never sent again)
+
+    @property
+    def retryable(self) -> bool:
+        """Worth trying again later: unreachable, 429 or 5xx, and certainly not delivered."""
+        status = self.extra.get("platform_status")
+        return not self.maybe_delivered and (status is None or status == 429 or int(status) >= 500)

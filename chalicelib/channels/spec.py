@@ -10,6 +10,19 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
+class Limit:
+    """How often the platform lets us make one kind of call (per page, account or channel), and who says so."""
+
+    calls: float
+    per_seconds: float
+    source: str
+
+    @property
+    def per_second(self) -> float:
+        return self.calls / self.per_seconds
+
+
+@dataclass(frozen=True)
 class ChannelSpec:
     account_field: str | None  # the platform's id of the store's account on that channel (None: LINE)
     secret_fields: tuple[str, ...]

@@ -78,8 +78,9 @@ def call(channel: str, base_url: str, token: str, method: str, path: str, payloa
             if not repeatable or attempt == MAX_ATTEMPTS or deadline - time.monotonic() < pause + 1.0:
                 logger.warning("channel unreachable", extra={"channel": channel, "attempts": attempt,
                                                              "error": type(exc).__name__})
-                raise ChannelError(f"{channel} could not be reached ({type(exc).__name__})",
-                                   channel=channel) from None
+                error = ChannelError(f"{channel} could not be reached ({type(exc).__name__})", channel=channel)
+                error.maybe_delivered = not repeatable  # a send that may have arrived is never sent again
+                raise error from None
             time.sleep(pause)
             continue
         if response.status >= 500 or response.status == 429:

@@ -24,7 +24,7 @@ from chalicelib.channels.events import (
 )
 from chalicelib.channels.meta import SECRET_LABELS, SECRETS, MetaPlatform, account_segment
 from chalicelib.channels.outbound import OutboundMessage, Sent
-from chalicelib.channels.spec import ChannelSpec
+from chalicelib.channels.spec import ChannelSpec, Limit
 
 _MEDIA = ("image", "video", "audio", "document", "sticker")
 
@@ -44,6 +44,8 @@ class WhatsAppAdapter(MetaPlatform):
                        private_replies=False)
     field_labels = {"phone_number_id": "Phone number id", **SECRET_LABELS, "access_token": "Access token"}
     meta_object = "whatsapp_business_account"
+    call_limits = {"message": Limit(80, 1, "WhatsApp Cloud API: 80 messages/s per business phone number (default)")}
+    looks_up_profiles = False  # a delivery names the customer in contacts[].profile.name
 
     def parse_entry(self, entry: dict[str, Any], i: int, now: datetime) -> Iterator[Parsed]:
         changes = entry.get("changes")
@@ -137,7 +139,7 @@ class WhatsAppAdapter(MetaPlatform):
         return Sent(str(messages[0].get("id")) if messages and isinstance(messages[0], dict) else None)
 
     def fetch_profile_name(self, store_id: str, user_id: str) -> str | None:
-        return None  # WhatsApp names come in the webhook's contacts[].profile.name
+        return None  # WhatsApp names come in the webhook's contacts[].profile.name (looks_up_profiles is False)
 
 
 def _user(part: Any, *keys: str) -> str | None:

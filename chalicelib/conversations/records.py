@@ -2,8 +2,10 @@
 
 Every inbound message is ONE TransactWrite: the delivery item (``attribute_not_exists`` on the
 provider's message id: a redelivery cancels the whole transaction), the message, the conversation
-(counters, last message; condition: not blacklisted) and the store's unread total. Nothing is ever
-half-written, and the same delivery repeated is stored once.
+(counters, last message; condition: not blacklisted) and one shard of the store's unread total
+(``conversations/unread.py``: no item of the store takes every message). Nothing is ever half-written, and
+the same delivery repeated is stored once. A transaction cancelled for contention is sent again by
+the connection (``models/transactions.py``); its conditions keep the retry from storing twice.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pynamodb.indexes import GlobalSecondaryIndex
 
 from chalicelib import access, audit, clock, tokens
 from chalicelib.channels.events import InboundEvent
+from chalicelib.conversations import unread as unread_total
 from chalicelib.conversations.keys import (
     INBOUND,
     NOTE,
@@ -35,7 +38,7 @@ from chalicelib.conversations.keys import (
 )
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.models.binding import OrderModel
-from chalicelib.models.inbox import ConversationModel, DeliveryModel, InboxSummaryModel, MessageModel
+from chalicelib.models.inbox import ConversationModel, DeliveryModel, MessageModel
 from chalicelib.models.transactions import NamedTransaction
 from chalicelib.pagination import Shape, decode_cursor, encode_cursor
 
@@ -90,7 +93,7 @@ def record_inbound(store_id: str, event: InboundEvent, user_name: str | None, no
             tx.save("message", message)
             tx.update("conversation", _conversation_ref(store_id, conversation_id), actions=actions,
                       condition=not_blacklisted())
-            tx.update("summary", InboxSummaryModel(store_id), actions=[InboxSummaryModel.total_unread.add(1)])
+            unread_total.add_to_total(tx, store_id, 1)
     except TransactWriteError as exc:
         if tx.failed(exc, "delivery"):
             return Outcome.DUPLICATE
@@ -276,10 +279,7 @@ def orders_of(store_id: str, conversations: list[ConversationModel]) -> dict[str
 
 
 def total_unread(store_id: str) -> int:
-    try:
-        return max(int(InboxSummaryModel.get(store_id).total_unread or 0), 0)
-    except DoesNotExist:
-        return 0
+    return unread_total.total_unread(store_id)
 
 
 def list_messages(store_id: str, conversation_id: str, limit: int, cursor: str | None,
@@ -308,8 +308,7 @@ def mark_read(store_id: str, conversation_id: str) -> ConversationModel:
                 tx.update("conversation", _conversation_ref(store_id, conversation_id),
                           actions=[Conv.unread_count.set(0), Conv.unread_store.remove()],
                           condition=Conv.unread_count == unread)
-                tx.update("summary", InboxSummaryModel(store_id),
-                          actions=[InboxSummaryModel.total_unread.add(-unread)])
+                unread_total.add_to_total(tx, store_id, -unread)
         except TransactWriteError as exc:
             if tx.failed(exc, "conversation"):
                 continue  # a message arrived between the read and the write: count again

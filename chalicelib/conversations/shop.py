@@ -21,7 +21,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
 
 from chalicelib import tokens
-from chalicelib.conversations import records
+from chalicelib.conversations import records, unread
 from chalicelib.conversations.keys import (
     INBOUND,
     OUTBOUND,
@@ -34,7 +34,7 @@ from chalicelib.conversations.keys import (
 )
 from chalicelib.errors import InvalidRequest, NotFound
 from chalicelib.models.binding import OrderModel
-from chalicelib.models.inbox import ConversationModel, InboxSummaryModel, MessageModel
+from chalicelib.models.inbox import ConversationModel, MessageModel
 from chalicelib.models.members import MemberModel
 from chalicelib.models.transactions import NamedGet, NamedTransaction
 from chalicelib.pagination import Shape, decode_cursor, encode_cursor
@@ -148,7 +148,7 @@ def record_customer_message(store_id: str, conversation_id: str, *, channel: str
             tx.save("message", message)
             tx.update("conversation", ConversationModel(store_id, conversation_id), actions=actions,
                       condition=Conv.conversation_id.exists() if customer is None else None)
-            tx.update("summary", InboxSummaryModel(store_id), actions=[InboxSummaryModel.total_unread.add(1)])
+            unread.add_to_total(tx, store_id, 1)
     except TransactWriteError as exc:
         if delivery_key and tx.failed(exc, "delivery"):
             return None

@@ -1,9 +1,10 @@
 """Keyword auto-replies on Instagram and Facebook: comments (public or private reply) and direct messages.
 
 A keyword matches case-insensitively as a substring (``運費`` matches ``想問運費``); the oldest matching
-rule answers. Each comment gets at most one automatic reply: the reply is sent only by the request
-whose transaction stored the comment, and a redelivered comment cancels that transaction. Our own
-comments and echoes never reach here (intake drops them), so replies cannot loop.
+rule answers. The webhook only decides and queues (:func:`reply_job`); the channel-work consumer sends
+(:func:`send_reply`) and keeps the reply (:func:`reply_write`), exactly once per comment or message by a
+conditional claim keyed on it (``inbox/channel_work.py``), however often the delivery or the job comes.
+Our own comments and echoes never reach here (intake drops them), so replies cannot loop.
 
 Rules are read once per warm Lambda and kept for :data:`RULE_CACHE_SECONDS` (changes made through
 this instance apply at once): intake stays within its two DynamoDB calls per message.
@@ -22,10 +23,9 @@ from chalicelib import tokens
 from chalicelib.channels import outbound
 from chalicelib.channels.events import InboundEvent
 from chalicelib.channels.registry import COMMENT_CHANNELS, adapter_for, spec_for
-from chalicelib.conversations import conversation_id_for, record_outbound
+from chalicelib.conversations import OutboundWrite, conversation_id_for, outbound_write
 from chalicelib.errors import InvalidRequest, NotFound
-from chalicelib.logs import logger
-from chalicelib.models.inbox import AutoReplyRuleModel, MessageModel
+from chalicelib.models.inbox import AutoReplyRuleModel
 from chalicelib.pagination import Shape, page
 
 RULE_CACHE_SECONDS = 60
@@ -121,31 +121,45 @@ def scope_of(event: InboundEvent) -> str | None:
     return None
 
 
-def answer(store_id: str, event: InboundEvent, now: datetime) -> MessageModel | None:
-    """Send the matching rule's reply for a newly stored event, and keep it in the conversation."""
+def reply_job(store_id: str, event: InboundEvent, now: datetime) -> dict[str, Any] | None:
+    """The queued job answering ``event`` with the oldest matching rule's reply, or None when no rule matches.
+
+    Nothing is sent here: the webhook queues the job (``channels/work_queue.py``) and answers at once.
+    """
     scope = scope_of(event)
     if scope is None or not event.text:
         return None
     rule = matching_rule(rules_for(store_id), event.channel, scope, event.text)
     if rule is None:
         return None
-    message = outbound.OutboundMessage(rule.reply_text)
     private = scope == "comments" and bool(rule.private_reply)
-    adapter = adapter_for(event.channel)
-    try:
-        if scope == "comments" and event.comment_id and private:
-            sent = adapter.send_private_reply(store_id, event.account_id, event.comment_id, message)
-        elif scope == "comments" and event.comment_id:
-            sent = adapter.reply_to_comment(store_id, event.comment_id, rule.reply_text)
-        else:
-            sent = adapter.send(store_id, event.account_id, event.user_id, message)
-    except outbound.ChannelError as exc:
-        # The comment is stored; its one automatic reply is lost rather than sent twice.
-        logger.warning("auto-reply refused", extra={"channel": event.channel, "rule_id": rule.rule_id,
-                                                     "reason": exc.message})
-        return None
-    return record_outbound(store_id, conversation_id_for(event.social_user_key), channel=event.channel,
-                           kind="auto_reply", text=rule.reply_text, provider_message_id=sent.provider_message_id,
-                           at=now, now=now, auto_reply_rule_id=rule.rule_id,
-                           comment_id=event.comment_id if scope == "comments" and not private else None,
-                           clears_comment=private)
+    how = "message"
+    if scope == "comments" and event.comment_id:
+        how = "private_reply" if private else "comment_reply"
+    return {"kind": "auto_reply", "store_id": store_id, "channel": event.channel, "account_id": event.account_id,
+            "user_id": event.user_id, "social_user_key": event.social_user_key, "provider_id": event.provider_id,
+            "comment_id": event.comment_id if scope == "comments" else None, "how": how,
+            "rule_id": rule.rule_id, "reply_text": rule.reply_text, "queued_at": now.isoformat()}
+
+
+def send_reply(job: dict[str, Any]) -> outbound.Sent:
+    """Sends a queued reply the way its rule said (raises :class:`outbound.ChannelError`)."""
+    store_id, how, text = str(job["store_id"]), str(job["how"]), str(job["reply_text"])
+    adapter = adapter_for(str(job["channel"]))
+    if how == "private_reply":
+        return adapter.send_private_reply(store_id, job.get("account_id"), str(job["comment_id"]),
+                                          outbound.OutboundMessage(text))
+    if how == "comment_reply":
+        return adapter.reply_to_comment(store_id, str(job["comment_id"]), text)
+    return adapter.send(store_id, job.get("account_id"), str(job["user_id"]), outbound.OutboundMessage(text))
+
+
+def reply_write(job: dict[str, Any], sent: outbound.Sent, now: datetime) -> OutboundWrite:
+    """What keeping the sent reply in the conversation writes (for the consumer's one transaction)."""
+    how = str(job["how"])
+    return outbound_write(str(job["store_id"]), conversation_id_for(str(job["social_user_key"])),
+                          channel=str(job["channel"]), kind="auto_reply", text=str(job["reply_text"]),
+                          provider_message_id=sent.provider_message_id, at=now, now=now,
+                          auto_reply_rule_id=str(job["rule_id"]),
+                          comment_id=job.get("comment_id") if how == "comment_reply" else None,
+                          clears_comment=how == "private_reply")

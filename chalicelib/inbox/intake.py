@@ -10,20 +10,28 @@ provider's id), so a batch that failed half-way is safe to redeliver: a failure 
 the platform retries.
 
 DynamoDB calls per inbound message: at most 2. One GetItem of the conversation when the payload
-does not name the customer and this instance has not seen them (its name, fetched once from the
-channel's profile API, is kept on the conversation), and the intake TransactWrite.
+does not name the customer and this instance has not seen them, and the intake TransactWrite.
+
+No channel call is made here: Meta and LINE stop delivering to a webhook that answers slowly. Work for
+the channels (a keyword auto-reply, a new customer's profile look-up) goes on the channel-work queue in
+one SQS call per delivery (``channels/work_queue.py``) and is done by the consumer
+(``inbox/channel_work.py``), paced per page and channel. A redelivered event that matches a rule queues
+its reply again (the first attempt may have failed between storing and queueing); the consumer's claim
+answers it once.
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import secrets, tokens
+from chalicelib.channels import work_queue
 from chalicelib.channels.adapter import ChannelAdapter
 from chalicelib.channels.credentials import cached_channel_config, get_channel_config
 from chalicelib.channels.events import InboundEvent
@@ -37,7 +45,7 @@ from chalicelib.conversations import (
     record_status,
 )
 from chalicelib.errors import Forbidden, NotFound, PayloadTooLarge, Unauthorized
-from chalicelib.inbox import autoreply
+from chalicelib.inbox import autoreply, channel_work
 from chalicelib.logs import logger
 from chalicelib.models.inbox import ConversationModel
 
@@ -53,8 +61,9 @@ class DeliveryResult:
     stored: int = 0
     duplicates: int = 0
     dropped: int = 0
-    auto_replies: int = 0
+    auto_replies: int = 0  # replies queued for events stored by this delivery
     skipped: int = 0  # items inside the envelope we cannot use (no sender, unknown type...)
+    jobs: list[dict[str, Any]] = field(default_factory=list)  # channel work to queue once the events are stored
 
     def view(self) -> dict[str, int]:
         return {"events": self.events, "stored": self.stored, "duplicates": self.duplicates,
@@ -100,6 +109,7 @@ def receive_delivery(store_id: str, channel: str, raw: bytes, signature: str | N
             logger.info("webhook event dropped", extra={"channel": channel, "kind": event.kind, "reason": reason})
             continue
         _handle(store_id, event, now, result, position)
+    work_queue.send(result.jobs)  # after every event is stored; a failure answers 500 and the platform retries
     if result.skipped or result.dropped:
         logger.info("webhook delivery acknowledged", extra={"channel": channel, **result.view()})
     return result
@@ -130,8 +140,10 @@ def _handle(store_id: str, event: InboundEvent, now: datetime, result: DeliveryR
         else:
             result.duplicates += 1
         return
-    name = event.user_name or _known_name(store_id, event.social_user_key)
-    if name is None:
+    known = _known_name(store_id, event.social_user_key)
+    name = event.user_name or known or None
+    look_up = False
+    if name is None and known is None:
         try:
             conversation = ConversationModel.get(store_id, conversation_id_for(event.social_user_key))
         except DoesNotExist:
@@ -140,26 +152,31 @@ def _handle(store_id: str, event: InboundEvent, now: datetime, result: DeliveryR
             result.dropped += 1
             return
         name = conversation.social_user_name if conversation else None
-        if name is None:
-            name = adapter_for(event.channel).fetch_profile_name(store_id, event.user_id)
+        look_up = name is None and adapter_for(event.channel).looks_up_profiles
     outcome = record_inbound(store_id, event, name, now, position)
-    if outcome is Outcome.DUPLICATE:
-        result.duplicates += 1
-        return
     if outcome is Outcome.BLACKLISTED:
         result.dropped += 1
         return
+    job = autoreply.reply_job(store_id, event, now)
+    if outcome is Outcome.DUPLICATE:
+        result.duplicates += 1
+        if job is not None:
+            result.jobs.append(job)  # its first delivery may have failed before queueing it: the claim dedups
+        return
     result.stored += 1
-    if name:
-        _remember_name(store_id, event.social_user_key, name)
-    if autoreply.answer(store_id, event, now) is not None:
+    _remember_name(store_id, event.social_user_key, name or "")  # "" = looked up already (queued)
+    if look_up:
+        result.jobs.append(channel_work.profile_job(store_id, event.channel, event.user_id, event.social_user_key))
+    if job is not None:
+        result.jobs.append(job)
         result.auto_replies += 1
     # DEBUG: the request's own INFO line already says it was answered; one line per event doubled the log
     # (CloudWatch ingestion and about 0.15 ms per webhook, issue 18). Drops and failures stay at INFO.
     logger.debug("webhook event stored", extra={"channel": event.channel, "kind": event.kind})
 
 
-# Names this warm instance has already stored on a conversation: no read needed for the next message.
+# Names this warm instance has already stored on a conversation ("" when its look-up is queued): no read
+# needed for the next message.
 _names: dict[tuple[str, str], str] = {}
 _names_lock = threading.Lock()
 

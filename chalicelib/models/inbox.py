@@ -157,7 +157,11 @@ class MessageModel(StageModel):
 
 
 class DeliveryModel(StageModel):
-    """One item per provider message id seen (inbound, and outbound for Meta echoes): the dedup key."""
+    """One item per provider message id seen (inbound, and outbound for Meta echoes): the dedup key.
+
+    Also the auto-reply claims (``<channel>:reply:<comment or message id>``, inbox/channel_work.py): the
+    one conditional write that lets exactly one queued job answer an event.
+    """
 
     Meta = meta("channel_deliveries")
 
@@ -166,10 +170,16 @@ class DeliveryModel(StageModel):
     conversation_id = UnicodeAttribute()
     received_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute()
+    lease_id = UnicodeAttribute(null=True)  # a claim: who is answering...
+    lease_until = UTCDateTimeAttribute(null=True)  # ...until when (then another job may take over)
+    outcome = UnicodeAttribute(null=True)  # a claim's end: "sent" | "refused" (never answered again)
 
 
 class InboxSummaryModel(StageModel):
-    """Per-store counters kept in the same transactions as the conversations they sum."""
+    """Shards of a store's unread total (conversations/unread.py), in the transactions of the conversations they sum.
+
+    ``store_id`` is the store id (shard 0) or ``<store_id>#<shard>``.
+    """
 
     Meta = meta("inbox_summary")
 

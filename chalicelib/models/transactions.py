@@ -21,16 +21,27 @@ added with a name and a cancellation is asked about by name::
 
 Reads that must see several items at one instant use :class:`NamedGet` on the same connection.
 Nothing outside this module reads ``cancellation_reasons`` or builds a ``Connection``.
+
+Contention is retried here, for every write of the process: DynamoDB cancels a transaction that
+overlaps another one on the same item (``TransactionConflict``), refuses a single write to an item a
+transaction holds (``TransactionConflictException``) and throttles an item written faster than its
+partition allows. None of these applied anything, so sending the same request again is safe: the
+connection does, with jittered exponential backoff, and each transaction carries a
+``ClientRequestToken`` so that botocore's own retry of a timed-out one is not applied twice.
 """
 
 from __future__ import annotations
 
+import random
 import threading
+import time
+import uuid
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any, TypeVar
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import CancellationReason, DoesNotExist, TransactWriteError
+from pynamodb.exceptions import CancellationReason, DoesNotExist, TransactWriteError, VerboseClientError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model, _ModelFuture
@@ -42,6 +53,59 @@ _M = TypeVar("_M", bound=Model)
 _connection: Connection | None = None
 _lock = threading.Lock()
 
+# Contention retries: up to 10 attempts, "equal jitter" over 10 ms x 2^n capped at 1 s (2.1 s at least before the
+# last try, 4.3 s at most),
+# well inside a webhook's time; what still conflicts after that answers 500 and the platform redelivers.
+CONTENTION_ATTEMPTS = 10
+_BACKOFF_BASE_SECONDS = 0.010
+_BACKOFF_CAP_SECONDS = 1.0
+_RETRIED_REASONS = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
+_RETRIED_ERRORS = {"TransactionConflictException", "ProvisionedThroughputExceededException", "ThrottlingException",
+                   "RequestLimitExceeded"}
+_sleep: Callable[[float], None] = time.sleep  # tests replace it to see the waits
+
+
+def contention(error: VerboseClientError) -> bool:
+    """True when DynamoDB refused the request for contention only (nothing was applied; the same request may
+    simply be sent again): never when a condition failed."""
+    code = error.response.get("Error", {}).get("Code", "")
+    if code in _RETRIED_ERRORS:
+        return True
+    if code != "TransactionCanceledException":
+        return False
+    reasons = [reason.code for reason in getattr(error, "cancellation_reasons", None) or [] if reason is not None]
+    return bool(reasons) and all(reason in _RETRIED_REASONS for reason in reasons)
+
+
+def backoff_seconds(attempt: int) -> float:
+    """Equal jitter: half of min(cap, base x 2^attempt), plus up to that half again at random (attempt 0 is the
+    first retry). Never near zero, so requests that collided spread out instead of colliding again."""
+    ceiling = min(_BACKOFF_CAP_SECONDS, _BACKOFF_BASE_SECONDS * 2 ** attempt)
+    return float(ceiling / 2 + random.uniform(0, ceiling / 2))  # noqa: S311 - spreading, not secrecy
+
+
+class RetryingConnection(Connection):
+    """PynamoDB's connection, sending a request again while DynamoDB refuses it for contention."""
+
+    def _make_api_call(self, operation_name: str, operation_kwargs: dict[str, Any]) -> dict[str, Any]:
+        for attempt in range(CONTENTION_ATTEMPTS):
+            try:
+                return super()._make_api_call(operation_name, operation_kwargs)
+            except VerboseClientError as error:
+                if not contention(error):
+                    raise
+                if attempt + 1 == CONTENTION_ATTEMPTS:
+                    from chalicelib.logs import logger  # only on this rare path: cold start stays small
+
+                    logger.warning("dynamodb contention: gave up", extra={"operation": operation_name,
+                                                                          "attempts": CONTENTION_ATTEMPTS})
+                    raise
+            if "ClientRequestToken" in operation_kwargs:
+                # The cancelled attempt applied nothing: a new token makes the next one a new request.
+                operation_kwargs["ClientRequestToken"] = str(uuid.uuid4())
+            _sleep(backoff_seconds(attempt))
+        raise AssertionError("unreachable")
+
 
 def connection() -> Connection:
     """The process's PynamoDB connection, built on first use (its botocore client is thread-safe)."""
@@ -49,7 +113,7 @@ def connection() -> Connection:
     if _connection is None:
         with _lock:
             if _connection is None:
-                _connection = Connection()
+                _connection = RetryingConnection()
     return _connection
 
 
@@ -64,7 +128,7 @@ class NamedTransaction:
     """A ``TransactWrite`` on the shared connection whose items are asked about by name."""
 
     def __init__(self) -> None:
-        self.tx = TransactWrite(connection=connection())
+        self.tx = TransactWrite(connection=connection(), client_request_token=str(uuid.uuid4()))
         self._names: dict[str, list[str]] = {kind: [] for kind in _KINDS}
         self.committed = False  # True once DynamoDB accepted the whole transaction
 

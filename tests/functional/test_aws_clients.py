@@ -46,7 +46,7 @@ def test_many_requests_build_one_client_per_service(client: Any, api: Any, store
     member = core.create_member(store.store_id, "Mei", phone=fresh_tw_mobile(), now=clock.now())
 
     # WHEN many requests of every kind come in: deliveries, conversation lists, codes sent and checked,
-    # an e-mail change (SES) and a report (S3)
+    # an e-mail change (SES), a report (S3), and new customers whose profile look-ups are queued (SQS)
     for round_ in range(5):
         for channel, payload in (("whatsapp", whatsapp_text(f"88691200{round_:04d}", "hi")),
                                  ("facebook", messenger_message(uid("psid")))):
@@ -67,4 +67,4 @@ def test_many_requests_build_one_client_per_service(client: Any, api: Any, store
         assert status == 200
 
     # THEN each service's client was built once, for the set-up and all of them
-    assert dict(client_creations) == {"dynamodb": 1, "ssm": 1, "sns": 1, "ses": 1, "s3": 1}
+    assert dict(client_creations) == {"dynamodb": 1, "ssm": 1, "sns": 1, "ses": 1, "s3": 1, "sqs": 1}

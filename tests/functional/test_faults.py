@@ -312,7 +312,8 @@ def test_s3_failing_in_the_middle_of_a_report_leaves_no_partial_object_and_the_n
 # --- redemption under DynamoDB throttling and transaction conflicts ------------------------------------
 
 def test_redemption_rides_out_throttling_and_a_conflict_writes_nothing_and_keeps_the_token(
-        client, store, creds, sandbox, wire_faults):
+        client, store, creds, sandbox, wire_faults, monkeypatch):
+    from chalicelib.models import transactions
     from tests.conftest import call
     from tests.support_binding import link_in, new_member, set_storefront, start_conversation, token_from_url
 
@@ -328,7 +329,9 @@ def test_redemption_rides_out_throttling_and_a_conflict_writes_nothing_and_keeps
         return call(client, "POST", "/storefront/bindings/redeem", store.storefront(),
                     {"token": token, "member_id": member_id})
 
-    wire_faults.fail("TransactWriteItems", 10, "TransactionCanceledException", reason="TransactionConflict")
+    # A conflict that never ends (the connection's and the redemption's retries all meet one), waits not slept
+    monkeypatch.setattr(transactions, "_sleep", lambda seconds: None)
+    wire_faults.fail("TransactWriteItems", 1000, "TransactionCanceledException", reason="TransactionConflict")
     status, _ = redeem()
     assert status >= 409  # not bound, and said so: never a 200 for a binding that was not written
     conversation = call(client, "GET", f"/admin/conversations/{conversation_id}", store.admin())[1]

@@ -21,6 +21,7 @@ from tests.support_channels import (
     messages,
     messenger_message,
     now_ms,
+    run_channel_work,
     uid,
     whatsapp_text,
 )
@@ -35,7 +36,9 @@ def test_signed_messenger_message_opens_a_conversation(client, store, creds, san
     assert conversation is not None
     assert conversation["unread_count"] == 1
     assert conversation["last_message"]["text"] == "Is this in stock?"
-    assert conversation["social_user"]["name"]  # fetched from the profile API
+    assert sandbox.outbox.items() == [] and conversation["social_user"]["name"] is None  # no channel call inline
+    run_channel_work()  # the queued profile look-up
+    assert conversation_for(client, store, f"facebook:{psid}")["social_user"]["name"] == f"Sandbox user {psid[-4:]}"
     items = messages(client, store, conversation["conversation_id"])
     assert [m["text"] for m in items] == ["Is this in stock?"]
     assert items[0]["direction"] == "inbound"
@@ -301,6 +304,8 @@ def test_line_profile_is_fetched_once_and_kept(client, store, creds, sandbox):
     user = uid("U")
     for text in ("one", "two", "three"):
         deliver(client, store.store_id, "line", creds, line_delivery(line_event(user, text=text)))
+    assert sandbox.outbox.items() == []  # the webhook queued the look-up; it called nothing
+    run_channel_work()
     lookups = [c for c in sandbox.outbox.items() if c["method"] == "GET" and user in c["path"]]
     assert len(lookups) == 1
     assert lookups[0]["path"] == f"/line/v2/bot/profile/{user}"

@@ -67,6 +67,24 @@ class Stack:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def channel_work_done(self, deadline_seconds: float = 120.0) -> bool:
+        """Waits until the channel-work queue has nothing waiting, delayed or being worked on (the stack's
+        consumer sends auto-replies and profile look-ups after the webhook answered); False at the deadline."""
+        import boto3
+
+        sqs = boto3.client("sqs", endpoint_url=self.info["aws_endpoint"], region_name="us-east-1",
+                           aws_access_key_id="local", aws_secret_access_key="local")
+        url = sqs.get_queue_url(QueueName="memberlink-local-channel-work")["QueueUrl"]
+        names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+                 "ApproximateNumberOfMessagesDelayed"]
+        ends = time.monotonic() + deadline_seconds
+        while time.monotonic() < ends:
+            counts = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
+            if all(int(counts.get(name, "0")) == 0 for name in names):
+                return True
+            time.sleep(0.5)  # moto counts every message for each answer: do not keep it busy
+        return False
+
     def clock(self) -> datetime:
         """The stack's clock (``GET /_local/clock``): real time unless a test moved it."""
         _, answer = self.call("GET", "/_local/clock")

@@ -36,6 +36,7 @@ def test_signed_instagram_comment_with_a_keyword_gets_exactly_one_reply(stack):
         status, receipt = post_signed(stack, "instagram", raw)
         assert status == 200, receipt
 
+    assert stack.channel_work_done()  # the replies went through the queue, after the webhooks answered
     replies = [item for item in outbox(stack) if comment_id in item["path"]]
     assert len(replies) == 1
     assert replies[0]["channel"] == "instagram" and replies[0]["method"] == "POST"
@@ -56,6 +57,7 @@ def test_blacklisted_line_user_leaves_no_trace_in_the_inbox(stack):
     _, after = stack.call("GET", "/admin/conversations?limit=200", stack.info["admin_key"])
     assert key not in {c["social_user"]["key"] for c in after["items"]}
     assert after["total_unread"] == before["total_unread"]
+    assert stack.channel_work_done()
     assert not [item for item in outbox(stack) if user in item["path"]]  # not even a profile look-up
 
 

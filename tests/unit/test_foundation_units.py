@@ -178,3 +178,32 @@ def test_scheduler_fires_the_templates_due_schedules_with_a_scheduled_event():
     assert scheduler.tick() == ["under-test-hourly"]
     clock.reset()
     assert len(SEEN_BY_HOURLY) == 2 and SEEN_BY_HOURLY[0]["detail-type"] == "Scheduled Event"
+
+
+def test_each_sqs_source_gets_its_maximum_concurrency_of_pollers_that_poll_again_at_once_while_batches_come():
+    """GIVEN a template whose queue consumer allows 2 concurrent batches, and a queue that has 10, 10 and 3 messages
+    WHEN one of its pollers runs THEN it receives three times back to back and pauses only once the queue is empty."""
+    from local.cloudformation import load
+    from local.lambdas import LocalLambda
+
+    template = {"Resources": {"Worker": {"Type": "AWS::Serverless::Function", "Properties": {
+        "FunctionName": "under-test-worker", "Handler": f"{__name__}.hourly_handler",
+        "Events": {"Queue": {"Type": "SQS", "Properties": {
+            "Queue": "arn:aws:sqs:us-east-1:123456789012:under-test", "BatchSize": 10,
+            "ScalingConfig": {"MaximumConcurrency": 2}}}}}}}}
+    scheduler = Scheduler(LocalLambda(load(template), asynchronous=False, enforce_roles=False), tick_seconds=5.0)
+    assert [poller.name for poller in scheduler.pollers] == ["sqs-under-test-worker-0", "sqs-under-test-worker-1"]
+
+    batches, pauses = [10, 10, 3, 0], []
+
+    def poll_queue(function: object, source: object) -> int:
+        return batches.pop(0)
+
+    def wait(seconds: float) -> bool:
+        pauses.append(seconds)
+        return not batches  # stop once the queue answered empty
+    scheduler.runtime.poll_queue = poll_queue  # type: ignore[method-assign]
+    scheduler._stop.wait = wait  # type: ignore[method-assign]
+    function, source = scheduler.runtime.queue_sources()[0]
+    scheduler._poll(function, source)
+    assert pauses == [0.0, 0.0, 0.0, 0.0, 1.0]

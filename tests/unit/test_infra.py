@@ -132,9 +132,12 @@ def test_packaged_template_log_retention_throttling_and_compiler_concurrency(pac
         group = resources[f"{name}LogGroup"]["Properties"]
         assert group["RetentionInDays"] == settings["log_retention_days"]
         assert group["LogGroupName"] == {"Fn::Sub": f"/aws/lambda/${{{name}}}"}
-    (throttle,) = resources["RestAPI"]["Properties"]["MethodSettings"]
-    assert (throttle["ThrottlingRateLimit"], throttle["ThrottlingBurstLimit"]) == (
-        settings["api_rate_limit"], settings["api_burst_limit"])
+    throttle, webhooks = resources["RestAPI"]["Properties"]["MethodSettings"]
+    assert (throttle["ResourcePath"], throttle["ThrottlingRateLimit"], throttle["ThrottlingBurstLimit"]) == (
+        "/*", settings["api_rate_limit"], settings["api_burst_limit"])
+    # the webhooks take a live sale's burst (2,000 comments a second to one store)
+    assert (webhooks["ResourcePath"], webhooks["HttpMethod"]) == ("/~1webhooks~1{channel}~1{store_id}", "POST")
+    assert webhooks["ThrottlingRateLimit"] == settings["webhook_rate_limit"] >= 2000
     assert resources["CompileReports"]["Properties"]["ReservedConcurrentExecutions"] == \
         settings["report_compiler_concurrency"]
 
@@ -164,6 +167,30 @@ def test_packaged_api_takes_and_returns_every_upload_image_type_as_binary(packag
     body = packaged["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
     assert set(CONTENT_TYPES) <= set(body["x-amazon-apigateway-binary-media-types"])
     assert "*/*" not in body["x-amazon-apigateway-binary-media-types"]  # JSON bodies stay text
+
+
+def test_packaged_channel_work_consumer_reads_its_queue_in_partial_batches_with_a_dead_letter_alarm(packaged):
+    # GIVEN the packaged prod template
+    resources = packaged["Resources"]
+    # THEN the consumer's event source is the stage's queue, in batches of 10, 2 instances at most, partial failures
+    events = resources["ChannelWork"]["Properties"]["Events"]["ChannelWorkSqsEventSource"]
+    assert events["Type"] == "SQS"
+    properties = events["Properties"]
+    assert properties["BatchSize"] == 10 and properties["ScalingConfig"] == {"MaximumConcurrency": 2}
+    assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert "memberlink-prod-channel-work" in json.dumps(properties["Queue"])
+    # AND the queue dead-letters after 5 receives, with an alarm on the dead letters
+    queue = resources["ChannelWorkQueue"]["Properties"]
+    assert queue["QueueName"] == "memberlink-prod-channel-work"
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == 5
+    assert queue["VisibilityTimeout"] >= 6 * resources["ChannelWork"]["Properties"]["Timeout"]
+    alarm = resources["ChannelWorkDeadLetterAlarm"]["Properties"]
+    assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible" and alarm["Threshold"] == 0
+    assert alarm["Dimensions"][0]["Value"] == {"Fn::GetAtt": ["ChannelWorkDeadLetters", "QueueName"]}
+    # AND the API (the webhooks) and the consumer know the queue's URL
+    for function_id in ("APIHandler", "ChannelWork"):
+        assert resources[function_id]["Properties"]["Environment"]["Variables"]["CHANNEL_QUEUE_URL"] == {
+            "Ref": "ChannelWorkQueue"}
 
 
 # --- the wiring: every name the template mentions is a resource of the same template (issue 23) ----------
