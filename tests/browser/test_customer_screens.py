@@ -113,7 +113,9 @@ def test_a_stage_chosen_as_an_audience_shows_its_count_then_the_sends_progress_a
 
     # WHEN the merchant chooses that stage as a marketing audience
     page.get_by_role("link", name="Marketing").click()
-    page.get_by_label("Stage").select_option(label="High-Potential")
+    # (the lifecycle screen's "Stages" and its chart's "stage" match a loose label until the screen changes)
+    expect(page.get_by_role("heading", name="Marketing", level=1)).to_be_visible()
+    page.get_by_label("Stage", exact=True).select_option(label="High-Potential")
 
     # THEN the count says who will receive it, and why the others will not, before anything is sent
     count = page.locator("#audience-count")
