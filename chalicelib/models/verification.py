@@ -37,7 +37,8 @@ class VerificationModel(StageModel):
 
 
 class SmsLimitModel(StageModel):
-    """Send counters: ``phone#<E.164>`` (the last four send times), ``ip#<ip>#<hour>``, ``day#<local day>``."""
+    """Send counters: ``phone#<E.164>`` (the last four send times), ``ip#<ip>#<hour>[#<shard>]``,
+    ``day#<local day>[#<shard>]`` (chalicelib/sms/limits.py: a limit's share on each of ten items)."""
 
     Meta = meta("sms_limits")
 

@@ -5,6 +5,12 @@ Each limit is one conditional update, and all of them go into the same ``Transac
 log item (and the code being sent): a send is either fully counted or not at all. An SMS that SNS
 refuses is given back with :func:`release`, so a provider failure never costs the customer a send.
 
+The store's daily cap and each client IP's hourly limit are counted on :data:`SHARDS` items each, every
+item allowed its share of the limit (the shares add up to the limit exactly). One item per store and day
+would take every send of a sign-up burst, and DynamoDB cancels transactions that overlap on one item
+(``TransactionConflict``); spread over ten, a burst conflicts a tenth as often. A send tries the shards in
+a random order and is refused only when every shard with a share is full (:func:`shard_order`).
+
 The per-number item keeps the last four send times (``s3`` the latest). A send is allowed when the
 latest is at least 30 s old and the third latest is at least an hour old; the update shifts the
 times along (DynamoDB evaluates every right-hand side on the item as it was before the update).
@@ -13,6 +19,7 @@ times along (DynamoDB evaluates every right-hand side on the item as it was befo
 from __future__ import annotations
 
 import math
+import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,6 +32,7 @@ from chalicelib.models.verification import SmsLimitModel
 
 RESEND_AFTER_SECONDS = 30
 HOUR = 3600
+SHARDS = 10
 
 
 @dataclass(frozen=True)
@@ -47,17 +55,36 @@ def phone_key(e164: str) -> str:
     return address_key("phone", e164)
 
 
-def ip_key(client_ip: str, now: datetime) -> str:
-    return f"ip#{client_ip}#{now.strftime('%Y-%m-%dT%H')}"
+def ip_key(client_ip: str, now: datetime, shard: int = 0) -> str:
+    return _sharded(f"ip#{client_ip}#{now.strftime('%Y-%m-%dT%H')}", shard)
 
 
-def day_key(local_day: str) -> str:
-    return f"day#{local_day}"
+def day_key(local_day: str, shard: int = 0) -> str:
+    return _sharded(f"day#{local_day}", shard)
+
+
+def _sharded(key: str, shard: int) -> str:
+    return key if shard == 0 else f"{key}#{shard}"  # shard 0 keeps the key items had before there were shards
+
+
+def share(limit: int, shard: int) -> int:
+    """The part of ``limit`` shard ``shard`` may count: the shares of all shards add up to ``limit``."""
+    return limit // SHARDS + (1 if shard < limit % SHARDS else 0)
+
+
+def shard_order(limit: int) -> list[int]:
+    """The shards with a share, in a random order (spreading, not secrecy); shard 0 alone when none has one,
+    so the refusal still comes from the limit's own condition."""
+    shards = [shard for shard in range(SHARDS) if share(limit, shard) > 0] or [0]
+    random.shuffle(shards)
+    return shards
 
 
 def reserve(tx: NamedTransaction, store_id: str, *, address: str | None, client_ip: str | None,
-            ip_hourly_limit: int, local_day: str | None, daily_cap: int, now: datetime) -> Reservation:
-    """Add the limit updates to ``tx``, named ``address``, ``client_ip`` and ``daily_cap`` (None: not counted)."""
+            ip_hourly_limit: int, local_day: str | None, daily_cap: int, now: datetime,
+            ip_shard: int = 0, day_shard: int = 0) -> Reservation:
+    """Add the limit updates to ``tx``, named ``address``, ``client_ip`` and ``daily_cap`` (None: not counted),
+    the last two on the given shards."""
     t = now.timestamp()
     if address:
         tx.update("address", SmsLimitModel(store_id, address), actions=[
@@ -69,16 +96,16 @@ def reserve(tx: NamedTransaction, store_id: str, *, address: str | None, client_
         ], condition=((SmsLimitModel.s3.does_not_exist() | (SmsLimitModel.s3 <= t - RESEND_AFTER_SECONDS))
                       & (SmsLimitModel.s1.does_not_exist() | (SmsLimitModel.s1 <= t - HOUR))),
             return_old_on_failure=True)
-    ip = ip_key(client_ip, now) if client_ip else None
+    ip = ip_key(client_ip, now, ip_shard) if client_ip else None
     if ip:
         tx.update("client_ip", SmsLimitModel(store_id, ip), actions=[
             SmsLimitModel.tally.add(1), SmsLimitModel.expires.set(now + timedelta(hours=2))],
-            condition=SmsLimitModel.tally.does_not_exist() | (SmsLimitModel.tally < ip_hourly_limit))
-    day = day_key(local_day) if local_day else None
+            condition=SmsLimitModel.tally.does_not_exist() | (SmsLimitModel.tally < share(ip_hourly_limit, ip_shard)))
+    day = day_key(local_day, day_shard) if local_day else None
     if day:
         tx.update("daily_cap", SmsLimitModel(store_id, day), actions=[
             SmsLimitModel.tally.add(1), SmsLimitModel.expires.set(now + timedelta(days=3))],
-            condition=SmsLimitModel.tally.does_not_exist() | (SmsLimitModel.tally < daily_cap))
+            condition=SmsLimitModel.tally.does_not_exist() | (SmsLimitModel.tally < share(daily_cap, day_shard)))
     return Reservation(store_id, address, ip, day)
 
 

@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import TransactWriteError
@@ -150,35 +150,49 @@ def _attributes(promotional: bool = False) -> dict[str, dict[str, str]]:
 
 def _reserve(store: StoreModel, address: str | None, client_ip: str | None, local_day: str | None,
              now: datetime, log: SmsLogModel | None, also_save: Sequence[Model]) -> limits.Reservation:
-    tx = NamedTransaction()
-    try:
-        with tx:
-            reservation = limits.reserve(tx, store.store_id, address=address, client_ip=client_ip,
-                                         ip_hourly_limit=int(store.sms_ip_hourly_limit), local_day=local_day,
-                                         daily_cap=int(store.sms_daily_cap), now=now)
-            if log is not None:
-                tx.save("log", log, condition=SmsLogModel.sms_id.does_not_exist())
-            for index, item in enumerate(also_save):
-                tx.save(f"item{index}", item)
-    except TransactWriteError as exc:
-        refused = limits.refused_limit(tx, exc)
-        if refused is None:
-            raise
-        name, old = refused
-        if name == "address" and address:
-            if old:
-                wait = limits.number_retry_after(_number(old, "s1"), _number(old, "s3"), now)
-            else:
-                wait = limits.number_retry_after_stored(store.store_id, address, now)
-            what = "address" if address.startswith("email#") else "number"
-            raise RateLimited(f"this {what} was sent a message recently; try again in {wait} s", wait,
-                              "number" if what == "number" else "email") from None
-        if name == "client_ip":
-            raise RateLimited("too many messages from this network; try again later",
-                              limits.ip_retry_after(now), "client_ip") from None
-        raise RateLimited("the store's daily SMS limit is reached; try again tomorrow",
-                          limits.day_retry_after(now, store.timezone), "daily_cap") from None
-    return reservation
+    ip_limit, daily_cap = int(store.sms_ip_hourly_limit), int(store.sms_daily_cap)
+    ip_shards, day_shards = limits.shard_order(ip_limit), limits.shard_order(daily_cap)
+    while True:
+        tx = NamedTransaction()
+        try:
+            with tx:
+                reservation = limits.reserve(tx, store.store_id, address=address, client_ip=client_ip,
+                                             ip_hourly_limit=ip_limit, local_day=local_day, daily_cap=daily_cap,
+                                             now=now, ip_shard=ip_shards[0], day_shard=day_shards[0])
+                if log is not None:
+                    tx.save("log", log, condition=SmsLogModel.sms_id.does_not_exist())
+                for index, item in enumerate(also_save):
+                    tx.save(f"item{index}", item)
+            return reservation
+        except TransactWriteError as exc:
+            refused = limits.refused_limit(tx, exc)
+            if refused is None:
+                raise
+            # A full shard refuses only its share: the send is refused when the limit's every shard is full.
+            shards = {"client_ip": ip_shards, "daily_cap": day_shards}.get(refused[0])
+            if shards is not None and len(shards) > 1:
+                shards.pop(0)
+                continue
+            _refuse(store, address, refused, now)
+
+
+def _refuse(store: StoreModel, address: str | None, refused: tuple[str, dict[str, Any] | None],
+            now: datetime) -> NoReturn:
+    """The 429 for the limit that refused the send, with how long to wait."""
+    name, old = refused
+    if name == "address" and address:
+        if old:
+            wait = limits.number_retry_after(_number(old, "s1"), _number(old, "s3"), now)
+        else:
+            wait = limits.number_retry_after_stored(store.store_id, address, now)
+        what = "address" if address.startswith("email#") else "number"
+        raise RateLimited(f"this {what} was sent a message recently; try again in {wait} s", wait,
+                          "number" if what == "number" else "email") from None
+    if name == "client_ip":
+        raise RateLimited("too many messages from this network; try again later",
+                          limits.ip_retry_after(now), "client_ip") from None
+    raise RateLimited("the store's daily SMS limit is reached; try again tomorrow",
+                      limits.day_retry_after(now, store.timezone), "daily_cap") from None
 
 
 def _number(raw: dict[str, dict[str, str]], name: str) -> float | None:

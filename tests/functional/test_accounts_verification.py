@@ -93,6 +93,26 @@ def test_the_store_daily_cap_and_ip_limit_apply(client: Any, store: Any) -> None
     assert status == 429 and capped["error"]["limit"] == "daily_cap"
 
 
+def test_a_daily_cap_spread_over_shards_still_admits_exactly_the_cap(client: Any, store: Any) -> None:
+    from chalicelib.models.verification import SmsLimitModel
+    from chalicelib.sms import limits
+
+    # GIVEN a daily cap of 23 (shares of 3 and 2 over ten counter items) and room for every IP
+    status, _ = call(client, "PUT", "/admin/settings", store.admin(),
+                     {"sms_daily_cap": 23, "sms_ip_hourly_limit": 1000})
+    assert status == 200
+    # WHEN 24 different numbers ask for a code
+    answers = [send(client, store, fresh_tw_mobile()) for _ in range(24)]
+    # THEN exactly 23 are texted and the 24th is refused for the daily cap (every shard full, not just one)
+    assert [status for status, _ in answers] == [202] * 23 + [429]
+    assert answers[-1][1]["error"]["limit"] == "daily_cap"
+    counted = {item.limit_key: int(item.tally) for item in SmsLimitModel.query(store.store_id)
+               if item.limit_key.startswith("day#")}
+    assert sum(counted.values()) == 23 and len(counted) == limits.SHARDS
+    assert all(tally == limits.share(23, int(key.split("#")[2]) if key.count("#") == 2 else 0)
+               for key, tally in counted.items())
+
+
 def test_the_ip_limit_applies(client: Any, store: Any) -> None:
     call(client, "PUT", "/admin/settings", store.admin(), {"sms_ip_hourly_limit": 2})
     assert send(client, store, fresh_tw_mobile())[0] == 202

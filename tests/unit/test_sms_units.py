@@ -70,3 +70,13 @@ def test_templates_render_and_are_checked() -> None:
         check_template("registration_invitation", "no link here")
     with pytest.raises(InvalidRequest):
         check_template("verification", "{code}" + "x" * 1600)
+
+
+@pytest.mark.parametrize("limit", [0, 1, 2, 9, 10, 11, 23, 1000, 1_000_000])
+def test_the_shards_shares_add_up_to_the_limit(limit: int) -> None:
+    # GIVEN a limit; WHEN it is spread over the shards THEN the shares add up to it, none differing by more than one
+    shares = [limits.share(limit, shard) for shard in range(limits.SHARDS)]
+    assert sum(shares) == limit and max(shares) - min(shares) <= 1
+    # AND a send tries only the shards with a share (shard 0 alone when the limit is 0, so it is refused)
+    order = limits.shard_order(limit)
+    assert sorted(order) == ([shard for shard, part in enumerate(shares) if part] or [0])
