@@ -94,6 +94,8 @@ def admin_unsubscribe(call: Call, member_id: str) -> Body:
 
 ONE_CLICK_CONTENT_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data", "text/plain",
                            "application/json", "application/octet-stream"]
+
+
 def _html(status: int, page: str) -> Response:
     return Response(body=page, status_code=status, headers={
         "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
