@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import access, i18n, tokens
 from chalicelib.access import Role
@@ -123,12 +123,7 @@ def update_settings(store_id: str, changes: dict[str, Any], now: datetime) -> St
     actions = [getattr(StoreModel, name).set(value) for name, value in changes.items() if value is not None]
     actions += [getattr(StoreModel, name).remove() for name, value in changes.items() if value is None]
     actions.append(StoreModel.updated_at.set(now))
-    try:
-        store.update(actions=actions, condition=StoreModel.store_id.exists())
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise NotFound("store not found") from None
-        raise
+    store.update_existing(actions, "store not found")
     return store
 
 

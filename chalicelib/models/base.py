@@ -11,9 +11,12 @@ import contextlib
 from typing import Any
 
 from pynamodb.connection import TableConnection
+from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
 from chalicelib.config import table_prefix
+from chalicelib.errors import NotFound
 from chalicelib.models.transactions import connection
 
 
@@ -51,3 +54,12 @@ class StageModel(Model):
                 shared.add_meta_table(table.get_meta_table())
             table.connection = shared
         return table
+
+    def update_existing(self, actions: list[Action], missing: str) -> None:
+        """Apply ``actions`` to an item that must already exist: 404 ``missing`` when it does not (nothing written)."""
+        try:
+            self.update(actions=actions, condition=type(self)._hash_key_attribute().exists())
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                raise NotFound(missing) from None
+            raise

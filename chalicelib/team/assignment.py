@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
 from chalicelib.errors import NotFound
@@ -24,10 +23,5 @@ def assign(store_id: str, conversation_id: str, user_id: str | None) -> Conversa
     if not conversation_id.startswith("cv_") or len(conversation_id) > 64:
         raise NotFound("conversation not found")
     conversation = Conv(store_id, conversation_id)
-    try:
-        conversation.update(actions=actions, condition=Conv.conversation_id.exists())
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise NotFound("conversation not found") from None
-        raise
+    conversation.update_existing(actions, "conversation not found")
     return conversation
