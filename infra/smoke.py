@@ -112,7 +112,7 @@ def run(stage: str) -> Report:
 
 
 def _ses_checks(report: Report, stack: LocalTemplate, env: dict[str, str], ses: Any) -> None:
-    from chalicelib.members.mail import from_address
+    from chalicelib.email.addresses import platform_address
 
     def verified(identity: str) -> Callable[[], str]:
         def probe() -> str:
@@ -124,7 +124,7 @@ def _ses_checks(report: Report, stack: LocalTemplate, env: dict[str, str], ses: 
             return "verified"
         return probe
 
-    report.check(f"SES identity {from_address()} (the platform's sender)", verified(from_address()))
+    report.check(f"SES identity {platform_address()} (the platform's sender)", verified(platform_address()))
     report.check(f"SES identity {env['INBOUND_EMAIL_DOMAIN']} (inbound mail)", verified(env["INBOUND_EMAIL_DOMAIN"]))
     (rule_set,) = [r["RuleSetName"] for r in stack.of_type("AWS::SES::ReceiptRuleSet").values()]
 

@@ -122,7 +122,7 @@ def operator_steps(stack: LocalTemplate) -> None:
     import os
     import secrets
 
-    from chalicelib.members.mail import from_address
+    from chalicelib.email.addresses import platform_address
     from chalicelib.verification import PEPPER_PARAMETER
 
     ssm = boto3.client("ssm")
@@ -130,7 +130,7 @@ def operator_steps(stack: LocalTemplate) -> None:
         ssm.put_parameter(Name=f"{os.environ['SSM_PREFIX']}/{PEPPER_PARAMETER}", Value=secrets.token_urlsafe(32),
                           Type="SecureString", Overwrite=False)
     ses = boto3.client("ses")
-    ses.verify_email_identity(EmailAddress=from_address())
+    ses.verify_email_identity(EmailAddress=platform_address())
     if os.environ.get("INBOUND_EMAIL_DOMAIN"):
         ses.verify_domain_identity(Domain=os.environ["INBOUND_EMAIL_DOMAIN"])
     for rule_set in stack.of_type("AWS::SES::ReceiptRuleSet").values():

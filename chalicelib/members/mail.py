@@ -9,16 +9,12 @@ from __future__ import annotations
 from chalicelib.email.addresses import platform_address
 
 
-def from_address() -> str:
-    return platform_address()
-
-
 def send_email(to: str, subject: str, text: str) -> bool:
     """Send a plain-text email; False (logged by the sender) when SES refuses or cannot be reached."""
     from chalicelib.email import EmailNotSent, OutboundEmail, send  # MIME is loaded only when mail is sent
 
     try:
-        send(OutboundEmail(to=to, sender=from_address(), subject=subject, text=text))
+        send(OutboundEmail(to=to, sender=platform_address(), subject=subject, text=text))
     except (EmailNotSent, ValueError):
         return False
     return True
