@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from pynamodb.expressions.condition import Condition
 
-from chalicelib import clock, tokens
+from chalicelib import tokens
 from chalicelib.models.inbox import ConversationModel, DeliveryModel, LastMessage
 
 # Conversation kinds beside the messaging channels: the storefront's own, answered by e-mail.
@@ -57,10 +57,6 @@ def is_order(conversation: ConversationModel) -> bool:
 
 def conversation_key(store_id: str, conversation_id: str) -> str:
     return f"{store_id}#{conversation_id}"
-
-
-def sortable(moment: datetime) -> str:
-    return clock.sortable(moment)
 
 
 def last_message(text: str | None, at: datetime, direction: str) -> LastMessage:

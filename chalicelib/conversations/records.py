@@ -22,6 +22,7 @@ from pynamodb.indexes import GlobalSecondaryIndex
 
 from chalicelib import access, audit, clock, tokens
 from chalicelib.channels.events import InboundEvent
+from chalicelib.clock import sortable
 from chalicelib.conversations import unread as unread_total
 from chalicelib.conversations.keys import (
     INBOUND,
@@ -34,7 +35,6 @@ from chalicelib.conversations.keys import (
     is_order,
     last_message,
     not_blacklisted,
-    sortable,
 )
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.models.binding import OrderModel

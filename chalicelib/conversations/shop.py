@@ -21,6 +21,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
 
 from chalicelib import tokens
+from chalicelib.clock import sortable
 from chalicelib.conversations import records, unread
 from chalicelib.conversations.keys import (
     INBOUND,
@@ -30,7 +31,6 @@ from chalicelib.conversations.keys import (
     delivery_item,
     is_shop_kind,
     last_message,
-    sortable,
 )
 from chalicelib.errors import InvalidRequest, NotFound
 from chalicelib.models.binding import OrderModel
